@@ -1,0 +1,114 @@
+/**
+ * The contract between the page (sdk/) and the on-device engine (worker/). The SDK calls these
+ * methods through Comlink; the engine implements them. Everything crossing this boundary is
+ * structured-clonable plain data.
+ */
+import type { EventName } from '../events/names.js';
+
+/** What the SDK hands the engine: raw, unvalidated. The engine validates in core/events. */
+export interface RawEvent {
+  /** Random per event, made by the SDK; the engine deduplicates on it. */
+  readonly id: string;
+  readonly name: string;
+  readonly properties: unknown;
+  /** Milliseconds since the epoch, taken by the SDK when `track()` was called. */
+  readonly timestamp: number;
+  /** The page the event happened on (path only, never sent anywhere). */
+  readonly path?: string;
+}
+
+export type ConsentState = 'pending' | 'granted' | 'denied';
+
+export interface RecommendOptions {
+  readonly k?: number;
+  /** Restrict scoring to these item ids. */
+  readonly candidates?: readonly string[];
+  /** Never return these item ids. */
+  readonly exclude?: readonly string[];
+  /** Restrict to items of this category (a path prefix such as "Sci-Fi"). */
+  readonly category?: string;
+}
+
+export interface Recommendation {
+  readonly id: string;
+  readonly score: number;
+  /** In words, e.g. "because you viewed Sci-Fi". */
+  readonly reason: string;
+}
+
+/** A catalogue item as the site describes it (from `data-catalog` or supplied candidates). */
+export interface CatalogItem {
+  readonly id: string;
+  readonly title?: string;
+  /** Category paths, e.g. ["Sci-Fi", "Action"] or ["Movies/Sci-Fi"]. */
+  readonly categories: readonly string[];
+  readonly price?: number;
+  /** A popularity prior in [0, 1] supplied by the site (or the global model). */
+  readonly popularity?: number;
+}
+
+export interface InterestWeight {
+  readonly category: string;
+  readonly shortTerm: number;
+  readonly longTerm: number;
+}
+
+export interface ContributionReceipt {
+  readonly at: number;
+  readonly task: string;
+  readonly round: string;
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly rho: number;
+  readonly bytes: number;
+}
+
+export interface PrivacyBudgetView {
+  readonly task: string;
+  readonly rhoSpent: number;
+  readonly rhoLimit: number;
+  readonly windowDays: number;
+}
+
+/** The visitor's own profile, readable. */
+export interface ProfileView {
+  readonly consent: ConsentState;
+  readonly interests: readonly InterestWeight[];
+  readonly keywords: readonly { readonly term: string; readonly weight: number }[];
+  readonly rfm: {
+    readonly recencyDays: number | null;
+    readonly frequency: number;
+    readonly monetary: number;
+    readonly priceBand: 'low' | 'mid' | 'high' | null;
+    readonly engagedSeconds: number;
+  };
+  readonly segment: string;
+  readonly predictions: { readonly purchasePropensity: number };
+  readonly privacy: { readonly budgets: readonly PrivacyBudgetView[]; readonly receipts: readonly ContributionReceipt[] };
+  readonly storage: { readonly events: number; readonly items: number; readonly bytesEstimate: number };
+}
+
+/** An error the engine found in an event; the SDK turns it into an `on('error')` report. */
+export interface FieldError {
+  readonly eventId: string;
+  readonly field: string;
+  readonly rule: string;
+  readonly message: string;
+}
+
+export interface IngestResult {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly errors: readonly FieldError[];
+}
+
+/** The engine's API as seen from the page. */
+export interface EngineApi {
+  setConsent(state: ConsentState): Promise<void>;
+  ingest(events: readonly RawEvent[]): Promise<IngestResult>;
+  recommend(options: RecommendOptions): Promise<Recommendation[]>;
+  profile(): Promise<ProfileView>;
+  exportAll(): Promise<unknown>;
+  forget(): Promise<void>;
+  setCatalog(items: readonly CatalogItem[]): Promise<void>;
+}
