@@ -1,0 +1,398 @@
+/**
+ * The aggregator wire protocol (/work/WIRE.md), shared by the server, the worker's federated
+ * client and the simulator. Isomorphic: only DataView / Uint8Array / TextEncoder, no Node Buffer.
+ *
+ * Three binary/JSON shapes cross the wire:
+ * - task descriptors (`GET /v1/tasks`), JSON;
+ * - model blobs (`GET /v1/models/:name/:version`): [u32 LE headerLength][UTF-8 JSON header][f32 LE data];
+ * - contributions (`POST /v1/rounds/:roundId/contributions`):
+ *   'INK1' | 16-byte random id | u32 LE model version | u32 LE n | n × i32 LE (integer grid).
+ * Plus the JSON answers (`ContributionAccepted`, `ErrorBody`), the dashboard's `StatsResponse`
+ * and the site owner's `QualityReport`.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+export type TaskKind = 'fedavg' | 'histogram' | 'kmeans';
+
+export interface TaskPrivacy {
+  /** User-level ε the site owner allows over all rounds of the task; the task stops there. */
+  readonly epsilonBudget: number;
+  readonly delta: number;
+  /** User-level ε spent so far by the rounds already aggregated (composed by the accountant). */
+  readonly epsilonSpent: number;
+}
+
+export interface TaskDescriptor {
+  /** Task name, e.g. 'mf-items', 'propensity', 'category-histogram'. */
+  readonly task: string;
+  readonly kind: TaskKind;
+  /** The global model this round trains on; contributions must name `model.version`. */
+  readonly model: { readonly name: string; readonly version: number };
+  readonly roundId: string;
+  /** Number of int32 values in every contribution of this task. */
+  readonly vectorLength: number;
+  /** L2 bound of one device's update, in float units (before quantisation). */
+  readonly clipNorm: number;
+  /** Grid step: float value = integer × granularity. */
+  readonly granularity: number;
+  /** σ of the device-side discrete Gaussian, in GRID UNITS. */
+  readonly localNoiseStddev: number;
+  readonly localSteps: number;
+  /** Device-side learning rate (the server learning rate is the server's business). */
+  readonly learningRate: number;
+  /** ISO-8601; after it the round closes with what it has (if ≥ minContributions). */
+  readonly deadline: string;
+  /** `contributionByteLength(vectorLength)`; a convenience for clients and proxies. */
+  readonly expectedBytes: number;
+  readonly minContributions: number;
+  readonly maxContributions: number;
+  readonly privacy: TaskPrivacy;
+  /** Histogram tasks: the name of each bin (vector index i counts labels[i]). */
+  readonly labels?: readonly string[];
+}
+
+export interface TasksResponse {
+  readonly tasks: readonly TaskDescriptor[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Every non-2xx answer of the aggregator has this body. */
+export type ErrorCode =
+  | 'bad_content_type'
+  | 'body_too_large'
+  | 'bad_magic'
+  | 'bad_length'
+  | 'bad_request'
+  | 'stale_version'
+  | 'norm_exceeded'
+  | 'unknown_round'
+  | 'round_closed'
+  | 'budget_exhausted'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'unauthorized'
+  | 'forbidden_origin'
+  | 'internal';
+
+export interface ErrorBody {
+  readonly error: { readonly code: ErrorCode; readonly message: string };
+}
+
+/** 202 answer to a contribution. `duplicate` is true when this id was already accepted. */
+export interface ContributionAccepted {
+  readonly accepted: true;
+  readonly duplicate: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributions
+
+/** ASCII 'INK1'. */
+export const CONTRIBUTION_MAGIC = new Uint8Array([0x49, 0x4e, 0x4b, 0x31]);
+export const CONTRIBUTION_ID_BYTES = 16;
+export const CONTRIBUTION_HEADER_BYTES = 28;
+export const CONTRIBUTION_CONTENT_TYPE = 'application/octet-stream';
+/** int32 grid values must stay strictly inside this range so sums of many fit in float64 exactly. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+export interface Contribution {
+  /** 16 random bytes from crypto.getRandomValues, fresh per contribution (never an identifier of the device). */
+  readonly id: Uint8Array;
+  readonly modelVersion: number;
+  /** The clipped, quantised, noised update on the integer grid. */
+  readonly values: Int32Array;
+}
+
+/** Total byte size of a contribution of n values: 28 + 4n. */
+export function contributionByteLength(vectorLength: number): number {
+  if (!Number.isInteger(vectorLength) || vectorLength < 1 || vectorLength > 0x3fffffff) {
+    throw new RangeError(`vectorLength must be an integer in [1, 2^30); got ${vectorLength}`);
+  }
+  return CONTRIBUTION_HEADER_BYTES + 4 * vectorLength;
+}
+
+/** 16 fresh random bytes for a contribution id. `random` must be a CSPRNG (crypto.getRandomValues). */
+export function newContributionId(random: (bytes: Uint8Array) => Uint8Array): Uint8Array {
+  return random(new Uint8Array(CONTRIBUTION_ID_BYTES));
+}
+
+/**
+ * @example
+ * const body = encodeContribution({ id: newContributionId((b) => crypto.getRandomValues(b)), modelVersion: 3, values });
+ * await fetch(`${endpoint}/v1/rounds/${roundId}/contributions`, { method: 'POST', body, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } });
+ */
+export function encodeContribution(contribution: Contribution): Uint8Array {
+  const { id, modelVersion, values } = contribution;
+  if (!(id instanceof Uint8Array) || id.length !== CONTRIBUTION_ID_BYTES) {
+    throw new RangeError(`contribution.id must be ${CONTRIBUTION_ID_BYTES} bytes`);
+  }
+  if (!Number.isInteger(modelVersion) || modelVersion < 1 || modelVersion > 0xffffffff) {
+    throw new RangeError(`contribution.modelVersion must be an integer in [1, 2^32); got ${modelVersion}`);
+  }
+  if (!(values instanceof Int32Array)) throw new RangeError('contribution.values must be an Int32Array');
+  const bytes = new Uint8Array(contributionByteLength(values.length));
+  const view = new DataView(bytes.buffer);
+  bytes.set(CONTRIBUTION_MAGIC, 0);
+  bytes.set(id, 4);
+  view.setUint32(20, modelVersion, true);
+  view.setUint32(24, values.length, true);
+  if (PLATFORM_LITTLE_ENDIAN) {
+    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), CONTRIBUTION_HEADER_BYTES);
+  } else {
+    for (let i = 0; i < values.length; i++) view.setInt32(CONTRIBUTION_HEADER_BYTES + 4 * i, values[i]!, true);
+  }
+  return bytes;
+}
+
+/** Why a body is not a well-formed contribution (before any task-specific check). */
+export type ContributionDecodeError =
+  | { readonly code: 'bad_length'; readonly message: string }
+  | { readonly code: 'bad_magic'; readonly message: string };
+
+export type ContributionDecodeResult =
+  | { readonly ok: true; readonly contribution: Contribution }
+  | { readonly ok: false; readonly error: ContributionDecodeError };
+
+/**
+ * Parses a contribution body. Checks framing only (magic, header, that the declared length matches
+ * the body and, when given, the task's `expectedLength`); the server checks version and norm.
+ * Never throws on hostile input.
+ */
+export function decodeContribution(bytes: Uint8Array, expectedLength?: number): ContributionDecodeResult {
+  if (bytes.length < CONTRIBUTION_HEADER_BYTES) {
+    return fail('bad_length', `body is ${bytes.length} bytes; a contribution has a ${CONTRIBUTION_HEADER_BYTES}-byte header`);
+  }
+  for (let i = 0; i < 4; i++) {
+    if (bytes[i] !== CONTRIBUTION_MAGIC[i]) return fail('bad_magic', "body must start with the ASCII magic 'INK1'");
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const modelVersion = view.getUint32(20, true);
+  const n = view.getUint32(24, true);
+  if (expectedLength !== undefined && n !== expectedLength) {
+    return fail('bad_length', `vector length is ${n}; this task's vectors have exactly ${expectedLength} values`);
+  }
+  if (n < 1 || bytes.length !== CONTRIBUTION_HEADER_BYTES + 4 * n) {
+    return fail('bad_length', `body is ${bytes.length} bytes; a vector of ${n} values needs exactly ${CONTRIBUTION_HEADER_BYTES + 4 * n}`);
+  }
+  const id = bytes.slice(4, 4 + CONTRIBUTION_ID_BYTES);
+  let values: Int32Array;
+  if (PLATFORM_LITTLE_ENDIAN) {
+    // One copy into an aligned buffer; the wire is little-endian, as is this platform.
+    values = new Int32Array(bytes.slice(CONTRIBUTION_HEADER_BYTES).buffer);
+  } else {
+    values = new Int32Array(n);
+    for (let i = 0; i < n; i++) values[i] = view.getInt32(CONTRIBUTION_HEADER_BYTES + 4 * i, true);
+  }
+  return { ok: true, contribution: { id, modelVersion, values } };
+}
+
+/** Lower-case hex of a contribution id (how the server stores it). */
+export function contributionIdHex(id: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < id.length; i++) out += id[i]!.toString(16).padStart(2, '0');
+  return out;
+}
+
+function fail(code: ContributionDecodeError['code'], message: string): ContributionDecodeResult {
+  return { ok: false, error: { code, message } };
+}
+
+const PLATFORM_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+// ---------------------------------------------------------------------------------------------
+// Model blobs
+
+export const MODEL_CONTENT_TYPE = 'application/octet-stream';
+
+export interface TensorSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+}
+
+export interface ModelHeader {
+  readonly name: string;
+  readonly version: number;
+  readonly tensors: readonly TensorSpec[];
+  readonly dtype: 'float32';
+}
+
+export interface ModelBlob {
+  readonly header: ModelHeader;
+  /** All tensors concatenated in header order. */
+  readonly data: Float32Array;
+}
+
+/** Number of floats described by a header's tensors. */
+export function modelParameterCount(tensors: readonly TensorSpec[]): number {
+  let total = 0;
+  for (const t of tensors) {
+    let size = 1;
+    for (const d of t.shape) {
+      if (!Number.isInteger(d) || d < 1) throw new RangeError(`tensor ${t.name}: shape entries must be positive integers; got ${d}`);
+      size *= d;
+    }
+    total += size;
+  }
+  return total;
+}
+
+/**
+ * The header is padded with spaces so that the float data starts 4-byte aligned (still valid JSON),
+ * which lets little-endian readers view it without a copy.
+ * @example
+ * const bytes = encodeModel({ header: { name: 'mf-items', version: 1, tensors: [{ name: 'items', shape: [9742, 16] }], dtype: 'float32' }, data });
+ */
+export function encodeModel(blob: ModelBlob): Uint8Array {
+  const { header, data } = blob;
+  const count = modelParameterCount(header.tensors);
+  if (data.length !== count) throw new RangeError(`model data has ${data.length} floats; its header describes ${count}`);
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padding = (4 - ((4 + json.length) % 4)) % 4;
+  if (padding > 0) {
+    const padded = new Uint8Array(json.length + padding).fill(0x20);
+    padded.set(json, 0);
+    json = padded;
+  }
+  const bytes = new Uint8Array(4 + json.length + 4 * data.length);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, json.length, true);
+  bytes.set(json, 4);
+  const dataOffset = 4 + json.length;
+  if (PLATFORM_LITTLE_ENDIAN) {
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), dataOffset);
+  } else {
+    for (let i = 0; i < data.length; i++) view.setFloat32(dataOffset + 4 * i, data[i]!, true);
+  }
+  return bytes;
+}
+
+/** Parses a model blob; throws a RangeError naming what is wrong. */
+export function decodeModel(bytes: Uint8Array): ModelBlob {
+  if (bytes.length < 4) throw new RangeError('model blob is shorter than its 4-byte header length');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(0, true);
+  if (4 + headerLength > bytes.length) throw new RangeError(`model header length ${headerLength} exceeds the blob`);
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength)));
+  const header = parseModelHeader(parsed);
+  const count = modelParameterCount(header.tensors);
+  const dataOffset = 4 + headerLength;
+  if (bytes.length - dataOffset !== 4 * count) {
+    throw new RangeError(`model data is ${bytes.length - dataOffset} bytes; header describes ${count} float32 values`);
+  }
+  let data: Float32Array;
+  if (PLATFORM_LITTLE_ENDIAN) {
+    data = new Float32Array(bytes.slice(dataOffset).buffer);
+  } else {
+    data = new Float32Array(count);
+    for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataOffset + 4 * i, true);
+  }
+  return { header, data };
+}
+
+function parseModelHeader(value: unknown): ModelHeader {
+  if (typeof value !== 'object' || value === null) throw new RangeError('model header must be a JSON object');
+  const { name, version, tensors, dtype } = value as Record<string, unknown>;
+  if (typeof name !== 'string' || name.length === 0) throw new RangeError('model header.name must be a non-empty string');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new RangeError('model header.version must be a positive integer');
+  if (dtype !== 'float32') throw new RangeError("model header.dtype must be 'float32'");
+  if (!Array.isArray(tensors)) throw new RangeError('model header.tensors must be an array');
+  const specs: TensorSpec[] = tensors.map((t: unknown, i) => {
+    if (typeof t !== 'object' || t === null) throw new RangeError(`model header.tensors[${i}] must be an object`);
+    const { name: tName, shape } = t as Record<string, unknown>;
+    if (typeof tName !== 'string') throw new RangeError(`model header.tensors[${i}].name must be a string`);
+    if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number')) {
+      throw new RangeError(`model header.tensors[${i}].shape must be an array of numbers`);
+    }
+    return { name: tName, shape };
+  });
+  return { name, version, tensors: specs, dtype };
+}
+
+/** Strong ETag of an immutable model version. */
+export function modelEtag(name: string, version: number): string {
+  return `"${name}@${version}"`;
+}
+
+/** Answer of `GET /v1/models/:name/latest`. */
+export interface LatestModelPointer {
+  readonly name: string;
+  readonly version: number;
+  readonly url: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quality reports (site owner's offline evaluation, `POST /v1/admin/quality`, Bearer admin token)
+
+export interface QualityReport {
+  readonly task: string;
+  readonly version: number;
+  /** e.g. 'hr@10', 'ndcg@10', 'auc'. */
+  readonly metric: string;
+  readonly value: number;
+  /** Optional label of what was evaluated, e.g. 'federated-dp', 'popularity'. */
+  readonly series?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats (`GET /v1/stats`, what the dashboard draws)
+
+export type RoundOutcome = 'open' | 'aggregated' | 'expired';
+
+export interface RoundStats {
+  readonly roundId: string;
+  /** Model version the round trained on. */
+  readonly baseVersion: number;
+  /** Version it produced (aggregated rounds only). */
+  readonly producedVersion: number | null;
+  readonly contributions: number;
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+  readonly outcome: RoundOutcome;
+  /** Task ε after this round (composed over all aggregated rounds up to it). */
+  readonly epsilonAfter: number | null;
+}
+
+export interface QualityPoint {
+  readonly version: number;
+  readonly metric: string;
+  readonly series: string;
+  readonly value: number;
+  readonly at: string;
+}
+
+/** A DP histogram released by a round, with a ±stddev error bar per bin (the noise's, known exactly). */
+export interface HistogramAggregate {
+  readonly roundId: string;
+  readonly labels: readonly string[];
+  /** Noisy counts (float units), one per label. */
+  readonly values: readonly number[];
+  /** Standard deviation of each value's total noise (local + central), the error bar. */
+  readonly stddev: number;
+  readonly contributions: number;
+}
+
+export interface TaskStats {
+  readonly task: string;
+  readonly kind: TaskKind;
+  readonly model: { readonly name: string; readonly version: number };
+  /** 'budget_exhausted': the task opens no new rounds. */
+  readonly status: 'open' | 'budget_exhausted';
+  readonly privacy: TaskPrivacy & { readonly rhoSpent: number };
+  readonly currentRound: RoundStats | null;
+  /** Closed rounds, oldest first (the last 200 at most). */
+  readonly rounds: readonly RoundStats[];
+  readonly quality: readonly QualityPoint[];
+  /** Histogram tasks: the latest released aggregates, oldest first. */
+  readonly aggregates: readonly HistogramAggregate[];
+}
+
+export interface StatsResponse {
+  readonly generatedAt: string;
+  readonly totals: { readonly contributions: number; readonly roundsAggregated: number };
+  readonly tasks: readonly TaskStats[];
+}
