@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, parseArgs } from './args.js';
+
+describe('parseArgs', () => {
+  it('reads every flag, in both --flag value and --flag=value form', () => {
+    const options = parseArgs(['--clients', '20', '--rounds=3', '--epsilon', '4.5', '--server', 'http://127.0.0.1:9000/x', '--quiet'], { INKLING_ADMIN_TOKEN: 'tok' });
+    expect(options).toEqual({ ...DEFAULT_OPTIONS, clients: 20, rounds: 3, epsilon: 4.5, server: 'http://127.0.0.1:9000', adminToken: 'tok', quiet: true });
+  });
+
+  it('names the flag and the rule on a bad value', () => {
+    expect(() => parseArgs(['--clients', '0'])).toThrow(/--clients must be an integer from 1 to 671; got 0/);
+    expect(() => parseArgs(['--clients', '1000'])).toThrow(/--clients/);
+    expect(() => parseArgs(['--epsilon', '-1'])).toThrow(/--epsilon must be a positive number/);
+    expect(() => parseArgs(['--seed-server', 'ftp://x'])).toThrow(/--seed-server must be an http\(s\) URL/);
+    expect(() => parseArgs(['--rounds'])).toThrow(/got nothing/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown option "--bogus"/);
+  });
+});

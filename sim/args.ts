@@ -1,0 +1,104 @@
+/**
+ * Command-line options of `npm run simulate`, validated in one place: a bad value stops the run
+ * with a message naming the flag and the rule, before any work starts.
+ */
+import { TARGETS } from './report.js';
+
+export interface SimulateOptions {
+  /** Simulated devices, one MovieLens user each (the first N by userId). */
+  readonly clients: number;
+  /** Federated rounds per federated run. */
+  readonly rounds: number;
+  /** User-level ε the DP run may spend over all its rounds (δ = 1e−6). */
+  readonly epsilon: number;
+  /** An aggregator already running: the DP run goes there. Default: start one on a temp SQLite. */
+  readonly server: string | null;
+  /**
+   * Seeding mode (`npm start`): only train the global model on this server so the first visitor
+   * gets learned recommendations; no baselines, no table.
+   */
+  readonly seedServer: string | null;
+  /** Bearer token for `POST /v1/admin/quality`; quality is not posted without one. */
+  readonly adminToken: string | null;
+  /** No progress bar (tests). */
+  readonly quiet: boolean;
+}
+
+export const DEFAULT_OPTIONS: SimulateOptions = {
+  clients: 671,
+  rounds: 10,
+  epsilon: TARGETS.maxEpsilon,
+  server: null,
+  seedServer: null,
+  adminToken: null,
+  quiet: false,
+};
+
+export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--quiet]
+  --clients N        simulated devices, one MovieLens user each (1–671, default ${DEFAULT_OPTIONS.clients})
+  --rounds R         federated rounds per run (default ${DEFAULT_OPTIONS.rounds})
+  --epsilon E        user-level ε of the DP run over all rounds, δ = 1e-6 (default ${DEFAULT_OPTIONS.epsilon})
+  --server URL       use this aggregator for the DP run instead of starting one
+  --seed-server URL  seeding mode for npm start: train the global model on URL, print progress, no table
+  --admin-token T    token for POST /v1/admin/quality (default: $INKLING_ADMIN_TOKEN)
+  --quiet            no progress bar`;
+
+function positiveInteger(flag: string, value: string | undefined, max: number): number {
+  const n = Number(value);
+  if (value === undefined || !Number.isInteger(n) || n < 1 || n > max) throw new RangeError(`${flag} must be an integer from 1 to ${max}; got ${value ?? 'nothing'}`);
+  return n;
+}
+
+function url(flag: string, value: string | undefined): string {
+  if (value === undefined) throw new RangeError(`${flag} needs a URL such as http://127.0.0.1:8787`);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new RangeError(`${flag} must be an http(s) URL; got "${value}"`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RangeError(`${flag} must be an http(s) URL; got "${value}"`);
+  return parsed.origin;
+}
+
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): SimulateOptions {
+  let options: SimulateOptions = { ...DEFAULT_OPTIONS, adminToken: env.INKLING_ADMIN_TOKEN ?? null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--clients':
+        options = { ...options, clients: positiveInteger(flag, value(), 671) };
+        break;
+      case '--rounds':
+        options = { ...options, rounds: positiveInteger(flag, value(), 1000) };
+        break;
+      case '--epsilon': {
+        const raw = value();
+        const e = Number(raw);
+        if (raw === undefined || !Number.isFinite(e) || e <= 0) throw new RangeError(`--epsilon must be a positive number; got ${raw ?? 'nothing'}`);
+        options = { ...options, epsilon: e };
+        break;
+      }
+      case '--server':
+        options = { ...options, server: url(flag, value()) };
+        break;
+      case '--seed-server':
+        options = { ...options, seedServer: url(flag, value()) };
+        break;
+      case '--admin-token': {
+        const token = value();
+        if (!token) throw new RangeError('--admin-token needs a value');
+        options = { ...options, adminToken: token };
+        break;
+      }
+      case '--quiet':
+        options = { ...options, quiet: true };
+        break;
+      default:
+        throw new RangeError(`unknown option "${arg}"\n${USAGE}`);
+    }
+  }
+  return options;
+}
