@@ -149,11 +149,16 @@ export function trainLocal(model: MfModel, interactions: readonly Interaction[],
     try {
       for (let step = 0; step < count; step++) {
         const batch = samplePairs(positives, positiveSet, model.nItems, settings);
-        const loss = tf.tidy(() => {
-          const pairMatrix = pairDifferenceMatrix(batch, model.nItems);
-          const weights = tf.tensor2d(batch.weights, [batch.weights.length, 1]);
-          return optimizer.minimize(() => bprLoss(model, pairMatrix, weights, settings.l2), true, varList);
-        });
+        // The batch's constants must outlive minimize's forward scope (the gradient reads them).
+        const pairs = pairDifferenceMatrix(batch, model.nItems);
+        const weights = tf.tensor2d(batch.weights, [batch.weights.length, 1]);
+        let loss: tf.Scalar | null;
+        try {
+          loss = optimizer.minimize(() => bprLoss(model, pairs, weights, settings.l2), true, varList);
+        } finally {
+          pairs.dispose();
+          weights.dispose();
+        }
         if (loss) {
           const value = loss.dataSync()[0] ?? Number.NaN;
           loss.dispose();
@@ -177,9 +182,14 @@ export function trainLocal(model: MfModel, interactions: readonly Interaction[],
  * pair; `weights` is [batch, 1].
  */
 export function bprLoss(model: MfModel, pairMatrix: tf.Tensor2D, weights: tf.Tensor2D, l2: number): tf.Scalar {
-  const lossOf = tf.customGrad((itemEmbeddings: tf.Tensor, itemBias: tf.Tensor, user: tf.Tensor, save: tf.GradSaveFunc) => {
-    const v = itemEmbeddings as tf.Tensor2D;
-    const u = user as tf.Tensor2D;
+  // The inputs are the model's variables themselves (so the tape routes the gradient to them);
+  // customGrad's last argument is its save function.
+  const lossOf = tf.customGrad<tf.Scalar>((...inputs) => {
+    const save = inputs[inputs.length - 1];
+    if (typeof save !== 'function') throw new TypeError('customGrad did not pass its save function');
+    const v = model.itemEmbeddings;
+    const u = model.userEmbedding;
+    const itemBias = model.itemBias;
     const scores = tf.add(tf.matMul(v, u), itemBias) as tf.Tensor2D; // [nItems, 1]
     const margins = tf.matMul(pairMatrix, scores); // [batch, 1]: s(pos) − s(neg)
     const totalWeight = tf.sum(weights);
@@ -190,7 +200,7 @@ export function bprLoss(model: MfModel, pairMatrix: tf.Tensor2D, weights: tf.Ten
     save([margins, totalWeight, touched]);
     return {
       value: tf.add(data, penalty) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Scalar, saved: tf.Tensor[]) => {
         const [savedMargins, savedTotal, savedTouched] = saved as [tf.Tensor2D, tf.Scalar, tf.Tensor2D];
         // d/dm of −w log σ(m) / W is −w σ(−m) / W.
         const dMargins = tf.mul(dy, tf.div(tf.neg(tf.mul(weights, tf.sigmoid(tf.neg(savedMargins)))), savedTotal)) as tf.Tensor2D;
@@ -202,7 +212,7 @@ export function bprLoss(model: MfModel, pairMatrix: tf.Tensor2D, weights: tf.Ten
       },
     };
   });
-  return lossOf(model.itemEmbeddings, model.itemBias, model.userEmbedding) as tf.Scalar;
+  return lossOf(model.itemEmbeddings, model.itemBias, model.userEmbedding);
 }
 
 /** One training batch: item rows of positives and negatives and the positives' weights. */
