@@ -1,0 +1,107 @@
+/**
+ * Recency, frequency and monetary figures, price band and engaged time. Frequency and monetary
+ * value decay with the long half-life (a purchase two years ago says little about today); the
+ * price band is a decayed average of the prices the visitor looked at.
+ */
+import { addDecayed, readDecayed, type Decayed } from './decay.js';
+
+export interface ActivityState {
+  firstSeenAt: number | null;
+  lastEventAt: number | null;
+  lastPurchaseAt: number | null;
+  /** Decayed count of orders. */
+  orders: Decayed | undefined;
+  /** Decayed revenue of orders. */
+  spend: Decayed | undefined;
+  /** Decayed count of product views, all time. */
+  views: Decayed | undefined;
+  /** Decayed sum of viewed prices and the decayed count of priced views, for the average. */
+  priceSum: Decayed | undefined;
+  priceCount: Decayed | undefined;
+  /** Short-term (session-scale) decayed counts of all events, searches and checkouts, for the propensity model. */
+  session: Decayed | undefined;
+  searches: Decayed | undefined;
+  checkouts: Decayed | undefined;
+  /** Seconds on product pages while visible and focused (not decayed: it is a fact shown to the visitor). */
+  engagedSeconds: number;
+  /** Product ids now in the cart (added, not removed, not yet bought). */
+  cart: string[];
+}
+
+export function emptyActivity(): ActivityState {
+  return {
+    firstSeenAt: null,
+    lastEventAt: null,
+    lastPurchaseAt: null,
+    orders: undefined,
+    spend: undefined,
+    views: undefined,
+    priceSum: undefined,
+    priceCount: undefined,
+    session: undefined,
+    searches: undefined,
+    checkouts: undefined,
+    engagedSeconds: 0,
+    cart: [],
+  };
+}
+
+export function touch(state: ActivityState, at: number, shortHalfLifeMs: number): void {
+  state.session = addDecayed(state.session, 1, at, shortHalfLifeMs);
+  if (state.firstSeenAt === null || at < state.firstSeenAt) state.firstSeenAt = at;
+  if (state.lastEventAt === null || at > state.lastEventAt) state.lastEventAt = at;
+}
+
+export function recordView(state: ActivityState, price: number | null, at: number, halfLifeMs: number): void {
+  state.views = addDecayed(state.views, 1, at, halfLifeMs);
+  if (price !== null) {
+    state.priceSum = addDecayed(state.priceSum, price, at, halfLifeMs);
+    state.priceCount = addDecayed(state.priceCount, 1, at, halfLifeMs);
+  }
+}
+
+export function recordOrder(state: ActivityState, revenue: number, at: number, halfLifeMs: number): void {
+  state.orders = addDecayed(state.orders, 1, at, halfLifeMs);
+  state.spend = addDecayed(state.spend, revenue, at, halfLifeMs);
+  if (state.lastPurchaseAt === null || at > state.lastPurchaseAt) state.lastPurchaseAt = at;
+}
+
+export function addToCart(state: ActivityState, productId: string): void {
+  if (!state.cart.includes(productId)) state.cart.push(productId);
+  // The cart is a handful of ids; a cap keeps a hostile loop of adds from growing it.
+  if (state.cart.length > 200) state.cart.shift();
+}
+
+export function removeFromCart(state: ActivityState, productId: string): void {
+  state.cart = state.cart.filter((id) => id !== productId);
+}
+
+/** Thresholds between the low/mid/high price bands: the catalogue's terciles, or fixed fallbacks. */
+export interface PriceBands {
+  readonly lowBelow: number;
+  readonly highAbove: number;
+}
+
+export interface RfmView {
+  readonly recencyDays: number | null;
+  readonly frequency: number;
+  readonly monetary: number;
+  readonly priceBand: 'low' | 'mid' | 'high' | null;
+  readonly averagePrice: number | null;
+  readonly engagedSeconds: number;
+}
+
+export function readRfm(state: ActivityState, now: number, halfLifeMs: number, bands: PriceBands): RfmView {
+  const count = readDecayed(state.priceCount, now, halfLifeMs);
+  const averagePrice = count > 1e-9 ? readDecayed(state.priceSum, now, halfLifeMs) / count : null;
+  const priceBand =
+    averagePrice === null ? null : averagePrice < bands.lowBelow ? 'low' : averagePrice > bands.highAbove ? 'high' : 'mid';
+  return {
+    recencyDays: state.lastEventAt === null ? null : Math.max(0, (now - state.lastEventAt) / 86_400_000),
+    frequency: readDecayed(state.orders, now, halfLifeMs),
+    monetary: readDecayed(state.spend, now, halfLifeMs),
+    priceBand,
+    averagePrice,
+    engagedSeconds: state.engagedSeconds,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The stored profile and how one validated event changes it. Everything here is synchronous and
+ * pure apart from mutating the draft it is given: the engine clones the state, applies a batch,
+ * writes the draft in one transaction and only then adopts it, so a failed write leaves the old
+ * state in memory as well as on disk.
+ */
+import { assertNever, productsOf, type ProductRef, type ValidEvent } from '../../core/events/event.js';
+import { addToCart, emptyActivity, recordOrder, recordView, removeFromCart, touch, type ActivityState } from './activity.js';
+import { addDecayed, type HalfLives } from './decay.js';
+import { addInterest, pruneInterests, type InterestTable } from './interests.js';
+import { emptyItem, type ItemRecord } from './items.js';
+import { addKeywords, emptyKeywords, type KeywordState } from './keywords.js';
+import { initialPropensity, propensityFeatures, sgdStep, type PropensityState } from './propensity.js';
+import { EVENT_INTEREST_WEIGHTS, INTEREST_PRUNE_FLOOR, SEARCH_KEYWORD_WEIGHT } from './tuning.js';
+
+export const PROFILE_STATE_VERSION = 1;
+
+export interface ProfileState {
+  version: number;
+  interests: InterestTable;
+  keywords: KeywordState;
+  activity: ActivityState;
+  propensity: PropensityState;
+  /** Events applied since the profile was created (never decays; for the visitor's information). */
+  eventsApplied: number;
+}
+
+export function emptyProfile(): ProfileState {
+  return {
+    version: PROFILE_STATE_VERSION,
+    interests: {},
+    keywords: emptyKeywords(),
+    activity: emptyActivity(),
+    propensity: initialPropensity(),
+    eventsApplied: 0,
+  };
+}
+
+export function cloneProfile(state: ProfileState): ProfileState {
+  return structuredClone(state);
+}
+
+/** What applying events needs besides the state. */
+export interface ApplyContext {
+  readonly halfLives: HalfLives;
+  /** Categories the catalogue gives a product, for events that do not name one. */
+  readonly catalogCategories: (productId: string) => readonly string[] | undefined;
+  /** The visitor's record of a product (a draft the caller will write back). */
+  readonly item: (productId: string) => ItemRecord;
+}
+
+/** A map of item drafts that loads each record once, from `load`, and remembers which were touched. */
+export class ItemDrafts {
+  readonly touched = new Map<string, ItemRecord>();
+  constructor(private readonly load: (productId: string) => ItemRecord | undefined) {}
+  get = (productId: string): ItemRecord => {
+    let draft = this.touched.get(productId);
+    if (draft === undefined) {
+      const stored = this.load(productId);
+      draft = stored === undefined ? emptyItem(productId) : { ...stored };
+      this.touched.set(productId, draft);
+    }
+    return draft;
+  };
+}
+
+function categoriesFor(product: ProductRef, item: ItemRecord, context: ApplyContext): readonly string[] {
+  if (product.categories !== null) {
+    item.categories = product.categories;
+    return product.categories;
+  }
+  const fromCatalog = context.catalogCategories(product.productId);
+  if (fromCatalog !== undefined && fromCatalog.length > 0) {
+    if (item.categories.length === 0) item.categories = fromCatalog;
+    return fromCatalog;
+  }
+  return item.categories;
+}
+
+/** Applies one event to the draft state; O(categories + terms) of the event. */
+export function applyEvent(state: ProfileState, event: ValidEvent, context: ApplyContext): void {
+  const { halfLives } = context;
+  const at = event.at;
+  const activity = state.activity;
+  touch(activity, at, halfLives.shortMs);
+  state.eventsApplied++;
+  const interest = (categories: readonly string[], weight: number) => addInterest(state.interests, categories, weight, at, halfLives);
+  const productInterest = (product: ProductRef, weight: number): ItemRecord => {
+    const item = context.item(product.productId);
+    if (product.price !== null) item.price = product.price;
+    interest(categoriesFor(product, item, context), weight);
+    return item;
+  };
+
+  switch (event.name) {
+    case 'Product Viewed': {
+      const item = productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
+      item.views++;
+      item.lastViewedAt = Math.max(item.lastViewedAt ?? at, at);
+      recordView(activity, event.product.price ?? item.price, at, halfLives.longMs);
+      return;
+    }
+    case 'Product Clicked':
+      productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
+      return;
+    case 'Product Added': {
+      const item = productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
+      item.adds += event.product.quantity;
+      item.inCart = true;
+      addToCart(activity, event.product.productId);
+      return;
+    }
+    case 'Product Removed': {
+      const item = context.item(event.product.productId);
+      item.inCart = false;
+      removeFromCart(activity, event.product.productId);
+      return;
+    }
+    case 'Product Reviewed': {
+      const item = productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
+      item.rating = event.rating;
+      return;
+    }
+    case 'Product Engaged': {
+      const weight = EVENT_INTEREST_WEIGHTS[event.name] * Math.min(2, event.seconds / 30);
+      const item = productInterest(event.product, weight);
+      item.engagedSeconds += event.seconds;
+      activity.engagedSeconds += event.seconds;
+      return;
+    }
+    case 'Products Searched':
+      addKeywords(state.keywords, event.terms, SEARCH_KEYWORD_WEIGHT, at, halfLives.longMs);
+      activity.searches = addDecayed(activity.searches, 1, at, halfLives.shortMs);
+      return;
+    case 'Product List Viewed':
+    case 'Page Viewed':
+      interest(event.categories, EVENT_INTEREST_WEIGHTS[event.name]);
+      return;
+    case 'Checkout Started':
+      activity.checkouts = addDecayed(activity.checkouts, 1, at, halfLives.shortMs);
+      return;
+    case 'Order Completed':
+      for (const product of productsOf(event)) {
+        const item = productInterest(product, EVENT_INTEREST_WEIGHTS[event.name]);
+        item.purchases += product.quantity;
+        item.lastPurchasedAt = Math.max(item.lastPurchasedAt ?? at, at);
+        item.inCart = false;
+        removeFromCart(activity, product.productId);
+      }
+      recordOrder(activity, event.revenue, at, halfLives.longMs);
+      return;
+    default:
+      assertNever(event);
+  }
+}
+
+/**
+ * Applies a batch (events in time order) to `state` in place, after one propensity SGD step on
+ * (features before the batch, batch contains an order).
+ */
+export function applyBatch(state: ProfileState, events: readonly ValidEvent[], context: ApplyContext): void {
+  if (events.length === 0) return;
+  const first = events[0]!.at;
+  if (state.eventsApplied > 0) {
+    const x = propensityFeatures(state.activity, first, context.halfLives);
+    const label = events.some((e) => e.name === 'Order Completed') ? 1 : 0;
+    state.propensity = { ...state.propensity, weights: sgdStep(state.propensity.weights, x, label), updates: state.propensity.updates + 1 };
+  }
+  for (const event of events) applyEvent(state, event, context);
+  pruneInterests(state.interests, events[events.length - 1]!.at, context.halfLives, INTEREST_PRUNE_FLOOR);
+}
