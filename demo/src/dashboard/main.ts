@@ -1,0 +1,152 @@
+/**
+ * The site owner's dashboard: what the aggregator knows, which is only aggregates. Reads
+ * `GET /v1/stats` every few seconds and draws rounds and participants, model versions, quality
+ * over versions, ε spent per task and the DP histograms with their error bars. When there is
+ * no aggregator (the storefront served on its own) it says so and keeps retrying.
+ */
+import '../styles.css';
+import './dashboard.css';
+import { h } from '../ui/dom.js';
+import { icon } from '../ui/icons.js';
+import { fetchStats, type StatsResponse, type TaskStats, type StatsResult } from './stats.js';
+import { lineChart, type Series } from './line-chart.js';
+import { errorBarChart } from './error-bars.js';
+
+const REFRESH_MS = 5000;
+const RECENT_ROUNDS = 8;
+
+function tile(label: string, value: string, testId: string): HTMLElement {
+  return h('div', { class: 'tile', 'data-testid': testId }, h('span', { class: 'tile__label' }, label), h('strong', { class: 'tile__value' }, value));
+}
+
+function qualityCharts(task: TaskStats): HTMLElement {
+  if (task.quality.length === 0) return h('p', { class: 'empty' }, 'No evaluation reported yet for this task.');
+  const byMetric = new Map<string, Map<string, { x: number; y: number }[]>>();
+  for (const point of task.quality) {
+    const metric = byMetric.get(point.metric) ?? new Map<string, { x: number; y: number }[]>();
+    const series = metric.get(point.series) ?? [];
+    series.push({ x: point.version, y: point.value });
+    metric.set(point.series, series);
+    byMetric.set(point.metric, metric);
+  }
+  return h('div', { class: 'charts' }, [...byMetric.entries()].map(([metric, seriesMap]) => {
+    const series: Series[] = [...seriesMap.entries()].map(([name, points]) => ({ name, points }));
+    return h('figure', { class: 'figure', 'data-testid': 'quality-chart' },
+      lineChart(series, { x: 'model version', y: metric }),
+      h('figcaption', { class: 'chart-legend' }, series.map((line, i) => h('span', { class: `swatch swatch--${i}` }, line.name))),
+    );
+  }));
+}
+
+function participantsChart(task: TaskStats): HTMLElement | null {
+  const rounds = task.rounds.filter((r) => r.outcome === 'aggregated');
+  if (rounds.length < 2) return null;
+  return h('figure', { class: 'figure' },
+    lineChart([{ name: 'participants', points: rounds.map((r, i) => ({ x: i + 1, y: r.contributions })) }], { x: 'round', y: 'participants' }),
+    h('figcaption', { class: 'chart-legend' }, h('span', { class: 'swatch swatch--0' }, 'contributions per aggregated round')),
+  );
+}
+
+function privacyMeter(task: TaskStats): HTMLElement {
+  const { epsilonSpent, epsilonBudget, delta } = task.privacy;
+  const share = epsilonBudget > 0 ? Math.min(1, epsilonSpent / epsilonBudget) : 0;
+  return h('div', { class: 'privacy', 'data-testid': 'epsilon' },
+    h('div', { class: 'privacy__text' },
+      h('span', {}, `ε spent ${epsilonSpent.toFixed(2)} of ${epsilonBudget.toFixed(2)}`),
+      h('span', { class: 'muted' }, `δ = ${delta.toExponential(0)} · user-level, all rounds`),
+    ),
+    h('div', { class: `meter${share >= 1 ? ' meter--full' : ''}` }, h('span', { style: `width:${share * 100}%` })),
+  );
+}
+
+function roundsTable(task: TaskStats): HTMLElement {
+  const rounds = [...task.rounds, ...(task.currentRound ? [task.currentRound] : [])].slice(-RECENT_ROUNDS).reverse();
+  if (rounds.length === 0) return h('p', { class: 'empty' }, 'No rounds yet.');
+  return h('table', { class: 'table' },
+    h('thead', {}, h('tr', {}, ['Round', 'Version', 'Participants', 'Outcome', 'ε after', 'Closed'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, rounds.map((r) =>
+      h('tr', {},
+        h('td', { class: 'mono' }, r.roundId),
+        h('td', {}, r.producedVersion === null ? `v${r.baseVersion}` : `v${r.baseVersion} → v${r.producedVersion}`),
+        h('td', {}, String(r.contributions)),
+        h('td', {}, h('span', { class: `pill pill--${r.outcome}` }, r.outcome)),
+        h('td', {}, r.epsilonAfter === null ? '—' : r.epsilonAfter.toFixed(2)),
+        h('td', {}, r.closedAt ? new Date(r.closedAt).toLocaleTimeString() : 'open'),
+      ))),
+  );
+}
+
+function histograms(task: TaskStats): HTMLElement | null {
+  const latest = task.aggregates[task.aggregates.length - 1];
+  if (!latest) return null;
+  return h('figure', { class: 'figure', 'data-testid': 'histogram' },
+    errorBarChart(latest.labels, latest.values, latest.stddev),
+    h('figcaption', { class: 'muted' }, `Round ${latest.roundId}: ${latest.contributions} devices; bars are noisy counts, whiskers ±1σ of the added noise (σ = ${latest.stddev.toFixed(1)}).`),
+  );
+}
+
+function taskCard(task: TaskStats): HTMLElement {
+  return h('section', { class: 'panel panel--wide task', 'data-testid': 'task', 'data-task': task.task },
+    h('header', { class: 'task__header' },
+      h('div', {},
+        h('h2', {}, task.task),
+        h('span', { class: 'muted' }, `${task.kind} · model ${task.model.name} v${task.model.version}`),
+      ),
+      h('span', { class: `pill pill--${task.status}` }, task.status === 'open' ? 'learning' : 'budget exhausted'),
+    ),
+    privacyMeter(task),
+    h('div', { class: 'task__grid' },
+      h('div', {}, h('h3', {}, 'Quality over versions'), qualityCharts(task)),
+      h('div', {}, h('h3', {}, 'Recent rounds'), roundsTable(task), participantsChart(task)),
+    ),
+    histograms(task),
+  );
+}
+
+function renderStats(stats: StatsResponse): HTMLElement {
+  const versions = stats.tasks.map((t) => `${t.model.name} v${t.model.version}`).join(', ') || '—';
+  const epsilon = stats.tasks.map((t) => t.privacy.epsilonSpent);
+  return h('div', { class: 'dash', 'data-testid': 'stats' },
+    h('div', { class: 'tiles' },
+      tile('Contributions accepted', stats.totals.contributions.toLocaleString('en-US'), 'total-contributions'),
+      tile('Rounds aggregated', stats.totals.roundsAggregated.toLocaleString('en-US'), 'total-rounds'),
+      tile('Models', versions, 'versions'),
+      tile('Highest ε spent', epsilon.length ? Math.max(...epsilon).toFixed(2) : '—', 'max-epsilon'),
+    ),
+    stats.tasks.length === 0 ? h('p', { class: 'empty' }, 'The aggregator has no tasks yet.') : stats.tasks.map(taskCard),
+    h('p', { class: 'muted small' }, `Updated ${new Date(stats.generatedAt).toLocaleTimeString()}. The server sees only clipped, noised, fixed-size contributions and their sums — never a visitor's events, items or searches.`),
+  );
+}
+
+function renderProblem(result: Exclude<StatsResult, { kind: 'ok' }>): HTMLElement {
+  const unreachable = result.kind === 'unreachable';
+  return h('section', { class: 'panel problem', 'data-testid': unreachable ? 'aggregator-unreachable' : 'stats-invalid' },
+    h('h2', {}, unreachable ? 'Aggregator not reachable' : 'The aggregator answered something unexpected'),
+    h('p', {}, unreachable
+      ? 'This page reads GET /v1/stats from the Inkling aggregator on this origin, and none answered. The storefront still works: recommendations are computed in each visitor’s browser.'
+      : 'GET /v1/stats did not have the shape this dashboard draws.'),
+    h('p', { class: 'mono muted' }, result.reason),
+    h('p', { class: 'muted' }, unreachable ? 'Start everything with `npm start`. Retrying every few seconds…' : 'Check that the server and the dashboard come from the same build.'),
+  );
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById('dashboard');
+  if (!root) throw new Error('dashboard.html has no #dashboard');
+  const body = h('div', { class: 'dash-body' });
+  root.replaceChildren(
+    h('header', { class: 'topbar' }, h('div', { class: 'topbar__inner' },
+      h('a', { href: '/', class: 'logo' }, h('span', { class: 'logo__mark logo__mark--blue' }, icon('play')), 'Reelhouse'),
+      h('span', { class: 'topbar__title' }, 'Inkling · federated learning dashboard'),
+    )),
+    h('main', { class: 'outlet' }, body),
+  );
+  const refresh = async (): Promise<void> => {
+    const result = await fetchStats();
+    body.replaceChildren(result.kind === 'ok' ? renderStats(result.stats) : renderProblem(result));
+    setTimeout(() => void refresh(), REFRESH_MS);
+  };
+  await refresh();
+}
+
+void main();

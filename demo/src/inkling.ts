@@ -1,0 +1,91 @@
+/**
+ * The part of Inkling's public API this shop uses, declared here the way any third-party site
+ * declares a script-tag library: the shop never imports the SDK, it only talks to
+ * `window.inkling`, which the inline snippet defines before the library loads.
+ *
+ * Every call goes through `withInkling()`: if the script was blocked (an ad blocker, a CSP, a
+ * build without the snippet), the shop still works and simply shows no personal picks.
+ */
+
+export interface Recommendation {
+  readonly id: string;
+  readonly score: number;
+  readonly reason: string;
+}
+
+export interface InterestWeight {
+  readonly category: string;
+  readonly shortTerm: number;
+  readonly longTerm: number;
+}
+
+export interface ContributionReceipt {
+  readonly at: number;
+  readonly task: string;
+  readonly round: string;
+  readonly epsilon: number;
+  readonly delta: number;
+  readonly rho: number;
+  readonly bytes: number;
+}
+
+export interface PrivacyBudgetView {
+  readonly task: string;
+  readonly rhoSpent: number;
+  readonly rhoLimit: number;
+  readonly windowDays: number;
+}
+
+export type ConsentState = 'pending' | 'granted' | 'denied';
+
+export interface ProfileView {
+  readonly consent: ConsentState;
+  readonly interests: readonly InterestWeight[];
+  readonly keywords: readonly { readonly term: string; readonly weight: number }[];
+  readonly rfm: {
+    readonly recencyDays: number | null;
+    readonly frequency: number;
+    readonly monetary: number;
+    readonly priceBand: 'low' | 'mid' | 'high' | null;
+    readonly engagedSeconds: number;
+  };
+  readonly segment: string;
+  readonly predictions: { readonly purchasePropensity: number };
+  readonly privacy: { readonly budgets: readonly PrivacyBudgetView[]; readonly receipts: readonly ContributionReceipt[] };
+  readonly storage: { readonly events: number; readonly items: number; readonly bytesEstimate: number };
+}
+
+export interface InklingApi {
+  track(event: string, properties?: Record<string, unknown>): void;
+  page(properties?: Record<string, unknown>): void;
+  recommend(options: { k?: number; candidates?: string[]; exclude?: string[]; category?: string }): Promise<Recommendation[]>;
+  profile(): Promise<ProfileView>;
+  export(): Promise<unknown>;
+  forget(): Promise<void>;
+  consent(state: 'granted' | 'denied'): void;
+  on(event: 'error', callback: (error: unknown) => void): void;
+  flush?(): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    inkling?: InklingApi;
+  }
+}
+
+/** The library, or null when the page has none (blocked or not built in). */
+export function inkling(): InklingApi | null {
+  return window.inkling ?? null;
+}
+
+/** Runs `use` against Inkling; answers `fallback` if Inkling is absent or fails. */
+export async function withInkling<T>(fallback: T, use: (api: InklingApi) => Promise<T> | T): Promise<T> {
+  const api = inkling();
+  if (!api) return fallback;
+  try {
+    return await use(api);
+  } catch (error) {
+    console.warn('[shop] Inkling call failed', error);
+    return fallback;
+  }
+}

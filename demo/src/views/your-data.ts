@@ -1,0 +1,155 @@
+/**
+ * "Your data": everything Inkling keeps about this visitor, read from `inkling.profile()` on
+ * this device, with Export (a JSON download of everything stored) and Forget (erase it all).
+ * Nothing on this page comes from a server.
+ */
+import { h, formatPrice } from '../ui/dom.js';
+import { genreColour } from '../ui/poster.js';
+import { inkling, withInkling, type ProfileView } from '../inkling.js';
+import { consentChoice, setConsent } from '../consent.js';
+import type { ShopContext } from '../context.js';
+
+const TOP_INTERESTS = 8;
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function interestBars(profile: ProfileView): HTMLElement {
+  const top = [...profile.interests].sort((a, b) => b.shortTerm + b.longTerm - (a.shortTerm + a.longTerm)).slice(0, TOP_INTERESTS);
+  if (top.length === 0) return h('p', { class: 'empty', 'data-testid': 'interests-empty' }, 'No interests yet: browse a few films.');
+  const maxShort = Math.max(...top.map((i) => i.shortTerm), 1e-9);
+  const maxLong = Math.max(...top.map((i) => i.longTerm), 1e-9);
+  return h('div', { class: 'interests', 'data-testid': 'interests' },
+    h('div', { class: 'legend' }, h('span', { class: 'legend__short' }, 'this session'), h('span', { class: 'legend__long' }, 'over time')),
+    top.map((interest) =>
+      h('div', { class: 'interest', 'data-category': interest.category, 'data-testid': 'interest-row' },
+        h('span', { class: 'interest__name' }, interest.category),
+        h('div', { class: 'interest__bars', style: `--accent:${genreColour(interest.category)}` },
+          h('span', { class: 'bar bar--short', style: `width:${(interest.shortTerm / maxShort) * 100}%`, title: `short-term ${interest.shortTerm.toFixed(3)}` }),
+          h('span', { class: 'bar bar--long', style: `width:${(interest.longTerm / maxLong) * 100}%`, title: `long-term ${interest.longTerm.toFixed(3)}` }),
+        ),
+      ),
+    ),
+  );
+}
+
+function fact(label: string, value: string, testId?: string): HTMLElement {
+  return h('div', { class: 'fact', 'data-testid': testId ?? null }, h('span', { class: 'fact__label' }, label), h('strong', { class: 'fact__value' }, value));
+}
+
+function receipts(profile: ProfileView): HTMLElement {
+  const list = profile.privacy.receipts;
+  if (list.length === 0) return h('p', { class: 'empty', 'data-testid': 'receipts-empty' }, 'Nothing has left this browser. When it helps train the shared model, each noised contribution is listed here.');
+  return h('table', { class: 'table', 'data-testid': 'receipts' },
+    h('thead', {}, h('tr', {}, ['When', 'Task', 'Round', 'ε charged', 'Size'].map((c) => h('th', {}, c)))),
+    h('tbody', {}, [...list].reverse().map((r) =>
+      h('tr', {},
+        h('td', {}, new Date(r.at).toLocaleString()),
+        h('td', {}, r.task),
+        h('td', {}, r.round),
+        h('td', {}, r.epsilon.toFixed(3)),
+        h('td', {}, formatBytes(r.bytes)),
+      ))),
+  );
+}
+
+function budgets(profile: ProfileView): HTMLElement | null {
+  if (profile.privacy.budgets.length === 0) return null;
+  return h('div', { class: 'budgets' }, profile.privacy.budgets.map((b) => {
+    const share = b.rhoLimit > 0 ? Math.min(1, b.rhoSpent / b.rhoLimit) : 0;
+    return h('div', { class: 'budget' },
+      h('span', {}, `${b.task}: ${(share * 100).toFixed(0)} % of this ${b.windowDays}-day privacy budget used`),
+      h('div', { class: 'meter' }, h('span', { style: `width:${share * 100}%` })),
+    );
+  }));
+}
+
+function download(data: unknown): void {
+  const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const link = h('a', { href: url, download: `inkling-export-${new Date().toISOString().slice(0, 10)}.json` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export async function yourDataView(context: ShopContext): Promise<HTMLElement> {
+  const api = inkling();
+  if (!api) return h('div', { class: 'page' }, h('h1', {}, 'Your data'), h('p', { class: 'empty' }, 'Inkling is not running on this page, so nothing is kept about you.'));
+  const profile = await withInkling<ProfileView | null>(null, (a) => a.profile());
+  const consent = consentChoice();
+
+  const consentBox = h('section', { class: 'panel' },
+    h('h2', {}, 'Consent'),
+    h('p', { 'data-testid': 'consent-state' }, consent === 'granted'
+      ? 'You allowed this shop to remember your taste on this device.'
+      : consent === 'denied' ? 'You declined: nothing is kept on this device.' : 'You have not decided yet: nothing is kept until you do.'),
+    h('div', { class: 'actions' },
+      h('button', { class: 'button button--small', type: 'button', disabled: consent === 'granted', onclick: () => { setConsent('granted'); context.navigate('/your-data'); } }, 'Allow'),
+      h('button', { class: 'button button--ghost button--small', type: 'button', disabled: consent === 'denied', onclick: () => { setConsent('denied'); context.navigate('/your-data'); } }, 'Decline'),
+    ),
+  );
+
+  if (!profile) {
+    return h('div', { class: 'page page--your-data' }, h('h1', {}, 'Your data'), consentBox, h('p', { class: 'empty' }, 'Your profile could not be read.'));
+  }
+
+  const exportButton = h('button', { class: 'button button--ghost', type: 'button', 'data-testid': 'export' }, 'Export (JSON)');
+  exportButton.addEventListener('click', () => void withInkling(null, async (a) => download(await a.export())));
+  const forgetButton = h('button', { class: 'button button--danger', type: 'button', 'data-testid': 'forget' }, 'Forget me');
+  forgetButton.addEventListener('click', () => {
+    void withInkling(null, async (a) => {
+      await a.forget();
+      context.toast('Everything Inkling kept on this device is erased.');
+      context.navigate('/your-data');
+    });
+  });
+
+  const { rfm } = profile;
+  return h('div', { class: 'page page--your-data', 'data-testid': 'your-data' },
+    h('header', { class: 'page__header' },
+      h('h1', {}, 'Your data'),
+      h('p', {}, 'What this shop’s recommender knows about you. It is computed and stored only in this browser; the shop’s servers never see it.'),
+    ),
+    h('div', { class: 'your-data' },
+      h('section', { class: 'panel panel--wide' }, h('h2', {}, 'Your interests'), interestBars(profile)),
+      h('section', { class: 'panel' },
+        h('h2', {}, 'Searches'),
+        profile.keywords.length === 0
+          ? h('p', { class: 'empty' }, 'No searches yet.')
+          : h('div', { class: 'chips', 'data-testid': 'keywords' }, profile.keywords.slice(0, 12).map((k) => h('span', { class: 'chip chip--plain', title: k.weight.toFixed(2) }, k.term))),
+      ),
+      h('section', { class: 'panel' },
+        h('h2', {}, 'Predictions'),
+        fact('Likelihood to buy next visit', `${(profile.predictions.purchasePropensity * 100).toFixed(0)} %`, 'propensity'),
+        h('div', { class: 'meter' }, h('span', { style: `width:${profile.predictions.purchasePropensity * 100}%` })),
+        fact('Segment', profile.segment || '—'),
+        fact('Price band', rfm.priceBand ?? '—'),
+      ),
+      h('section', { class: 'panel' },
+        h('h2', {}, 'Activity'),
+        fact('Last activity', rfm.recencyDays === null ? '—' : rfm.recencyDays < 1 ? 'today' : `${rfm.recencyDays.toFixed(0)} days ago`),
+        fact('Visits (weighted)', rfm.frequency.toFixed(1)),
+        fact('Spent (weighted)', formatPrice(rfm.monetary)),
+        fact('Time spent on films', `${Math.round(rfm.engagedSeconds)} s`),
+      ),
+      h('section', { class: 'panel' },
+        h('h2', {}, 'Stored in this browser'),
+        fact('Events', String(profile.storage.events), 'stored-events'),
+        fact('Films', String(profile.storage.items), 'stored-items'),
+        fact('Size', formatBytes(profile.storage.bytesEstimate)),
+        h('div', { class: 'actions' }, exportButton, forgetButton),
+      ),
+      consentBox,
+      h('section', { class: 'panel panel--wide' },
+        h('h2', {}, 'What left this browser'),
+        budgets(profile),
+        receipts(profile),
+      ),
+    ),
+  );
+}
