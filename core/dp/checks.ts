@@ -14,7 +14,8 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-function fail(name: string, rule: string, value: unknown): never {
+/** Throws the module's RangeError for a rule no helper below covers. */
+export function fail(name: string, rule: string, value: unknown): never {
   throw new RangeError(`${name} must be ${rule}; got ${describe(value)}`);
 }
 
@@ -123,4 +124,13 @@ export function requireRandomSource(name: string, source: RandomSource): RandomS
     if (typeof source[method] !== 'function') fail(`${name}.${method}`, 'a function', source[method]);
   }
   return source;
+}
+
+/** A finite number in [min, max], or in (min, max) when `open` is set. */
+export function requireNumberInRange(name: string, value: number, min: number, max: number, open = false): number {
+  const inside = open ? value > min && value < max : value >= min && value <= max;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !inside) {
+    fail(name, open ? `a number in (${min}, ${max})` : `a number in [${min}, ${max}]`, value);
+  }
+  return value;
 }

@@ -7,7 +7,7 @@
  * Speed: with σ² = a/b, γ = (|Y|·t·b − a)² / (2·a·b·t²) is a ratio of integers. While those stay
  * below 2^53 everything runs on plain numbers; past that, per sample, on BigInt.
  */
-import { requirePositiveFinite, requireRandomSource, requireRational } from '../checks.js';
+import { requireNumberInRange, requirePositiveFinite, requireRandomSource, requireRational } from '../checks.js';
 import { secureRandom, type RandomSource } from '../random.js';
 import { bernoulliExpBigKernel, bernoulliExpKernel } from './bernoulli.js';
 import { discreteLaplaceKernel } from './discrete-laplace.js';
@@ -25,8 +25,8 @@ export type DiscreteGaussianOptions = { readonly sigma: number } | { readonly si
 /** σ² as a reduced rational, validated (0 < σ ≤ MAX_NOISE_SCALE). */
 export function discreteGaussianVariance(options: DiscreteGaussianOptions): Rational {
   if ('sigma' in options) {
-    const sigma = requirePositiveFinite('sigma', options.sigma);
-    if (sigma > MAX_NOISE_SCALE) requireRational('sigma', sigma, 'positive', MAX_NOISE_SCALE);
+    const sigma = requireNumberInRange('sigma', options.sigma, 0, MAX_NOISE_SCALE);
+    if (sigma === 0) requirePositiveFinite('sigma', sigma);
     const r = rationalFromFiniteNumber(sigma);
     return { numerator: r.numerator * r.numerator, denominator: r.denominator * r.denominator };
   }
