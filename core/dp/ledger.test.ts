@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { createPrivacyLedger, DEFAULT_LEDGER_BUDGETS, type LedgerEntry, type LedgerStore } from './ledger.js';
+import { createInMemoryLedgerStore } from './ledger-memory-store.js';
+import { zcdpToEpsilon } from './accountant/zcdp.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const T0 = Date.UTC(2026, 10, 23);
+
+/** A clock the test moves by hand. */
+function manualClock(start = T0): { now: () => number; set: (t: number) => void } {
+  let time = start;
+  return { now: () => time, set: (t) => (time = t) };
+}
+
+/**
+ * A deliberately broken store: no isolation (reads and writes of concurrent transactions
+ * interleave). Used only to show that the concurrency test below can fail.
+ */
+function nonIsolatedStore<R>(): LedgerStore<R> {
+  const entries = new Map<string, LedgerEntry<R>>();
+  return {
+    async transact(_mode, fn) {
+      return fn({
+        async entriesSince(since) {
+          await Promise.resolve();
+          return [...entries.values()].filter((entry) => entry.charge.at >= since);
+        },
+        async get(id) {
+          await Promise.resolve();
+          return entries.get(id);
+        },
+        async put(entry) {
+          await Promise.resolve();
+          entries.set(entry.charge.id, entry);
+        },
+      });
+    },
+  };
+}
+
+async function chargeConcurrently(store: LedgerStore<string>, count: number, rho: number): Promise<number> {
+  const ledger = createPrivacyLedger({ store, clock: () => T0 });
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, round) => ledger.charge({ site: 's', task: 't', round, rho, report: `r${round}` })),
+  );
+  return results.filter((result) => result.ok).length;
+}
+
+describe('privacy ledger', () => {
+  it('uses the documented defaults: ρ ≤ 1 per task per 7 days, ρ ≤ 2 per site, ρ ≤ 4 in all', () => {
+    expect(DEFAULT_LEDGER_BUDGETS).toMatchObject({ windowMs: 7 * DAY, rhoPerTask: 1, rhoPerSite: 2, rhoGlobal: 4 });
+  });
+
+  it('concurrent charges never overspend (100 charges of ρ = 0.05 at once, budget 1 → exactly 20)', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const store = createInMemoryLedgerStore<string>();
+      expect(await chargeConcurrently(store, 100, 0.05)).toBe(20);
+      const spent = store.snapshot().reduce((total, entry) => total + entry.charge.rho, 0);
+      expect(spent).toBeLessThanOrEqual(1 + 1e-12);
+    }
+  });
+
+  it('the same test catches a store without isolation (it overspends)', async () => {
+    expect(await chargeConcurrently(nonIsolatedStore<string>(), 100, 0.05)).toBeGreaterThan(20);
+  });
+
+  it('returns the report only after the charge is committed, with a receipt', async () => {
+    const store = createInMemoryLedgerStore<string>();
+    const ledger = createPrivacyLedger({ store, clock: () => T0 });
+    const result = await ledger.charge({ site: 's', task: 't', round: 3, event: { kind: 'zcdp', rho: 0.25 }, report: 'payload' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.report).toBe('payload');
+    expect(result.receipt).toMatchObject({ site: 's', task: 't', round: 3, rho: 0.25, at: T0, status: 'pending' });
+    expect(result.receipt.epsilon).toBeCloseTo(zcdpToEpsilon(0.25, 1e-6).epsilon, 12);
+    // Already durable when the caller sees it.
+    expect(store.snapshot().map((entry) => entry.report)).toEqual(['payload']);
+  });
+
+  it('a crash between charge and send loses budget, never privacy', async () => {
+    const store = createInMemoryLedgerStore<string>();
+    const before = createPrivacyLedger({ store, clock: () => T0 });
+    const result = await before.charge({ site: 's', task: 't', round: 1, rho: 0.7, report: 'noised update' });
+    expect(result.ok).toBe(true);
+    // Crash: the send never happens. The device restarts from what was committed.
+    const afterStore = createInMemoryLedgerStore(store.snapshot());
+    const after = createPrivacyLedger({ store: afterStore, clock: () => T0 + 1000 });
+    expect((await after.spent({ site: 's', task: 't' })).task?.spentRho).toBe(0.7);
+    const pending = await after.pending();
+    expect(pending.map((entry) => [entry.report, entry.status])).toEqual([['noised update', 'pending']]);
+    // The lost budget is really gone: a second 0.7 does not fit.
+    const again = await after.charge({ site: 's', task: 't', round: 2, rho: 0.7, report: 'another' });
+    expect(again.ok).toBe(false);
+    // Resending the SAME stored report costs nothing more; then it is marked sent.
+    expect(await after.markSent(pending[0]!.charge.id)).toBe(true);
+    expect(await after.pending()).toEqual([]);
+    expect((await after.receipts())[0]).toMatchObject({ status: 'sent', sentAt: T0 + 1000 });
+    expect(await after.markSent('no such id')).toBe(false);
+  });
+
+  it('a transaction that fails to commit charges nothing and releases nothing', async () => {
+    const inner = createInMemoryLedgerStore<string>();
+    const failingStore: LedgerStore<string> = {
+      transact: (mode, fn) =>
+        inner.transact(mode, async (tx) => {
+          await fn(tx);
+          throw new Error('QuotaExceededError');
+        }),
+    };
+    const ledger = createPrivacyLedger({ store: failingStore, clock: () => T0 });
+    const result = await ledger.charge({ site: 's', task: 't', round: 1, rho: 0.1, report: 'x' });
+    expect(result).toEqual({ ok: false, reason: { kind: 'storageFailed', message: 'QuotaExceededError' } });
+    expect('report' in result).toBe(false);
+    expect(inner.snapshot()).toEqual([]);
+  });
+
+  it('a charge that would exceed is refused and nothing is recorded', async () => {
+    const store = createInMemoryLedgerStore<string>();
+    const ledger = createPrivacyLedger({ store, clock: () => T0 });
+    expect((await ledger.charge({ site: 's', task: 't', round: 1, rho: 0.6, report: 'a' })).ok).toBe(true);
+    const before = store.snapshot();
+    const refused = await ledger.charge({ site: 's', task: 't', round: 2, rho: 0.5, report: 'b' });
+    expect(refused).toEqual({
+      ok: false,
+      reason: { kind: 'budgetExceeded', scope: 'task', spent: 0.6, requested: 0.5, limit: 1, nextRelease: T0 + 7 * DAY },
+    });
+    expect(store.snapshot()).toEqual(before);
+    expect((await ledger.spent({ site: 's', task: 't' })).task?.spentRho).toBe(0.6);
+    // What does fit still goes through.
+    expect((await ledger.charge({ site: 's', task: 't', round: 2, rho: 0.4, report: 'b' })).ok).toBe(true);
+  });
+
+  it('a release without noise (ρ = ∞) is always refused', async () => {
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
+    const result = await ledger.charge({ site: 's', task: 't', round: 1, event: { kind: 'zcdp', rho: Infinity }, report: 'raw' });
+    expect(result.ok).toBe(false);
+  });
+
+  it('one contribution per round', async () => {
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
+    expect((await ledger.charge({ site: 's', task: 't', round: 5, rho: 0.1, report: 'a' })).ok).toBe(true);
+    const second = await ledger.charge({ site: 's', task: 't', round: 5, rho: 0.1, report: 'b' });
+    expect(second).toEqual({ ok: false, reason: { kind: 'alreadyCharged', id: '["s","t",5]' } });
+  });
+
+  it('the window rolls across days, charge by charge, and never renews early', async () => {
+    const clock = manualClock();
+    const store = createInMemoryLedgerStore<string>();
+    const ledger = createPrivacyLedger({ store, clock: clock.now });
+    const charge = (round: number, rho: number) => ledger.charge({ site: 's', task: 't', round, rho, report: String(round) });
+    expect((await charge(0, 0.5)).ok).toBe(true); // day 0
+    clock.set(T0 + 3 * DAY);
+    expect((await charge(1, 0.5)).ok).toBe(true); // day 3: total 1.0
+    clock.set(T0 + 6 * DAY);
+    expect((await charge(2, 0.1)).ok).toBe(false); // day 6: still full
+    clock.set(T0 + 7 * DAY - 1);
+    expect((await charge(2, 0.1)).ok).toBe(false); // one ms before the day-0 charge leaves
+    clock.set(T0 + 7 * DAY);
+    expect(await ledger.remaining({ site: 's', task: 't' })).toBeCloseTo(0.5, 12);
+    expect((await charge(2, 0.5)).ok).toBe(true); // day 7: the day-0 half is back, not more
+    expect((await charge(3, 0.1)).ok).toBe(false);
+    clock.set(T0 + 10 * DAY);
+    expect(await ledger.remaining({ site: 's', task: 't' })).toBeCloseTo(0.5, 12); // day-3 charge left
+    // Old charges stay as receipts even after they stop counting.
+    expect((await ledger.receipts()).map((receipt) => receipt.round)).toEqual([0, 1, 2]);
+  });
+
+  it('a reload (new ledger object, new config object) resets nothing', async () => {
+    const store = createInMemoryLedgerStore<string>();
+    const first = createPrivacyLedger({ store, clock: () => T0 });
+    expect((await first.charge({ site: 's', task: 't', round: 0, rho: 1, report: 'a' })).ok).toBe(true);
+    const reloaded = createPrivacyLedger({ store: createInMemoryLedgerStore(store.snapshot()), clock: () => T0 + DAY });
+    expect(await reloaded.remaining({ site: 's', task: 't' })).toBe(0);
+    expect((await reloaded.charge({ site: 's', task: 't', round: 1, rho: 0.01, report: 'b' })).ok).toBe(false);
+  });
+
+  it('a clock set back keeps "future" charges counting', async () => {
+    const clock = manualClock(T0 + 2 * DAY);
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: clock.now });
+    expect((await ledger.charge({ site: 's', task: 't', round: 0, rho: 1, report: 'a' })).ok).toBe(true);
+    clock.set(T0); // the user moved the clock two days back
+    expect(await ledger.remaining({ site: 's', task: 't' })).toBe(0);
+  });
+
+  it('caps per site and globally across tasks and sites', async () => {
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
+    const charge = (site: string, task: string, rho: number) => ledger.charge({ site, task, round: 0, rho, report: `${site}/${task}` });
+    expect((await charge('a', 't1', 1)).ok).toBe(true);
+    expect((await charge('a', 't2', 1)).ok).toBe(true);
+    const siteFull = await charge('a', 't3', 0.5);
+    expect(siteFull.ok === false && siteFull.reason.kind === 'budgetExceeded' && siteFull.reason.scope).toBe('site');
+    expect((await charge('b', 't1', 1)).ok).toBe(true);
+    expect((await charge('b', 't2', 1)).ok).toBe(true);
+    const globalFull = await charge('c', 't1', 0.5);
+    expect(globalFull.ok === false && globalFull.reason.kind === 'budgetExceeded' && globalFull.reason.scope).toBe('global');
+    const view = await ledger.spent({ site: 'a' });
+    expect(view).toMatchObject({ site: { spentRho: 2, remainingRho: 0 }, global: { spentRho: 4, limitRho: 4 }, remainingRho: 0 });
+    expect(view.task).toBeUndefined();
+    expect(view.site.spentEpsilon).toBeCloseTo(zcdpToEpsilon(2, 1e-6).epsilon, 12);
+  });
+
+  it('charges the device the unamplified cost of a sampled Gaussian', async () => {
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
+    const result = await ledger.charge({
+      site: 's',
+      task: 't',
+      round: 0,
+      event: { kind: 'poissonSampledGaussian', samplingProbability: 0.01, noiseMultiplier: 1 },
+      report: 'x',
+    });
+    expect(result.ok && result.receipt.rho).toBe(0.5);
+  });
+
+  it('validates its arguments with RangeErrors that name them', async () => {
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
+    await expect(ledger.charge({ site: '', task: 't', round: 0, rho: 0.1, report: 'x' })).rejects.toThrow(/site/);
+    await expect(ledger.charge({ site: 's', task: 't', round: -1, rho: 0.1, report: 'x' })).rejects.toThrow(/round/);
+    await expect(ledger.charge({ site: 's', task: 't', round: 0, rho: -0.1, report: 'x' })).rejects.toThrow(/rho/);
+    await expect(
+      ledger.charge({ site: 's', task: 't', round: 0, event: { kind: 'gaussian', noiseMultiplier: -1 }, report: 'x' }),
+    ).rejects.toThrow(/noiseMultiplier/);
+    expect(() => createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), budgets: { windowMs: 0 } })).toThrow(/windowMs/);
+  });
+});
