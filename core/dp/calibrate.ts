@@ -122,7 +122,7 @@ export interface DiscreteGaussianCalibrationTarget extends ZcdpCalibrationTarget
 
 /**
  * σ of the discrete Gaussian so that `compositions` releases with L2 sensitivity Δ are
- * (ε, δ)-DP: each is Δ²/2σ²-zCDP (CKS20 Thm. 4), they add up, and the total ρ must fit
+ * (ε, δ)-DP: each is Δ²/2σ²-zCDP (CKS20 Theorem 14), they add up, and the total ρ must fit
  * zcdpRhoFor. Rounded up so that the ρ computed back from σ is within the budget.
  * @example discreteGaussianSigmaFor({ epsilon: 1, delta: 1e-6, sensitivity: 1, compositions: 1 }) // ≈ 4.5309
  */

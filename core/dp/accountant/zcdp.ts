@@ -2,7 +2,7 @@
  * Zero-concentrated DP (Bun & Steinke 2016, "Concentrated Differential Privacy", arXiv:1605.02188).
  * ρ-zCDP means RDP ≤ ρα at every order α > 1; ρ adds up under composition (BS16 Lemma 2.3), so a
  * budget in ρ is a plain sum. The discrete Gaussian with sensitivity Δ and scale σ is
- * Δ²/2σ²-zCDP (CKS20 Thm. 4), exactly as the continuous Gaussian.
+ * Δ²/2σ²-zCDP (CKS20 Theorem 14), exactly as the continuous Gaussian.
  *
  * Conversion to (ε, δ): the tight route applies the CKS20 Prop. 12 bound to the RDP curve ρα and
  * minimises over a continuum of orders (not only the 156 default ones); the simple bound
