@@ -25,3 +25,18 @@ export type { RandomizedResponseMechanism, RandomizedResponseOptions } from './m
 export { discreteGaussianRho } from './mechanisms/zcdp.js';
 // Events (shared contract)
 export type { PrivacyEvent, Released } from './events.js';
+// Accountant, calibration, device ledger (H2)
+export { DEFAULT_RDP_ORDERS } from './accountant/orders.js';
+export { RdpAccountant, rdpOfEvent, validatePrivacyEvent } from './accountant/rdp-accountant.js';
+export { epsilonFromRdp, deltaFromRdp } from './accountant/conversion.js';
+export type { EpsilonAtOrder, DeltaAtOrder } from './accountant/conversion.js';
+export { zcdpRhoOfEvent, zcdpToEpsilon, zcdpToEpsilonSimple, zcdpToDelta } from './accountant/zcdp.js';
+export { gaussianNoiseMultiplierFor, zcdpRhoFor, discreteGaussianSigmaFor, pureEpsilonFor } from './calibrate.js';
+export type { GaussianCalibrationTarget, ZcdpCalibrationTarget, DiscreteGaussianCalibrationTarget, PureDpCalibrationTarget } from './calibrate.js';
+export { createPrivacyLedger, chargeId, DEFAULT_LEDGER_BUDGETS } from './ledger.js';
+export type {
+  PrivacyLedger, PrivacyLedgerOptions, LedgerStore, LedgerTransaction, LedgerEntry, LedgerCharge, LedgerBudgets,
+  ChargeRequest, ChargeResult, ChargeRefusal, Receipt, ReportStatus, BudgetScope, BudgetView, ScopeView,
+} from './ledger.js';
+export { createInMemoryLedgerStore } from './ledger-memory-store.js';
+export type { InMemoryLedgerStore } from './ledger-memory-store.js';
