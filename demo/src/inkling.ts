@@ -67,15 +67,17 @@ export interface InklingApi {
   flush?(): Promise<void>;
 }
 
-declare global {
-  interface Window {
-    inkling?: InklingApi;
-  }
+/**
+ * The window as this shop sees it. Not a global augmentation: other code in the same
+ * TypeScript program (the SDK itself) may declare `window.inkling` its own way.
+ */
+interface ShopWindow extends Window {
+  readonly inkling?: InklingApi;
 }
 
 /** The library, or null when the page has none (blocked or not built in). */
 export function inkling(): InklingApi | null {
-  return window.inkling ?? null;
+  return (window as ShopWindow).inkling ?? null;
 }
 
 /** Runs `use` against Inkling; answers `fallback` if Inkling is absent or fails. */

@@ -80,6 +80,7 @@ function histograms(task: TaskStats): HTMLElement | null {
   const latest = task.aggregates[task.aggregates.length - 1];
   if (!latest) return null;
   return h('figure', { class: 'figure', 'data-testid': 'histogram' },
+    h('h3', {}, 'Latest released aggregate (DP histogram)'),
     errorBarChart(latest.labels, latest.values, latest.stddev),
     h('figcaption', { class: 'muted' }, `Round ${latest.roundId}: ${latest.contributions} devices; bars are noisy counts, whiskers ±1σ of the added noise (σ = ${latest.stddev.toFixed(1)}).`),
   );
