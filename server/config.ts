@@ -1,0 +1,172 @@
+/**
+ * Aggregator configuration from command-line flags and environment variables, validated in one
+ * place. A bad value stops the server with a message naming the flag, its variable and the rule.
+ * Flags win over the environment; the environment wins over defaults.
+ *
+ * @example
+ * const config = parseConfig(process.argv.slice(2), process.env);
+ */
+
+export type Durability = 'process' | 'power';
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  /** SQLite file; ':memory:' for tests. */
+  readonly dbPath: string;
+  /** Exact origins (scheme://host[:port]) that may call the API cross-origin. Never '*'. */
+  readonly allowedOrigins: readonly string[];
+  readonly minContributions: number;
+  readonly maxContributions: number;
+  /** How long a round stays open before it closes with what it has (if ≥ minContributions). */
+  readonly roundSeconds: number;
+  /** User-level ε budget over all rounds of each task. */
+  readonly epsilonBudget: number;
+  readonly delta: number;
+  /** Central noise σ as a multiple of the round's L2 sensitivity on the grid (noise multiplier z); 0 = no central DP. */
+  readonly centralNoiseMultiplier: number;
+  /** Bearer token for POST /v1/admin/quality; null disables the route. */
+  readonly adminToken: string | null;
+  /** Folder holding demo/ and sdk/ build outputs. */
+  readonly staticDir: string;
+  /** Send COOP/COEP on static files so the tfjs threaded WASM backend may run. */
+  readonly crossOriginIsolation: boolean;
+  /**
+   * 'process': SQLite WAL with synchronous=NORMAL: an accepted contribution survives kill -9 of the
+   * server (it is in the OS's page cache before the 2xx) but not a power cut.
+   * 'power': synchronous=FULL, an fsync per contribution: survives power loss, much slower.
+   */
+  readonly durability: Durability;
+  /** Spawn the simulator in the background after start (npm start). */
+  readonly seed: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+interface Option<T> {
+  readonly flag: string;
+  readonly env: string;
+  readonly fallback: T;
+  readonly parse: (raw: string) => Parsed<T>;
+}
+
+type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rule: string };
+
+const integerIn = (min: number, max: number) => (raw: string): Parsed<number> => {
+  const value = Number(raw);
+  return /^-?\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value >= min && value <= max
+    ? { ok: true, value }
+    : { ok: false, rule: `must be an integer in [${min}, ${max}]` };
+};
+const numberIn = (min: number, max: number, openMin = false) => (raw: string): Parsed<number> => {
+  const value = Number(raw);
+  const okMin = openMin ? value > min : value >= min;
+  return raw.trim() !== '' && Number.isFinite(value) && okMin && value <= max
+    ? { ok: true, value }
+    : { ok: false, rule: `must be a number in ${openMin ? '(' : '['}${min}, ${max}]` };
+};
+const nonEmpty = (raw: string): Parsed<string> =>
+  raw.trim() === '' ? { ok: false, rule: 'must not be empty' } : { ok: true, value: raw };
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const flags = readFlags(argv);
+  const used = new Set<string>();
+
+  function get<T>(option: Option<T>): T {
+    used.add(option.flag);
+    const fromFlag = flags.get(option.flag);
+    const raw = fromFlag ?? env[option.env];
+    if (raw === undefined) return option.fallback;
+    const parsed = option.parse(raw);
+    if (!parsed.ok) throw new ConfigError(`--${option.flag} (${option.env}) ${parsed.rule}; got ${JSON.stringify(raw)}`);
+    return parsed.value;
+  }
+  function bool(flag: string, envName: string, fallback: boolean): boolean {
+    used.add(flag);
+    const raw = flags.get(flag) ?? env[envName];
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === '1' || raw === 'on' || raw === '') return true;
+    if (raw === 'false' || raw === '0' || raw === 'off') return false;
+    throw new ConfigError(`--${flag} (${envName}) must be true/false, on/off or 1/0; got ${JSON.stringify(raw)}`);
+  }
+
+  const port = get({ flag: 'port', env: 'PORT', fallback: 8787, parse: integerIn(0, 65535) });
+  const host = get({ flag: 'host', env: 'INKLING_HOST', fallback: '127.0.0.1', parse: nonEmpty });
+  const dbPath = get({ flag: 'db', env: 'INKLING_DB', fallback: './data/inkling.sqlite', parse: nonEmpty });
+  const originsRaw = flags.get('allowed-origins') ?? env['INKLING_ALLOWED_ORIGINS'];
+  used.add('allowed-origins');
+  const allowedOrigins = originsRaw === undefined
+    ? [`http://127.0.0.1:${port}`, `http://localhost:${port}`]
+    : parseOrigins(originsRaw);
+  const minContributions = get({ flag: 'min-contributions', env: 'INKLING_MIN_CONTRIBUTIONS', fallback: 10, parse: integerIn(1, 1_000_000) });
+  const maxContributions = get({ flag: 'max-contributions', env: 'INKLING_MAX_CONTRIBUTIONS', fallback: 100, parse: integerIn(1, 10_000_000) });
+  if (maxContributions < minContributions) {
+    throw new ConfigError(`--max-contributions (${maxContributions}) must be ≥ --min-contributions (${minContributions})`);
+  }
+  const roundSeconds = get({ flag: 'round-seconds', env: 'INKLING_ROUND_SECONDS', fallback: 30, parse: numberIn(0.05, 86_400 * 30) });
+  // 'inf' = no budget stop (experiments without DP); ε is still computed and shown.
+  const epsilonBudget = get({
+    flag: 'epsilon', env: 'INKLING_EPSILON', fallback: 8,
+    parse: (raw) => (raw === 'inf' ? { ok: true, value: Infinity } : numberIn(0, 1000, true)(raw)),
+  });
+  const delta = get({ flag: 'delta', env: 'INKLING_DELTA', fallback: 1e-6, parse: numberIn(0, 0.01, true) });
+  const centralNoiseMultiplier = get({ flag: 'central-noise', env: 'INKLING_CENTRAL_NOISE', fallback: 1, parse: numberIn(0, 1000) });
+  const adminRaw = flags.get('admin-token') ?? env['INKLING_ADMIN_TOKEN'];
+  used.add('admin-token');
+  if (adminRaw !== undefined && adminRaw.length < 16) {
+    throw new ConfigError('--admin-token (INKLING_ADMIN_TOKEN) must be at least 16 characters');
+  }
+  const staticDir = get({ flag: 'static-dir', env: 'INKLING_STATIC_DIR', fallback: './dist', parse: nonEmpty });
+  const crossOriginIsolation = bool('cross-origin-isolation', 'INKLING_CROSS_ORIGIN_ISOLATION', true);
+  used.add('durability');
+  const durabilityRaw = flags.get('durability') ?? env['INKLING_DURABILITY'] ?? 'process';
+  if (durabilityRaw !== 'process' && durabilityRaw !== 'power') {
+    throw new ConfigError(`--durability (INKLING_DURABILITY) must be 'process' or 'power'; got ${JSON.stringify(durabilityRaw)}`);
+  }
+  const seed = bool('seed', 'INKLING_SEED', false);
+
+  for (const flag of flags.keys()) {
+    if (!used.has(flag)) throw new ConfigError(`unknown flag --${flag}; see server/config.ts for the list`);
+  }
+  return {
+    host, port, dbPath, allowedOrigins, minContributions, maxContributions, roundSeconds, epsilonBudget,
+    delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
+    durability: durabilityRaw, seed,
+  };
+}
+
+function parseOrigins(raw: string): string[] {
+  const origins = raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  for (const origin of origins) {
+    if (origin === '*') throw new ConfigError("--allowed-origins (INKLING_ALLOWED_ORIGINS) must list exact origins; '*' is not allowed");
+    if (!ORIGIN.test(origin)) {
+      throw new ConfigError(`--allowed-origins (INKLING_ALLOWED_ORIGINS) entries must look like https://shop.example[:port] with no path; got ${JSON.stringify(origin)}`);
+    }
+  }
+  return origins.map((o) => o.toLowerCase());
+}
+
+/** `--name value`, `--name=value` and bare `--name` (boolean true). */
+function readFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}; flags look like --port 8787`);
+    const eq = arg.indexOf('=');
+    if (eq > 0) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    } else {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        flags.set(arg.slice(2), next);
+        i++;
+      } else {
+        flags.set(arg.slice(2), '');
+      }
+    }
+  }
+  return flags;
+}

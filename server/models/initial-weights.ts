@@ -1,0 +1,53 @@
+/**
+ * Initial global weights (version 1) of a task's model, deterministic from the task's seed so
+ * every fresh server publishes the same version 1. This is model INITIALISATION, not privacy
+ * noise: the seeded generator below must never be used for anything that protects privacy
+ * (that randomness comes only from core/dp/random.ts).
+ */
+import { modelParameterCount } from '../../core/protocol/aggregator.js';
+import type { TaskDefinition } from '../tasks.js';
+
+export function initialWeights(task: TaskDefinition): Float32Array {
+  const weights = new Float32Array(modelParameterCount(task.model.tensors));
+  const init = task.init;
+  switch (init.kind) {
+    case 'zeros':
+      return weights;
+    case 'normal': {
+      const next = splitMix32(init.seed);
+      let offset = 0;
+      for (const tensor of task.model.tensors) {
+        const size = tensor.shape.reduce((a, b) => a * b, 1);
+        if (init.tensors.includes(tensor.name)) {
+          for (let i = 0; i < size; i++) weights[offset + i] = init.stddev * standardNormal(next);
+        }
+        offset += size;
+      }
+      return weights;
+    }
+    default: {
+      const unreachable: never = init;
+      throw new RangeError(`unknown init ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** A small seeded uniform generator on [0, 1) (SplitMix32-style mixing). Init only. */
+function splitMix32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    z = (z ^ (z >>> 16)) >>> 0;
+    return z / 0x1_0000_0000;
+  };
+}
+
+/** Box–Muller; u1 is kept away from 0 so the log is finite. */
+function standardNormal(next: () => number): number {
+  const u1 = Math.max(next(), 1e-12);
+  const u2 = next();
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}

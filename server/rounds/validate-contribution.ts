@@ -1,0 +1,92 @@
+/**
+ * Every rule a contribution must pass, in one place, checked before anything is stored:
+ * content type → declared size → known round → open round → framing (magic, exact length for
+ * the task) → model version (stale → 409 naming the current one) → L2 norm within the clip bound
+ * plus the noise allowance (../privacy/round-privacy.ts normAllowance). Int32 values cannot be
+ * non-finite, so "finite" holds by construction of the wire format.
+ */
+import {
+  CONTRIBUTION_CONTENT_TYPE,
+  contributionByteLength,
+  decodeContribution,
+  type Contribution,
+  type ErrorCode,
+} from '../../core/protocol/aggregator.js';
+import { normAllowance } from '../privacy/round-privacy.js';
+import type { RoundRecord } from '../storage/storage.js';
+import type { RoundConfig } from '../strategies/strategy.js';
+
+export interface Rejection {
+  readonly status: 400 | 404 | 409 | 413 | 415 | 422;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly rejection: Rejection };
+
+/** What the validator needs to know about the round being posted to. */
+export interface RoundView {
+  readonly round: RoundRecord;
+  readonly config: RoundConfig;
+  /** The task's open round now (for the message of a stale or closed round), if any. */
+  readonly current: RoundRecord | undefined;
+}
+
+const reject = (status: Rejection['status'], code: ErrorCode, message: string): { ok: false; rejection: Rejection } => ({
+  ok: false,
+  rejection: { status, code, message },
+});
+
+/** Largest body any task accepts; bigger requests are refused before they are read. */
+export function maxContributionBytes(vectorLengths: readonly number[]): number {
+  return Math.max(...vectorLengths.map(contributionByteLength));
+}
+
+/** Header checks, before the body is read. */
+export function checkContributionHeaders(contentType: string | undefined, contentLength: string | undefined, maxBytes: number): Checked<null> {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== CONTRIBUTION_CONTENT_TYPE) {
+    return reject(415, 'bad_content_type', `content-type must be ${CONTRIBUTION_CONTENT_TYPE}; got ${JSON.stringify(contentType ?? '')}`);
+  }
+  if (contentLength !== undefined) {
+    const declared = Number(contentLength);
+    if (!/^\d+$/.test(contentLength) || !Number.isSafeInteger(declared)) {
+      return reject(400, 'bad_request', `content-length must be a non-negative integer; got ${JSON.stringify(contentLength)}`);
+    }
+    if (declared > maxBytes) return reject(413, 'body_too_large', `body of ${declared} bytes exceeds the largest contribution (${maxBytes} bytes)`);
+  }
+  return { ok: true, value: null };
+}
+
+/** Round checks that need no body: known, open. */
+export function checkRound(roundId: string, view: RoundView | undefined): Checked<RoundView> {
+  if (view === undefined) return reject(404, 'unknown_round', `round ${JSON.stringify(roundId.slice(0, 80))} does not exist; GET /v1/tasks lists the open rounds`);
+  if (view.round.outcome !== 'open') {
+    const now = view.current === undefined
+      ? `task ${view.round.task} has no open round`
+      : `task ${view.round.task} is now at version ${view.current.baseVersion} in round ${view.current.roundId}`;
+    return reject(409, 'round_closed', `round ${view.round.roundId} is closed; ${now}`);
+  }
+  return { ok: true, value: view };
+}
+
+/** Body checks: framing, exact length, version, norm. Returns the decoded contribution. */
+export function checkContributionBody(body: Uint8Array, view: RoundView): Checked<Contribution> {
+  const { round, config } = view;
+  const expectedBytes = contributionByteLength(config.vectorLength);
+  if (body.length > expectedBytes) return reject(413, 'body_too_large', `body is ${body.length} bytes; task ${round.task} contributions are exactly ${expectedBytes}`);
+  const decoded = decodeContribution(body, config.vectorLength);
+  if (!decoded.ok) return reject(400, decoded.error.code, decoded.error.message);
+  const contribution = decoded.contribution;
+  if (contribution.modelVersion !== round.baseVersion) {
+    return reject(409, 'stale_version', `round ${round.roundId} is for ${round.task} version ${round.baseVersion}; this contribution is for version ${contribution.modelVersion}`);
+  }
+  const allowance = normAllowance(config.clipNorm, config.granularity, config.localNoiseStddev, config.vectorLength);
+  const values = contribution.values;
+  let squared = 0;
+  for (let i = 0; i < values.length; i++) squared += values[i]! * values[i]!;
+  if (!(squared <= allowance * allowance)) {
+    return reject(422, 'norm_exceeded', `L2 norm ${Math.sqrt(squared).toFixed(1)} exceeds the bound ${allowance.toFixed(1)} grid steps (clip ${config.clipNorm}/${config.granularity} + rounding + local-noise allowance)`);
+  }
+  return { ok: true, value: contribution };
+}

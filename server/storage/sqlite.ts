@@ -1,0 +1,316 @@
+/**
+ * SQLite storage (better-sqlite3, WAL). How a contribution is kept, so that memory stays
+ * O(model size) and every accepted contribution is durable before its 2xx:
+ *
+ * - one transaction per contribution inserts its id (the idempotency key) and its int32 vector
+ *   into `pending_vectors`, and bumps the round's count; only after the commit is the vector added
+ *   to the round's running sum, which lives in memory as a Float64Array (one per open round);
+ * - every FOLD_EVERY contributions the running sum is written to the round's `sum` BLOB and the
+ *   pending vectors are deleted, in one transaction;
+ * - after a crash the sum is rebuilt as `sum` BLOB + Σ pending vectors: exactly the committed
+ *   contributions, none twice (an id is committed together with its vector or not at all).
+ *
+ * Writing the vector (4n bytes) rather than rewriting the sum (8n bytes) per contribution halves
+ * the bytes written; the sum is exact because integers below 2^53 are exact in float64 (the
+ * coordinator checks maxContributions × largest admissible coordinate < 2^53 per task).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RoundOutcome } from '../../core/protocol/aggregator.js';
+import type {
+  AcceptOutcome,
+  AggregatorStorage,
+  ModelRecord,
+  NewRound,
+  QualityRecord,
+  RoundClosure,
+  RoundRecord,
+} from './storage.js';
+
+/** Pending vectors per round before they are folded into the sum BLOB. */
+const FOLD_EVERY = 64;
+
+export interface SqliteOptions {
+  /** File path, or ':memory:' (tests). Its folder is created if missing. */
+  readonly path: string;
+  /** 'process' = synchronous NORMAL (survives kill -9); 'power' = FULL (survives power loss). */
+  readonly durability?: 'process' | 'power';
+}
+
+interface RoundRow {
+  round_id: string;
+  task: string;
+  base_version: number;
+  outcome: RoundOutcome;
+  vector_length: number;
+  contributions: number;
+  opened_at: number;
+  deadline: number;
+  closed_at: number | null;
+  produced_version: number | null;
+  rho: number | null;
+  epsilon_after: number | null;
+  config_json: string;
+}
+
+interface RunningSum {
+  readonly sum: Float64Array;
+  pending: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS models (
+  name TEXT NOT NULL, version INTEGER NOT NULL, blob BLOB NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (name, version)
+);
+CREATE TABLE IF NOT EXISTS rounds (
+  round_id TEXT PRIMARY KEY, task TEXT NOT NULL, base_version INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('open', 'aggregated', 'expired')),
+  vector_length INTEGER NOT NULL, contributions INTEGER NOT NULL DEFAULT 0,
+  opened_at INTEGER NOT NULL, deadline INTEGER NOT NULL, closed_at INTEGER,
+  produced_version INTEGER, rho REAL, epsilon_after REAL, config_json TEXT NOT NULL,
+  release_json TEXT, sum BLOB
+);
+CREATE INDEX IF NOT EXISTS rounds_by_task ON rounds (task, opened_at);
+CREATE UNIQUE INDEX IF NOT EXISTS one_open_round_per_task ON rounds (task) WHERE outcome = 'open';
+CREATE TABLE IF NOT EXISTS contribution_ids (id BLOB PRIMARY KEY, round_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending_vectors (seq INTEGER PRIMARY KEY, round_id TEXT NOT NULL, vector BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS pending_by_round ON pending_vectors (round_id);
+CREATE TABLE IF NOT EXISTS quality (
+  task TEXT NOT NULL, version INTEGER NOT NULL, metric TEXT NOT NULL, series TEXT NOT NULL,
+  value REAL NOT NULL, at INTEGER NOT NULL
+);
+`;
+
+export class SqliteStorage implements AggregatorStorage {
+  private readonly db: Database.Database;
+  private readonly sums = new Map<string, RunningSum>();
+  private readonly stmt;
+  private readonly acceptTx: (roundId: string, id: Buffer, vector: Buffer, max: number) => AcceptOutcome;
+  private readonly foldTx: (roundId: string, sum: Buffer) => void;
+  private readonly closeTx: (closure: RoundClosure) => void;
+
+  constructor(options: SqliteOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      putModel: db.prepare('INSERT OR IGNORE INTO models (name, version, blob, created_at) VALUES (?, ?, ?, ?)'),
+      getModel: db.prepare<[string, number], { blob: Buffer }>('SELECT blob FROM models WHERE name = ? AND version = ?'),
+      latestModel: db.prepare<[string], { v: number | null }>('SELECT MAX(version) AS v FROM models WHERE name = ?'),
+      openRound: db.prepare(
+        `INSERT INTO rounds (round_id, task, base_version, outcome, vector_length, opened_at, deadline, config_json)
+         VALUES (?, ?, ?, 'open', ?, ?, ?, ?)`,
+      ),
+      getRound: db.prepare<[string], RoundRow>('SELECT * FROM rounds WHERE round_id = ?'),
+      openRoundOf: db.prepare<[string], RoundRow>("SELECT * FROM rounds WHERE task = ? AND outcome = 'open'"),
+      closedRounds: db.prepare<[string, number], RoundRow>(
+        "SELECT * FROM rounds WHERE task = ? AND outcome != 'open' ORDER BY opened_at DESC, rowid DESC LIMIT ?",
+      ),
+      extend: db.prepare("UPDATE rounds SET deadline = ? WHERE round_id = ? AND outcome = 'open'"),
+      roundState: db.prepare<[string], { outcome: RoundOutcome; contributions: number }>(
+        'SELECT outcome, contributions FROM rounds WHERE round_id = ?',
+      ),
+      hasId: db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM contribution_ids WHERE id = ?'),
+      insertId: db.prepare('INSERT INTO contribution_ids (id, round_id) VALUES (?, ?)'),
+      insertPending: db.prepare('INSERT INTO pending_vectors (round_id, vector) VALUES (?, ?)'),
+      bump: db.prepare('UPDATE rounds SET contributions = contributions + 1 WHERE round_id = ?'),
+      readSum: db.prepare<[string], { sum: Buffer | null; vector_length: number }>('SELECT sum, vector_length FROM rounds WHERE round_id = ?'),
+      pending: db.prepare<[string], { vector: Buffer }>('SELECT vector FROM pending_vectors WHERE round_id = ? ORDER BY seq'),
+      writeSum: db.prepare('UPDATE rounds SET sum = ? WHERE round_id = ?'),
+      dropPending: db.prepare('DELETE FROM pending_vectors WHERE round_id = ?'),
+      closeRound: db.prepare(
+        `UPDATE rounds SET outcome = ?, closed_at = ?, produced_version = ?, rho = ?, epsilon_after = ?,
+         release_json = ?, sum = NULL WHERE round_id = ? AND outcome = 'open'`,
+      ),
+      rhoSpent: db.prepare<[string], { rho: number | null }>(
+        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated'",
+      ),
+      releases: db.prepare<[string, number], { round_id: string; release_json: string }>(
+        'SELECT round_id, release_json FROM rounds WHERE task = ? AND release_json IS NOT NULL ORDER BY opened_at DESC, rowid DESC LIMIT ?',
+      ),
+      addQuality: db.prepare('INSERT INTO quality (task, version, metric, series, value, at) VALUES (?, ?, ?, ?, ?, ?)'),
+      quality: db.prepare<[string], { task: string; version: number; metric: string; series: string; value: number; at: number }>(
+        'SELECT * FROM quality WHERE task = ? ORDER BY at, rowid',
+      ),
+      totals: db.prepare<[], { contributions: number | null; aggregated: number | null }>(
+        "SELECT SUM(contributions) AS contributions, SUM(outcome = 'aggregated') AS aggregated FROM rounds",
+      ),
+    };
+
+    this.acceptTx = db.transaction((roundId: string, id: Buffer, vector: Buffer, max: number): AcceptOutcome => {
+      const state = this.stmt.roundState.get(roundId);
+      if (state === undefined || state.outcome !== 'open') return { kind: 'not_open' };
+      if (this.stmt.hasId.get(id) !== undefined) return { kind: 'duplicate' };
+      if (state.contributions >= max) return { kind: 'full' };
+      this.stmt.insertId.run(id, roundId);
+      this.stmt.insertPending.run(roundId, vector);
+      this.stmt.bump.run(roundId);
+      return { kind: 'accepted', contributions: state.contributions + 1 };
+    });
+    this.foldTx = db.transaction((roundId: string, sum: Buffer) => {
+      this.stmt.writeSum.run(sum, roundId);
+      this.stmt.dropPending.run(roundId);
+    });
+    this.closeTx = db.transaction((closure: RoundClosure) => {
+      if (closure.producedModel !== null) this.putModel(closure.producedModel);
+      const changed = this.stmt.closeRound.run(
+        closure.outcome,
+        closure.closedAt,
+        closure.producedModel?.version ?? null,
+        closure.rho,
+        closure.epsilonAfter,
+        closure.releaseJson,
+        closure.roundId,
+      ).changes;
+      if (changed !== 1) throw new RangeError(`round ${closure.roundId} is not open; it cannot be closed`);
+      this.stmt.dropPending.run(closure.roundId);
+    });
+  }
+
+  putModel(model: ModelRecord): void {
+    this.stmt.putModel.run(model.name, model.version, toBuffer(model.blob), model.createdAt);
+  }
+
+  getModelBlob(name: string, version: number): Uint8Array | undefined {
+    return this.stmt.getModel.get(name, version)?.blob;
+  }
+
+  latestModelVersion(name: string): number | undefined {
+    return this.stmt.latestModel.get(name)?.v ?? undefined;
+  }
+
+  openRound(round: NewRound): void {
+    this.stmt.openRound.run(round.roundId, round.task, round.baseVersion, round.vectorLength, round.openedAt, round.deadline, round.configJson);
+  }
+
+  getRound(roundId: string): RoundRecord | undefined {
+    const row = this.stmt.getRound.get(roundId);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  openRoundOf(task: string): RoundRecord | undefined {
+    const row = this.stmt.openRoundOf.get(task);
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  closedRounds(task: string, limit: number): RoundRecord[] {
+    return this.stmt.closedRounds.all(task, limit).map(toRecord);
+  }
+
+  extendDeadline(roundId: string, deadline: number): void {
+    this.stmt.extend.run(deadline, roundId);
+  }
+
+  hasContribution(id: Uint8Array): boolean {
+    return this.stmt.hasId.get(toBuffer(id)) !== undefined;
+  }
+
+  acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): AcceptOutcome {
+    // Load (or rebuild) the running sum BEFORE the commit, so a rebuild never counts this vector twice.
+    const running = this.runningSum(roundId);
+    const outcome = this.acceptTx(roundId, toBuffer(id), toBuffer(values), maxContributions);
+    if (outcome.kind === 'accepted' && running !== undefined) {
+      const sum = running.sum;
+      if (sum.length !== values.length) throw new RangeError(`round ${roundId} sums ${sum.length} values; got ${values.length}`);
+      for (let i = 0; i < values.length; i++) sum[i]! += values[i]!;
+      running.pending++;
+      if (running.pending >= FOLD_EVERY) {
+        this.foldTx(roundId, toBuffer(sum));
+        running.pending = 0;
+      }
+    }
+    return outcome;
+  }
+
+  roundSum(roundId: string): { readonly sum: Float64Array; readonly contributions: number } {
+    const running = this.runningSum(roundId);
+    const round = this.stmt.roundState.get(roundId);
+    if (running === undefined || round === undefined) throw new RangeError(`round ${roundId} is unknown or has no sum`);
+    return { sum: running.sum.slice(), contributions: round.contributions };
+  }
+
+  closeRound(closure: RoundClosure): void {
+    this.closeTx(closure);
+    this.sums.delete(closure.roundId);
+  }
+
+  rhoSpent(task: string): number {
+    return this.stmt.rhoSpent.get(task)?.rho ?? 0;
+  }
+
+  releases(task: string, limit: number): { readonly roundId: string; readonly json: string }[] {
+    return this.stmt.releases.all(task, limit).map((r) => ({ roundId: r.round_id, json: r.release_json }));
+  }
+
+  addQuality(record: QualityRecord): void {
+    this.stmt.addQuality.run(record.task, record.version, record.metric, record.series, record.value, record.at);
+  }
+
+  quality(task: string): QualityRecord[] {
+    return this.stmt.quality.all(task);
+  }
+
+  totals(): { readonly contributions: number; readonly roundsAggregated: number } {
+    const row = this.stmt.totals.get();
+    return { contributions: row?.contributions ?? 0, roundsAggregated: row?.aggregated ?? 0 };
+  }
+
+  close(): void {
+    this.sums.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  /** The in-memory running sum of an open round, rebuilt from disk on first use. */
+  private runningSum(roundId: string): RunningSum | undefined {
+    const cached = this.sums.get(roundId);
+    if (cached !== undefined) return cached;
+    const row = this.stmt.readSum.get(roundId);
+    if (row === undefined) return undefined;
+    const sum = row.sum === null ? new Float64Array(row.vector_length) : new Float64Array(alignedCopy(row.sum, 8));
+    let pending = 0;
+    for (const { vector } of this.stmt.pending.iterate(roundId)) {
+      const values = new Int32Array(alignedCopy(vector, 4));
+      for (let i = 0; i < values.length; i++) sum[i]! += values[i]!;
+      pending++;
+    }
+    const running: RunningSum = { sum, pending };
+    this.sums.set(roundId, running);
+    return running;
+  }
+}
+
+function toBuffer(view: ArrayBufferView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** An ArrayBuffer holding the bytes, suitable for a typed array view of the given element size. */
+function alignedCopy(bytes: Uint8Array, elementSize: number): ArrayBuffer {
+  if (bytes.byteLength % elementSize !== 0) throw new RangeError(`stored blob of ${bytes.byteLength} bytes is not a multiple of ${elementSize}`);
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}
+
+function toRecord(row: RoundRow): RoundRecord {
+  return {
+    roundId: row.round_id,
+    task: row.task,
+    baseVersion: row.base_version,
+    outcome: row.outcome,
+    vectorLength: row.vector_length,
+    contributions: row.contributions,
+    openedAt: row.opened_at,
+    deadline: row.deadline,
+    closedAt: row.closed_at,
+    producedVersion: row.produced_version,
+    rho: row.rho,
+    epsilonAfter: row.epsilon_after,
+    configJson: row.config_json,
+  };
+}

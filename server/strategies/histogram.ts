@@ -1,0 +1,35 @@
+/**
+ * A DP histogram: each device sends a vector over the task's labels (L2 ≤ clipNorm, e.g. one-hot
+ * on its top category); the release is the noisy sum decoded to floats, with its error bar (the
+ * standard deviation of all the noise in it: n devices' local plus the central, known exactly).
+ * The "model" the round produces is that noisy histogram itself.
+ */
+import { totalNoiseStddev, gridSensitivity } from '../privacy/round-privacy.js';
+import { baseRoundConfig } from './client-config.js';
+import type { AggregateInput, AggregateOutput, ConfigureContext, RoundPlan, Strategy } from './strategy.js';
+
+export function createHistogram(): Strategy {
+  return {
+    configure(context: ConfigureContext): RoundPlan {
+      return { kind: 'open', config: baseRoundConfig(context) };
+    },
+    aggregate(input: AggregateInput): AggregateOutput {
+      const { sum, contributions, task, config } = input;
+      const labels = task.labels ?? [];
+      if (labels.length !== sum.length) throw new RangeError(`histogram ${task.task} has ${labels.length} labels; sum has ${sum.length} values`);
+      const values = Array.from(sum, (v) => v * config.granularity);
+      const stddev = totalNoiseStddev({
+        sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
+        localStddev: config.localNoiseStddev,
+        centralStddev: config.centralNoiseStddev,
+        contributions,
+        vectorLength: config.vectorLength,
+      }) * config.granularity;
+      return {
+        weights: Float32Array.from(values),
+        release: { kind: 'histogram', labels, values, stddev, contributions },
+        privacy: null,
+      };
+    },
+  };
+}

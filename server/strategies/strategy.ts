@@ -1,0 +1,84 @@
+/**
+ * A federated round as a template method, in the manner of Flower's Strategy: the coordinator
+ * asks `configure` what the next round looks like (or whether to stop), collects contributions,
+ * then asks `aggregate` for the new global weights. Strategies do no I/O and keep no state
+ * between calls: everything they need is in the arguments; randomness is injected.
+ * Wrappers (./dp.ts) compose around a strategy instead of subclassing it.
+ */
+import type { TaskDefinition } from '../tasks.js';
+
+/** Server-wide round settings after per-task overrides. */
+export interface RoundSettings {
+  readonly minContributions: number;
+  readonly maxContributions: number;
+  readonly roundMs: number;
+  readonly epsilonBudget: number;
+  readonly delta: number;
+}
+
+/** What one round asks of devices and of itself; stored with the round, advertised in /v1/tasks. */
+export interface RoundConfig {
+  readonly vectorLength: number;
+  readonly clipNorm: number;
+  readonly granularity: number;
+  /** Device-side σ, grid units. */
+  readonly localNoiseStddev: number;
+  /** Server-side σ added to the round's sum, grid units (0 without the DP wrapper). */
+  readonly centralNoiseStddev: number;
+  readonly localSteps: number;
+  readonly learningRate: number;
+  readonly minContributions: number;
+  readonly maxContributions: number;
+  /** Epoch milliseconds. */
+  readonly deadline: number;
+}
+
+export interface ConfigureContext {
+  readonly task: TaskDefinition;
+  readonly settings: RoundSettings;
+  readonly modelVersion: number;
+  readonly now: number;
+  /** zCDP ρ already spent by the task's aggregated rounds. */
+  readonly rhoSpent: number;
+}
+
+export type RoundPlan =
+  | { readonly kind: 'open'; readonly config: RoundConfig }
+  | { readonly kind: 'stop'; readonly reason: 'budget_exhausted'; readonly message: string };
+
+export interface AggregateInput {
+  readonly roundId: string;
+  readonly task: TaskDefinition;
+  readonly config: RoundConfig;
+  /** Global weights the round trained on (float units). Not modified. */
+  readonly weights: Float32Array;
+  /** Σ of the round's contributions on the grid, plus any noise added by wrappers. Not modified. */
+  readonly sum: Float64Array;
+  readonly contributions: number;
+}
+
+/** A released aggregate with its error bar, for the dashboard. */
+export interface HistogramRelease {
+  readonly kind: 'histogram';
+  readonly labels: readonly string[];
+  readonly values: readonly number[];
+  /** Standard deviation of each value's noise (float units). */
+  readonly stddev: number;
+  readonly contributions: number;
+}
+
+export interface RoundPrivacy {
+  /** zCDP ρ of this round's release (user-level, see ../privacy/round-privacy.ts). */
+  readonly rho: number;
+}
+
+export interface AggregateOutput {
+  readonly weights: Float32Array;
+  readonly release: HistogramRelease | null;
+  readonly privacy: RoundPrivacy | null;
+}
+
+export interface Strategy {
+  configure(context: ConfigureContext): RoundPlan;
+  aggregate(input: AggregateInput): AggregateOutput;
+}

@@ -1,0 +1,132 @@
+/**
+ * The federated tasks the aggregator runs, as data. Shapes follow the device's model layouts
+ * (worker/models/mf-layout.ts for 'mf-items'); the server never imports tfjs or the worker, so
+ * the numbers are repeated here and checked against the device by the end-to-end tests.
+ *
+ * Round sizes, deadlines, ε budget, δ and the central noise come from the server configuration
+ * (server/config.ts) unless a task overrides them.
+ */
+import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
+import { modelParameterCount } from '../core/protocol/aggregator.js';
+
+export type ModelInit =
+  /** N(0, stddev²) from a seeded generator: model initialisation only, NOT privacy noise. */
+  | { readonly kind: 'normal'; readonly stddev: number; readonly seed: number; readonly tensors: readonly string[] }
+  | { readonly kind: 'zeros' };
+
+export interface TaskDefinition {
+  readonly task: string;
+  readonly kind: TaskKind;
+  readonly model: { readonly name: string; readonly tensors: readonly TensorSpec[] };
+  readonly init: ModelInit;
+  /** L2 bound of one device's update, float units. */
+  readonly clipNorm: number;
+  /** Grid step: float = integer × granularity. */
+  readonly granularity: number;
+  /** Device-side discrete Gaussian σ in grid units, as a multiple of the grid sensitivity Δ. */
+  readonly localNoiseMultiplier: number;
+  readonly localSteps: number;
+  readonly learningRate: number;
+  /** FedAvg server learning rate η: w ← w + η · mean(update). */
+  readonly serverLearningRate: number;
+  /** Histogram tasks: bin names (vector index i counts labels[i]). */
+  readonly labels?: readonly string[];
+  /** Per-task overrides of the server-wide round settings. */
+  readonly minContributions?: number;
+  readonly maxContributions?: number;
+  readonly roundSeconds?: number;
+  readonly epsilonBudget?: number;
+}
+
+/** ml-latest-small genres (movies.csv, without "(no genres listed)"), in a fixed order. */
+export const MOVIELENS_GENRES: readonly string[] = [
+  'Action', 'Adventure', 'Animation', 'Children', 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
+  'Film-Noir', 'Horror', 'IMAX', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+];
+
+/**
+ * MF catalogue size: ml-latest-small movies with at least 5 ratings (3,496), dim 16, as in
+ * worker/models (item_embeddings [nItems, dim] then item_bias [nItems]): 59,432 floats.
+ */
+export const MF_ITEMS = 3496;
+export const MF_DIM = 16;
+/** Propensity model: logistic weights over the engine's feature vector, then the bias. */
+export const PROPENSITY_FEATURES = 16;
+
+export const DEFAULT_TASKS: readonly TaskDefinition[] = [
+  {
+    task: 'mf-items',
+    kind: 'fedavg',
+    model: {
+      name: 'mf-items',
+      tensors: [
+        { name: 'item_embeddings', shape: [MF_ITEMS, MF_DIM] },
+        { name: 'item_bias', shape: [MF_ITEMS] },
+      ],
+    },
+    init: { kind: 'normal', stddev: 0.1, seed: 20_260_401, tensors: ['item_embeddings'] },
+    clipNorm: 1,
+    // 1e-4: C/g = 10,000 grid steps, so rounding (≤ √n ≈ 244 steps in L2) costs < 3 % of the bound.
+    granularity: 1e-4,
+    localNoiseMultiplier: 1,
+    localSteps: 20,
+    learningRate: 0.05,
+    serverLearningRate: 1,
+  },
+  {
+    task: 'propensity',
+    kind: 'fedavg',
+    model: {
+      name: 'propensity',
+      tensors: [
+        { name: 'weights', shape: [PROPENSITY_FEATURES] },
+        { name: 'bias', shape: [1] },
+      ],
+    },
+    init: { kind: 'zeros' },
+    clipNorm: 1,
+    granularity: 1e-3,
+    localNoiseMultiplier: 1,
+    localSteps: 10,
+    learningRate: 0.1,
+    serverLearningRate: 1,
+  },
+  {
+    task: 'category-histogram',
+    kind: 'histogram',
+    model: { name: 'category-histogram', tensors: [{ name: 'counts', shape: [MOVIELENS_GENRES.length] }] },
+    init: { kind: 'zeros' },
+    // A device sends its interest over genres with L2 norm ≤ 1 (e.g. one-hot on its top genre).
+    clipNorm: 1,
+    granularity: 0.01,
+    localNoiseMultiplier: 1,
+    localSteps: 0,
+    learningRate: 0,
+    serverLearningRate: 1,
+    labels: MOVIELENS_GENRES,
+  },
+];
+
+/** Validates a task list once, naming the task and the field. */
+export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefinition[] {
+  const names = new Set<string>();
+  for (const t of tasks) {
+    const where = `task ${JSON.stringify(t.task)}`;
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(t.task)) throw new RangeError(`${where}: task must match [a-z0-9][a-z0-9-]{0,63}`);
+    if (names.has(t.task)) throw new RangeError(`${where}: task names must be unique`);
+    names.add(t.task);
+    const n = modelParameterCount(t.model.tensors);
+    const positive: [string, number][] = [['clipNorm', t.clipNorm], ['granularity', t.granularity], ['serverLearningRate', t.serverLearningRate]];
+    for (const [field, value] of positive) {
+      if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${where}: ${field} must be a positive finite number; got ${value}`);
+    }
+    if (!Number.isFinite(t.localNoiseMultiplier) || t.localNoiseMultiplier < 0) {
+      throw new RangeError(`${where}: localNoiseMultiplier must be ≥ 0; got ${t.localNoiseMultiplier}`);
+    }
+    if (t.kind === 'histogram' && t.labels?.length !== n) {
+      throw new RangeError(`${where}: a histogram needs one label per value (${n}); got ${t.labels?.length ?? 0}`);
+    }
+    if (t.clipNorm / t.granularity > 2 ** 30) throw new RangeError(`${where}: clipNorm / granularity must stay below 2^30 grid steps`);
+  }
+  return tasks;
+}
