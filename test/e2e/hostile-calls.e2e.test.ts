@@ -23,7 +23,7 @@ const PAGE_ERROR_PROBE = `
 `;
 
 interface ProbeWindow extends InklingWindow {
-  readonly __hostErrors: string[];
+  readonly __hostErrors?: string[];
 }
 
 interface HostileOutcome {
