@@ -1,0 +1,189 @@
+/**
+ * The device side of a federated round, one template for every task:
+ *   tasks → model (cached per version) → local training (a LocalTaskHandler) → dense update
+ *   → privatize (DP core vector sum mechanism) → charge + receipt (one IndexedDB transaction)
+ *   → POST the fixed-size body → commit device-only state.
+ *
+ * What a request carries: the round id the server assigned (URL), and the INK1 body (random
+ * contribution id, model version, the noised integer vector). No cookie (credentials 'omit'), no
+ * referrer, no header beyond the content type, no user or item id, no free text. A failure after
+ * the charge is reported, never retried: the budget is spent, and a retry with the same body would
+ * be the same release (the server deduplicates on the id) but is not worth a second request here.
+ */
+import {
+  CONTRIBUTION_CONTENT_TYPE,
+  encodeContribution,
+  newContributionId,
+  type ModelBlob,
+  type TaskDescriptor,
+} from '../../core/protocol/aggregator.js';
+import { secureRandom, type RandomSource } from '../../core/dp/random.js';
+import { chargeId, type ChargeRefusal, type PrivacyLedger } from '../../core/dp/ledger.js';
+import type { ContributionReport, FederatedDb } from './db.js';
+import type { LocalTaskRegistry } from './local-task.js';
+import { ANONYMOUS_REQUEST, loadModel, type FetchLike } from './model-cache.js';
+import { privacyCostOf, privatizeUpdate } from './privatize.js';
+import { ledgerRound } from './round-number.js';
+import { parseTasksResponse } from './task-descriptor.js';
+
+export type SkipReason = 'unknown-task' | 'unsupported-kind' | 'deadline-passed' | 'no-data' | 'out-of-budget' | 'already-contributed' | 'storage-failed';
+
+export type ParticipationResult =
+  | { readonly status: 'sent'; readonly task: string; readonly round: string; readonly bytes: number; readonly duplicate: boolean; readonly rho: number }
+  | { readonly status: 'skipped'; readonly task: string; readonly round: string; readonly reason: SkipReason; readonly message: string }
+  /** Charged, sent, and refused by the server (e.g. 409 stale_version): not retried. */
+  | { readonly status: 'rejected'; readonly task: string; readonly round: string; readonly httpStatus: number; readonly code: string; readonly message: string }
+  /** Charged, and the upload failed (network): not retried; the budget stays spent. */
+  | { readonly status: 'failed'; readonly task: string; readonly round: string; readonly message: string };
+
+export interface FederatedClientOptions {
+  /** Aggregator origin, no trailing slash. */
+  readonly endpoint: string;
+  /** The site this device's ledger charges (data-site of the script tag). */
+  readonly site: string;
+  readonly db: FederatedDb;
+  readonly handlers: LocalTaskRegistry;
+  /** core/dp's ledger over createIndexedDbLedgerStore(db). */
+  readonly ledger: PrivacyLedger<ContributionReport>;
+  readonly fetch?: FetchLike;
+  /** CSPRNG for the DP noise and the contribution id (default: crypto.getRandomValues). */
+  readonly random?: RandomSource;
+  readonly now?: () => number;
+}
+
+export class FederatedClient {
+  private readonly endpoint: string;
+  private readonly fetchImpl: FetchLike;
+  private readonly random: RandomSource;
+  private readonly now: () => number;
+
+  constructor(private readonly options: FederatedClientOptions) {
+    if (!/^https?:\/\/[^/]+(\/[^?#]*)?$/.test(options.endpoint) || options.endpoint.endsWith('/')) {
+      throw new RangeError(`endpoint must be an http(s) URL without a trailing slash; got ${options.endpoint}`);
+    }
+    this.endpoint = options.endpoint;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+    this.random = options.random ?? secureRandom();
+    this.now = options.now ?? Date.now;
+  }
+
+  /** @example const tasks = await client.fetchTasks(); */
+  async fetchTasks(): Promise<TaskDescriptor[]> {
+    const url = `${this.endpoint}/v1/tasks`;
+    const response = await this.fetchImpl(url, { ...ANONYMOUS_REQUEST, method: 'GET' });
+    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+    return parseTasksResponse(await response.json());
+  }
+
+  /** Takes part in every open task this device has a handler for, one after the other. */
+  async participateAll(): Promise<ParticipationResult[]> {
+    const results: ParticipationResult[] = [];
+    for (const task of await this.fetchTasks()) results.push(await this.participate(task));
+    return results;
+  }
+
+  /**
+   * One contribution to `task`'s current round, or a reason why none was sent.
+   * @example const result = await client.participate(task); if (result.status === 'sent') ...
+   */
+  async participate(task: TaskDescriptor): Promise<ParticipationResult> {
+    const base = { task: task.task, round: task.roundId };
+    const skip = (reason: SkipReason, message: string): ParticipationResult => ({ status: 'skipped', ...base, reason, message });
+    const handler = this.options.handlers.get(task.task);
+    if (!handler) return skip('unknown-task', `no local handler for task ${task.task}`);
+    if (task.kind !== 'fedavg' && task.kind !== 'histogram') return skip('unsupported-kind', `task kind ${task.kind} is not trained on devices`);
+    if (Date.parse(task.deadline) <= this.now()) return skip('deadline-passed', `round ${task.roundId} closed at ${task.deadline}`);
+
+    // Checks that need no training first: a device that cannot pay does no work.
+    const round = ledgerRound(task.roundId);
+    if ((await this.options.db.get('ledger', chargeId(this.options.site, task.task, round))) !== undefined) {
+      return skip('already-contributed', `this device already contributed to round ${task.roundId}`);
+    }
+    const cost = privacyCostOf(task);
+    const remaining = await this.options.ledger.remaining({ site: this.options.site, task: task.task });
+    if (!(cost <= remaining)) return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${remaining} is left for ${task.task} in this window`);
+
+    const model: ModelBlob = await loadModel({ db: this.options.db, endpoint: this.endpoint, fetch: this.fetchImpl, now: this.now }, task.model.name, task.model.version);
+    if (model.data.length !== task.vectorLength) {
+      throw new RangeError(`task ${task.task}: vectorLength ${task.vectorLength} differs from model ${task.model.name}@${task.model.version} (${model.data.length} floats)`);
+    }
+    const outcome = await handler.train(task, model);
+    if (outcome.kind === 'no-data') return skip('no-data', 'nothing to learn from on this device yet');
+    if (outcome.update.length !== task.vectorLength) {
+      throw new RangeError(`task ${task.task}: the local update has ${outcome.update.length} floats; the task needs ${task.vectorLength}`);
+    }
+
+    const privatized = privatizeUpdate(outcome.update, task, this.random);
+    const body = encodeContribution({
+      id: newContributionId((bytes) => {
+        this.random.fillBytes(bytes);
+        return bytes;
+      }),
+      modelVersion: task.model.version,
+      values: privatized.values,
+    });
+    if (body.length !== task.expectedBytes) throw new Error(`contribution is ${body.length} bytes; task ${task.task} expects ${task.expectedBytes}`);
+
+    // Charge and receipt in one IndexedDB transaction; only a committed charge hands the body back.
+    const charged = await this.options.ledger.charge({
+      site: this.options.site,
+      task: task.task,
+      round,
+      event: privatized.event,
+      report: { roundId: task.roundId, modelVersion: task.model.version, bytes: body.length, epsilon: privatized.epsilon, delta: privatized.delta, body },
+    });
+    if (!charged.ok) return skip(...refusalReason(charged.reason));
+
+    // The device-only state (user embedding) is kept whatever the upload does: it was learned here.
+    await outcome.commit();
+    const result = await this.upload(task, charged.report.body ?? body, privatized.rho);
+    // 'sent' and 'rejected' both mean the bytes reached the server; a network failure stays pending.
+    if (result.status !== 'failed') await this.options.ledger.markSent(charged.receipt.id);
+    return result;
+  }
+
+  private async upload(task: TaskDescriptor, body: Uint8Array, rho: number): Promise<ParticipationResult> {
+    const base = { task: task.task, round: task.roundId };
+    const url = `${this.endpoint}/v1/rounds/${encodeURIComponent(task.roundId)}/contributions`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, {
+        ...ANONYMOUS_REQUEST,
+        method: 'POST',
+        headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE },
+        // A copy typed over a plain ArrayBuffer, as fetch's BodyInit wants.
+        body: new Uint8Array(body),
+      });
+    } catch (error) {
+      return { status: 'failed', ...base, message: error instanceof Error ? error.message : String(error) };
+    }
+    const answer: unknown = await response.json().catch(() => undefined);
+    if (response.status === 202 || response.ok) {
+      const duplicate = typeof answer === 'object' && answer !== null && (answer as { duplicate?: unknown }).duplicate === true;
+      return { status: 'sent', ...base, bytes: body.length, duplicate, rho };
+    }
+    const error = typeof answer === 'object' && answer !== null ? (answer as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+    return {
+      status: 'rejected',
+      ...base,
+      httpStatus: response.status,
+      code: typeof error?.code === 'string' ? error.code : 'unknown',
+      message: typeof error?.message === 'string' ? error.message : `HTTP ${response.status}`,
+    };
+  }
+}
+
+function refusalReason(reason: ChargeRefusal): [SkipReason, string] {
+  switch (reason.kind) {
+    case 'budgetExceeded':
+      return ['out-of-budget', `the ${reason.scope} budget has ρ = ${reason.spent} spent of ${reason.limit}; this contribution costs ${reason.requested}`];
+    case 'alreadyCharged':
+      return ['already-contributed', 'this device already paid for a contribution to this round'];
+    case 'storageFailed':
+      return ['storage-failed', `the ledger could not record the charge (${reason.message}); nothing was sent`];
+    default: {
+      const unreachable: never = reason;
+      throw new Error(`unknown refusal ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

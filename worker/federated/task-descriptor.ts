@@ -1,0 +1,79 @@
+/**
+ * `GET /v1/tasks` is input from the network: checked here, once, before any field is used to size
+ * a buffer or configure a mechanism.
+ */
+import { contributionByteLength, type TaskDescriptor } from '../../core/protocol/aggregator.js';
+
+const KINDS = new Set(['fedavg', 'histogram', 'kmeans']);
+
+/** Parses the JSON answer of `GET /v1/tasks`; throws a RangeError naming the task and field. */
+export function parseTasksResponse(body: unknown): TaskDescriptor[] {
+  if (typeof body !== 'object' || body === null || !Array.isArray((body as { tasks?: unknown }).tasks)) {
+    throw new RangeError('tasks response must be an object with a tasks array');
+  }
+  return (body as { tasks: unknown[] }).tasks.map((t, i) => parseTaskDescriptor(t, `tasks[${i}]`));
+}
+
+export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescriptor {
+  if (typeof value !== 'object' || value === null) throw new RangeError(`${where} must be an object`);
+  const t = value as Record<string, unknown>;
+  const str = (field: string): string => {
+    const v = t[field];
+    if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw new RangeError(`${where}.${field} must be a non-empty string`);
+    return v;
+  };
+  const num = (field: string, rule: (n: number) => boolean, text: string, from: Record<string, unknown> = t, path = field): number => {
+    const v = from[field];
+    if (typeof v !== 'number' || !rule(v)) throw new RangeError(`${where}.${path} must be ${text}; got ${String(v)}`);
+    return v;
+  };
+  const positive = (n: number): boolean => Number.isFinite(n) && n > 0;
+  const nonNegative = (n: number): boolean => Number.isFinite(n) && n >= 0;
+  const count = (n: number): boolean => Number.isInteger(n) && n >= 0;
+
+  const kind = str('kind');
+  if (!KINDS.has(kind)) throw new RangeError(`${where}.kind must be one of fedavg, histogram, kmeans; got ${kind}`);
+  const model = t['model'];
+  if (typeof model !== 'object' || model === null) throw new RangeError(`${where}.model must be an object`);
+  const modelRecord = model as Record<string, unknown>;
+  if (typeof modelRecord['name'] !== 'string' || modelRecord['name'].length === 0) throw new RangeError(`${where}.model.name must be a non-empty string`);
+  const version = num('version', (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1', modelRecord, 'model.version');
+  const vectorLength = num('vectorLength', (n) => Number.isInteger(n) && n >= 1 && n <= 1 << 24, 'an integer in [1, 2^24]');
+  const expectedBytes = num('expectedBytes', count, 'an integer ≥ 0');
+  if (expectedBytes !== contributionByteLength(vectorLength)) {
+    throw new RangeError(`${where}.expectedBytes must be 28 + 4 × vectorLength = ${contributionByteLength(vectorLength)}; got ${expectedBytes}`);
+  }
+  const privacy = t['privacy'];
+  if (typeof privacy !== 'object' || privacy === null) throw new RangeError(`${where}.privacy must be an object`);
+  const p = privacy as Record<string, unknown>;
+  const deadline = str('deadline');
+  if (Number.isNaN(Date.parse(deadline))) throw new RangeError(`${where}.deadline must be an ISO-8601 date; got ${deadline}`);
+  const roundId = str('roundId');
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(roundId)) throw new RangeError(`${where}.roundId must match [A-Za-z0-9_-]{1,128}`);
+  const labels = t['labels'];
+  if (labels !== undefined && (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string'))) {
+    throw new RangeError(`${where}.labels must be an array of strings`);
+  }
+  return {
+    task: str('task'),
+    kind: kind as TaskDescriptor['kind'],
+    model: { name: modelRecord['name'], version },
+    roundId,
+    vectorLength,
+    clipNorm: num('clipNorm', positive, 'a finite number > 0'),
+    granularity: num('granularity', positive, 'a finite number > 0'),
+    localNoiseStddev: num('localNoiseStddev', nonNegative, 'a finite number ≥ 0'),
+    localSteps: num('localSteps', count, 'an integer ≥ 0'),
+    learningRate: num('learningRate', nonNegative, 'a finite number ≥ 0'),
+    deadline,
+    expectedBytes,
+    minContributions: num('minContributions', count, 'an integer ≥ 0'),
+    maxContributions: num('maxContributions', count, 'an integer ≥ 0'),
+    privacy: {
+      epsilonBudget: num('epsilonBudget', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonBudget'),
+      delta: num('delta', (n) => n >= 0 && n < 1, 'in [0, 1)', p, 'privacy.delta'),
+      epsilonSpent: num('epsilonSpent', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonSpent'),
+    },
+    ...(labels !== undefined ? { labels: labels as string[] } : {}),
+  };
+}
