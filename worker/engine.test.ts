@@ -1,0 +1,173 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import type { CatalogItem, RawEvent } from '../core/protocol/engine-api.js';
+import { createEngine, type EngineOptions } from './engine.js';
+
+const T0 = Date.UTC(2026, 10, 1);
+const MINUTE = 60_000;
+
+const catalog: CatalogItem[] = [
+  ...Array.from({ length: 20 }, (_, i) => ({ id: `sf${i}`, categories: ['Sci-Fi'], price: 10, popularity: 0.1 })),
+  ...Array.from({ length: 20 }, (_, i) => ({ id: `dr${i}`, categories: ['Drama'], price: 10, popularity: 0.1 })),
+  { id: 'hit', categories: ['Comedy'], price: 5, popularity: 1 },
+];
+
+function setup(extra: Partial<EngineOptions> = {}) {
+  const clock = { t: T0 };
+  const factory = new IDBFactory();
+  const options: EngineOptions = { site: 'shop', idbFactory: factory, now: () => clock.t, catalog, ...extra };
+  let n = 0;
+  const event = (name: string, properties: unknown, at = clock.t): RawEvent => ({ id: `e${n++}`, name, properties, timestamp: at });
+  const view = (id: string) => event('Product Viewed', { product_id: id });
+  return { clock, factory, options, event, view, open: (more: Partial<EngineOptions> = {}) => createEngine({ ...options, ...more }) };
+}
+
+async function storedDatabases(factory: IDBFactory): Promise<string[]> {
+  return (await factory.databases()).map((d) => d.name ?? '');
+}
+
+describe('Engine', () => {
+  it('persists a granted batch and reads it back after a reload', async () => {
+    const s = setup();
+    const engine = await s.open({ consent: 'granted' });
+    const result = await engine.ingest([s.view('sf1'), s.view('sf2')]);
+    expect(result).toEqual({ accepted: 2, duplicates: 0, errors: [] });
+    await engine.close();
+    const reloaded = await s.open();
+    const profile = await reloaded.profile();
+    expect(profile.consent).toBe('granted');
+    expect(profile.interests[0]?.category).toBe('Sci-Fi');
+    expect(profile.storage.events).toBe(2);
+    expect(profile.storage.items).toBe(2);
+  });
+
+  it('reports validation errors with field and rule and keeps the good events', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    const result = await engine.ingest([s.view('sf1'), s.event('Product Viewed', { product_id: 'x', price: Number.NaN }), s.event('Nope', {})]);
+    expect(result.accepted).toBe(1);
+    expect(result.errors.map((e) => `${e.field}:${e.rule}`)).toEqual(['properties.price:finite', 'name:known-event']);
+  });
+
+  it('deduplicates by event id (also across reloads) and debounces double clicks', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    const first = s.view('sf1');
+    expect((await engine.ingest([first, first])).duplicates).toBe(1);
+    const doubleClick = s.event('Product Viewed', { product_id: 'sf2' }, T0 + 100);
+    const again = s.event('Product Viewed', { product_id: 'sf2' }, T0 + 300);
+    const later = s.event('Product Viewed', { product_id: 'sf2' }, T0 + 2_000);
+    expect(await engine.ingest([doubleClick, again, later])).toMatchObject({ accepted: 2, duplicates: 1 });
+    await engine.close();
+    const reloaded = await s.open();
+    expect(await reloaded.ingest([first])).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect((await reloaded.profile()).storage.events).toBe(3);
+  });
+
+  it('pending consent keeps events in memory only; granting flushes them; denied drops everything', async () => {
+    const s = setup();
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1'), s.view('sf2')]);
+    expect((await engine.profile()).interests[0]?.category).toBe('Sci-Fi');
+    expect(await storedDatabases(s.factory)).toEqual([]);
+    await engine.setConsent('granted');
+    expect(await storedDatabases(s.factory)).toEqual(['inkling:shop']);
+    expect((await engine.profile()).storage.events).toBe(2);
+    await engine.setConsent('denied');
+    expect(await storedDatabases(s.factory)).toEqual([]);
+    expect(await engine.ingest([s.view('sf3')])).toMatchObject({ accepted: 0 });
+    const profile = await engine.profile();
+    expect(profile.interests).toEqual([]);
+    expect(await storedDatabases(s.factory)).toEqual([]);
+  });
+
+  it('forget deletes the database and the next use starts empty', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1')]);
+    await engine.forget();
+    expect(await storedDatabases(s.factory)).toEqual([]);
+    expect((await engine.profile()).interests).toEqual([]);
+    const fresh = await s.open();
+    expect((await fresh.profile()).storage).toMatchObject({ events: 0, items: 0 });
+    expect(await fresh.exportAll()).toMatchObject({ events: [], items: [] });
+  });
+
+  it('evicts events by age and by count', async () => {
+    const s = setup({ consent: 'granted', limits: { maxEvents: 5, maxAgeMs: 60 * MINUTE } });
+    const engine = await s.open();
+    await engine.ingest(Array.from({ length: 8 }, (_, i) => s.event('Product Viewed', { product_id: `sf${i}` }, T0 + i * 1000)));
+    expect((await engine.profile()).storage.events).toBe(5);
+    s.clock.t = T0 + 2 * 60 * MINUTE;
+    await engine.ingest([s.view('dr1')]);
+    const exported = (await engine.exportAll()) as { events: { id: string }[] };
+    expect(exported.events).toHaveLength(1);
+    expect((await engine.profile()).storage.events).toBe(1);
+  });
+
+  it('drift: a second genre moves the short-term interest first and the long-term one more slowly', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    for (let i = 0; i < 10; i++) {
+      s.clock.t += MINUTE;
+      await engine.ingest([s.view(`sf${i}`)]);
+    }
+    for (let i = 0; i < 4; i++) {
+      s.clock.t += MINUTE;
+      await engine.ingest([s.view(`dr${i}`)]);
+    }
+    const profile = await engine.profile();
+    const drama = profile.interests.find((x) => x.category === 'Drama')!;
+    const scifi = profile.interests.find((x) => x.category === 'Sci-Fi')!;
+    expect(drama.shortTerm).toBeGreaterThan(scifi.shortTerm);
+    expect(scifi.longTerm).toBeGreaterThan(drama.longTerm);
+    expect(drama.shortTerm).toBeGreaterThan(drama.longTerm);
+    const recs = await engine.recommend({ k: 3 });
+    expect(recs[0]?.id.startsWith('dr')).toBe(true);
+    expect(recs[0]?.reason).toBe('because you viewed Drama');
+  });
+
+  it('recommend excludes purchases and exclusions, respects k, candidates and category', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    const cold = await engine.recommend({ k: 1 });
+    expect(cold).toEqual([{ id: 'hit', score: expect.any(Number), reason: 'popular in the shop' }]);
+    await engine.ingest([s.view('sf0'), s.event('Order Completed', { order_id: 'o1', products: [{ product_id: 'sf1', price: 10 }] })]);
+    const recs = await engine.recommend({ k: 30, exclude: ['sf2'] });
+    expect(recs).toHaveLength(30);
+    expect(recs.map((r) => r.id)).not.toContain('sf1');
+    expect(recs.map((r) => r.id)).not.toContain('sf2');
+    expect(recs.slice(0, 18).every((r) => r.id.startsWith('sf'))).toBe(true);
+    expect((await engine.recommend({ k: 5, category: 'Drama' })).every((r) => r.id.startsWith('dr'))).toBe(true);
+    const picked = await engine.recommend({ k: 5, candidates: ['dr1', 'sf1', 'sf5', 'unknown'] });
+    expect(picked.map((r) => r.id)).toEqual(['sf5', 'dr1']);
+    await expect(engine.recommend({ k: 0 })).rejects.toThrow(/^k: /);
+  });
+
+  it('blends an extra scorer with its own reason', async () => {
+    const s = setup({
+      extraScorer: { reason: 'because visitors like you liked it', weight: 5, score: ({ itemIds }) => Float32Array.from(itemIds, (id) => (id === 'dr7' ? 1 : 0)) },
+    });
+    const engine = await s.open();
+    expect(await engine.recommend({ k: 1 })).toEqual([{ id: 'dr7', score: expect.any(Number), reason: 'because visitors like you liked it' }]);
+  });
+
+  it('learns purchase propensity from batches and exports JSON', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    const before = (await engine.profile()).predictions.purchasePropensity;
+    for (let i = 0; i < 30; i++) {
+      s.clock.t += MINUTE;
+      await engine.ingest([s.event('Product Added', { product_id: `sf${i % 20}` })]);
+      s.clock.t += MINUTE;
+      await engine.ingest([s.event('Order Completed', { products: [{ product_id: `sf${i % 20}`, price: 10 }] })]);
+    }
+    const profile = await engine.profile();
+    expect(profile.predictions.purchasePropensity).toBeGreaterThan(before);
+    expect(profile.segment).toBe('loyal buyer');
+    expect(profile.rfm.monetary).toBeGreaterThan(0);
+    const exported = await engine.exportAll();
+    expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
+  });
+});

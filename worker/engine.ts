@@ -1,0 +1,465 @@
+/**
+ * The on-device engine: a plain class implementing EngineApi, with storage (an IDBFactory) and
+ * the clock injected, so the same code runs in a browser Worker (exposed with Comlink by
+ * worker/entry.ts) and in Node over fake-indexeddb for tests and simulation.
+ *
+ * Flow of a batch: validate (core/events) → deduplicate and debounce → by consent:
+ *   pending: apply to the in-memory profile only, hold the events in memory;
+ *   granted: one read-write transaction appends the events, evicts old ones, and writes the
+ *            updated profile and items; the new profile is adopted only after it committed;
+ *   denied:  drop.
+ * Operations are serialised on one promise chain so a forget() never interleaves with a write.
+ */
+import type { ValidEvent } from '../core/events/event.js';
+import { validateEvent } from '../core/events/validate.js';
+import type {
+  CatalogItem,
+  ConsentState,
+  EngineApi,
+  FieldError,
+  IngestResult,
+  ProfileView,
+  RawEvent,
+  Recommendation,
+  RecommendOptions,
+} from '../core/protocol/engine-api.js';
+import { CatalogIndex } from './catalog-index.js';
+import { readRfm } from './features/activity.js';
+import type { HalfLives } from './features/decay.js';
+import { interestShares } from './features/interests.js';
+import type { ItemRecord } from './features/items.js';
+import { topKeywords } from './features/keywords.js';
+import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, type ProfileState } from './features/profile-state.js';
+import { predictPropensity, propensityFeatures } from './features/propensity.js';
+import { segmentOf } from './features/segment.js';
+import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
+import { recommend, type ExtraScorer } from './recommend.js';
+import { Database } from './store/database.js';
+import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, hasEvent, type LogLimits } from './store/event-log.js';
+import { databaseName, PROFILE_KEY } from './store/schema.js';
+
+export interface EngineLimits extends LogLimits {
+  /** Same event on the same product within this many ms is a double click, not a second event. */
+  readonly debounceMs: number;
+  /** Events held in memory while consent is pending; the oldest are dropped beyond it. */
+  readonly maxPendingEvents: number;
+  /** Events accepted in one ingest call; the rest are reported as errors. */
+  readonly maxBatch: number;
+  /** Event ids remembered in memory for deduplication (the database index covers the rest). */
+  readonly recentIds: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  ...DEFAULT_LOG_LIMITS,
+  debounceMs: 500,
+  maxPendingEvents: 1_000,
+  maxBatch: 1_000,
+  recentIds: 5_000,
+};
+
+export interface EngineOptions {
+  /** The site id (`data-site`): one database per site. */
+  readonly site: string;
+  /** Storage; defaults to the runtime's `indexedDB`. */
+  readonly idbFactory?: IDBFactory;
+  /** The clock, ms since the epoch; defaults to Date.now. */
+  readonly now?: () => number;
+  readonly catalog?: readonly CatalogItem[];
+  readonly limits?: Partial<EngineLimits>;
+  /** Starting consent; defaults to what is stored, else 'pending'. */
+  readonly consent?: ConsentState;
+  /** Interest half-lives and blend; defaults measured in worker/features/README.md. */
+  readonly tuning?: { readonly halfLives?: HalfLives; readonly shortTermWeight?: number };
+  /** A model's second opinion blended into recommend() (the federated matrix factorisation). */
+  readonly extraScorer?: ExtraScorer;
+  /** The privacy ledger's view, shown in profile(); owned by the federated client. */
+  readonly privacy?: () => ProfileView['privacy'] | Promise<ProfileView['privacy']>;
+  /** Called after forget() deleted this database, so other on-device stores (the ledger) can follow. */
+  readonly onForget?: () => Promise<void> | void;
+}
+
+/** Product events that a double click would duplicate. */
+const DEBOUNCED: ReadonlySet<string> = new Set(['Product Viewed', 'Product Clicked', 'Product Added', 'Product Removed']);
+
+function isQuotaError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'name' in error && error.name === 'QuotaExceededError';
+}
+
+export class Engine implements EngineApi {
+  private readonly database: Database;
+  private readonly now: () => number;
+  private readonly limits: EngineLimits;
+  private readonly halfLives: HalfLives;
+  private readonly shortTermWeight: number;
+  private consent: ConsentState = 'pending';
+  private state: ProfileState = emptyProfile();
+  private items = new Map<string, ItemRecord>();
+  private catalogItems: readonly CatalogItem[] = [];
+  private catalog = new CatalogIndex([]);
+  private pending: ValidEvent[] = [];
+  private readonly recentIds = new Set<string>();
+  private readonly lastAction = new Map<string, number>();
+  private queue: Promise<unknown>;
+  private readonly loaded: Promise<void>;
+
+  constructor(private readonly options: EngineOptions) {
+    if (typeof options.site !== 'string' || options.site.length === 0 || options.site.length > 200) {
+      throw new RangeError('site: must be a non-empty string of at most 200 characters');
+    }
+    const factory = options.idbFactory ?? globalThis.indexedDB;
+    if (factory === undefined) throw new RangeError('idbFactory: no IndexedDB in this runtime; pass one');
+    this.database = new Database(factory, databaseName(options.site));
+    this.now = options.now ?? Date.now;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.halfLives = options.tuning?.halfLives ?? DEFAULT_HALF_LIVES;
+    this.shortTermWeight = options.tuning?.shortTermWeight ?? DEFAULT_SHORT_TERM_WEIGHT;
+    if (options.catalog !== undefined) this.useCatalog(options.catalog);
+    this.loaded = this.load(factory);
+    this.queue = this.loaded.catch(() => undefined);
+  }
+
+  /** Runs `task` after every earlier operation, whatever their outcome. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task, task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Reads what an earlier visit stored, without creating a database for a visitor who never consented. */
+  private async load(factory: IDBFactory): Promise<void> {
+    const exists = typeof factory.databases === 'function'
+      ? (await factory.databases()).some((info) => info.name === this.database.name)
+      : true;
+    if (this.options.consent === 'denied') {
+      this.consent = 'denied';
+      if (exists) await this.database.destroy();
+      return;
+    }
+    if (!exists) {
+      this.consent = this.options.consent ?? 'pending';
+      if (this.consent === 'granted') await this.persistAll();
+      return;
+    }
+    const stored = await this.database.run(async (db) => {
+      const tx = db.transaction(['profile', 'items', 'catalog', 'meta'], 'readonly');
+      const [profile, items, catalog, consent] = await Promise.all([
+        tx.objectStore('profile').get(PROFILE_KEY),
+        tx.objectStore('items').getAll(),
+        tx.objectStore('catalog').getAll(),
+        tx.objectStore('meta').get('consent'),
+      ]);
+      return { profile, items, catalog, consent };
+    });
+    if (stored.profile !== undefined) this.state = stored.profile;
+    this.items = new Map(stored.items.map((item) => [item.id, item]));
+    if (this.options.catalog === undefined && stored.catalog.length > 0) this.useCatalog(stored.catalog);
+    const storedConsent = stored.consent?.key === 'consent' ? stored.consent.value : undefined;
+    this.consent = this.options.consent ?? storedConsent ?? 'pending';
+  }
+
+  private useCatalog(items: readonly CatalogItem[]): void {
+    if (!Array.isArray(items)) throw new RangeError('catalog: must be an array of items');
+    const valid = items.filter(
+      (item): item is CatalogItem =>
+        typeof item === 'object' && item !== null && typeof item.id === 'string' && item.id.length > 0 && Array.isArray(item.categories),
+    );
+    this.catalogItems = valid;
+    this.catalog = new CatalogIndex(valid);
+  }
+
+  setConsent(state: ConsentState): Promise<void> {
+    if (state !== 'pending' && state !== 'granted' && state !== 'denied') {
+      return Promise.reject(new RangeError(`consent: must be 'pending', 'granted' or 'denied', got ${String(state)}`));
+    }
+    return this.serial(async () => {
+      const previous = this.consent;
+      this.consent = state;
+      switch (state) {
+        case 'granted':
+          if (previous !== 'granted') await this.persistAll();
+          return;
+        case 'denied':
+          this.resetMemory();
+          await this.database.destroy();
+          return;
+        case 'pending':
+          return;
+        default: {
+          const unhandled: never = state;
+          throw new RangeError(`consent: ${String(unhandled)}`);
+        }
+      }
+    });
+  }
+
+  /** On grant: writes everything held in memory (profile, items, held events, catalogue) in one transaction. */
+  private async persistAll(): Promise<void> {
+    const held = this.pending;
+    await this.database.write(['events', 'profile', 'items', 'catalog', 'meta'], async (tx) => {
+      await tx.objectStore('meta').put({ key: 'consent', value: 'granted' });
+      const created = await tx.objectStore('meta').get('created');
+      if (created === undefined) await tx.objectStore('meta').put({ key: 'created', value: this.now() });
+      await appendEvents(tx, held);
+      await evictEvents(tx, this.now(), this.limits);
+      await tx.objectStore('profile').put(this.state, PROFILE_KEY);
+      for (const item of this.items.values()) await tx.objectStore('items').put(item);
+      for (const item of this.catalogItems) await tx.objectStore('catalog').put(item);
+    });
+    this.pending = [];
+  }
+
+  ingest(events: readonly RawEvent[]): Promise<IngestResult> {
+    return this.serial(() => this.ingestNow(events));
+  }
+
+  private async ingestNow(raws: readonly RawEvent[]): Promise<IngestResult> {
+    const errors: FieldError[] = [];
+    if (!Array.isArray(raws)) {
+      return { accepted: 0, duplicates: 0, errors: [{ eventId: '', field: 'events', rule: 'type', message: 'events: must be an array' }] };
+    }
+    const now = this.now();
+    const valid: ValidEvent[] = [];
+    raws.forEach((raw, i) => {
+      if (i >= this.limits.maxBatch) {
+        if (i === this.limits.maxBatch) {
+          errors.push({ eventId: '', field: 'events', rule: 'max-batch', message: `events: at most ${this.limits.maxBatch} per batch, the rest were dropped` });
+        }
+        return;
+      }
+      const result = validateEvent(raw, { now });
+      if (result.ok) valid.push(result.event);
+      else errors.push(...result.errors);
+    });
+    if (this.consent === 'denied') return { accepted: 0, duplicates: 0, errors };
+
+    // Stable sort: the log and the decay see events in time order even when batches interleave.
+    valid.sort((a, b) => a.at - b.at);
+    let duplicates = 0;
+    const fresh: ValidEvent[] = [];
+    for (const event of valid) {
+      if (this.recentIds.has(event.id) || this.isDoubleClick(event)) duplicates++;
+      else {
+        this.remember(event.id);
+        fresh.push(event);
+      }
+    }
+    if (fresh.length === 0) return { accepted: 0, duplicates, errors };
+
+    if (this.consent === 'pending') {
+      const draft = cloneProfile(this.state);
+      const drafts = new ItemDrafts((id) => this.items.get(id));
+      applyBatch(draft, fresh, this.applyContext(drafts));
+      this.adopt(draft, drafts);
+      this.pending.push(...fresh);
+      if (this.pending.length > this.limits.maxPendingEvents) this.pending.splice(0, this.pending.length - this.limits.maxPendingEvents);
+      return { accepted: fresh.length, duplicates, errors };
+    }
+    const accepted = await this.persistBatch(fresh);
+    return { accepted, duplicates: duplicates + fresh.length - accepted, errors };
+  }
+
+  private isDoubleClick(event: ValidEvent): boolean {
+    if (!DEBOUNCED.has(event.name) || !('product' in event)) return false;
+    const key = `${event.name}\u0000${event.product.productId}`;
+    const last = this.lastAction.get(key);
+    this.lastAction.set(key, event.at);
+    if (this.lastAction.size > this.limits.recentIds) this.lastAction.delete(this.lastAction.keys().next().value ?? key);
+    return last !== undefined && Math.abs(event.at - last) < this.limits.debounceMs;
+  }
+
+  private remember(id: string): void {
+    this.recentIds.add(id);
+    if (this.recentIds.size > this.limits.recentIds) {
+      const oldest = this.recentIds.values().next().value;
+      if (oldest !== undefined) this.recentIds.delete(oldest);
+    }
+  }
+
+  private applyContext(drafts: ItemDrafts) {
+    return { halfLives: this.halfLives, catalogCategories: (id: string) => this.catalog.categoriesOf(id), item: drafts.get };
+  }
+
+  private adopt(draft: ProfileState, drafts: ItemDrafts): void {
+    this.state = draft;
+    for (const [id, item] of drafts.touched) this.items.set(id, item);
+  }
+
+  /**
+   * Writes a batch and the profile it produces in ONE transaction. On QuotaExceededError the
+   * oldest events are evicted and the write retried; as a last resort the profile is written
+   * without the batch's log rows, so the profile is never the casualty.
+   */
+  private async persistBatch(events: readonly ValidEvent[]): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const keepLog = attempt < 3;
+      try {
+        return await this.writeBatch(events, keepLog);
+      } catch (error) {
+        if (!isQuotaError(error) || !keepLog) throw error;
+        await evictOldest(this.database, 0.25, 100);
+      }
+    }
+  }
+
+  private async writeBatch(events: readonly ValidEvent[], keepLog: boolean): Promise<number> {
+    let draft: ProfileState | null = null;
+    let drafts: ItemDrafts | null = null;
+    let accepted = 0;
+    await this.database.write(['events', 'profile', 'items', 'meta'], async (tx) => {
+      const fresh: ValidEvent[] = [];
+      for (const event of events) if (!(await hasEvent(tx, event.id))) fresh.push(event);
+      accepted = fresh.length;
+      if (fresh.length === 0) return;
+      draft = cloneProfile(this.state);
+      drafts = new ItemDrafts((id) => this.items.get(id));
+      applyBatch(draft, fresh, this.applyContext(drafts));
+      if (keepLog) await appendEvents(tx, fresh);
+      const evicted = await evictEvents(tx, this.now(), this.limits);
+      if (evicted > 0) {
+        const meta = tx.objectStore('meta');
+        const before = await meta.get('evicted');
+        await meta.put({ key: 'evicted', value: (before?.key === 'evicted' ? before.value : 0) + evicted });
+      }
+      await tx.objectStore('profile').put(draft, PROFILE_KEY);
+      for (const item of drafts.touched.values()) await tx.objectStore('items').put(item);
+    });
+    if (draft !== null && drafts !== null) this.adopt(draft, drafts);
+    return accepted;
+  }
+
+  recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
+    return this.serial(async () => {
+      const now = this.now();
+      const bought = new Set<string>();
+      for (const item of this.items.values()) if (item.purchases > 0) bought.add(item.id);
+      const scorer = this.options.extraScorer;
+      const extra = scorer === undefined || this.catalog.size === 0
+        ? undefined
+        : { scores: await scorer.score({ itemIds: this.catalog.ids, now }), weight: scorer.weight, reason: scorer.reason };
+      return recommend(this.catalog, options, {
+        interests: interestShares(this.state.interests, now, this.halfLives, this.shortTermWeight),
+        shortTermWeight: this.shortTermWeight,
+        bought,
+        cart: new Set(this.state.activity.cart),
+        ...(extra === undefined ? {} : { extra }),
+      });
+    });
+  }
+
+  profile(): Promise<ProfileView> {
+    return this.serial(async () => {
+      const now = this.now();
+      const state = this.state;
+      const rfm = readRfm(state.activity, now, this.halfLives.longMs, this.catalog.priceBands);
+      const events = this.consent === 'granted' ? await this.database.run((db) => db.count('events')) : this.pending.length;
+      const privacy = (await this.options.privacy?.()) ?? { budgets: [], receipts: [] };
+      return {
+        consent: this.consent,
+        interests: interestShares(state.interests, now, this.halfLives, this.shortTermWeight).map((s) => ({
+          category: s.category,
+          shortTerm: s.shortTerm,
+          longTerm: s.longTerm,
+        })),
+        keywords: topKeywords(state.keywords, now, this.halfLives.longMs, 20),
+        rfm: {
+          recencyDays: rfm.recencyDays,
+          frequency: rfm.frequency,
+          monetary: rfm.monetary,
+          priceBand: rfm.priceBand,
+          engagedSeconds: rfm.engagedSeconds,
+        },
+        segment: segmentOf(rfm, state.eventsApplied, state.activity.cart.length),
+        predictions: {
+          purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
+        },
+        privacy,
+        storage: { events, items: this.items.size, bytesEstimate: this.bytesEstimate(events) },
+      };
+    });
+  }
+
+  /** Rough stored size: the profile and items as JSON plus the log at its typical row size. */
+  private bytesEstimate(events: number): number {
+    if (this.consent !== 'granted') return 0;
+    const AVERAGE_EVENT_BYTES = 300;
+    return JSON.stringify(toPlain(this.state)).length + JSON.stringify([...this.items.values()]).length + events * AVERAGE_EVENT_BYTES;
+  }
+
+  exportAll(): Promise<unknown> {
+    return this.serial(async () => {
+      const events = this.consent === 'granted'
+        ? (await this.database.run((db) => db.getAll('events'))).map((row) => row.event)
+        : [...this.pending];
+      return toPlain({
+        format: 'inkling-export',
+        version: 1,
+        site: this.options.site,
+        exportedAt: new Date(this.now()).toISOString(),
+        consent: this.consent,
+        profile: this.state,
+        items: [...this.items.values()],
+        events,
+      });
+    });
+  }
+
+  forget(): Promise<void> {
+    return this.serial(async () => {
+      this.resetMemory();
+      await this.database.destroy();
+      await this.options.onForget?.();
+    });
+  }
+
+  private resetMemory(): void {
+    this.state = emptyProfile();
+    this.items = new Map();
+    this.pending = [];
+    this.recentIds.clear();
+    this.lastAction.clear();
+  }
+
+  setCatalog(items: readonly CatalogItem[]): Promise<void> {
+    return this.serial(async () => {
+      this.useCatalog(items);
+      if (this.consent !== 'granted') return;
+      await this.database.write(['catalog'], async (tx) => {
+        const store = tx.objectStore('catalog');
+        await store.clear();
+        for (const item of this.catalogItems) await store.put(item);
+      });
+    });
+  }
+
+  /** Resolves when what an earlier visit stored has been read (createEngine awaits it). */
+  ready(): Promise<void> {
+    return this.loaded;
+  }
+
+  /** Closes the database connection (tests, and the Worker's shutdown). */
+  async close(): Promise<void> {
+    await this.queue;
+    this.database.close();
+  }
+}
+
+/** Typed arrays become plain arrays so that exports are JSON. */
+function toPlain(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float32Array) : v)),
+  );
+}
+
+/**
+ * The factory H4's Worker entry calls; returns the engine once it has read what is stored.
+ *
+ * @example
+ * const engine = await createEngine({ site: 'shop-1', idbFactory: new IDBFactory(), now: () => clock });
+ * await engine.setConsent('granted');
+ * await engine.ingest([{ id: 'e1', name: 'Product Viewed', timestamp: clock, properties: { product_id: '1' } }]);
+ */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const engine = new Engine(options);
+  await engine.ready();
+  return engine;
+}

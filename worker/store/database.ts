@@ -1,0 +1,117 @@
+/**
+ * One connection to the site's database, over an injected IDBFactory (the browser's `indexedDB`
+ * or fake-indexeddb in Node). It behaves well with other tabs and with flaky engines:
+ * - a newer tab that upgrades the schema fires `versionchange` here: we close at once instead of
+ *   blocking it, and reopen on our next use;
+ * - a connection the browser drops (Safari does this) is reopened and the operation retried once.
+ */
+import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { DB_VERSION, migrate, type InklingDB } from './schema.js';
+
+export type StoreName = StoreNames<InklingDB>;
+export type WriteTransaction = IDBPTransaction<InklingDB, StoreName[], 'readwrite'>;
+export type ReadTransaction = IDBPTransaction<InklingDB, StoreName[], 'readonly'>;
+
+/** Errors that mean "this connection is gone", after which one reopen-and-retry is worth it. */
+function isConnectionLost(error: unknown): boolean {
+  if (!(error instanceof Error) && !(typeof DOMException !== 'undefined' && error instanceof DOMException)) return false;
+  const { name, message } = error as Error;
+  return name === 'InvalidStateError' || (name === 'UnknownError' && /connection/i.test(message)) || /connection.*clos/i.test(message);
+}
+
+export class Database {
+  private db: IDBPDatabase<InklingDB> | null = null;
+  private opening: Promise<IDBPDatabase<InklingDB>> | null = null;
+
+  constructor(
+    private readonly factory: IDBFactory,
+    readonly name: string,
+  ) {}
+
+  /** The open connection, opening (and migrating) it when needed. */
+  connection(): Promise<IDBPDatabase<InklingDB>> {
+    if (this.db !== null) return Promise.resolve(this.db);
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<IDBPDatabase<InklingDB>> {
+    const request = this.factory.open(this.name, DB_VERSION);
+    request.onupgradeneeded = (event) => {
+      const transaction = request.transaction;
+      if (transaction === null) throw new Error('upgrade without a transaction');
+      migrate(
+        wrap(request.result) as IDBPDatabase<InklingDB>,
+        event.oldVersion,
+        event.newVersion ?? DB_VERSION,
+        transaction,
+      );
+    };
+    const raw = await wrap(request);
+    if (raw === undefined) throw new Error(`could not open ${this.name}`);
+    const db = raw as IDBPDatabase<InklingDB>;
+    // Another tab wants a newer version (or is deleting the database): step aside.
+    db.addEventListener('versionchange', () => this.drop(db));
+    // The browser closed the connection abnormally: forget it so the next use reopens.
+    db.addEventListener('close', () => this.drop(db));
+    this.db = db;
+    return db;
+  }
+
+  private drop(db: IDBPDatabase<InklingDB>): void {
+    db.close();
+    if (this.db === db) this.db = null;
+  }
+
+  /** Runs `operation` on the connection; if the connection was lost, reopens and retries once. */
+  async run<T>(operation: (db: IDBPDatabase<InklingDB>) => Promise<T>): Promise<T> {
+    const db = await this.connection();
+    try {
+      return await operation(db);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      this.drop(db);
+      return operation(await this.connection());
+    }
+  }
+
+  /**
+   * One read-write transaction over `stores`; `body` must only await requests of `tx`. Resolves
+   * when the transaction has committed; if `body` throws, the transaction is aborted and nothing
+   * of it is kept.
+   */
+  write(stores: readonly StoreName[], body: (tx: WriteTransaction) => Promise<void>): Promise<void> {
+    return this.run(async (db) => {
+      const tx = db.transaction([...stores], 'readwrite');
+      try {
+        await body(tx);
+      } catch (error) {
+        try {
+          tx.abort();
+        } catch {
+          // Already finished or aborted: nothing to undo.
+        }
+        await tx.done.catch(() => undefined);
+        throw error;
+      }
+      await tx.done;
+    });
+  }
+
+  close(): void {
+    if (this.db !== null) this.drop(this.db);
+  }
+
+  /** Closes and deletes the whole database. */
+  async destroy(): Promise<void> {
+    if (this.opening !== null) await this.opening.catch(() => undefined);
+    this.close();
+    await new Promise<void>((resolve, reject) => {
+      const request = this.factory.deleteDatabase(this.name);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error ?? new Error(`could not delete ${this.name}`));
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The capped event log: append, deduplicate by client event id, evict by age and by count.
+ * All functions work inside a caller's transaction so that they commit with the profile.
+ */
+import type { ValidEvent } from '../../core/events/event.js';
+import type { Database, WriteTransaction } from './database.js';
+
+export interface LogLimits {
+  /** Events older than this are evicted (default 30 days). */
+  readonly maxAgeMs: number;
+  /** At most this many events are kept; the oldest go first (default 10,000). */
+  readonly maxEvents: number;
+}
+
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxAgeMs: 30 * 86_400_000, maxEvents: 10_000 };
+
+export async function hasEvent(tx: WriteTransaction, eventId: string): Promise<boolean> {
+  return (await tx.objectStore('events').index('by-event-id').getKey(eventId)) !== undefined;
+}
+
+export async function appendEvents(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<void> {
+  const store = tx.objectStore('events');
+  for (const event of events) await store.add({ eventId: event.id, at: event.at, event });
+}
+
+/** Deletes events older than the age limit, then the oldest beyond the count cap. Returns how many went. */
+export async function evictEvents(tx: WriteTransaction, now: number, limits: LogLimits): Promise<number> {
+  const store = tx.objectStore('events');
+  let evicted = 0;
+  const cutoff = now - limits.maxAgeMs;
+  let byAge = await store.index('by-at').openCursor(IDBKeyRange.upperBound(cutoff, true));
+  while (byAge) {
+    await byAge.delete();
+    evicted++;
+    byAge = await byAge.continue();
+  }
+  let excess = (await store.count()) - limits.maxEvents;
+  if (excess > 0) {
+    let oldest = await store.openCursor();
+    while (oldest && excess > 0) {
+      await oldest.delete();
+      evicted++;
+      excess--;
+      oldest = await oldest.continue();
+    }
+  }
+  return evicted;
+}
+
+/** Frees space after a QuotaExceededError: deletes the oldest `fraction` of the log (at least `minimum`). */
+export async function evictOldest(database: Database, fraction: number, minimum: number): Promise<number> {
+  let evicted = 0;
+  await database.write(['events'], async (tx) => {
+    const store = tx.objectStore('events');
+    let toDelete = Math.max(minimum, Math.ceil((await store.count()) * fraction));
+    let cursor = await store.openCursor();
+    while (cursor && toDelete > 0) {
+      await cursor.delete();
+      evicted++;
+      toDelete--;
+      cursor = await cursor.continue();
+    }
+  });
+  return evicted;
+}

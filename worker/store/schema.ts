@@ -1,0 +1,61 @@
+/**
+ * The on-device database: one per site, typed by idb's DBSchema, versioned, with migrations that
+ * run in order from the stored version to DB_VERSION inside the upgrade transaction.
+ * To change the schema: bump DB_VERSION and append a migration; never edit a shipped one.
+ */
+import type { DBSchema, IDBPDatabase, StoreNames } from 'idb';
+import type { ValidEvent } from '../../core/events/event.js';
+import type { CatalogItem, ConsentState } from '../../core/protocol/engine-api.js';
+import type { ItemRecord } from '../features/items.js';
+import type { ProfileState } from '../features/profile-state.js';
+
+export const DB_VERSION = 1;
+
+export function databaseName(site: string): string {
+  return `inkling:${site}`;
+}
+
+/** One row of the capped event log. `seq` is assigned by the store and orders rows by arrival. */
+export interface StoredEvent {
+  seq?: number;
+  eventId: string;
+  at: number;
+  event: ValidEvent;
+}
+
+export type MetaRecord =
+  | { key: 'consent'; value: ConsentState }
+  | { key: 'created'; value: number }
+  | { key: 'evicted'; value: number };
+
+export interface InklingDB extends DBSchema {
+  events: { key: number; value: StoredEvent; indexes: { 'by-event-id': string; 'by-at': number } };
+  profile: { key: string; value: ProfileState };
+  items: { key: string; value: ItemRecord };
+  catalog: { key: string; value: CatalogItem };
+  meta: { key: string; value: MetaRecord };
+}
+
+export const STORE_NAMES: readonly StoreNames<InklingDB>[] = ['events', 'profile', 'items', 'catalog', 'meta'];
+export const PROFILE_KEY = 'profile';
+
+/** A step of the schema. `tx` is the raw upgrade transaction, for migrations that move data. */
+type Migration = (db: IDBPDatabase<InklingDB>, tx: IDBTransaction) => void;
+
+/** MIGRATIONS[v - 1] takes the database from version v - 1 to v. */
+const MIGRATIONS: readonly Migration[] = [
+  (db) => {
+    const events = db.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+    events.createIndex('by-event-id', 'eventId', { unique: true });
+    events.createIndex('by-at', 'at');
+    db.createObjectStore('profile');
+    db.createObjectStore('items', { keyPath: 'id' });
+    db.createObjectStore('catalog', { keyPath: 'id' });
+    db.createObjectStore('meta', { keyPath: 'key' });
+  },
+];
+
+export function migrate(db: IDBPDatabase<InklingDB>, oldVersion: number, newVersion: number, tx: IDBTransaction): void {
+  if (MIGRATIONS.length !== DB_VERSION) throw new Error(`schema: ${MIGRATIONS.length} migrations for version ${DB_VERSION}`);
+  for (let version = oldVersion + 1; version <= newVersion; version++) MIGRATIONS[version - 1]!(db, tx);
+}
