@@ -1,0 +1,271 @@
+/**
+ * The SDK in real Chromium, measured side by side in one run (issue 3 §4):
+ * - loader and snippet size, gzipped (the files a site serves);
+ * - main-thread cost of `track()`, p50/p99 over 10,000 calls;
+ * - long tasks (PerformanceObserver 'longtask') during load and during a 1,000-event burst, on a
+ *   page that holds nothing but the snippet and the script tag, so every long task is the SDK's;
+ * - Worker ingest (events/s through track → Worker → validation → profile → IndexedDB) next to
+ *   raw IndexedDB puts/s from a plain Worker in the same page (the ceiling), both as 100
+ *   transactions of 100 records, raw measured before and after the SDK and averaged;
+ * - event → profile latency p95 (track, then `profile()` shows it);
+ * - `recommend()` latency p95 over the whole catalogue.
+ *
+ * Run: `npm run bench -- browser-sdk` (builds first if dist/ is missing). Prints a markdown table
+ * with each target and PASS/FAIL; exits 0 either way (the table is the result).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { launchContext } from '../test/support/chromium.js';
+import { DEFAULT_ROOTS, startStaticServer } from '../test/support/static-server.js';
+import type { InklingWindow } from '../test/support/shop-session.js';
+
+const [distDemo, distSdk] = DEFAULT_ROOTS;
+const TRACK_CALLS = 10_000;
+const BURST = 1_000;
+const TX = 100;
+const PER_TX = 100;
+const LATENCY_SAMPLES = 200;
+const RECOMMEND_SAMPLES = 200;
+
+function ensureBuilt(): void {
+  if (existsSync(join(distSdk, 'inkling.js')) && existsSync(join(distDemo, 'catalog.json'))) return;
+  console.error('dist/ is missing: building (npm run build)…');
+  const result = spawnSync('npm', ['run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
+
+function gzipKb(file: string): { raw: number; gz: number } {
+  const bytes = readFileSync(file);
+  return { raw: bytes.length / 1024, gz: gzipSync(bytes, { level: 9 }).length / 1024 };
+}
+
+/** A page with only Inkling on it: the snippet inline and the async script tag, consent granted. */
+function benchPage(): string {
+  const snippet = readFileSync(join(distSdk, 'stub.min.js'), 'utf8').trim();
+  return `<!doctype html><html><head><meta charset="utf-8"><title>bench</title>
+<script>
+window.__longTasks = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push({ start: e.startTime, duration: e.duration }); })
+  .observe({ type: 'longtask', buffered: true });
+</script>
+<script>${snippet}</script>
+<script async src="/inkling.js" data-site="bench" data-catalog="/catalog.json" data-endpoint="" data-consent="granted" data-allow-automation></script>
+</head><body><p>Inkling benchmark page</p></body></html>`;
+}
+
+/** The raw-IndexedDB ceiling: a plain Worker putting event-sized records, 100 tx of 100. */
+const RAW_IDB_WORKER = `
+self.onmessage = async (message) => {
+  const { tx, perTx, name } = message.data;
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore('events', { keyPath: 'id' });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const started = performance.now();
+  for (let t = 0; t < tx; t++) {
+    await new Promise((resolve, reject) => {
+      const transaction = db.transaction('events', 'readwrite');
+      const store = transaction.objectStore('events');
+      for (let i = 0; i < perTx; i++) {
+        const n = t * perTx + i;
+        store.put({ id: name + '-' + n, name: 'Product Viewed', timestamp: Date.now(), path: '/movie/' + n,
+          properties: { product_id: String(n % 2500), category: 'Drama,Comedy', price: 4.99, name: 'A film title ' + n } });
+      }
+      transaction.oncomplete = resolve;
+      transaction.onerror = () => reject(transaction.error);
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  indexedDB.deleteDatabase(name);
+  self.postMessage({ perSecond: (tx * perTx) / seconds });
+};`;
+
+interface Measured {
+  readonly crossOriginIsolated: boolean;
+  readonly trackP50Us: number;
+  readonly trackP99Us: number;
+  readonly trackMeanUs: number;
+  readonly loadLongTasks: readonly number[];
+  readonly burstLongTasks: readonly number[];
+  readonly rawPutsPerSecond: readonly number[];
+  readonly ingestPerSecond: number;
+  readonly eventToProfileP95Ms: number;
+  readonly eventToProfileSeen: boolean;
+  readonly recommendP95Ms: number;
+  readonly recommendReturned: number;
+  readonly catalogItems: number;
+}
+
+async function measure(origin: string): Promise<Measured> {
+  const browser = await launchContext();
+  try {
+    const page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    await page.goto(`${origin}/bench.html`);
+    await page.waitForFunction(() => typeof (window as InklingWindow).inkling === 'object');
+    await page.evaluate(() => (window as InklingWindow).inkling?.profile());
+    // Whatever the SDK does after `profile()` first answers (catalogue download, idle work) is
+    // still "load": give it two idle seconds before reading the long tasks.
+    await page.waitForTimeout(2000);
+
+    return await page.evaluate(
+      async ({ trackCalls, burst, tx, perTx, latencySamples, recommendSamples, rawWorker }) => {
+        interface BenchWindow extends InklingWindow {
+          readonly __longTasks?: { start: number; duration: number }[];
+        }
+        const w = window as BenchWindow;
+        const api = w.inkling;
+        if (!api) throw new Error('window.inkling missing');
+        const longTasks = w.__longTasks ?? [];
+        const percentile = (values: number[], p: number): number => {
+          const sorted = [...values].sort((a, b) => a - b);
+          return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+        };
+        const catalog: { items: { id: string; categories: string[]; price: number }[] } = await (await fetch('/catalog.json')).json();
+        const items = catalog.items;
+        const event = (n: number): Record<string, unknown> => {
+          const item = items[n % items.length];
+          return { product_id: item.id, category: item.categories.join(','), price: item.price };
+        };
+        const loadLongTasks = longTasks.map((t) => t.duration);
+
+        // track(): every call timed on its own, in tasks of 100 calls so the SDK's batching and
+        // hand-off to the Worker run between tasks as they would on a page.
+        const trackTimes: number[] = [];
+        const trackStarted = performance.now();
+        for (let chunk = 0; chunk < trackCalls / 100; chunk++) {
+          for (let i = 0; i < 100; i++) {
+            const properties = event(chunk * 100 + i);
+            const t0 = performance.now();
+            api.track('Product Viewed', properties);
+            trackTimes.push(performance.now() - t0);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        const trackMeanUs = ((performance.now() - trackStarted) / trackCalls) * 1000;
+        await api.flush();
+
+        // A burst: 1,000 events in one synchronous loop, then the SDK's own hand-off.
+        const burstFrom = performance.now();
+        for (let i = 0; i < burst; i++) api.track('Product Viewed', event(i));
+        await api.flush();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const burstLongTasks = longTasks.filter((t) => t.start >= burstFrom).map((t) => t.duration);
+
+        // The ceiling and the SDK, side by side: raw puts, SDK ingest, raw puts again.
+        const rawBlob = URL.createObjectURL(new Blob([rawWorker], { type: 'text/javascript' }));
+        const raw = async (name: string): Promise<number> => {
+          const worker = new Worker(rawBlob);
+          const answer = await new Promise<{ perSecond: number }>((resolve) => {
+            worker.onmessage = (m) => resolve(m.data);
+            worker.postMessage({ tx, perTx, name });
+          });
+          worker.terminate();
+          return answer.perSecond;
+        };
+        const rawBefore = await raw('inkling-bench-raw-1');
+        const ingestStarted = performance.now();
+        for (let t = 0; t < tx; t++) {
+          for (let i = 0; i < perTx; i++) api.track('Product Viewed', event(t * perTx + i + 7));
+          await api.flush();
+        }
+        const ingestPerSecond = (tx * perTx) / ((performance.now() - ingestStarted) / 1000);
+        const rawAfter = await raw('inkling-bench-raw-2');
+
+        // Event → profile: track one event, then ask profile() until it counts it.
+        const latencies: number[] = [];
+        let seen = true;
+        for (let i = 0; i < latencySamples; i++) {
+          const before = (await api.profile())?.storage.events ?? 0;
+          const t0 = performance.now();
+          api.track('Product Viewed', event(i * 13 + 1));
+          await api.flush();
+          const after = (await api.profile())?.storage.events ?? 0;
+          latencies.push(performance.now() - t0);
+          // At the event cap the log evicts as it appends: a count that did not fall is "seen".
+          if (after < before) seen = false;
+        }
+
+        const recommendTimes: number[] = [];
+        let returned = 0;
+        for (let i = 0; i < recommendSamples; i++) {
+          const t0 = performance.now();
+          const picks = await api.recommend({ k: 10 });
+          recommendTimes.push(performance.now() - t0);
+          returned = picks.length;
+        }
+
+        return {
+          crossOriginIsolated: window.crossOriginIsolated,
+          trackP50Us: percentile(trackTimes, 50) * 1000,
+          trackP99Us: percentile(trackTimes, 99) * 1000,
+          trackMeanUs,
+          loadLongTasks,
+          burstLongTasks,
+          rawPutsPerSecond: [rawBefore, rawAfter],
+          ingestPerSecond,
+          eventToProfileP95Ms: percentile(latencies, 95),
+          eventToProfileSeen: seen,
+          recommendP95Ms: percentile(recommendTimes, 95),
+          recommendReturned: returned,
+          catalogItems: items.length,
+        };
+      },
+      { trackCalls: TRACK_CALLS, burst: BURST, tx: TX, perTx: PER_TX, latencySamples: LATENCY_SAMPLES, recommendSamples: RECOMMEND_SAMPLES, rawWorker: RAW_IDB_WORKER },
+    );
+  } finally {
+    await browser.close();
+  }
+}
+
+/** `pass` null: a figure shown for comparison, with no target of its own. */
+function row(metric: string, measured: string, target: string, pass: boolean | null): string {
+  return `| ${metric} | ${measured} | ${target || '—'} | ${pass === null ? '—' : pass ? 'PASS' : '**FAIL**'} |`;
+}
+
+async function main(): Promise<void> {
+  ensureBuilt();
+  const pageDir = mkdtempSync(join(tmpdir(), 'inkling-bench-'));
+  writeFileSync(join(pageDir, 'bench.html'), benchPage());
+  const server = await startStaticServer({ roots: [pageDir, distDemo, distSdk], spaFallback: join(pageDir, 'bench.html') });
+  try {
+    const loader = gzipKb(join(distSdk, 'inkling.js'));
+    const stub = gzipKb(join(distSdk, 'stub.min.js'));
+    const workerFile = join(distSdk, 'inkling.worker.js');
+    const worker = existsSync(workerFile) ? gzipKb(workerFile) : null;
+    const m = await measure(server.origin);
+    const raw = (m.rawPutsPerSecond[0] + m.rawPutsPerSecond[1]) / 2;
+    const ingestShare = m.ingestPerSecond / raw;
+    const longest = (tasks: readonly number[]): string => (tasks.length === 0 ? 'none' : `${tasks.length} (longest ${Math.max(...tasks).toFixed(0)} ms)`);
+
+    const lines = [
+      `Chromium headless, ${m.crossOriginIsolated ? 'cross-origin isolated (performance.now() resolution 5 µs)' : 'not isolated (performance.now() resolution 100 µs)'}; catalogue ${m.catalogItems} items.`,
+      '',
+      '| Measure | Measured | Target | Result |',
+      '|---|---|---|---|',
+      row('Loader `inkling.js` (gzip)', `${loader.gz.toFixed(2)} KB (${loader.raw.toFixed(1)} KB min)`, '≤ 6 KB', loader.gz <= 6),
+      row('Snippet `stub.min.js` (gzip)', `${stub.gz.toFixed(2)} KB (${stub.raw.toFixed(2)} KB min)`, '≤ 1 KB', stub.gz <= 1),
+      row(`\`track()\` p50, ${TRACK_CALLS.toLocaleString('en-US')} calls`, `${m.trackP50Us.toFixed(1)} µs (mean incl. hand-off ${m.trackMeanUs.toFixed(1)} µs)`, '≤ 10 µs', m.trackP50Us <= 10),
+      row('`track()` p99', `${m.trackP99Us.toFixed(1)} µs`, '≤ 100 µs', m.trackP99Us <= 100),
+      row('Long tasks during load (SDK-only page)', longest(m.loadLongTasks), 'none', m.loadLongTasks.length === 0),
+      row(`Long tasks during a ${BURST.toLocaleString('en-US')}-event burst`, longest(m.burstLongTasks), 'none', m.burstLongTasks.length === 0),
+      row(`Worker ingest (${TX} × ${PER_TX} events, track → IndexedDB)`, `${Math.round(m.ingestPerSecond).toLocaleString('en-US')} events/s`, '', null),
+      row(`Raw idb puts in a Worker (${TX} tx × ${PER_TX}), same run`, `${Math.round(raw).toLocaleString('en-US')} puts/s (before ${Math.round(m.rawPutsPerSecond[0])}, after ${Math.round(m.rawPutsPerSecond[1])})`, '', null),
+      row('Ingest ÷ raw idb ceiling', `${(ingestShare * 100).toFixed(0)} %`, '≥ 70 %', ingestShare >= 0.7),
+      row(`Event → profile p95 (${LATENCY_SAMPLES} events)`, `${m.eventToProfileP95Ms.toFixed(2)} ms${m.eventToProfileSeen ? '' : ' (event not seen!)'}`, '≤ 20 ms', m.eventToProfileSeen && m.eventToProfileP95Ms <= 20),
+      row(`\`recommend({ k: 10 })\` p95, whole catalogue (${RECOMMEND_SAMPLES} calls)`, `${m.recommendP95Ms.toFixed(2)} ms (returned ${m.recommendReturned})`, '≤ 5 ms', m.recommendReturned > 0 && m.recommendP95Ms <= 5),
+    ];
+    if (worker) lines.push('', `For reference: \`inkling.worker.js\` ${worker.gz.toFixed(1)} KB gzip (${worker.raw.toFixed(0)} KB min), loaded off the main thread.`);
+    console.log(lines.join('\n'));
+  } finally {
+    await server.close();
+    rmSync(pageDir, { recursive: true, force: true });
+  }
+}
+
+await main();
