@@ -144,6 +144,32 @@ describe('event curves', () => {
   });
 });
 
+describe('subsampled Gaussian over the whole default grid', () => {
+  it('is finite, non-negative, non-decreasing in α and never above the unsampled Gaussian', () => {
+    for (const samplingProbability of [1e-6, 0.001, 0.1, 0.5, 0.9, 0.999999]) {
+      for (const noiseMultiplier of [0.1, 0.5, 1, 5, 100]) {
+        const sampled = rdpOfEvent({ kind: 'poissonSampledGaussian', samplingProbability, noiseMultiplier });
+        const full = rdpOfEvent({ kind: 'gaussian', noiseMultiplier });
+        sampled.forEach((value, index) => {
+          const where = `q=${samplingProbability} σ=${noiseMultiplier} α=${DEFAULT_RDP_ORDERS[index]}`;
+          expect(Number.isFinite(value) && value >= 0, where).toBe(true);
+          expect(value, where).toBeLessThanOrEqual(full[index]! * (1 + 1e-12));
+          if (index > 0) expect(value, where).toBeGreaterThanOrEqual(sampled[index - 1]!);
+        });
+      }
+    }
+  });
+
+  it('bounds an order whose fractional series does not converge by the exact value at ⌈α⌉', () => {
+    // q = 0.5, σ = 0.5: the series terms decay only polynomially (z0 = 0.5 cancels the Gaussian
+    // factor), so 1000 terms do not reach dp_accounting's stopping rule at α = 1.5.
+    const event = { kind: 'poissonSampledGaussian', samplingProbability: 0.5, noiseMultiplier: 0.5 } as const;
+    const [atOneAndHalf, atTwo] = rdpOfEvent(event, [1.5, 2]);
+    expect(Number.isFinite(atOneAndHalf)).toBe(true);
+    expect(atOneAndHalf).toBeLessThanOrEqual(atTwo!);
+  });
+});
+
 describe('properties', () => {
   it('ε decreases as the noise grows', () => {
     for (const samplingProbability of [1, 0.01]) {

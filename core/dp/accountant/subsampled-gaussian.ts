@@ -17,7 +17,7 @@
  */
 import { logAdd, logErfc, logSub } from './log-math.js';
 
-/** dp_accounting's cap on series terms; a series that has not converged gives α no credit. */
+/** dp_accounting's cap on series terms; past it we bound the order from above (see below). */
 const MAX_SERIES_TERMS = 1000;
 /** Stop when both tails are decreasing and 30 nats (≈ 1e−13 relative) below the running total. */
 const CONVERGED_BELOW_TOTAL = 30;
@@ -106,6 +106,12 @@ export function poissonSampledGaussianRdp(q: number, sigma: number, alpha: numbe
   // the Gaussian shift with probability q costs at most q times its KL, 1/2σ², in either direction.
   if (alpha === 1) return q / (2 * sigma * sigma);
   const logA = Number.isInteger(alpha) ? logAInteger(q, sigma, alpha) : logAFractional(q, sigma, alpha);
+  if (logA === Infinity) {
+    // The fractional series did not converge (it decays only polynomially when q is large and
+    // σ small). Rényi divergence is non-decreasing in α (van Erven & Harremoës 2014, Thm. 3), so
+    // the exact value at ⌈α⌉ bounds it; so does the unsampled Gaussian (quasi-convexity).
+    return Math.min(poissonSampledGaussianRdp(q, sigma, Math.ceil(alpha)), alpha / (2 * sigma * sigma));
+  }
   // A_α ≥ 1 exactly (a Rényi divergence is non-negative); a rounding-level negative is lifted to 0.
   return Math.max(0, logA) / (alpha - 1);
 }
