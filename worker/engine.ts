@@ -36,6 +36,7 @@ import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database } from './store/database.js';
 import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, hasEvent, type LogLimits } from './store/event-log.js';
+import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
 export interface EngineLimits extends LogLimits {
@@ -80,10 +81,6 @@ export interface EngineOptions {
 
 /** Product events that a double click would duplicate. */
 const DEBOUNCED: ReadonlySet<string> = new Set(['Product Viewed', 'Product Clicked', 'Product Added', 'Product Removed']);
-
-function isQuotaError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'name' in error && error.name === 'QuotaExceededError';
-}
 
 export class Engine implements EngineApi {
   private readonly database: Database;
@@ -289,16 +286,11 @@ export class Engine implements EngineApi {
    * oldest events are evicted and the write retried; as a last resort the profile is written
    * without the batch's log rows, so the profile is never the casualty.
    */
-  private async persistBatch(events: readonly ValidEvent[]): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      const keepLog = attempt < 3;
-      try {
-        return await this.writeBatch(events, keepLog);
-      } catch (error) {
-        if (!isQuotaError(error) || !keepLog) throw error;
-        await evictOldest(this.database, 0.25, 100);
-      }
-    }
+  private persistBatch(events: readonly ValidEvent[]): Promise<number> {
+    return writeWithQuotaRetry(
+      (keepLog) => this.writeBatch(events, keepLog),
+      () => evictOldest(this.database, 0.25, 100),
+    );
   }
 
   private async writeBatch(events: readonly ValidEvent[], keepLog: boolean): Promise<number> {
