@@ -1,0 +1,97 @@
+/**
+ * The federated MF model as recommend()'s second opinion (worker/recommend.ts `ExtraScorer`):
+ * s(i) = v_i · u + b_i with the newest cached global model and this visitor's own embedding,
+ * squashed to (0, 1) by a logistic of the z-score over the catalogue so it blends with the
+ * interest score on a comparable scale. A visitor without an embedding yet gets u = 0, i.e. the
+ * learned item bias: a popularity the federation learned, not noise.
+ *
+ * When a newer global model has landed than the one the embedding was fitted to, the embedding is
+ * reconstructed first (FedRecon: a few user-only steps against the new items), if interactions are
+ * given. Pure arithmetic otherwise: no tensors unless reconstructing.
+ */
+import { decodeModel } from '../../core/protocol/aggregator.js';
+import type { Interaction } from '../models/feedback.js';
+import { createMfModel, disposeMfModel, getUserEmbedding, trainLocal } from '../models/mf.js';
+import { mfShapeFromSpecs, type MfShape } from '../models/mf-layout.js';
+import { scoreAll } from '../models/mf-score.js';
+import type { ExtraScorer } from '../recommend.js';
+import type { FederatedDb } from './db.js';
+import { loadUserEmbedding, saveUserEmbedding } from './user-embedding.js';
+
+export const MF_REASON = 'because visitors with similar taste liked it';
+/** Blend weight against the interest score (which is ≤ 1): the model can lead once it is confident. */
+export const MF_DEFAULT_WEIGHT = 0.6;
+
+export interface MfScorerOptions {
+  readonly db: FederatedDb;
+  /** The model's item list in row order (the public catalogue list shared with the aggregator). */
+  readonly catalogueIds: readonly string[];
+  readonly modelName?: string;
+  readonly weight?: number;
+  /** For reconstruction against a newer model; without it a stale embedding is used as is. */
+  readonly interactions?: () => Promise<readonly Interaction[]>;
+  readonly reconstructionSteps?: number;
+  readonly learningRate?: number;
+}
+
+/** The newest cached version of a model, or undefined before the first download. */
+async function newestModel(db: FederatedDb, name: string) {
+  const stored = await db.getAllFromIndex('models', 'name', name);
+  const newest = stored.reduce<(typeof stored)[number] | undefined>((best, m) => (best === undefined || m.version > best.version ? m : best), undefined);
+  return newest === undefined ? undefined : decodeModel(newest.bytes);
+}
+
+/** @example new Engine({ site, extraScorer: createMfScorer({ db, catalogueIds }) }) */
+export function createMfScorer(options: MfScorerOptions): ExtraScorer {
+  const modelName = options.modelName ?? 'mf-items';
+  const weight = options.weight ?? MF_DEFAULT_WEIGHT;
+  if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`weight must be a finite number ≥ 0; got ${weight}`);
+  const rowOf = new Map<string, number>();
+  options.catalogueIds.forEach((id, row) => rowOf.set(id, row));
+
+  return {
+    reason: MF_REASON,
+    weight,
+    async score({ itemIds }) {
+      const out = new Float32Array(itemIds.length).fill(Number.NaN);
+      const blob = await newestModel(options.db, modelName);
+      if (blob === undefined) return out;
+      const shape = mfShapeFromSpecs(blob.header.tensors);
+      if (shape.nItems !== options.catalogueIds.length) return out; // a different catalogue: no opinion
+      const user = await currentUserEmbedding(options, modelName, shape, blob.header.version, blob.data);
+      const squashed = squash(scoreAll(user, blob.data, shape));
+      itemIds.forEach((id, j) => {
+        const row = rowOf.get(id);
+        if (row !== undefined) out[j] = squashed[row]!;
+      });
+      return out;
+    },
+  };
+}
+
+async function currentUserEmbedding(options: MfScorerOptions, modelName: string, shape: MfShape, version: number, global: Float32Array): Promise<Float32Array> {
+  const stored = await loadUserEmbedding(options.db, modelName, shape.dim);
+  if (stored !== undefined && (stored.modelVersion === version || options.interactions === undefined)) return stored.values;
+  const interactions = options.interactions ? await options.interactions() : [];
+  if (interactions.length === 0) return stored?.values ?? new Float32Array(shape.dim);
+  const model = createMfModel({ ...shape, globalParameters: global, ...(stored ? { userEmbedding: stored.values } : {}) });
+  try {
+    trainLocal(model, interactions, { steps: 0, reconstructionSteps: options.reconstructionSteps ?? 20, learningRate: options.learningRate ?? 0.1 });
+    const values = getUserEmbedding(model);
+    await saveUserEmbedding(options.db, { modelName, modelVersion: version, values });
+    return values;
+  } finally {
+    disposeMfModel(model);
+  }
+}
+
+/** Logistic of the z-score: order-preserving, in (0, 1), scale-free across model versions. */
+function squash(scores: Float32Array): Float32Array {
+  let mean = 0;
+  for (const s of scores) mean += s;
+  mean /= scores.length;
+  let variance = 0;
+  for (const s of scores) variance += (s - mean) ** 2;
+  const std = Math.sqrt(variance / scores.length) || 1;
+  return scores.map((s) => 1 / (1 + Math.exp(-(s - mean) / std)));
+}
