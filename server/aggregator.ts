@@ -28,7 +28,7 @@ export interface Aggregator {
   close(): void;
 }
 
-export type AggregatorConfig = Omit<ServerConfig, 'host' | 'port' | 'seed'>;
+export type AggregatorConfig = Omit<ServerConfig, 'host' | 'port' | 'seed' | 'staticDir'> & { readonly staticDir: string | null };
 
 export interface AggregatorExtras {
   readonly tasks?: readonly TaskDefinition[];

@@ -39,7 +39,7 @@ function startSimulator(config: ServerConfig, url: string, adminToken: string): 
     return null;
   }
   console.log(`[seed] training the global model in the background: sim/simulate.ts --seed-server ${url}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', simulator, '--seed-server', url], {
+  const child = spawn(process.execPath, ['--import=tsx', simulator, '--seed-server', url], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, INKLING_ADMIN_TOKEN: adminToken },

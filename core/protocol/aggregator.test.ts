@@ -76,3 +76,20 @@ describe('model blobs', () => {
     expect(() => decodeModel(bytes.subarray(0, bytes.length - 4))).toThrow(RangeError);
   });
 });
+
+describe('decoding from pooled views', () => {
+  it('copies out of a larger buffer instead of viewing it (Node Buffers share a pool)', () => {
+    const header = { name: 'm', version: 1, tensors: [{ name: 'w', shape: [2] }], dtype: 'float32' as const };
+    const blob = encodeModel({ header, data: Float32Array.from([1, 2]) });
+    const pool = new Uint8Array(blob.length + 64);
+    pool.set(blob, 32);
+    const decoded = decodeModel(pool.subarray(32, 32 + blob.length));
+    expect(decoded.data.length).toBe(2);
+    expect(decoded.data.buffer.byteLength).toBe(8);
+    const body = encodeContribution({ id, modelVersion: 1, values: Int32Array.from([3, 4]) });
+    const pooled = new Uint8Array(body.length + 64);
+    pooled.set(body, 16);
+    const contribution = decodeContribution(pooled.subarray(16, 16 + body.length));
+    expect(contribution.ok && contribution.contribution.values.buffer.byteLength).toBe(8);
+  });
+});

@@ -179,11 +179,11 @@ export function decodeContribution(bytes: Uint8Array, expectedLength?: number): 
   if (n < 1 || bytes.length !== CONTRIBUTION_HEADER_BYTES + 4 * n) {
     return fail('bad_length', `body is ${bytes.length} bytes; a vector of ${n} values needs exactly ${CONTRIBUTION_HEADER_BYTES + 4 * n}`);
   }
-  const id = bytes.slice(4, 4 + CONTRIBUTION_ID_BYTES);
+  const id = copyBytes(bytes, 4, 4 + CONTRIBUTION_ID_BYTES);
   let values: Int32Array;
   if (PLATFORM_LITTLE_ENDIAN) {
     // One copy into an aligned buffer; the wire is little-endian, as is this platform.
-    values = new Int32Array(bytes.slice(CONTRIBUTION_HEADER_BYTES).buffer);
+    values = new Int32Array(copyBytes(bytes, CONTRIBUTION_HEADER_BYTES, bytes.length).buffer);
   } else {
     values = new Int32Array(n);
     for (let i = 0; i < n; i++) values[i] = view.getInt32(CONTRIBUTION_HEADER_BYTES + 4 * i, true);
@@ -200,6 +200,16 @@ export function contributionIdHex(id: Uint8Array): string {
 
 function fail(code: ContributionDecodeError['code'], message: string): ContributionDecodeResult {
   return { ok: false, error: { code, message } };
+}
+
+/**
+ * A fresh, exactly-sized copy of bytes[start, end). Not `bytes.slice()`: on a Node Buffer (a
+ * Uint8Array subclass) slice is a view into a shared pool, whose `.buffer` is not ours.
+ */
+function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  return copy;
 }
 
 const PLATFORM_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -286,7 +296,7 @@ export function decodeModel(bytes: Uint8Array): ModelBlob {
   }
   let data: Float32Array;
   if (PLATFORM_LITTLE_ENDIAN) {
-    data = new Float32Array(bytes.slice(dataOffset).buffer);
+    data = new Float32Array(copyBytes(bytes, dataOffset, bytes.length).buffer);
   } else {
     data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataOffset + 4 * i, true);

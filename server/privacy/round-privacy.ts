@@ -17,20 +17,30 @@
  *   which the device's own ledger charges.
  */
 
+import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
+
 /**
  * The x of Laurent–Massart used for the norm allowance: a contribution whose noise is honest is
  * falsely rejected with probability ≤ e^{−x} = 1e−9.
  */
 export const NORM_FALSE_REJECT_LOG = Math.log(1e9);
 
+const sensitivities = new Map<string, number>();
+
 /**
- * L2 sensitivity of one device's quantised update on the grid: the clip bound C/g plus the
- * rounding slack. Any rounding that moves each of the n coordinates by less than one grid step
- * adds at most √n in L2, whatever the rounding scheme (nearest or randomised), so
- * Δ = C/g + √n is a bound for all of them (conservative: nearest rounding would give √n/2).
+ * L2 sensitivity Δ (grid units) of one device's quantised update, exactly as the device's
+ * mechanism bounds it (core/dp/mechanisms/vector-sum.ts: conditional randomised rounding keeps
+ * ‖q‖₂² ≤ M = ⌊min(c² + n/4 + √(2 ln 1/β)(c + √n/2), (c + √n)²)⌋ by check, c = C/g; Δ = √M).
+ * Taken from the DP core so the server's bound can never drift from what devices guarantee.
  */
 export function gridSensitivity(clipNorm: number, granularity: number, vectorLength: number): number {
-  return clipNorm / granularity + Math.sqrt(vectorLength);
+  const key = `${clipNorm}/${granularity}/${vectorLength}`;
+  let sensitivity = sensitivities.get(key);
+  if (sensitivity === undefined) {
+    sensitivity = createVectorSumMechanism({ dimension: vectorLength, clipNorm, granularity, noiseStddev: 0 }).sensitivity;
+    sensitivities.set(key, sensitivity);
+  }
+  return sensitivity;
 }
 
 /**
