@@ -1,0 +1,114 @@
+/**
+ * When on-device training runs: only off the page's main thread, only when the visitor has been
+ * quiet for a while (training competes with the page for the CPU), and only in one tab of the site
+ * at a time (Web Locks: the other tabs' engines see the lock held and skip, they do not queue).
+ */
+
+/** The part of the Web Locks API used here (navigator.locks in browsers and workers). */
+export interface LockManagerLike {
+  request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
+}
+
+export type TrainerOutcome<R> =
+  | { readonly status: 'ran'; readonly result: R }
+  /** Another tab (or another trainer in this process) holds the lock. */
+  | { readonly status: 'busy-elsewhere' }
+  | { readonly status: 'not-idle' }
+  | { readonly status: 'main-thread-refused' };
+
+export interface TrainerOptions<R> {
+  /** One training pass, e.g. () => client.participateAll(). */
+  readonly run: () => Promise<R>;
+  /** Default: navigator.locks, else an in-process lock manager (Node). */
+  readonly locks?: LockManagerLike;
+  /** Site-scoped lock name. Default 'inkling:training'. */
+  readonly lockName?: string;
+  readonly isIdle: () => boolean;
+  /** Default: detects a window/document global (the page's main thread). */
+  readonly isMainThread?: () => boolean;
+}
+
+/** True on a page's main thread (a `document` exists), false in workers and Node. */
+export function onMainThread(): boolean {
+  return 'document' in globalThis && 'window' in globalThis;
+}
+
+/**
+ * Web Locks semantics for one process (Node, tests): `ifAvailable` grants the lock when it is free
+ * and calls back with null when it is held, without waiting.
+ */
+export function createLocalLockManager(): LockManagerLike {
+  const held = new Set<string>();
+  return {
+    async request<T>(name: string, _options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T> {
+      if (held.has(name)) return callback(null);
+      held.add(name);
+      try {
+        return await callback({ name });
+      } finally {
+        held.delete(name);
+      }
+    },
+  };
+}
+
+function defaultLocks(): LockManagerLike {
+  const scope = globalThis as { navigator?: { locks?: LockManagerLike } };
+  return scope.navigator?.locks ?? sharedLocalLocks;
+}
+const sharedLocalLocks = createLocalLockManager();
+
+/** @example const trainer = new Trainer({ run: () => client.participateAll(), isIdle: idle.isIdle }); await trainer.tick(); */
+export class Trainer<R> {
+  private readonly locks: LockManagerLike;
+  private readonly lockName: string;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly options: TrainerOptions<R>) {
+    this.locks = options.locks ?? defaultLocks();
+    this.lockName = options.lockName ?? 'inkling:training';
+  }
+
+  /** One attempt: trains if allowed right now, otherwise says why not. Never throws for "busy". */
+  async tick(): Promise<TrainerOutcome<R>> {
+    if ((this.options.isMainThread ?? onMainThread)()) return { status: 'main-thread-refused' };
+    if (!this.options.isIdle()) return { status: 'not-idle' };
+    return this.locks.request(this.lockName, { ifAvailable: true }, async (lock): Promise<TrainerOutcome<R>> => {
+      if (lock === null) return { status: 'busy-elsewhere' };
+      return { status: 'ran', result: await this.options.run() };
+    });
+  }
+
+  /** Tries every `intervalMs`; errors of a pass go to `onError` and the next tick tries again. */
+  start(intervalMs: number, onError: (error: unknown) => void = () => undefined): void {
+    if (!Number.isFinite(intervalMs) || intervalMs < 1000) throw new RangeError(`intervalMs must be ≥ 1000; got ${intervalMs}`);
+    this.stop();
+    let running = false;
+    this.timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.tick()
+        .catch(onError)
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Idle = no visitor activity for `quietMs`; the engine calls `touch()` on every ingest. */
+export function createQuietPeriod(quietMs: number, now: () => number = Date.now): { touch(): void; isIdle(): boolean } {
+  if (!Number.isFinite(quietMs) || quietMs < 0) throw new RangeError(`quietMs must be a finite number ≥ 0; got ${quietMs}`);
+  let last = now();
+  return {
+    touch: () => {
+      last = now();
+    },
+    isIdle: () => now() - last >= quietMs,
+  };
+}
