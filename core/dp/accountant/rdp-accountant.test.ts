@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PrivacyEvent } from '../events.js';
 import { deltaFromRdp, epsilonFromRdp } from './conversion.js';
+import { logErfc } from './log-math.js';
 import { DEFAULT_RDP_ORDERS } from './orders.js';
 import { RdpAccountant, rdpOfEvent } from './rdp-accountant.js';
 
@@ -66,8 +67,8 @@ describe('dp_accounting test vectors', () => {
     expect(justBelowSeam).toBeCloseTo(justAboveSeam!, 3);
   });
 
-  // test_compute_epsilon_delta_gaussian: σ = 4.530877117 is exactly (1, 1e−6)-DP (Balle & Wang
-  // 2018); with a dense order grid the RDP route lands on it to 7 places.
+  // test_compute_epsilon_delta_gaussian: σ = 4.530877117 was chosen so that the RDP route over a
+  // dense order grid gives exactly (1, 1e−6) (the optimal analytic bound would allow σ ≈ 4.2247).
   it('Gaussian σ = 4.530877117 over a dense grid of orders → (1, 1e−6)', () => {
     const orders = Array.from({ length: 99000 }, (_, i) => 0.001 * (i + 1000));
     const rdp = rdpOfEvent({ kind: 'gaussian', noiseMultiplier: 4.530877117 }, orders);
@@ -167,6 +168,40 @@ describe('subsampled Gaussian over the whole default grid', () => {
     const [atOneAndHalf, atTwo] = rdpOfEvent(event, [1.5, 2]);
     expect(Number.isFinite(atOneAndHalf)).toBe(true);
     expect(atOneAndHalf).toBeLessThanOrEqual(atTwo!);
+  });
+});
+
+/**
+ * The exact δ(ε) of the Gaussian mechanism with noise multiplier σ (Balle & Wang 2018, Thm. 8):
+ * Φ(1/2σ − εσ) − e^ε Φ(−1/2σ − εσ), with Φ(x) = erfc(−x/√2)/2.
+ */
+function exactGaussianDelta(sigma: number, epsilon: number): number {
+  const phi = (x: number): number => Math.exp(logErfc(-x / Math.SQRT2)) / 2;
+  const upper = Math.exp(logErfc(-(1 / (2 * sigma) - epsilon * sigma) / Math.SQRT2)) / 2;
+  const lower = Math.exp(epsilon + logErfc((1 / (2 * sigma) + epsilon * sigma) / Math.SQRT2)) / 2;
+  return phi(1 / (2 * sigma) - epsilon * sigma) === upper ? Math.max(0, upper - lower) : Number.NaN;
+}
+
+describe('soundness against the exact Gaussian (test_delta_bounds_gaussian)', () => {
+  it('the RDP δ is never below the exact δ, and never above the standard bound e^{−(ε−½)²/2}', () => {
+    const orders = Array.from({ length: 495 }, (_, i) => 0.1 * (i + 10));
+    const rdp = rdpOfEvent({ kind: 'gaussian', noiseMultiplier: 1 }, orders);
+    for (let step = 0; step < 500; step += 1) {
+      const epsilon = 0.1 * step;
+      const { delta } = deltaFromRdp(orders, rdp, epsilon);
+      expect(exactGaussianDelta(1, epsilon)).toBeLessThanOrEqual(delta + 1e-300);
+      if (epsilon >= 0.5) expect(delta).toBeLessThanOrEqual(Math.exp(-0.5 * (epsilon - 0.5) ** 2) + 1e-300);
+    }
+  });
+
+  it('the default orders never claim less than the exact Gaussian either', () => {
+    for (const sigma of [0.7, 1, 3, 10]) {
+      const accountant = new RdpAccountant().compose({ kind: 'gaussian', noiseMultiplier: sigma });
+      for (const delta of [1e-3, 1e-6, 1e-9]) {
+        const { epsilon } = accountant.epsilon(delta);
+        expect(exactGaussianDelta(sigma, epsilon)).toBeLessThanOrEqual(delta);
+      }
+    }
   });
 });
 
