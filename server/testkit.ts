@@ -56,6 +56,6 @@ export function honestValues(descriptor: TaskDescriptor, update: ArrayLike<numbe
 }
 
 /** A full contribution body for a descriptor. */
-export function contributionBody(descriptor: TaskDescriptor, values: Int32Array, id: Uint8Array = randomId(), version = descriptor.model.version): Uint8Array {
+export function contributionBody(descriptor: TaskDescriptor, values: Int32Array, id: Uint8Array = randomId(), version = descriptor.model.version): Uint8Array<ArrayBuffer> {
   return encodeContribution({ id, modelVersion: version, values });
 }

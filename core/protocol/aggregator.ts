@@ -126,7 +126,7 @@ export function newContributionId(random: (bytes: Uint8Array) => Uint8Array): Ui
  * const body = encodeContribution({ id: newContributionId((b) => crypto.getRandomValues(b)), modelVersion: 3, values });
  * await fetch(`${endpoint}/v1/rounds/${roundId}/contributions`, { method: 'POST', body, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } });
  */
-export function encodeContribution(contribution: Contribution): Uint8Array {
+export function encodeContribution(contribution: Contribution): Uint8Array<ArrayBuffer> {
   const { id, modelVersion, values } = contribution;
   if (!(id instanceof Uint8Array) || id.length !== CONTRIBUTION_ID_BYTES) {
     throw new RangeError(`contribution.id must be ${CONTRIBUTION_ID_BYTES} bytes`);
@@ -257,7 +257,7 @@ export function modelParameterCount(tensors: readonly TensorSpec[]): number {
  * @example
  * const bytes = encodeModel({ header: { name: 'mf-items', version: 1, tensors: [{ name: 'items', shape: [9742, 16] }], dtype: 'float32' }, data });
  */
-export function encodeModel(blob: ModelBlob): Uint8Array {
+export function encodeModel(blob: ModelBlob): Uint8Array<ArrayBuffer> {
   const { header, data } = blob;
   const count = modelParameterCount(header.tensors);
   if (data.length !== count) throw new RangeError(`model data has ${data.length} floats; its header describes ${count}`);

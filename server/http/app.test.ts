@@ -32,7 +32,7 @@ async function descriptor(agg: Aggregator, task = 'tiny'): Promise<TaskDescripto
   return found;
 }
 
-function post(agg: Aggregator, roundId: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Response> {
+function post(agg: Aggregator, roundId: string, body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<Response> {
   return Promise.resolve(
     agg.app.request(`/v1/rounds/${roundId}/contributions`, {
       method: 'POST',
