@@ -1,0 +1,103 @@
+/**
+ * Everything the federated half of one device needs, wired once: its database, its privacy ledger,
+ * the task handlers, the client, the MF scorer for recommend() and the privacy view for profile().
+ * The browser Worker and the simulator (one per simulated visitor, in Node with fake-indexeddb)
+ * build devices the same way.
+ *
+ * @example
+ * const device = await createFederatedDevice({ endpoint, site: 'shop-1', interactions, catalogueIds });
+ * const engine = new Engine({ site, extraScorer: device.scorer, privacy: device.privacy, onForget: device.forget });
+ * const results = await device.client.participateAll();
+ */
+import { createPrivacyLedger, type LedgerBudgets, type PrivacyLedger } from '../../core/dp/ledger.js';
+import type { RandomSource } from '../../core/dp/random.js';
+import type { ProfileView } from '../../core/protocol/engine-api.js';
+import type { Interaction } from '../models/feedback.js';
+import type { LabelledExample } from '../models/logistic.js';
+import type { UniformRandom } from '../models/mf.js';
+import type { ExtraScorer } from '../recommend.js';
+import { FederatedClient } from './client.js';
+import { clearLearnedState, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
+import { createIndexedDbLedgerStore } from './ledger-store.js';
+import type { LocalTaskHandler } from './local-task.js';
+import { createMfScorer } from './mf-scorer.js';
+import { createMfTaskHandler } from './mf-task.js';
+import type { FetchLike } from './model-cache.js';
+import { privacyView } from './privacy-view.js';
+import { createPropensityTaskHandler } from './propensity-task.js';
+
+export interface FederatedDeviceOptions {
+  readonly endpoint: string;
+  readonly site: string;
+  readonly indexedDB?: IDBFactory;
+  /** Default 'inkling-federated:<site>'. */
+  readonly dbName?: string;
+  readonly fetch?: FetchLike;
+  readonly budgets?: Partial<LedgerBudgets>;
+  /** The visitor's MF positives as catalogue rows (item-feedback.ts builds them from the engine's items). */
+  readonly interactions: () => Promise<readonly Interaction[]>;
+  /** The visitor's recent labelled propensity examples; without it the device skips that task. */
+  readonly propensityExamples?: () => Promise<readonly LabelledExample[]>;
+  /** The MF model's catalogue in row order; without it there is no scorer. */
+  readonly catalogueIds?: readonly string[];
+  /** CSPRNG for DP noise and contribution ids. Default crypto.getRandomValues. */
+  readonly random?: RandomSource;
+  /** Negative sampling / initialisation (not privacy). Default Math.random. */
+  readonly trainingRandom?: UniformRandom;
+  /** MF reconstruction steps per round. */
+  readonly reconstructionSteps?: number;
+}
+
+export interface FederatedDevice {
+  readonly db: FederatedDb;
+  readonly ledger: PrivacyLedger<ContributionReport>;
+  readonly client: FederatedClient;
+  readonly scorer: ExtraScorer | undefined;
+  /** For the engine's `privacy` option (profile()). */
+  privacy(): Promise<ProfileView['privacy']>;
+  /**
+   * For the engine's `onForget`: erases the learned state (models, user embedding). The ledger
+   * stays: it holds no personal data (times, task, round, ρ, size) and erasing it would let the
+   * device spend its privacy budget a second time.
+   */
+  forget(): Promise<void>;
+  close(): void;
+}
+
+export async function createFederatedDevice(options: FederatedDeviceOptions): Promise<FederatedDevice> {
+  const db = await openFederatedDb({
+    name: options.dbName ?? `inkling-federated:${options.site}`,
+    ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
+  });
+  const ledger = createPrivacyLedger({ store: createIndexedDbLedgerStore(db), ...(options.budgets ? { budgets: options.budgets } : {}) });
+  const handlers = new Map<string, LocalTaskHandler>();
+  handlers.set(
+    'mf-items',
+    createMfTaskHandler({
+      db,
+      interactions: options.interactions,
+      ...(options.trainingRandom ? { random: options.trainingRandom } : {}),
+      ...(options.reconstructionSteps !== undefined ? { reconstructionSteps: options.reconstructionSteps } : {}),
+    }),
+  );
+  if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples }));
+  const client = new FederatedClient({
+    endpoint: options.endpoint,
+    site: options.site,
+    db,
+    ledger,
+    handlers,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const scorer = options.catalogueIds ? createMfScorer({ db, catalogueIds: options.catalogueIds, interactions: options.interactions }) : undefined;
+  return {
+    db,
+    ledger,
+    client,
+    scorer,
+    privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
+    forget: () => clearLearnedState(db),
+    close: () => db.close(),
+  };
+}
