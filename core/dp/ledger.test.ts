@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createPrivacyLedger, DEFAULT_LEDGER_BUDGETS, type LedgerEntry, type LedgerStore } from './ledger.js';
 import { createInMemoryLedgerStore } from './ledger-memory-store.js';
 import { zcdpToEpsilon } from './accountant/zcdp.js';
+import { createSeededRandomSourceForTestsOnly } from './random.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const T0 = Date.UTC(2026, 10, 23);
@@ -209,6 +210,42 @@ describe('privacy ledger', () => {
       report: 'x',
     });
     expect(result.ok && result.receipt.rho).toBe(0.5);
+  });
+
+  it('no rolling window ever holds more than its budget (2,000 seeded random charges over a month)', async () => {
+    const random = createSeededRandomSourceForTestsOnly(20261123);
+    const clock = manualClock();
+    const store = createInMemoryLedgerStore<string>();
+    const budgets = { rhoPerTask: 1, rhoPerSite: 1.5, rhoGlobal: 2 };
+    const ledger = createPrivacyLedger({ store, clock: clock.now, budgets });
+    let accepted = 0;
+    let time = T0;
+    for (let round = 0; round < 2000; round += 1) {
+      time += random.uniformBelow(45 * 60 * 1000); // 0–45 minutes apart: ~31 days in all
+      clock.set(time);
+      const site = `site${random.uniformBelow(2)}`;
+      const task = `task${random.uniformBelow(3)}`;
+      const rho = random.uniformBelow(600) / 1000;
+      const result = await ledger.charge({ site, task, round, rho, report: '' });
+      if (result.ok) accepted += 1;
+    }
+    const charges = store.snapshot().map((entry) => entry.charge);
+    expect(accepted).toBe(charges.length);
+    expect(accepted).toBeGreaterThan(50); // the window did roll and free budget many times
+    expect(accepted).toBeLessThan(2000); // and refusals happened
+    // The sum in a window (t − 7 days, t] can only peak at a charge time t: check them all.
+    for (const { at } of charges) {
+      const inWindow = charges.filter((charge) => charge.at > at - 7 * DAY && charge.at <= at);
+      const sum = (keep: (charge: (typeof charges)[number]) => boolean): number =>
+        inWindow.filter(keep).reduce((total, charge) => total + charge.rho, 0);
+      expect(sum(() => true)).toBeLessThanOrEqual(budgets.rhoGlobal + 1e-9);
+      for (const site of ['site0', 'site1']) {
+        expect(sum((charge) => charge.site === site)).toBeLessThanOrEqual(budgets.rhoPerSite + 1e-9);
+        for (const task of ['task0', 'task1', 'task2']) {
+          expect(sum((charge) => charge.site === site && charge.task === task)).toBeLessThanOrEqual(budgets.rhoPerTask + 1e-9);
+        }
+      }
+    }
   });
 
   it('validates its arguments with RangeErrors that name them', async () => {
