@@ -14,6 +14,8 @@ export class CatalogIndex {
   readonly ids: readonly string[];
   readonly indexOf: ReadonlyMap<string, number>;
   readonly categoryNames: readonly string[];
+  /** Category path → its id (position in categoryNames). */
+  readonly categoryIdOf: ReadonlyMap<string, number>;
   /** Item i has categories categoryIds[categoryStart[i] .. categoryStart[i + 1]). */
   readonly categoryStart: Int32Array;
   readonly categoryIds: Int32Array;
@@ -65,6 +67,7 @@ export class CatalogIndex {
     this.ids = ids;
     this.indexOf = indexOf;
     this.categoryNames = categoryNames;
+    this.categoryIdOf = categoryIndex;
     this.categoryStart = Int32Array.from(starts);
     this.categoryIds = Int32Array.from(catIds);
     this.popularity = Float32Array.from(popularity);

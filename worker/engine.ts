@@ -34,8 +34,8 @@ import { predictPropensity, propensityFeatures } from './features/propensity.js'
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
-import { Database } from './store/database.js';
-import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, hasEvent, type LogLimits } from './store/event-log.js';
+import { Database, type WriteTransaction } from './store/database.js';
+import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, storedEventIds, type LogLimits } from './store/event-log.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -197,7 +197,9 @@ export class Engine implements EngineApi {
       const created = await tx.objectStore('meta').get('created');
       if (created === undefined) await tx.objectStore('meta').put({ key: 'created', value: this.now() });
       await appendEvents(tx, held);
-      await evictEvents(tx, this.now(), this.limits);
+      this.logSize = null;
+      this.lastAgeSweep = Number.NEGATIVE_INFINITY;
+      await this.maintainLog(tx);
       await tx.objectStore('profile').put(this.state, PROFILE_KEY);
       for (const item of this.items.values()) await tx.objectStore('items').put(item);
       for (const item of this.catalogItems) await tx.objectStore('catalog').put(item);
@@ -286,9 +288,35 @@ export class Engine implements EngineApi {
    * oldest events are evicted and the write retried; as a last resort the profile is written
    * without the batch's log rows, so the profile is never the casualty.
    */
+  /** Rows in the log as far as this connection knows (null: not counted yet); drives when eviction runs. */
+  private logSize: number | null = null;
+  private lastAgeSweep = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Evicts inside the batch's transaction, but only when it can have work to do: the log is over
+   * its cap, or a minute has passed since the last age sweep. Saves a cursor and a count per batch.
+   */
+  private async maintainLog(tx: WriteTransaction): Promise<void> {
+    const now = this.now();
+    if (this.logSize === null) this.logSize = await tx.objectStore('events').count();
+    if (this.logSize <= this.limits.maxEvents && now - this.lastAgeSweep < 60_000) return;
+    this.lastAgeSweep = now;
+    const evicted = await evictEvents(tx, now, this.limits);
+    this.logSize = await tx.objectStore('events').count();
+    if (evicted > 0) {
+      const meta = tx.objectStore('meta');
+      const before = await meta.get('evicted');
+      await meta.put({ key: 'evicted', value: (before?.key === 'evicted' ? before.value : 0) + evicted });
+    }
+  }
+
   private persistBatch(events: readonly ValidEvent[]): Promise<number> {
     return writeWithQuotaRetry(
-      (keepLog) => this.writeBatch(events, keepLog),
+      (keepLog) =>
+        this.writeBatch(events, keepLog).catch((error: unknown) => {
+          this.logSize = null; // the aborted transaction's count is not the stored one
+          throw error;
+        }),
       () => evictOldest(this.database, 0.25, 100),
     );
   }
@@ -298,22 +326,20 @@ export class Engine implements EngineApi {
     let drafts: ItemDrafts | null = null;
     let accepted = 0;
     await this.database.write(['events', 'profile', 'items', 'meta'], async (tx) => {
-      const fresh: ValidEvent[] = [];
-      for (const event of events) if (!(await hasEvent(tx, event.id))) fresh.push(event);
+      const stored = await storedEventIds(tx, events.map((e) => e.id));
+      const fresh = events.filter((e) => !stored.has(e.id));
       accepted = fresh.length;
       if (fresh.length === 0) return;
       draft = cloneProfile(this.state);
       drafts = new ItemDrafts((id) => this.items.get(id));
       applyBatch(draft, fresh, this.applyContext(drafts));
-      if (keepLog) await appendEvents(tx, fresh);
-      const evicted = await evictEvents(tx, this.now(), this.limits);
-      if (evicted > 0) {
-        const meta = tx.objectStore('meta');
-        const before = await meta.get('evicted');
-        await meta.put({ key: 'evicted', value: (before?.key === 'evicted' ? before.value : 0) + evicted });
-      }
-      await tx.objectStore('profile').put(draft, PROFILE_KEY);
-      for (const item of drafts.touched.values()) await tx.objectStore('items').put(item);
+      const items = tx.objectStore('items');
+      const writes: Promise<unknown>[] = [tx.objectStore('profile').put(draft, PROFILE_KEY)];
+      for (const item of drafts.touched.values()) writes.push(items.put(item));
+      if (keepLog) writes.push(appendEvents(tx, fresh));
+      await Promise.all(writes);
+      if (keepLog && this.logSize !== null) this.logSize += fresh.length;
+      await this.maintainLog(tx);
     });
     if (draft !== null && drafts !== null) this.adopt(draft, drafts);
     return accepted;
@@ -404,6 +430,8 @@ export class Engine implements EngineApi {
   }
 
   private resetMemory(): void {
+    this.logSize = null;
+    this.lastAgeSweep = Number.NEGATIVE_INFINITY;
     this.state = emptyProfile();
     this.items = new Map();
     this.pending = [];

@@ -58,10 +58,8 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
   const categoryCount = index.categoryNames.length;
   const blend = new Float32Array(categoryCount);
   const fromShortTerm = new Uint8Array(categoryCount);
-  const categoryId = new Map<string, number>();
-  index.categoryNames.forEach((name, i) => categoryId.set(name, i));
   for (const share of context.interests) {
-    const id = categoryId.get(share.category);
+    const id = index.categoryIdOf.get(share.category);
     if (id === undefined) continue;
     const short = context.shortTermWeight * share.shortTerm;
     const long = (1 - context.shortTermWeight) * share.longTerm;
