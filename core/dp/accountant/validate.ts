@@ -1,19 +1,14 @@
 /**
- * Argument rules of the accountant, calibration and ledger. The generic rules come from the one
- * validation module, ../checks.ts; the few accounting-specific ones (probabilities that may be
- * 0 or 1, Rényi orders that may be ∞, identifiers) are added here in the same style: a
- * RangeError of the form "<argument> must be <rule>; got <value>".
+ * Argument rules of the accountant, calibration and ledger. The rules and the error format live
+ * in the one validation module, ../checks.ts; this file only adds the few accounting-specific
+ * shapes (values that may be +∞, Rényi orders, RDP curves, identifiers) on top of its `fail`,
+ * so every bad argument still throws "RangeError: <argument> must be <rule>; got <value>".
  */
-import { requireIntegerInRange, requireNonNegativeFinite, requirePositiveFinite } from '../checks.js';
+import { fail, requireIntegerInRange, requireNonNegativeFinite, requireNumberInRange, requirePositiveFinite } from '../checks.js';
 
 export { requireIntegerInRange, requireNonNegativeFinite, requirePositiveFinite };
 
-function fail(name: string, rule: string, value: unknown): never {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  throw new RangeError(`${name} must be ${rule}; got ${shown}`);
-}
-
-/** A number ≥ 0 that may be +∞ (an RDP value; the ε of a release without noise). */
+/** A number ≥ 0 that may be +∞ (an RDP value; the cost of a release without noise). */
 export function requireNonNegativeOrInfinite(name: string, value: number): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) fail(name, 'a number ≥ 0 (∞ allowed)', value);
   return value;
@@ -21,14 +16,12 @@ export function requireNonNegativeOrInfinite(name: string, value: number): numbe
 
 /** A probability in [0, 1]. */
 export function requireProbability(name: string, value: number): number {
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) fail(name, 'a probability in [0, 1]', value);
-  return value;
+  return requireNumberInRange(name, value, 0, 1);
 }
 
 /** Strictly inside (0, 1): a δ to calibrate for (δ = 0 calls for pure-DP calibration). */
 export function requireOpenUnit(name: string, value: number): number {
-  if (typeof value !== 'number' || !(value > 0 && value < 1)) fail(name, 'a number in (0, 1)', value);
-  return value;
+  return requireNumberInRange(name, value, 0, 1, true);
 }
 
 /** A non-empty string (site and task identifiers). */
@@ -50,7 +43,7 @@ export function requireOrders(name: string, orders: readonly number[]): readonly
 export function requireRdpCurve(orders: readonly number[], rdp: readonly number[]): void {
   requireOrders('orders', orders);
   if (!Array.isArray(rdp) || rdp.length !== orders.length) {
-    fail('rdp', `an array with one value per order (${orders.length})`, Array.isArray(rdp) ? `length ${rdp.length}` : rdp);
+    fail('rdp', `an array with one value per order (${orders.length})`, rdp);
   }
   rdp.forEach((value, index) => requireNonNegativeOrInfinite(`rdp[${index}]`, value));
 }
