@@ -5,8 +5,7 @@
 import type { HalfLives } from './decay.js';
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const DAY = 24 * 60 * MINUTE;
 
 /** Short-term (session-scale) and long-term half-lives of category interests. */
 export const DEFAULT_HALF_LIVES: HalfLives = { shortMs: MINUTE, longMs: 365 * DAY };
