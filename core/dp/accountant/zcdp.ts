@@ -1,6 +1,6 @@
 /**
  * Zero-concentrated DP (Bun & Steinke 2016, "Concentrated Differential Privacy", arXiv:1605.02188).
- * ρ-zCDP means RDP ≤ ρα at every order α > 1; ρ adds up under composition (BS16 Lemma 2.3), so a
+ * ρ-zCDP means RDP ≤ ρα at every order α > 1; ρ adds up under composition (BS16 Lemma 1.7), so a
  * budget in ρ is a plain sum. The discrete Gaussian with sensitivity Δ and scale σ is
  * Δ²/2σ²-zCDP (CKS20 Theorem 14), exactly as the continuous Gaussian.
  *
