@@ -125,3 +125,24 @@ describe('tensor hygiene', () => {
     expect(tf.memory().numTensors).toBe(afterOne);
   });
 });
+
+describe('backend agnosticism', () => {
+  it('trains to the same parameters on cpu and wasm from the same seed', async () => {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const runOn = async (backend: string): Promise<Float32Array> => {
+      expect(await tf.setBackend(backend)).toBe(true);
+      const model = createMfModel({ nItems, dim, random: lcg(13) });
+      trainLocal(model, visitor, { steps: 10, reconstructionSteps: 5, learningRate: 0.2, random: lcg(14) });
+      const after = getGlobalParameters(model);
+      disposeMfModel(model);
+      return after;
+    };
+    const cpu = await runOn('cpu');
+    const wasm = await runOn('wasm');
+    await tf.setBackend('cpu');
+    let maxDiff = 0;
+    for (let i = 0; i < cpu.length; i++) maxDiff = Math.max(maxDiff, Math.abs(cpu[i]! - wasm[i]!));
+    // Both compute in float32; summation order differs, so agreement is to float32 rounding, not bits.
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+});

@@ -1,6 +1,10 @@
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { chooseBackend, pickFastest, type BackendChoice, type BackendChoiceCache, type BackendEnvironment, type BackendName } from './backend.js';
 import { NODE_BACKEND_LOADERS, tfjsEnvironment } from './tfjs-environment.js';
+import { indexedDbBackendCache } from './backend-cache.js';
+import { openFederatedDb } from '../federated/db.js';
 
 /** A device whose backends take the given ms per step on a fake clock; absent ones do not start. */
 function fakeDevice(costs: Partial<Record<BackendName, number>>, failing: readonly BackendName[] = []) {
@@ -114,5 +118,20 @@ describe('tfjsEnvironment in Node', () => {
     expect(choice.backend).toBe(fastest.backend);
     expect(tf.getBackend()).toBe(choice.backend);
     expect(choice.measurements.find((m) => m.backend === 'webgpu')).toEqual({ backend: 'webgpu', available: false });
+  });
+});
+
+describe('indexedDbBackendCache', () => {
+  it('keeps the measured choice across database connections, keyed by SDK version', async () => {
+    const factory = new IDBFactory();
+    const first = await openFederatedDb({ indexedDB: factory });
+    await chooseBackend({ environment: fakeDevice(thisMachine).environment, cache: indexedDbBackendCache(first), sdkVersion: '1' });
+    first.close();
+    const second = await openFederatedDb({ indexedDB: factory });
+    const device = fakeDevice(thisMachine);
+    const choice = await chooseBackend({ environment: device.environment, cache: indexedDbBackendCache(second), sdkVersion: '1' });
+    expect(choice).toMatchObject({ backend: 'wasm', source: 'cache' });
+    expect(device.prepared).toEqual([]);
+    second.close();
   });
 });
