@@ -171,3 +171,25 @@ describe('Engine', () => {
     expect(JSON.parse(JSON.stringify(exported))).toEqual(exported);
   });
 });
+
+describe('Engine hooks for the federated client', () => {
+  it('exposes item records and labelled propensity examples, and adopts global weights', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1')]);
+    s.clock.t += MINUTE;
+    await engine.ingest([s.event('Order Completed', { products: [{ product_id: 'sf1', price: 10 }] })]);
+    expect((await engine.itemRecords()).find((i) => i.id === 'sf1')).toMatchObject({ views: 1, purchases: 1 });
+    const examples = await engine.propensityExamples();
+    expect(examples.map((e) => e.y)).toEqual([1]);
+    expect(examples[0]!.x[0]).toBe(1);
+    const global = new Float32Array(examples[0]!.x.length).fill(0.25);
+    await engine.setPropensityWeights(global);
+    await expect(engine.setPropensityWeights(new Float32Array(3))).rejects.toThrow(/^weights: must hold/);
+    await engine.close();
+    const reloaded = await s.open();
+    expect(await reloaded.propensityExamples()).toHaveLength(1);
+    const exported = (await reloaded.exportAll()) as { profile: { propensity: { weights: number[] } } };
+    expect(exported.profile.propensity.weights).toEqual([...global]);
+  });
+});

@@ -30,7 +30,7 @@ import { interestShares } from './features/interests.js';
 import type { ItemRecord } from './features/items.js';
 import { topKeywords } from './features/keywords.js';
 import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, type ProfileState } from './features/profile-state.js';
-import { predictPropensity, propensityFeatures } from './features/propensity.js';
+import { checkPropensityWeights, predictPropensity, propensityFeatures, type PropensityExample } from './features/propensity.js';
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
@@ -448,6 +448,33 @@ export class Engine implements EngineApi {
         await store.clear();
         for (const item of this.catalogItems) await store.put(item);
       });
+    });
+  }
+
+  /** Copies of the visitor's per-product records (the federated MF task turns them into positives). */
+  itemRecords(): Promise<ItemRecord[]> {
+    return this.serial(async () => [...this.items.values()].map((item) => ({ ...item })));
+  }
+
+  /** The recent labelled propensity examples (features before a batch, label = it held an order). */
+  propensityExamples(): Promise<PropensityExample[]> {
+    return this.serial(async () => this.state.propensity.examples.map((e) => ({ x: Float32Array.from(e.x), y: e.y })));
+  }
+
+  /**
+   * Adopts propensity weights from outside (the federated global model); persisted with the
+   * profile when consent is granted. Layout: worker/features/propensity.ts.
+   */
+  setPropensityWeights(weights: Float32Array): Promise<void> {
+    return this.serial(async () => {
+      const draft = cloneProfile(this.state);
+      draft.propensity = { ...draft.propensity, weights: checkPropensityWeights(weights) };
+      if (this.consent === 'granted') {
+        await this.database.write(['profile'], async (tx) => {
+          await tx.objectStore('profile').put(draft, PROFILE_KEY);
+        });
+      }
+      this.state = draft;
     });
   }
 

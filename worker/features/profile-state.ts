@@ -10,7 +10,7 @@ import { addDecayed, type HalfLives } from './decay.js';
 import { addInterest, pruneInterests, type InterestTable } from './interests.js';
 import { emptyItem, type ItemRecord } from './items.js';
 import { addKeywords, emptyKeywords, type KeywordState } from './keywords.js';
-import { initialPropensity, propensityFeatures, sgdStep, type PropensityState } from './propensity.js';
+import { initialPropensity, PROPENSITY_EXAMPLES_KEPT, propensityFeatures, sgdStep, type PropensityState } from './propensity.js';
 import { EVENT_INTEREST_WEIGHTS, INTEREST_PRUNE_FLOOR, SEARCH_KEYWORD_WEIGHT } from './tuning.js';
 
 export const PROFILE_STATE_VERSION = 1;
@@ -164,7 +164,13 @@ export function applyBatch(state: ProfileState, events: readonly ValidEvent[], c
   if (state.eventsApplied > 0) {
     const x = propensityFeatures(state.activity, first, context.halfLives);
     const label = events.some((e) => e.name === 'Order Completed') ? 1 : 0;
-    state.propensity = { ...state.propensity, weights: sgdStep(state.propensity.weights, x, label), updates: state.propensity.updates + 1 };
+    const examples = [...state.propensity.examples, { x, y: label } as const].slice(-PROPENSITY_EXAMPLES_KEPT);
+    state.propensity = {
+      ...state.propensity,
+      weights: sgdStep(state.propensity.weights, x, label),
+      updates: state.propensity.updates + 1,
+      examples,
+    };
   }
   for (const event of events) applyEvent(state, event, context);
   pruneInterests(state.interests, events[events.length - 1]!.at, context.halfLives, INTEREST_PRUNE_FLOOR);

@@ -34,17 +34,28 @@ export const PROPENSITY_L2 = 1e-4;
  */
 export const PROPENSITY_INITIAL_BIAS = Math.log(0.03 / 0.97);
 
+/** One labelled example: features of the profile before a batch, label = the batch held an order. */
+export interface PropensityExample {
+  readonly x: Float32Array;
+  readonly y: 0 | 1;
+}
+
+/** Recent examples kept for federated training rounds (a ring; the oldest go first). */
+export const PROPENSITY_EXAMPLES_KEPT = 256;
+
 export interface PropensityState {
   weights: Float32Array;
   /** SGD steps taken on this device. */
   updates: number;
   version: number;
+  /** The most recent examples, oldest first, at most PROPENSITY_EXAMPLES_KEPT. */
+  examples: PropensityExample[];
 }
 
 export function initialPropensity(): PropensityState {
   const weights = new Float32Array(PROPENSITY_FEATURE_COUNT);
   weights[0] = PROPENSITY_INITIAL_BIAS;
-  return { weights, updates: 0, version: PROPENSITY_MODEL_VERSION };
+  return { weights, updates: 0, version: PROPENSITY_MODEL_VERSION, examples: [] };
 }
 
 export function propensityFeatures(activity: ActivityState, now: number, halfLives: HalfLives): Float32Array {
@@ -69,6 +80,16 @@ export function predictPropensity(weights: Float32Array, x: Float32Array): numbe
   let z = 0;
   for (let i = 0; i < PROPENSITY_FEATURE_COUNT; i++) z += weights[i]! * x[i]!;
   return sigmoid(z);
+}
+
+/** Checks weights from outside (a federated model) before the engine adopts them. */
+export function checkPropensityWeights(weights: unknown): Float32Array {
+  if (!(weights instanceof Float32Array)) throw new RangeError('weights: must be a Float32Array');
+  if (weights.length !== PROPENSITY_FEATURE_COUNT) {
+    throw new RangeError(`weights: must hold ${PROPENSITY_FEATURE_COUNT} floats (layout in propensity.ts), got ${weights.length}`);
+  }
+  if (!weights.every(Number.isFinite)) throw new RangeError('weights: must all be finite');
+  return Float32Array.from(weights);
 }
 
 /** One SGD step on log-loss with L2 (the bias is not penalised); returns new weights. */
