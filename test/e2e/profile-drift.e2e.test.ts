@@ -4,9 +4,10 @@
  * the short-term interest first and the long-term one more slowly.
  *
  * Real Chromium, the BUILT storefront on 127.0.0.1, a visitor who clicks cards and the back
- * button. Genres and films come from the built catalogue: Horror films with no Romance/Comedy/
- * Drama, then Romance films with no Horror/Thriller/Sci-Fi/Action, so the two tastes are
- * separable.
+ * button. Genres and films come from the built catalogue: five Horror films with no Romance/
+ * Comedy/Drama, then four Romance films with no Horror/Thriller/Sci-Fi/Action, each with at
+ * most two genres, so the two tastes are separable. Four films after five: the second taste
+ * must lead the short term (the first has halved) while the first still leads the long term.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -56,7 +57,7 @@ describe('the profile follows the visitor’s taste (issue 3 §4)', () => {
     await inklingReady(page);
     const before = await recommendedOnHome(page);
 
-    const horror = filmsOnly(catalog, FIRST, ['Romance', 'Comedy', 'Drama'], 5);
+    const horror = filmsOnly(catalog, FIRST, ['Romance', 'Comedy', 'Drama'], 5, 2);
     await browseFilms(page, FIRST, horror.map((m) => m.id));
 
     const afterFirst = await profileOf(page);
@@ -75,7 +76,7 @@ describe('the profile follows the visitor’s taste (issue 3 §4)', () => {
     expect(await page.getAttribute('[data-testid="interest-row"]', 'data-category')).toBe(FIRST);
 
     await page.waitForTimeout(PAUSE_MS);
-    const romance = filmsOnly(catalog, SECOND, ['Horror', 'Thriller', 'Sci-Fi', 'Action'], 4);
+    const romance = filmsOnly(catalog, SECOND, ['Horror', 'Thriller', 'Sci-Fi', 'Action'], 4, 2);
     await browseFilms(page, SECOND, romance.map((m) => m.id));
 
     const afterSecond = await profileOf(page);

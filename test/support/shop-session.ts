@@ -145,12 +145,13 @@ export async function browseFilms(page: Page, genre: string, ids: readonly strin
 }
 
 /**
- * The most-rated films of `genre` that are not also in any of `avoid` and are on its genre
- * page's first screenfuls (the first 24 by rating count).
+ * The most-rated films of `genre` that are in none of `avoid`, have at most `maxGenres` genres
+ * (an event's weight is shared among its film's genres, so few genres give a clear signal) and
+ * are on the genre page's first screenful (its first 24 films, most rated first).
  */
-export function filmsOnly(catalog: readonly ShopMovie[], genre: string, avoid: readonly string[], count: number): ShopMovie[] {
+export function filmsOnly(catalog: readonly ShopMovie[], genre: string, avoid: readonly string[], count: number, maxGenres = Infinity): ShopMovie[] {
   const firstPage = catalog.filter((m) => m.categories.includes(genre)).slice(0, 24);
-  const chosen = firstPage.filter((m) => !m.categories.some((c) => avoid.includes(c))).slice(0, count);
+  const chosen = firstPage.filter((m) => m.categories.length <= maxGenres && !m.categories.some((c) => avoid.includes(c))).slice(0, count);
   if (chosen.length < count) throw new Error(`only ${chosen.length} ${genre} films without ${avoid.join('/')} on its first page`);
   return chosen;
 }
