@@ -1,0 +1,59 @@
+/**
+ * The script-tag entry (built to dist/sdk/inkling.js, an IIFE): reads its configuration from its
+ * own `<script data-...>` tag, replaces the snippet's queue object on `window.inkling` with the
+ * real API, and replays the calls made before load.
+ */
+import { browserHost } from './browser-host.js';
+import { InklingClient } from './client.js';
+import { createFacade } from './facade.js';
+import { optionsFromAttributes } from './options.js';
+import { GLOBAL_NAME, replayQueue, takeQueue } from './snippet-queue.js';
+
+/** Marks the real API, so a second copy of the loader leaves the first one in charge. */
+const LOADED = '__inklingLoaded';
+const WORKER_FILE = 'inkling.worker.js';
+
+function ownScript(): HTMLScriptElement | null {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement) return current;
+  // currentScript is null when the loader runs from a module or an injected script in some browsers.
+  return document.querySelector<HTMLScriptElement>('script[data-site][src*="inkling"]') ?? document.querySelector<HTMLScriptElement>('script[src*="inkling.js"]');
+}
+
+function load(): void {
+  const existing: unknown = Reflect.get(window, GLOBAL_NAME);
+  if (typeof existing === 'object' && existing !== null && LOADED in existing) return;
+
+  const script = ownScript();
+  const defaultWorkerUrl = script?.src ? new URL(WORKER_FILE, script.src).href : undefined;
+  const attributes = script ? optionsFromAttributes((name) => script.getAttribute(`data-${name}`)) : {};
+  const client = new InklingClient(browserHost(defaultWorkerUrl));
+  const facade = createFacade(client);
+  const api = {
+    ...facade,
+    // `init()` completes what the script tag started: its data- attributes are the defaults.
+    init: (site: string, options?: Record<string, unknown>) => facade.init(site, { ...attributes, ...(options ?? {}) }),
+  };
+  Object.defineProperty(api, LOADED, { value: true });
+
+  const queue = takeQueue(existing);
+  Reflect.set(window, GLOBAL_NAME, api);
+  if (attributes.site !== undefined) client.configure(attributes);
+  replayQueue(queue, {
+    api,
+    trackAt: (name, properties, calledAt) => client.track(name, properties, calledAt),
+    pageAt: (properties, calledAt) => client.page(properties, calledAt),
+    report: (method, message) => client.report({ field: 'method', rule: 'known-method', message, method }),
+  });
+}
+
+try {
+  load();
+} catch (error) {
+  // The loader itself failed (a very old browser, a hostile page): stay silent, as promised.
+  try {
+    console.warn('[inkling] could not start', error);
+  } catch {
+    // Nothing more to do.
+  }
+}

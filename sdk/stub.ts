@@ -1,0 +1,25 @@
+/**
+ * The inline snippet (built to dist/sdk/stub.min.js, < 1 KB gzipped). Paste it before the
+ * `<script async src=".../inkling.js">` tag: it makes `window.inkling` callable at once. Calls
+ * are queued with the time they were made and replayed in order by the loader; `recommend`,
+ * `profile`, `export`, `forget` and `flush` return Promises that settle with the real answer.
+ * It imports nothing at run time (types only), so the build inlines nothing into it.
+ */
+import { ANSWERING_METHODS, GLOBAL_NAME, PLAIN_METHODS, type QueuedCall, type StubObject } from './snippet-queue.js';
+
+((w: Window) => {
+  const host = w as Window & Record<string, unknown>;
+  // Loaded already, or the snippet pasted twice: leave the existing object alone.
+  if (host[GLOBAL_NAME]) return;
+  const queue: QueuedCall[] = [];
+  const stub: StubObject & Record<string, unknown> = { _q: queue };
+  for (const method of PLAIN_METHODS) {
+    stub[method] = (...args: unknown[]) => {
+      queue.push([method, args, Date.now()]);
+    };
+  }
+  for (const method of ANSWERING_METHODS) {
+    stub[method] = (...args: unknown[]) => new Promise((resolve) => queue.push([method, args, Date.now(), resolve]));
+  }
+  host[GLOBAL_NAME] = stub;
+})(window);

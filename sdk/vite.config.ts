@@ -1,0 +1,103 @@
+/**
+ * `npm run build:sdk` → dist/sdk/:
+ *   inkling.js         the script-tag loader (IIFE; never imports tfjs or idb)
+ *   inkling.worker.js  the engine's module Worker (worker/entry.worker.ts and all it imports)
+ *   stub.js, stub.min.js  the inline snippet, readable and minified
+ *   esm/index.js + esm/index.d.ts  the package entry, `createInkling(options)`
+ *
+ * One Vite build per artefact (an IIFE cannot share chunks with anything), run one after the
+ * other from this config's own build. Minified with esbuild, not Vite 8's default Oxc minifier,
+ * which breaks tfjs's worker source (../shared/BROWSER.md). Each build prints its sizes; the
+ * gzip budgets (loader ≤ 6 KB, stub ≤ 1 KB) are checked at the end ("OVER BUDGET" lines).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, defineConfig, type InlineConfig, type Plugin } from 'vite';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'dist', 'sdk');
+
+/** Gzip budgets in bytes (issue 3 §4). */
+const BUDGETS: Record<string, number> = { 'inkling.js': 6 * 1024, 'stub.min.js': 1024 };
+
+function libBuild(options: {
+  entry: string;
+  format: 'iife' | 'es';
+  fileName: string;
+  outDir?: string;
+  minify?: boolean;
+  target?: string;
+}): InlineConfig {
+  return {
+    configFile: false,
+    root,
+    publicDir: false,
+    logLevel: 'warn',
+    build: {
+      outDir: options.outDir ?? outDir,
+      emptyOutDir: false,
+      minify: options.minify === false ? false : 'esbuild',
+      target: options.target ?? 'es2022',
+      sourcemap: false,
+      copyPublicDir: false,
+      reportCompressedSize: false,
+      lib: {
+        entry: join(root, options.entry),
+        formats: [options.format],
+        // An IIFE build needs a global name only when the entry exports; ours export nothing.
+        name: 'inkling',
+        fileName: () => options.fileName,
+      },
+    },
+  };
+}
+
+/** After the loader build: the stub, the worker, the ESM entry, its types, then the budgets. */
+function otherArtefacts(): Plugin {
+  return {
+    name: 'inkling-sdk-artefacts',
+    apply: 'build',
+    async closeBundle() {
+      await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.js', minify: false }));
+      await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.min.js' }));
+      await build(libBuild({ entry: 'worker/entry.worker.ts', format: 'es', fileName: 'inkling.worker.js', target: 'es2022' }));
+      await build(libBuild({ entry: 'sdk/index.ts', format: 'es', fileName: 'index.js', outDir: join(outDir, 'esm'), target: 'es2022' }));
+      emitDeclarations();
+      reportSizes();
+    },
+  };
+}
+
+/** `tsc --emitDeclarationOnly` over sdk/ (and the core/protocol types it re-exports). */
+function emitDeclarations(): void {
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'sdk', 'tsconfig.types.json')], { stdio: 'inherit' });
+  writeFileSync(join(outDir, 'esm', 'index.d.ts'), "export * from './types/sdk/index.js';\n");
+}
+
+function reportSizes(): void {
+  const files = ['inkling.js', 'stub.min.js', 'stub.js', 'inkling.worker.js', 'esm/index.js'];
+  const over: string[] = [];
+  console.log('\ndist/sdk            bytes    gzip');
+  for (const file of files) {
+    const content = readFileSync(join(outDir, file));
+    const gzip = gzipSync(content, { level: 9 }).length;
+    console.log(`${file.padEnd(18)} ${String(content.length).padStart(7)} ${String(gzip).padStart(7)}`);
+    const budget = BUDGETS[file];
+    if (budget !== undefined && gzip > budget) over.push(`${file} is ${gzip} B gzipped, over its budget of ${budget} B`);
+  }
+  // Reported, not fatal: a size regression must not break every other build and test.
+  for (const line of over) console.warn(`OVER BUDGET: ${line}`);
+}
+
+const loader = libBuild({ entry: 'sdk/loader.ts', format: 'iife', fileName: 'inkling.js' });
+const { configFile: _notForTheMainBuild, ...loaderConfig } = loader;
+
+export default defineConfig({
+  ...loaderConfig,
+  logLevel: 'info',
+  build: { ...loader.build, emptyOutDir: true },
+  plugins: [otherArtefacts()],
+});
