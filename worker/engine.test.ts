@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
-import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CatalogItem, RawEvent } from '../core/protocol/engine-api.js';
 import { createEngine, type EngineOptions } from './engine.js';
 
@@ -191,5 +191,74 @@ describe('Engine hooks for the federated client', () => {
     expect(await reloaded.propensityExamples()).toHaveLength(1);
     const exported = (await reloaded.exportAll()) as { profile: { propensity: { weights: number[] } } };
     expect(exported.profile.propensity.weights).toEqual([...global]);
+  });
+});
+
+/**
+ * Storage faults, injected into the real fake-indexeddb object store for one call: the engine,
+ * idb and the transaction machinery all run for real; only one write fails as a disk would.
+ */
+describe('Engine under storage faults', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  function failNext(method: 'put' | 'add', storeName: string, error: () => DOMException, times = 1): void {
+    const original = IDBObjectStore.prototype[method];
+    let left = times;
+    vi.spyOn(IDBObjectStore.prototype, method).mockImplementation(function (this: IDBObjectStore, ...args: Parameters<typeof original>) {
+      if (this.name === storeName && left > 0) {
+        left--;
+        throw error();
+      }
+      return original.apply(this, args);
+    });
+  }
+
+  it('a failure mid-batch leaves the old state, on disk and in memory', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1')]);
+    const snapshot = async (e: { exportAll(): Promise<unknown> }) => ({ ...(await e.exportAll() as object), exportedAt: null });
+    const before = await snapshot(engine);
+    failNext('put', 'items', () => new DOMException('the disk failed', 'UnknownError'));
+    s.clock.t += MINUTE;
+    await expect(engine.ingest([s.view('dr1'), s.view('dr2'), s.view('dr3')])).rejects.toThrow('the disk failed');
+    expect(await snapshot(engine)).toEqual(before);
+    await engine.close();
+    expect(await snapshot(await s.open())).toEqual(before);
+  });
+
+  it('QuotaExceededError evicts the oldest events and retries without losing the profile', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest(Array.from({ length: 200 }, (_, i) => s.event('Product Viewed', { product_id: `sf${i % 20}` }, T0 + i * 1000)));
+    failNext('add', 'events', () => new DOMException('quota', 'QuotaExceededError'));
+    s.clock.t = T0 + 300_000;
+    expect(await engine.ingest([s.view('dr1')])).toMatchObject({ accepted: 1 });
+    const profile = await engine.profile();
+    expect(profile.storage.events).toBe(200 + 1 - 100);
+    expect(profile.interests.map((i) => i.category).sort()).toEqual(['Drama', 'Sci-Fi']);
+  });
+
+  it('when space never frees up, the profile is still written (without the log rows)', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    failNext('add', 'events', () => new DOMException('quota', 'QuotaExceededError'), 100);
+    expect(await engine.ingest([s.view('dr1')])).toMatchObject({ accepted: 1 });
+    await engine.close();
+    const profile = await (await s.open()).profile();
+    expect(profile.interests[0]?.category).toBe('Drama');
+    expect(profile.storage.events).toBe(0);
+  });
+});
+
+describe('Engine input guards', () => {
+  it('reports a non-array batch and drops events beyond maxBatch, naming the rule', async () => {
+    const s = setup({ limits: { maxBatch: 3 } });
+    const engine = await s.open();
+    expect((await engine.ingest(null as unknown as RawEvent[])).errors[0]).toMatchObject({ field: 'events', rule: 'type' });
+    const result = await engine.ingest(Array.from({ length: 5 }, (_, i) => s.view(`sf${i}`)));
+    expect(result.accepted).toBe(3);
+    expect(result.errors).toEqual([expect.objectContaining({ field: 'events', rule: 'max-batch' })]);
+    await expect(engine.setConsent('maybe' as 'granted')).rejects.toThrow(/^consent: /);
   });
 });

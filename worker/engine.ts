@@ -35,7 +35,7 @@ import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
-import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, storedEventIds, type LogLimits } from './store/event-log.js';
+import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -334,10 +334,12 @@ export class Engine implements EngineApi {
       drafts = new ItemDrafts((id) => this.items.get(id));
       applyBatch(draft, fresh, this.applyContext(drafts));
       const items = tx.objectStore('items');
-      const writes: Promise<unknown>[] = [tx.objectStore('profile').put(draft, PROFILE_KEY)];
-      for (const item of drafts.touched.values()) writes.push(items.put(item));
-      if (keepLog) writes.push(appendEvents(tx, fresh));
-      await Promise.all(writes);
+      const profile = draft;
+      await settleTogether([
+        () => tx.objectStore('profile').put(profile, PROFILE_KEY),
+        ...[...drafts.touched.values()].map((item) => () => items.put(item)),
+        ...(keepLog ? [() => appendEvents(tx, fresh)] : []),
+      ]);
       if (keepLog && this.logSize !== null) this.logSize += fresh.length;
       await this.maintainLog(tx);
     });

@@ -24,7 +24,22 @@ export async function storedEventIds(tx: WriteTransaction, eventIds: readonly st
 /** Appends rows; the adds are queued together and awaited once. */
 export async function appendEvents(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<void> {
   const store = tx.objectStore('events');
-  await Promise.all(events.map((event) => store.add({ eventId: event.id, at: event.at, event })));
+  await settleTogether(events.map((event) => () => store.add({ eventId: event.id, at: event.at, event })));
+}
+
+/**
+ * Issues every request at once and awaits them together. If issuing one throws (the transaction
+ * is then aborted), the requests already issued reject with AbortError: they are marked handled
+ * here so that only the first, meaningful error surfaces.
+ */
+export async function settleTogether(requests: readonly (() => Promise<unknown>)[]): Promise<void> {
+  const issued: Promise<unknown>[] = [];
+  for (const request of requests) {
+    const pending = request();
+    pending.catch(() => undefined);
+    issued.push(pending);
+  }
+  await Promise.all(issued);
 }
 
 /** Deletes events older than the age limit, then the oldest beyond the count cap. Returns how many went. */
