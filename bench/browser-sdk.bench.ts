@@ -1,7 +1,8 @@
 /**
  * The SDK in real Chromium, measured side by side in one run (issue 3 §4):
  * - loader and snippet size, gzipped (the files a site serves);
- * - main-thread cost of `track()`, p50/p99 over 10,000 calls;
+ * - main-thread cost of `track()` over 10,000 calls: p99 of single calls, p50 of blocks of 10
+ *   calls ÷ 10 (a single call is close to the 5 µs resolution of performance.now());
  * - long tasks (PerformanceObserver 'longtask') during load and during a 1,000-event burst, on a
  *   page that holds nothing but the snippet and the script tag, so every long task is the SDK's;
  * - Worker ingest (events/s through track → Worker → validation → profile → IndexedDB) next to
@@ -96,6 +97,7 @@ interface Measured {
   readonly rawPutsPerSecond: readonly number[];
   readonly ingestPerSecond: number;
   readonly eventToProfileP95Ms: number;
+  readonly eventIngestedP95Ms: number;
   readonly eventToProfileSeen: boolean;
   readonly recommendP95Ms: number;
   readonly recommendReturned: number;
@@ -105,6 +107,10 @@ interface Measured {
 async function measure(origin: string): Promise<Measured> {
   const browser = await launchContext();
   try {
+    // tsx compiles this file with esbuild's keepNames, which wraps the named functions inside
+    // page.evaluate() in a `__name(fn, "name")` helper that exists only in Node: give the page
+    // an identity stand-in.
+    await browser.context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     await page.goto(`${origin}/bench.html`);
     await page.waitForFunction(() => typeof (window as InklingWindow).inkling === 'object');
@@ -134,10 +140,12 @@ async function measure(origin: string): Promise<Measured> {
         };
         const loadLongTasks = longTasks.map((t) => t.duration);
 
-        // track(): every call timed on its own, in tasks of 100 calls so the SDK's batching and
-        // hand-off to the Worker run between tasks as they would on a page.
+        // track(), in tasks of 100 calls so the SDK's batching and hand-off to the Worker run
+        // between tasks as they would on a page. Pass 1 times every call on its own (p99; a
+        // single call is near the 5 µs timer resolution); pass 2 times blocks of 10 calls and
+        // divides (p50 below the resolution).
         const trackTimes: number[] = [];
-        const trackStarted = performance.now();
+        const blockTimes: number[] = [];
         for (let chunk = 0; chunk < trackCalls / 100; chunk++) {
           for (let i = 0; i < 100; i++) {
             const properties = event(chunk * 100 + i);
@@ -147,8 +155,18 @@ async function measure(origin: string): Promise<Measured> {
           }
           await new Promise((resolve) => setTimeout(resolve, 0));
         }
-        const trackMeanUs = ((performance.now() - trackStarted) / trackCalls) * 1000;
         await api.flush();
+        for (let chunk = 0; chunk < trackCalls / 100; chunk++) {
+          for (let block = 0; block < 10; block++) {
+            const properties = Array.from({ length: 10 }, (_, i) => event(chunk * 100 + block * 10 + i + 3));
+            const t0 = performance.now();
+            for (const p of properties) api.track('Product Viewed', p);
+            blockTimes.push((performance.now() - t0) / 10);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await api.flush();
+        const trackMeanUs = (trackTimes.reduce((a, b) => a + b, 0) / trackTimes.length) * 1000;
 
         // A burst: 1,000 events in one synchronous loop, then the SDK's own hand-off.
         const burstFrom = performance.now();
@@ -177,16 +195,20 @@ async function measure(origin: string): Promise<Measured> {
         const ingestPerSecond = (tx * perTx) / ((performance.now() - ingestStarted) / 1000);
         const rawAfter = await raw('inkling-bench-raw-2');
 
-        // Event → profile: track one event, then ask profile() until it counts it.
+        // Event → profile: track one event, then ask profile() until it counts it; the split
+        // shows where the time goes (track → ingested, then the profile() read).
         const latencies: number[] = [];
+        const ingestLatencies: number[] = [];
         let seen = true;
         for (let i = 0; i < latencySamples; i++) {
           const before = (await api.profile())?.storage.events ?? 0;
           const t0 = performance.now();
           api.track('Product Viewed', event(i * 13 + 1));
           await api.flush();
+          const ingested = performance.now();
           const after = (await api.profile())?.storage.events ?? 0;
           latencies.push(performance.now() - t0);
+          ingestLatencies.push(ingested - t0);
           // At the event cap the log evicts as it appends: a count that did not fall is "seen".
           if (after < before) seen = false;
         }
@@ -202,7 +224,7 @@ async function measure(origin: string): Promise<Measured> {
 
         return {
           crossOriginIsolated: window.crossOriginIsolated,
-          trackP50Us: percentile(trackTimes, 50) * 1000,
+          trackP50Us: percentile(blockTimes, 50) * 1000,
           trackP99Us: percentile(trackTimes, 99) * 1000,
           trackMeanUs,
           loadLongTasks,
@@ -210,6 +232,7 @@ async function measure(origin: string): Promise<Measured> {
           rawPutsPerSecond: [rawBefore, rawAfter],
           ingestPerSecond,
           eventToProfileP95Ms: percentile(latencies, 95),
+          eventIngestedP95Ms: percentile(ingestLatencies, 95),
           eventToProfileSeen: seen,
           recommendP95Ms: percentile(recommendTimes, 95),
           recommendReturned: returned,
@@ -250,14 +273,14 @@ async function main(): Promise<void> {
       '|---|---|---|---|',
       row('Loader `inkling.js` (gzip)', `${loader.gz.toFixed(2)} KB (${loader.raw.toFixed(1)} KB min)`, '≤ 6 KB', loader.gz <= 6),
       row('Snippet `stub.min.js` (gzip)', `${stub.gz.toFixed(2)} KB (${stub.raw.toFixed(2)} KB min)`, '≤ 1 KB', stub.gz <= 1),
-      row(`\`track()\` p50, ${TRACK_CALLS.toLocaleString('en-US')} calls`, `${m.trackP50Us.toFixed(1)} µs (mean incl. hand-off ${m.trackMeanUs.toFixed(1)} µs)`, '≤ 10 µs', m.trackP50Us <= 10),
+      row(`\`track()\` p50, ${TRACK_CALLS.toLocaleString('en-US')} calls`, `${m.trackP50Us.toFixed(2)} µs (blocks of 10; mean of single calls ${m.trackMeanUs.toFixed(2)} µs)`, '≤ 10 µs', m.trackP50Us <= 10),
       row('`track()` p99', `${m.trackP99Us.toFixed(1)} µs`, '≤ 100 µs', m.trackP99Us <= 100),
       row('Long tasks during load (SDK-only page)', longest(m.loadLongTasks), 'none', m.loadLongTasks.length === 0),
       row(`Long tasks during a ${BURST.toLocaleString('en-US')}-event burst`, longest(m.burstLongTasks), 'none', m.burstLongTasks.length === 0),
       row(`Worker ingest (${TX} × ${PER_TX} events, track → IndexedDB)`, `${Math.round(m.ingestPerSecond).toLocaleString('en-US')} events/s`, '', null),
       row(`Raw idb puts in a Worker (${TX} tx × ${PER_TX}), same run`, `${Math.round(raw).toLocaleString('en-US')} puts/s (before ${Math.round(m.rawPutsPerSecond[0])}, after ${Math.round(m.rawPutsPerSecond[1])})`, '', null),
       row('Ingest ÷ raw idb ceiling', `${(ingestShare * 100).toFixed(0)} %`, '≥ 70 %', ingestShare >= 0.7),
-      row(`Event → profile p95 (${LATENCY_SAMPLES} events)`, `${m.eventToProfileP95Ms.toFixed(2)} ms${m.eventToProfileSeen ? '' : ' (event not seen!)'}`, '≤ 20 ms', m.eventToProfileSeen && m.eventToProfileP95Ms <= 20),
+      row(`Event → profile p95 (${LATENCY_SAMPLES} events)`, `${m.eventToProfileP95Ms.toFixed(2)} ms (of which track → ingested p95 ${m.eventIngestedP95Ms.toFixed(2)} ms)${m.eventToProfileSeen ? '' : ' (event not seen!)'}`, '≤ 20 ms', m.eventToProfileSeen && m.eventToProfileP95Ms <= 20),
       row(`\`recommend({ k: 10 })\` p95, whole catalogue (${RECOMMEND_SAMPLES} calls)`, `${m.recommendP95Ms.toFixed(2)} ms (returned ${m.recommendReturned})`, '≤ 5 ms', m.recommendReturned > 0 && m.recommendP95Ms <= 5),
     ];
     if (worker) lines.push('', `For reference: \`inkling.worker.js\` ${worker.gz.toFixed(1)} KB gzip (${worker.raw.toFixed(0)} KB min), loaded off the main thread.`);
