@@ -35,7 +35,7 @@ import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
-import { appendEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
+import { appendEvents, appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -91,6 +91,8 @@ export class Engine implements EngineApi {
   private consent: ConsentState = 'pending';
   private state: ProfileState = emptyProfile();
   private items = new Map<string, ItemRecord>();
+  /** Ids of items bought, kept with `items` so recommend() does not scan them. */
+  private bought = new Set<string>();
   private catalogItems: readonly CatalogItem[] = [];
   private catalog = new CatalogIndex([]);
   private pending: ValidEvent[] = [];
@@ -149,6 +151,7 @@ export class Engine implements EngineApi {
     });
     if (stored.profile !== undefined) this.state = stored.profile;
     this.items = new Map(stored.items.map((item) => [item.id, item]));
+    this.bought = new Set(stored.items.filter((item) => item.purchases > 0).map((item) => item.id));
     if (this.options.catalog === undefined && stored.catalog.length > 0) this.useCatalog(stored.catalog);
     const storedConsent = stored.consent?.key === 'consent' ? stored.consent.value : undefined;
     this.consent = this.options.consent ?? storedConsent ?? 'pending';
@@ -280,7 +283,10 @@ export class Engine implements EngineApi {
 
   private adopt(draft: ProfileState, drafts: ItemDrafts): void {
     this.state = draft;
-    for (const [id, item] of drafts.touched) this.items.set(id, item);
+    for (const [id, item] of drafts.touched) {
+      this.items.set(id, item);
+      if (item.purchases > 0) this.bought.add(id);
+    }
   }
 
   /**
@@ -326,8 +332,17 @@ export class Engine implements EngineApi {
     let drafts: ItemDrafts | null = null;
     let accepted = 0;
     await this.database.write(['events', 'profile', 'items', 'meta'], async (tx) => {
-      const stored = await storedEventIds(tx, events.map((e) => e.id));
-      const fresh = events.filter((e) => !stored.has(e.id));
+      // With the log: adding the rows deduplicates them (primary key) in the same round trip.
+      // Without (quota fallback): look the ids up instead.
+      let fresh: ValidEvent[];
+      if (keepLog) {
+        const added = await appendNewEvents(tx, events);
+        fresh = events.filter((e) => added.has(e.id));
+        if (this.logSize !== null) this.logSize += fresh.length;
+      } else {
+        const stored = await storedEventIds(tx, events.map((e) => e.id));
+        fresh = events.filter((e) => !stored.has(e.id));
+      }
       accepted = fresh.length;
       if (fresh.length === 0) return;
       draft = cloneProfile(this.state);
@@ -338,9 +353,7 @@ export class Engine implements EngineApi {
       await settleTogether([
         () => tx.objectStore('profile').put(profile, PROFILE_KEY),
         ...[...drafts.touched.values()].map((item) => () => items.put(item)),
-        ...(keepLog ? [() => appendEvents(tx, fresh)] : []),
       ]);
-      if (keepLog && this.logSize !== null) this.logSize += fresh.length;
       await this.maintainLog(tx);
     });
     if (draft !== null && drafts !== null) this.adopt(draft, drafts);
@@ -350,8 +363,6 @@ export class Engine implements EngineApi {
   recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
     return this.serial(async () => {
       const now = this.now();
-      const bought = new Set<string>();
-      for (const item of this.items.values()) if (item.purchases > 0) bought.add(item.id);
       const scorer = this.options.extraScorer;
       const extra = scorer === undefined || this.catalog.size === 0
         ? undefined
@@ -359,7 +370,7 @@ export class Engine implements EngineApi {
       return recommend(this.catalog, options, {
         interests: interestShares(this.state.interests, now, this.halfLives, this.shortTermWeight),
         shortTermWeight: this.shortTermWeight,
-        bought,
+        bought: this.bought,
         cart: new Set(this.state.activity.cart),
         ...(extra === undefined ? {} : { extra }),
       });
@@ -436,6 +447,7 @@ export class Engine implements EngineApi {
     this.lastAgeSweep = Number.NEGATIVE_INFINITY;
     this.state = emptyProfile();
     this.items = new Map();
+    this.bought = new Set();
     this.pending = [];
     this.recentIds.clear();
     this.lastAction.clear();

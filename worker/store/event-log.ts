@@ -2,6 +2,7 @@
  * The capped event log: append, deduplicate by client event id, evict by age and by count.
  * All functions work inside a caller's transaction so that they commit with the profile.
  */
+import { unwrap } from 'idb';
 import type { ValidEvent } from '../../core/events/event.js';
 import type { Database, WriteTransaction } from './database.js';
 
@@ -19,6 +20,35 @@ export async function storedEventIds(tx: WriteTransaction, eventIds: readonly st
   const store = tx.objectStore('events');
   const keys = await Promise.all(eventIds.map((id) => store.getKey(id)));
   return new Set(eventIds.filter((_, i) => keys[i] !== undefined));
+}
+
+/**
+ * Appends the rows whose event id is not in the log yet and returns the ids that were new. The
+ * primary key does the deduplication: a duplicate's `add` fails with ConstraintError, which is
+ * cancelled (preventDefault) so that it does not abort the transaction. One request per event
+ * instead of a lookup and a write.
+ */
+export async function appendNewEvents(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<Set<string>> {
+  const store = unwrap(tx.objectStore('events'));
+  const added = new Set<string>();
+  await settleTogether(
+    events.map((event) => () =>
+      new Promise<void>((resolve, reject) => {
+        const request = store.add({ eventId: event.id, at: event.at, event });
+        request.onsuccess = () => {
+          added.add(event.id);
+          resolve();
+        };
+        request.onerror = (errorEvent) => {
+          if (request.error?.name !== 'ConstraintError') return reject(request.error ?? new Error('add failed'));
+          errorEvent.preventDefault();
+          errorEvent.stopPropagation();
+          resolve();
+        };
+      }),
+    ),
+  );
+  return added;
 }
 
 /** Appends rows; the adds are queued together and awaited once. */
