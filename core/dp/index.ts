@@ -2,7 +2,7 @@
  * core/dp public surface: re-exports only. (Owners append their lines; do not reorder.)
  */
 // Randomness, validation (H1)
-export { createSecureRandomSource, createSeededRandomSourceForTestsOnly, secureRandom, MAX_BYTES_PER_GET_RANDOM_VALUES } from './random.js';
+export { createSecureRandomSource, secureRandomSourceFrom, createSeededRandomSourceForTestsOnly, secureRandom, MAX_BYTES_PER_GET_RANDOM_VALUES } from './random.js';
 export type { CryptoLike, RandomSource } from './random.js';
 // Exact samplers (H1)
 export type { Rational, RationalLike } from './samplers/rational.js';

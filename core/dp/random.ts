@@ -118,10 +118,18 @@ class BufferedRandomSource implements RandomSource {
 }
 
 /**
- * A RandomSource over the given Web Crypto object (default: `globalThis.crypto`).
- * Throws if there is no `getRandomValues`: we never fall back to a non-cryptographic generator.
+ * A RandomSource over `globalThis.crypto` (browser, worker, Node ≥ 19).
+ * Throws if there is none: we never fall back to a non-cryptographic generator.
  */
-export function createSecureRandomSource(provider: CryptoLike | undefined = globalThis.crypto): RandomSource {
+export function createSecureRandomSource(): RandomSource {
+  return secureRandomSourceFrom(globalThis.crypto);
+}
+
+/**
+ * A RandomSource over the given Web Crypto object (e.g. another realm's `crypto`).
+ * Throws if it is missing or has no `getRandomValues`.
+ */
+export function secureRandomSourceFrom(provider: CryptoLike | null | undefined): RandomSource {
   if (provider === undefined || provider === null || typeof provider.getRandomValues !== 'function') {
     throw new Error(
       'No cryptographically secure random generator: crypto.getRandomValues is missing. ' +
