@@ -506,9 +506,9 @@ export class Engine implements EngineApi {
 
 /** Typed arrays become plain arrays so that exports are JSON. */
 function toPlain(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, (_key, v: unknown) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as Float32Array) : v)),
-  );
+  const isNumberArray = (v: unknown): v is Float32Array | Float64Array | Int32Array | Uint8Array =>
+    v instanceof Float32Array || v instanceof Float64Array || v instanceof Int32Array || v instanceof Uint8Array;
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (isNumberArray(v) ? Array.from(v) : v)));
 }
 
 /**

@@ -71,7 +71,8 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
   for (const id of context.bought) block(index, blocked, id);
   for (const id of options.exclude ?? []) block(index, blocked, id);
 
-  let pool: ArrayLike<number>;
+  // The items to score: the candidates, or one category's precomputed list, or (null) all of them.
+  let pool: ArrayLike<number> | null = null;
   if (options.candidates !== undefined) {
     const indices: number[] = [];
     for (const id of options.candidates) {
@@ -81,10 +82,7 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
     pool = indices;
   } else if (options.category !== undefined) {
     pool = index.itemsUnderCategory(options.category);
-  } else {
-    pool = { length: index.size } as ArrayLike<number>;
   }
-  const allItems = options.candidates === undefined && options.category === undefined;
   const inCategory = options.candidates !== undefined && options.category !== undefined ? new Set(index.itemsUnderCategory(options.category)) : null;
 
   const top = new TopK(k);
@@ -95,8 +93,9 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
     const i = index.indexOf.get(id);
     if (i !== undefined) cartIndex.add(i);
   }
-  for (let p = 0; p < pool.length; p++) {
-    const i = allItems ? p : pool[p]!;
+  const count = pool === null ? index.size : pool.length;
+  for (let p = 0; p < count; p++) {
+    const i = pool === null ? p : pool[p]!;
     if (blocked[i] === 1 || (inCategory !== null && !inCategory.has(i))) continue;
     const start = categoryStart[i]!;
     const end = categoryStart[i + 1]!;
