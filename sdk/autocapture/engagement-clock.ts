@@ -34,6 +34,5 @@ export class EngagementClock {
 
 /** Seconds with one decimal; shorter than a second is not engagement. */
 export function engagedSeconds(milliseconds: number): number | null {
-  const seconds = Math.round(milliseconds / 100) / 10;
-  return seconds >= 1 ? seconds : null;
+  return milliseconds < 1000 ? null : Math.round(milliseconds / 100) / 10;
 }
