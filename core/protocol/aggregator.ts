@@ -159,7 +159,8 @@ export type ContributionDecodeResult =
   | { readonly ok: false; readonly error: ContributionDecodeError };
 
 /**
- * Parses a contribution body. Checks framing only (magic, header, that the declared length matches
+ * Parses a contribution body. `values` may be a view into `bytes` (no copy when aligned): do not
+ * reuse the body's memory while the contribution is in use. Checks framing only (magic, header, that the declared length matches
  * the body and, when given, the task's `expectedLength`); the server checks version and norm.
  * Never throws on hostile input.
  */
@@ -181,8 +182,10 @@ export function decodeContribution(bytes: Uint8Array, expectedLength?: number): 
   }
   const id = copyBytes(bytes, 4, 4 + CONTRIBUTION_ID_BYTES);
   let values: Int32Array;
-  if (PLATFORM_LITTLE_ENDIAN) {
-    // One copy into an aligned buffer; the wire is little-endian, as is this platform.
+  if (PLATFORM_LITTLE_ENDIAN && (bytes.byteOffset + CONTRIBUTION_HEADER_BYTES) % 4 === 0) {
+    // Zero-copy: the wire is little-endian, as is this platform, and the values are aligned.
+    values = new Int32Array(bytes.buffer, bytes.byteOffset + CONTRIBUTION_HEADER_BYTES, n);
+  } else if (PLATFORM_LITTLE_ENDIAN) {
     values = new Int32Array(copyBytes(bytes, CONTRIBUTION_HEADER_BYTES, bytes.length).buffer);
   } else {
     values = new Int32Array(n);

@@ -9,6 +9,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import {
   MODEL_CONTENT_TYPE,
@@ -79,7 +81,8 @@ export function createApp(options: AppOptions): Hono {
   app.post('/v1/rounds/:roundId/contributions', async (c) => {
     const headers = checkContributionHeaders(c.req.header('content-type'), c.req.header('content-length'), maxBytes);
     if (!headers.ok) return errorResponse(c, headers.rejection.status, headers.rejection.code, headers.rejection.message);
-    const body = await readLimited(c.req.raw, maxBytes);
+    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+    const body = incoming === undefined ? await readLimited(c.req.raw, maxBytes) : await readIncomingLimited(incoming, maxBytes);
     if (body === null) return errorResponse(c, 413, 'body_too_large', `body exceeds the largest contribution (${maxBytes} bytes)`);
     const result = coordinator.submit(c.req.param('roundId'), body);
     switch (result.kind) {
@@ -169,6 +172,38 @@ async function readLimited(request: Request, limit: number): Promise<Uint8Array 
     offset += chunk.byteLength;
   }
   return body;
+}
+
+/**
+ * The same, straight from Node's IncomingMessage when running under @hono/node-server: skips the
+ * web-stream adapter, which measured a large share of the per-contribution cost for 40–600 KB bodies.
+ */
+function readIncomingLimited(incoming: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    incoming.on('data', (chunk: Buffer) => {
+      if (done) return;
+      total += chunk.length;
+      if (total > limit) {
+        done = true;
+        incoming.resume();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on('end', () => {
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    });
+    incoming.on('error', (error) => {
+      if (!done) reject(error);
+      done = true;
+    });
+  });
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -59,6 +59,10 @@ interface RunningSum {
   pending: number;
 }
 
+/** Round columns without the sum BLOB and the release (reading a 1.2 MB sum per request would dominate). */
+const ROUND_COLUMNS = `round_id, task, base_version, outcome, vector_length, contributions, opened_at, deadline, closed_at,
+  produced_version, rho, epsilon_after, config_json`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS models (
   name TEXT NOT NULL, version INTEGER NOT NULL, blob BLOB NOT NULL, created_at INTEGER NOT NULL,
@@ -97,6 +101,10 @@ export class SqliteStorage implements AggregatorStorage {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
+    // Checkpoint every 16,384 pages (64 MiB of WAL) instead of SQLite's 1,000: with 40–600 KB per
+    // contribution the default checkpoints (and fsyncs) every few dozen commits, which measured
+    // 1.5–2× slower. Durability is unchanged: a commit is in the WAL before the 2xx either way.
+    this.db.pragma('wal_autocheckpoint = 16384');
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmt = {
@@ -107,10 +115,10 @@ export class SqliteStorage implements AggregatorStorage {
         `INSERT INTO rounds (round_id, task, base_version, outcome, vector_length, opened_at, deadline, config_json)
          VALUES (?, ?, ?, 'open', ?, ?, ?, ?)`,
       ),
-      getRound: db.prepare<[string], RoundRow>('SELECT * FROM rounds WHERE round_id = ?'),
-      openRoundOf: db.prepare<[string], RoundRow>("SELECT * FROM rounds WHERE task = ? AND outcome = 'open'"),
+      getRound: db.prepare<[string], RoundRow>(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE round_id = ?`),
+      openRoundOf: db.prepare<[string], RoundRow>(`SELECT ${ROUND_COLUMNS} FROM rounds WHERE task = ? AND outcome = 'open'`),
       closedRounds: db.prepare<[string, number], RoundRow>(
-        "SELECT * FROM rounds WHERE task = ? AND outcome != 'open' ORDER BY opened_at DESC, rowid DESC LIMIT ?",
+        `SELECT ${ROUND_COLUMNS} FROM rounds WHERE task = ? AND outcome != 'open' ORDER BY opened_at DESC, rowid DESC LIMIT ?`,
       ),
       extend: db.prepare("UPDATE rounds SET deadline = ? WHERE round_id = ? AND outcome = 'open'"),
       roundState: db.prepare<[string], { outcome: RoundOutcome; contributions: number }>(
