@@ -50,10 +50,14 @@ function toast(message: string): void {
   setTimeout(() => note.remove(), 2600);
 }
 
+/** The header's search box shows the query on the results page and is empty elsewhere. */
+let searchBox: HTMLInputElement | null = null;
+
 function header(catalog: Catalog, navigate: (url: string) => void): HTMLElement {
   const badge = h('span', { class: 'badge', 'data-testid': 'cart-count' }, cart.count() || '');
   cart.onChange(() => (badge.textContent = String(cart.count() || '')));
   const input = h('input', { type: 'search', name: 'q', placeholder: 'Search films, years, genres…', 'aria-label': 'Search', 'data-testid': 'search-input', autocomplete: 'off' });
+  searchBox = input;
   const form = h('form', { class: 'search', action: '/search', role: 'search' }, input);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
     const ticket = ++renderCount;
     const context: ShopContext = { catalog, route, navigate: (url) => navigate(url), addToCart, toast };
     document.title = `${route.name === 'genre' ? route.params.genre : TITLES[route.name]} · Reelhouse`;
+    if (searchBox) searchBox.value = route.name === 'search' ? (route.query.get('q') ?? '') : '';
     outlet.setAttribute('aria-busy', 'true');
     void Promise.resolve(VIEWS[route.name](context)).then((page) => {
       if (ticket !== renderCount) return; // a newer navigation won

@@ -23,10 +23,11 @@ function interestBars(profile: ProfileView): HTMLElement {
   const maxShort = Math.max(...top.map((i) => i.shortTerm), 1e-9);
   const maxLong = Math.max(...top.map((i) => i.longTerm), 1e-9);
   return h('div', { class: 'interests', 'data-testid': 'interests' },
-    h('div', { class: 'legend' }, h('span', { class: 'legend__short' }, 'this session'), h('span', { class: 'legend__long' }, 'over time')),
+    h('div', { class: 'legend' }, h('span', { class: 'legend__short' }, 'this session (short term)'), h('span', { class: 'legend__long' }, 'over time (long term)'), h('span', {}, 'share of your attention, session · over time')),
     top.map((interest) =>
       h('div', { class: 'interest', 'data-category': interest.category, 'data-testid': 'interest-row' },
-        h('span', { class: 'interest__name' }, interest.category),
+        h('span', { class: 'interest__name' }, interest.category,
+          h('small', { class: 'interest__value' }, `${Math.round(interest.shortTerm * 100)} % · ${Math.round(interest.longTerm * 100)} %`)),
         h('div', { class: 'interest__bars', style: `--accent:${genreColour(interest.category)}` },
           h('span', { class: 'bar bar--short', style: `width:${(interest.shortTerm / maxShort) * 100}%`, title: `short-term ${interest.shortTerm.toFixed(3)}` }),
           h('span', { class: 'bar bar--long', style: `width:${(interest.longTerm / maxLong) * 100}%`, title: `long-term ${interest.longTerm.toFixed(3)}` }),
@@ -133,8 +134,8 @@ export async function yourDataView(context: ShopContext): Promise<HTMLElement> {
       h('section', { class: 'panel' },
         h('h2', {}, 'Activity'),
         fact('Last activity', rfm.recencyDays === null ? '—' : rfm.recencyDays < 1 ? 'today' : `${rfm.recencyDays.toFixed(0)} days ago`),
-        fact('Visits (weighted)', rfm.frequency.toFixed(1)),
-        fact('Spent (weighted)', formatPrice(rfm.monetary)),
+        fact('Orders (recent ones count most)', rfm.frequency.toFixed(1)),
+        fact('Spent (recent spend counts most)', formatPrice(rfm.monetary)),
         fact('Time spent on films', `${Math.round(rfm.engagedSeconds)} s`),
       ),
       h('section', { class: 'panel' },
