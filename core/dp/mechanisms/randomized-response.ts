@@ -12,7 +12,7 @@
 import type { PrivacyEvent, Released } from '../events.js';
 import { requireFiniteVector, requireIntegerInRange, requirePositiveFinite, requireRandomSource, requireRational } from '../checks.js';
 import { secureRandom, type RandomSource } from '../random.js';
-import { bernoulliExpOfRational } from '../samplers/bernoulli.js';
+import { bernoulliExpSamplerFor } from '../samplers/bernoulli.js';
 
 export interface RandomizedResponseOptions {
   /** Local ε > 0 (taken exactly as the double given). */
@@ -49,6 +49,7 @@ export function createRandomizedResponse(options: RandomizedResponseOptions, ran
   requireRandomSource('random', random);
   const p = 1 / (1 + (k - 1) * Math.exp(-epsilon));
   const q = (1 - p) / (k - 1);
+  const keepOtherCandidate = bernoulliExpSamplerFor(random, exact); // Bernoulli(e^(−ε))
   const event: PrivacyEvent = { kind: 'randomizedResponse', epsilon, k };
   return {
     categories: k,
@@ -59,7 +60,7 @@ export function createRandomizedResponse(options: RandomizedResponseOptions, ran
       requireIntegerInRange('value', value, 0, k - 1);
       for (;;) {
         const candidate = random.uniformBelow(k);
-        if (candidate === value || bernoulliExpOfRational(random, exact.numerator, exact.denominator)) {
+        if (candidate === value || keepOtherCandidate()) {
           return { output: candidate, event };
         }
       }

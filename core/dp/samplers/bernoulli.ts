@@ -9,7 +9,7 @@
  */
 import { requireRandomSource, requireRational } from '../checks.js';
 import { secureRandom, type RandomSource } from '../random.js';
-import type { RationalLike } from './rational.js';
+import type { Rational, RationalLike } from './rational.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -69,10 +69,23 @@ export function bernoulliExpBigKernel(random: RandomSource, num: bigint, den: bi
   }
 }
 
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
+
 /** Picks the number kernel when both parts are safe integers, else the BigInt one. */
 export function bernoulliExpOfRational(random: RandomSource, num: bigint, den: bigint): boolean {
-  if (num <= BigInt(MAX_SAFE) && den <= BigInt(MAX_SAFE)) return bernoulliExpKernel(random, Number(num), Number(den));
+  if (num <= MAX_SAFE_BIG && den <= MAX_SAFE_BIG) return bernoulliExpKernel(random, Number(num), Number(den));
   return bernoulliExpBigKernel(random, num, den);
+}
+
+/** A prepared Bernoulli(exp(−γ)) for a fixed validated γ (kernel chosen once). */
+export function bernoulliExpSamplerFor(random: RandomSource, gamma: Rational): () => boolean {
+  const { numerator, denominator } = gamma;
+  if (numerator <= MAX_SAFE_BIG && denominator <= MAX_SAFE_BIG) {
+    const num = Number(numerator);
+    const den = Number(denominator);
+    return () => bernoulliExpKernel(random, num, den);
+  }
+  return () => bernoulliExpBigKernel(random, numerator, denominator);
 }
 
 /**
