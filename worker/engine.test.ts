@@ -94,6 +94,18 @@ describe('Engine', () => {
     expect(await fresh.exportAll()).toMatchObject({ events: [], items: [] });
   });
 
+  it('forget in one tab empties the other tab too (no write-back of the forgotten profile)', async () => {
+    const s = setup({ consent: 'granted' });
+    const tabA = await s.open();
+    const tabB = await s.open();
+    await tabB.ingest([s.view('sf1')]);
+    await tabA.forget();
+    expect((await tabB.profile()).interests).toEqual([]);
+    s.clock.t += MINUTE;
+    await tabB.ingest([s.view('dr1')]);
+    expect((await tabB.profile()).interests.map((i) => i.category)).toEqual(['Drama']);
+  });
+
   it('evicts events by age and by count', async () => {
     const s = setup({ consent: 'granted', limits: { maxEvents: 5, maxAgeMs: 60 * MINUTE } });
     const engine = await s.open();

@@ -107,7 +107,9 @@ export class Engine implements EngineApi {
     }
     const factory = options.idbFactory ?? globalThis.indexedDB;
     if (factory === undefined) throw new RangeError('idbFactory: no IndexedDB in this runtime; pass one');
-    this.database = new Database(factory, databaseName(options.site));
+    // Another tab's forget() deletes the database; what this tab holds in memory goes with it,
+    // or its next batch would write the forgotten profile back.
+    this.database = new Database(factory, databaseName(options.site), () => this.resetMemory());
     this.now = options.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.halfLives = options.tuning?.halfLives ?? DEFAULT_HALF_LIVES;

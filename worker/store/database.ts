@@ -23,9 +23,14 @@ export class Database {
   private db: IDBPDatabase<InklingDB> | null = null;
   private opening: Promise<IDBPDatabase<InklingDB>> | null = null;
 
+  /**
+   * @param onDeletedElsewhere called when another connection (another tab's forget() or denied
+   *   consent) deletes this database, so the owner can drop what it holds in memory too.
+   */
   constructor(
     private readonly factory: IDBFactory,
     readonly name: string,
+    private readonly onDeletedElsewhere: () => void = () => undefined,
   ) {}
 
   /** The open connection, opening (and migrating) it when needed. */
@@ -53,7 +58,10 @@ export class Database {
     if (raw === undefined) throw new Error(`could not open ${this.name}`);
     const db = raw as IDBPDatabase<InklingDB>;
     // Another tab wants a newer version (or is deleting the database): step aside.
-    db.addEventListener('versionchange', () => this.drop(db));
+    db.addEventListener('versionchange', (event) => {
+      this.drop(db);
+      if (event.newVersion === null) this.onDeletedElsewhere();
+    });
     // The browser closed the connection abnormally: forget it so the next use reopens.
     db.addEventListener('close', () => this.drop(db));
     this.db = db;
