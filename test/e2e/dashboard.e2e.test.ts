@@ -1,0 +1,93 @@
+/**
+ * The site owner's dashboard (demo/dashboard.html), built, in real Chromium: without an
+ * aggregator it says so plainly; with a `/v1/stats` answer in the shape of the shared contract
+ * (typed here as core/protocol's `StatsResponse`, so a contract change breaks this test at
+ * compile time) it draws every part: totals, per-task ε, the quality line chart, the rounds, the
+ * DP histogram with its error bars.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
+import { openShop, type Shop } from '../support/shop-session.js';
+
+let shop: Shop;
+
+beforeAll(async () => {
+  shop = await openShop();
+});
+
+afterAll(async () => {
+  await shop?.close();
+});
+
+function statsFixture(): StatsResponse {
+  const rounds: RoundStats[] = Array.from({ length: 6 }, (_, i) => ({
+    roundId: `r${i + 1}`,
+    baseVersion: i,
+    producedVersion: i + 1,
+    contributions: 20 + i,
+    openedAt: '2026-11-23T06:00:00.000Z',
+    closedAt: '2026-11-23T06:01:00.000Z',
+    outcome: 'aggregated',
+    epsilonAfter: 0.4 * (i + 1),
+  }));
+  return {
+    generatedAt: '2026-11-23T06:10:00.000Z',
+    totals: { contributions: 135, roundsAggregated: 6 },
+    tasks: [
+      {
+        task: 'mf-items',
+        kind: 'fedavg',
+        model: { name: 'mf-items', version: 6 },
+        status: 'open',
+        privacy: { epsilonBudget: 8, delta: 1e-6, epsilonSpent: 2.4, rhoSpent: 0.05 },
+        currentRound: null,
+        rounds,
+        quality: rounds.flatMap((r, i) => [
+          { version: i + 1, metric: 'hr@10', series: 'federated-dp', value: 0.05 + 0.01 * i, at: r.openedAt },
+          { version: i + 1, metric: 'hr@10', series: 'popularity', value: 0.06, at: r.openedAt },
+        ]),
+        aggregates: [],
+      },
+      {
+        task: 'category-histogram',
+        kind: 'histogram',
+        model: { name: 'category-histogram', version: 1 },
+        status: 'budget_exhausted',
+        privacy: { epsilonBudget: 1, delta: 1e-6, epsilonSpent: 1, rhoSpent: 0.02 },
+        currentRound: null,
+        rounds: rounds.slice(0, 1),
+        quality: [],
+        aggregates: [{ roundId: 'r1', labels: ['Drama', 'Comedy', 'Horror'], values: [40, 31.5, -2], stddev: 4.5, contributions: 20 }],
+      },
+    ],
+  };
+}
+
+describe('site owner dashboard', () => {
+  it('says when no aggregator answers', async () => {
+    const { page, server } = shop;
+    await page.goto(`${server.origin}/dashboard.html`);
+    await page.waitForSelector('[data-testid="aggregator-unreachable"]');
+    expect(await page.textContent('[data-testid="aggregator-unreachable"]')).toContain('/v1/stats answered HTTP 404');
+  });
+
+  it('draws the stats of the shared contract', async () => {
+    const { page, server } = shop;
+    await page.route('**/v1/stats', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(statsFixture()) }));
+    await page.goto(`${server.origin}/dashboard.html`);
+    await page.waitForSelector('[data-testid="stats"]');
+    expect(await page.textContent('[data-testid="total-contributions"]')).toContain('135');
+    expect(await page.textContent('[data-testid="versions"]')).toContain('mf-items v6');
+    expect(await page.locator('[data-testid="task"]').count()).toBe(2);
+    expect(await page.textContent('[data-task="mf-items"] [data-testid="epsilon"]')).toContain('ε spent 2.40 of 8.00');
+    // One line per series, one point per version.
+    const chart = page.locator('[data-task="mf-items"] [data-testid="quality-chart"]');
+    expect(await chart.locator('g.chart__series').count()).toBe(2);
+    expect(await chart.locator('g[data-series="federated-dp"] circle').count()).toBe(6);
+    // The histogram: a bar and a whisker pair per label.
+    const histogram = page.locator('[data-task="category-histogram"] [data-testid="histogram"]');
+    expect(await histogram.locator('rect').count()).toBe(3);
+    expect(await histogram.locator('line.chart__whisker').count()).toBe(9);
+    await page.unroute('**/v1/stats');
+  });
+});
