@@ -29,7 +29,7 @@ import type { HalfLives } from './features/decay.js';
 import { interestShares } from './features/interests.js';
 import type { ItemRecord } from './features/items.js';
 import { topKeywords } from './features/keywords.js';
-import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, type ProfileState } from './features/profile-state.js';
+import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './features/profile-state.js';
 import { checkPropensityWeights, predictPropensity, propensityFeatures, type PropensityExample } from './features/propensity.js';
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
@@ -151,7 +151,7 @@ export class Engine implements EngineApi {
       ]);
       return { profile, items, catalog, consent };
     });
-    if (stored.profile !== undefined) this.state = stored.profile;
+    if (stored.profile !== undefined) this.state = reviveProfile(stored.profile);
     this.items = new Map(stored.items.map((item) => [item.id, item]));
     this.bought = new Set(stored.items.filter((item) => item.purchases > 0).map((item) => item.id));
     if (this.options.catalog === undefined && stored.catalog.length > 0) this.useCatalog(stored.catalog);

@@ -36,6 +36,23 @@ export function emptyProfile(): ProfileState {
   };
 }
 
+/**
+ * A stored profile made safe to use: fields added since it was written get their empty defaults
+ * (so a profile from an earlier build keeps working instead of failing every batch).
+ */
+export function reviveProfile(stored: ProfileState): ProfileState {
+  const empty = emptyProfile();
+  return {
+    ...empty,
+    ...stored,
+    version: PROFILE_STATE_VERSION,
+    interests: stored.interests ?? empty.interests,
+    keywords: { ...empty.keywords, ...stored.keywords },
+    activity: { ...empty.activity, ...stored.activity },
+    propensity: { ...empty.propensity, ...stored.propensity },
+  };
+}
+
 export function cloneProfile(state: ProfileState): ProfileState {
   return structuredClone(state);
 }
