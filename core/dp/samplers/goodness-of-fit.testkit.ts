@@ -103,3 +103,11 @@ export const exactPmf = {
   /** Unnormalised; chiSquareTest renormalises over its range. */
   discreteGaussian: (sigma: number) => (k: number): number => Math.exp(-(k * k) / (2 * sigma * sigma)),
 };
+
+/** Sample size of every slow-tier goodness-of-fit run. */
+export const STAT_SAMPLES = 1_000_000;
+
+/** Majority-of-three chi-square test of `draw` against `pmf` with STAT_SAMPLES draws per run. */
+export function fitsPmf(draw: () => number, pmf: (k: number) => number, from: number, to: number): { readonly passed: boolean; readonly runs: readonly GoodnessOfFit[] } {
+  return majorityOfThree(() => chiSquareTest(tally(draw, STAT_SAMPLES), pmf, from, to));
+}
