@@ -16,13 +16,20 @@ import { buildCatalog } from './build/catalog.js';
 const demoDir = dirname(fileURLToPath(import.meta.url));
 const projectRoot = join(demoDir, '..');
 const snippetFile = join(projectRoot, 'dist', 'sdk', 'stub.min.js');
+/**
+ * Where the shop's Inkling sends federated contributions. Empty (the default) means none: the
+ * issue-3 storefront works without any server. `INKLING_DEMO_ENDPOINT=http://127.0.0.1:8787
+ * npm run build:demo` points it at an aggregator.
+ */
+const endpoint = process.env.INKLING_DEMO_ENDPOINT ?? '';
 
 /** Emits catalog.json and pastes the SDK snippet into the pages that ask for it. */
 function shopAssets(): Plugin {
   return {
     name: 'inkling-demo-shop-assets',
-    transformIndexHtml(html) {
-      if (!html.includes('<!--inkling-snippet-->')) return html;
+    transformIndexHtml(page) {
+      if (!page.includes('<!--inkling-snippet-->')) return page;
+      const html = page.replace('data-endpoint=""', `data-endpoint="${endpoint.replace(/[^A-Za-z0-9:/._~%-]/g, '')}"`);
       if (!existsSync(snippetFile)) {
         this.warn?.(`${snippetFile} is missing: run \`npm run build:sdk\` first; the shop is built without the Inkling snippet`);
         return html.replace('<!--inkling-snippet-->', '<!-- Inkling snippet missing at build time -->');

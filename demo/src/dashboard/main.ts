@@ -15,8 +15,8 @@ import { errorBarChart } from './error-bars.js';
 const REFRESH_MS = 5000;
 const RECENT_ROUNDS = 8;
 
-function tile(label: string, value: string, testId: string): HTMLElement {
-  return h('div', { class: 'tile', 'data-testid': testId }, h('span', { class: 'tile__label' }, label), h('strong', { class: 'tile__value' }, value));
+function tile(label: string, value: string, testId: string, list = false): HTMLElement {
+  return h('div', { class: list ? 'tile tile--list' : 'tile', 'data-testid': testId }, h('span', { class: 'tile__label' }, label), h('strong', { class: 'tile__value' }, value));
 }
 
 function qualityCharts(task: TaskStats): HTMLElement {
@@ -111,7 +111,7 @@ function renderStats(stats: StatsResponse): HTMLElement {
     h('div', { class: 'tiles' },
       tile('Contributions accepted', stats.totals.contributions.toLocaleString('en-US'), 'total-contributions'),
       tile('Rounds aggregated', stats.totals.roundsAggregated.toLocaleString('en-US'), 'total-rounds'),
-      tile('Models', versions, 'versions'),
+      tile('Models', versions, 'versions', true),
       tile('Highest ε spent', epsilon.length ? Math.max(...epsilon).toFixed(2) : '—', 'max-epsilon'),
     ),
     stats.tasks.length === 0 ? h('p', { class: 'empty' }, 'The aggregator has no tasks yet.') : stats.tasks.map(taskCard),
