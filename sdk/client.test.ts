@@ -108,6 +108,16 @@ describe('InklingClient with the real engine', () => {
     close();
   });
 
+  it('answers a question after the events tracked before it (read your writes), in either batching mode', async () => {
+    for (const batch of ['idle', 'microtask'] as const) {
+      const { client, api, close } = harness(newWorld());
+      client.configure({ site: 'shop-1', batch });
+      api.track(...viewed('m2', 'Crime'));
+      expect((await api.profile())?.interests[0]?.category).toBe('Crime');
+      close();
+    }
+  });
+
   it('keeps a granted profile for the next page, and erases it when consent is withdrawn', async () => {
     const world = newWorld();
     const first = harness(world);

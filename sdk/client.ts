@@ -330,6 +330,8 @@ export class InklingClient {
   }
 
   async #ask<T, F>(method: string, fallback: F, call: (api: WorkerApi) => Promise<T>): Promise<T | F> {
+    // Events tracked before the question reach the engine before it (the Worker answers in order).
+    this.#buffer.drainNow();
     const connection = this.#connection;
     if (!connection) {
       if (!this.#options) this.#fail(method, 'site', 'required', NO_SITE);

@@ -25,7 +25,7 @@ describe('resolveOptions', () => {
   it('fills the defaults', () => {
     const { options, problems } = resolveOptions({ site: 'shop-1' });
     expect(problems).toEqual([]);
-    expect(options).toMatchObject({ site: 'shop-1', consent: 'pending', searchParam: 'q', respectGpc: true, allowAutomation: false, batch: 'microtask' });
+    expect(options).toMatchObject({ site: 'shop-1', consent: 'pending', searchParam: 'q', respectGpc: true, allowAutomation: false, batch: 'idle' });
     expect(options?.autocapture).toEqual({ pageviews: true, products: true, cart: true, search: true, engagement: true });
   });
 
@@ -40,7 +40,7 @@ describe('resolveOptions', () => {
 
   it('falls back to the default for each bad field and reports each', () => {
     const { options, problems } = resolveOptions({ site: 's', consent: 'yes', batch: 'later', debug: 'true', catalog: 7, autocapture: { pageviews: false, typo: true } });
-    expect(options).toMatchObject({ consent: 'pending', batch: 'microtask', debug: false, catalog: undefined });
+    expect(options).toMatchObject({ consent: 'pending', batch: 'idle', debug: false, catalog: undefined });
     expect(options?.autocapture.pageviews).toBe(false);
     expect(problems.map((p) => `${p.field} ${p.rule}`).sort()).toEqual([
       'options.autocapture.typo one-of',
