@@ -30,7 +30,7 @@ import { interestShares } from './features/interests.js';
 import type { ItemRecord } from './features/items.js';
 import { topKeywords } from './features/keywords.js';
 import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './features/profile-state.js';
-import { checkPropensityWeights, predictPropensity, propensityFeatures, type PropensityExample } from './features/propensity.js';
+import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExamples, type PropensityExample } from './features/propensity.js';
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
@@ -474,7 +474,7 @@ export class Engine implements EngineApi {
 
   /** The recent labelled propensity examples (features before a batch, label = it held an order). */
   propensityExamples(): Promise<PropensityExample[]> {
-    return this.serial(async () => this.state.propensity.examples.map((e) => ({ x: Float32Array.from(e.x), y: e.y })));
+    return this.serial(async () => ringExamples(this.state.propensity.examples));
   }
 
   /**

@@ -43,8 +43,8 @@ describe('applyBatch', () => {
 
   it('revives a stored profile from an earlier build that lacks newer fields', () => {
     const old = { ...emptyProfile(), propensity: { weights: new Float32Array(9), updates: 3, version: 1 } };
-    const revived = reviveProfile(JSON.parse(JSON.stringify({ ...old, propensity: { updates: 3, version: 1 } })));
-    expect(revived.propensity.examples).toEqual([]);
+    const revived = reviveProfile(JSON.parse(JSON.stringify({ ...old, propensity: { updates: 3, version: 1, examples: [] } })));
+    expect(revived.propensity.examples.size).toBe(0);
     expect(revived.propensity.updates).toBe(3);
   });
 });

@@ -10,7 +10,7 @@ import { addDecayed, type HalfLives } from './decay.js';
 import { addInterest, pruneInterests, type InterestTable } from './interests.js';
 import { emptyItem, type ItemRecord } from './items.js';
 import { addKeywords, emptyKeywords, type KeywordState } from './keywords.js';
-import { initialPropensity, PROPENSITY_EXAMPLES_KEPT, propensityFeatures, sgdStep, type PropensityState } from './propensity.js';
+import { initialPropensity, propensityFeatures, pushExample, sgdStep, type PropensityState } from './propensity.js';
 import { EVENT_INTEREST_WEIGHTS, INTEREST_PRUNE_FLOOR, SEARCH_KEYWORD_WEIGHT } from './tuning.js';
 
 export const PROFILE_STATE_VERSION = 1;
@@ -49,7 +49,12 @@ export function reviveProfile(stored: ProfileState): ProfileState {
     interests: stored.interests ?? empty.interests,
     keywords: { ...empty.keywords, ...stored.keywords },
     activity: { ...empty.activity, ...stored.activity },
-    propensity: { ...empty.propensity, ...stored.propensity },
+    propensity: {
+      ...empty.propensity,
+      ...stored.propensity,
+      // An earlier build kept examples as an array of objects; the ring replaces it.
+      examples: stored.propensity?.examples?.x instanceof Float32Array ? stored.propensity.examples : empty.propensity.examples,
+    },
   };
 }
 
@@ -181,12 +186,11 @@ export function applyBatch(state: ProfileState, events: readonly ValidEvent[], c
   if (state.eventsApplied > 0) {
     const x = propensityFeatures(state.activity, first, context.halfLives);
     const label = events.some((e) => e.name === 'Order Completed') ? 1 : 0;
-    const examples = [...state.propensity.examples, { x, y: label } as const].slice(-PROPENSITY_EXAMPLES_KEPT);
+    pushExample(state.propensity.examples, x, label);
     state.propensity = {
       ...state.propensity,
       weights: sgdStep(state.propensity.weights, x, label),
       updates: state.propensity.updates + 1,
-      examples,
     };
   }
   for (const event of events) applyEvent(state, event, context);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyActivity } from './activity.js';
-import { initialPropensity, predictPropensity, PROPENSITY_FEATURE_COUNT, propensityFeatures, sgdStep } from './propensity.js';
+import { emptyExampleRing, initialPropensity, predictPropensity, PROPENSITY_EXAMPLES_KEPT, PROPENSITY_FEATURE_COUNT, propensityFeatures, pushExample, ringExamples, sgdStep } from './propensity.js';
 
 describe('propensity', () => {
   it('starts at the documented 3 % prior with a flat Float32Array of the documented length', () => {
@@ -21,5 +21,18 @@ describe('propensity', () => {
     }
     expect(predictPropensity(weights, buyer)).toBeGreaterThan(0.8);
     expect(predictPropensity(weights, browser)).toBeLessThan(0.2);
+  });
+});
+
+describe('example ring', () => {
+  it('keeps the most recent PROPENSITY_EXAMPLES_KEPT examples, oldest first', () => {
+    const ring = emptyExampleRing();
+    const total = PROPENSITY_EXAMPLES_KEPT + 5;
+    for (let i = 0; i < total; i++) pushExample(ring, new Float32Array(PROPENSITY_FEATURE_COUNT).fill(i), i % 2 === 0 ? 1 : 0);
+    const examples = ringExamples(ring);
+    expect(examples).toHaveLength(PROPENSITY_EXAMPLES_KEPT);
+    expect(examples[0]!.x[3]).toBe(5);
+    expect(examples[0]!.y).toBe(0);
+    expect(examples.at(-1)!.x[0]).toBe(total - 1);
   });
 });

@@ -43,19 +43,54 @@ export interface PropensityExample {
 /** Recent examples kept for federated training rounds (a ring; the oldest go first). */
 export const PROPENSITY_EXAMPLES_KEPT = 256;
 
+/**
+ * The example ring, flat so the profile record stays one small clone: example i (0 = oldest) is
+ * x[((start + i) % KEPT) · COUNT ...+COUNT), label y[(start + i) % KEPT].
+ */
+export interface ExampleRing {
+  x: Float32Array;
+  y: Uint8Array;
+  start: number;
+  size: number;
+}
+
+export function emptyExampleRing(): ExampleRing {
+  return { x: new Float32Array(PROPENSITY_EXAMPLES_KEPT * PROPENSITY_FEATURE_COUNT), y: new Uint8Array(PROPENSITY_EXAMPLES_KEPT), start: 0, size: 0 };
+}
+
+/** Appends an example in place, overwriting the oldest when full. */
+export function pushExample(ring: ExampleRing, x: Float32Array, y: 0 | 1): void {
+  const slot = (ring.start + ring.size) % PROPENSITY_EXAMPLES_KEPT;
+  ring.x.set(x, slot * PROPENSITY_FEATURE_COUNT);
+  ring.y[slot] = y;
+  if (ring.size < PROPENSITY_EXAMPLES_KEPT) ring.size++;
+  else ring.start = (ring.start + 1) % PROPENSITY_EXAMPLES_KEPT;
+}
+
+/** The examples, oldest first, as fresh arrays. */
+export function ringExamples(ring: ExampleRing): PropensityExample[] {
+  const out: PropensityExample[] = [];
+  for (let i = 0; i < ring.size; i++) {
+    const slot = (ring.start + i) % PROPENSITY_EXAMPLES_KEPT;
+    const offset = slot * PROPENSITY_FEATURE_COUNT;
+    out.push({ x: ring.x.slice(offset, offset + PROPENSITY_FEATURE_COUNT), y: ring.y[slot] === 1 ? 1 : 0 });
+  }
+  return out;
+}
+
 export interface PropensityState {
   weights: Float32Array;
   /** SGD steps taken on this device. */
   updates: number;
   version: number;
-  /** The most recent examples, oldest first, at most PROPENSITY_EXAMPLES_KEPT. */
-  examples: PropensityExample[];
+  /** The most recent examples, at most PROPENSITY_EXAMPLES_KEPT. */
+  examples: ExampleRing;
 }
 
 export function initialPropensity(): PropensityState {
   const weights = new Float32Array(PROPENSITY_FEATURE_COUNT);
   weights[0] = PROPENSITY_INITIAL_BIAS;
-  return { weights, updates: 0, version: PROPENSITY_MODEL_VERSION, examples: [] };
+  return { weights, updates: 0, version: PROPENSITY_MODEL_VERSION, examples: emptyExampleRing() };
 }
 
 export function propensityFeatures(activity: ActivityState, now: number, halfLives: HalfLives): Float32Array {
