@@ -49,22 +49,28 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
     if (task.kind === 'kmeans') throw new RangeError(`task ${task.task}: kind 'kmeans' is not implemented by this aggregator yet`);
     return config.centralNoiseMultiplier > 0 ? withCentralDp(inner, { noiseMultiplier: config.centralNoiseMultiplier, noise }) : inner;
   };
-  const coordinator = new RoundCoordinator({
-    storage,
-    tasks,
-    settings: {
-      minContributions: config.minContributions,
-      maxContributions: config.maxContributions,
-      roundMs: config.roundSeconds * 1000,
-      epsilonBudget: config.epsilonBudget,
-      delta: config.delta,
-    },
-    strategyFor,
-    noise,
-    ...(extras.clock === undefined ? {} : { clock: extras.clock }),
-    ...(extras.onEvent === undefined ? {} : { onEvent: extras.onEvent }),
-  });
-  coordinator.start();
+  let coordinator: RoundCoordinator;
+  try {
+    coordinator = new RoundCoordinator({
+      storage,
+      tasks,
+      settings: {
+        minContributions: config.minContributions,
+        maxContributions: config.maxContributions,
+        roundMs: config.roundSeconds * 1000,
+        epsilonBudget: config.epsilonBudget,
+        delta: config.delta,
+      },
+      strategyFor,
+      noise,
+      ...(extras.clock === undefined ? {} : { clock: extras.clock }),
+      ...(extras.onEvent === undefined ? {} : { onEvent: extras.onEvent }),
+    });
+    coordinator.start();
+  } catch (error) {
+    storage.close(); // a refused configuration must not leave the database open
+    throw error;
+  }
   if (extras.timer ?? true) coordinator.startTimer();
   const app = createApp({
     coordinator,

@@ -5,13 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createAggregator } from './aggregator.js';
 import { ConfigError, parseConfig, type ServerConfig } from './config.js';
 import type { CoordinatorEvent } from './rounds/coordinator.js';
+import { createDefaultTasks, MF_ITEMS } from './tasks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,6 +52,18 @@ function startSimulator(config: ServerConfig, url: string, adminToken: string): 
   return child;
 }
 
+/**
+ * Rows of the MF model = items of the storefront's public catalogue (dist/demo/catalog.json,
+ * row i = items[i]), so the model the server averages is the one the shop's devices train.
+ */
+function catalogueSize(staticDir: string): number | undefined {
+  const path = join(staticDir, 'demo', 'catalog.json');
+  if (!existsSync(path)) return undefined;
+  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  const items = typeof parsed === 'object' && parsed !== null ? (parsed as { items?: unknown }).items : undefined;
+  return Array.isArray(items) && items.length >= 2 ? items.length : undefined;
+}
+
 function main(): void {
   let config: ServerConfig;
   try {
@@ -64,7 +77,12 @@ function main(): void {
   }
   // Seeding posts quality reports; without a configured token, make a one-off one for this run.
   const adminToken = config.adminToken ?? (config.seed ? randomBytes(24).toString('base64url') : null);
-  const aggregator = createAggregator({ ...config, adminToken }, { onEvent: (e) => console.log(`[rounds] ${describe(e)}`) });
+  const mfItems = catalogueSize(config.staticDir);
+  console.log(`[tasks] mf-items sized to ${mfItems ?? MF_ITEMS} items (${mfItems === undefined ? 'default; no catalog.json under --static-dir' : `${config.staticDir}/demo/catalog.json`})`);
+  const aggregator = createAggregator(
+    { ...config, adminToken },
+    { tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }), onEvent: (e) => console.log(`[rounds] ${describe(e)}`) },
+  );
   let child: ChildProcess | null = null;
   const server = serve({ fetch: aggregator.app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;

@@ -12,6 +12,8 @@ import { modelParameterCount } from '../core/protocol/aggregator.js';
 export type ModelInit =
   /** N(0, stddev²) from a seeded generator: model initialisation only, NOT privacy noise. */
   | { readonly kind: 'normal'; readonly stddev: number; readonly seed: number; readonly tensors: readonly string[] }
+  /** Every value of the named tensors set to a constant; other tensors zero. */
+  | { readonly kind: 'constant'; readonly values: Readonly<Record<string, number>> }
   | { readonly kind: 'zeros' };
 
 export interface TaskDefinition {
@@ -45,67 +47,85 @@ export const MOVIELENS_GENRES: readonly string[] = [
 ];
 
 /**
- * MF catalogue size: ml-latest-small movies with at least 5 ratings (3,496), dim 16, as in
- * worker/models (item_embeddings [nItems, dim] then item_bias [nItems]): 59,432 floats.
+ * MF catalogue size when the served storefront's catalog.json is not available to size it
+ * (server/main.ts sizes 'mf-items' from dist/demo/catalog.json: row i = items[i], the public list
+ * shared with devices). Layout as in worker/models/mf-layout.ts: item_embeddings [nItems, dim]
+ * then item_bias [nItems].
  */
-export const MF_ITEMS = 3496;
+export const MF_ITEMS = 2588;
 export const MF_DIM = 16;
-/** Propensity model: logistic weights over the engine's feature vector, then the bias. */
-export const PROPENSITY_FEATURES = 16;
+/**
+ * Propensity model: the engine's logistic weights (worker/features/propensity.ts:
+ * PROPENSITY_FEATURE_COUNT = 9 with the bias first), carried as weights [8] + bias [1], a layout
+ * worker/federated/propensity-task.ts reads. The bias starts at the engine's prior log(0.03/0.97).
+ */
+export const PROPENSITY_WEIGHTS = 8;
+export const PROPENSITY_INITIAL_BIAS = Math.log(0.03 / 0.97);
 
-export const DEFAULT_TASKS: readonly TaskDefinition[] = [
-  {
-    task: 'mf-items',
-    kind: 'fedavg',
-    model: {
-      name: 'mf-items',
-      tensors: [
-        { name: 'item_embeddings', shape: [MF_ITEMS, MF_DIM] },
-        { name: 'item_bias', shape: [MF_ITEMS] },
-      ],
+export interface DefaultTaskOptions {
+  /** Rows of the MF item embedding (the catalogue size). */
+  readonly mfItems?: number;
+}
+
+export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefinition[] {
+  const mfItems = options.mfItems ?? MF_ITEMS;
+  if (!Number.isInteger(mfItems) || mfItems < 2 || mfItems > 100_000) throw new RangeError(`mfItems must be an integer in [2, 100000]; got ${mfItems}`);
+  return [
+    {
+      task: 'mf-items',
+      kind: 'fedavg',
+      model: {
+        name: 'mf-items',
+        tensors: [
+          { name: 'item_embeddings', shape: [mfItems, MF_DIM] },
+          { name: 'item_bias', shape: [mfItems] },
+        ],
+      },
+      init: { kind: 'normal', stddev: 0.1, seed: 20_260_401, tensors: ['item_embeddings'] },
+      clipNorm: 1,
+      // 1e-4: C/g = 10,000 grid steps, so the rounding slack (≈ √n/2 in L2) stays a few % of the bound.
+      granularity: 1e-4,
+      localNoiseMultiplier: 1,
+      localSteps: 20,
+      learningRate: 0.05,
+      serverLearningRate: 1,
     },
-    init: { kind: 'normal', stddev: 0.1, seed: 20_260_401, tensors: ['item_embeddings'] },
-    clipNorm: 1,
-    // 1e-4: C/g = 10,000 grid steps, so rounding (≤ √n ≈ 244 steps in L2) costs < 3 % of the bound.
-    granularity: 1e-4,
-    localNoiseMultiplier: 1,
-    localSteps: 20,
-    learningRate: 0.05,
-    serverLearningRate: 1,
-  },
-  {
-    task: 'propensity',
-    kind: 'fedavg',
-    model: {
-      name: 'propensity',
-      tensors: [
-        { name: 'weights', shape: [PROPENSITY_FEATURES] },
-        { name: 'bias', shape: [1] },
-      ],
+    {
+      task: 'propensity',
+      kind: 'fedavg',
+      model: {
+        name: 'propensity',
+        tensors: [
+          { name: 'weights', shape: [PROPENSITY_WEIGHTS] },
+          { name: 'bias', shape: [1] },
+        ],
+      },
+      init: { kind: 'constant', values: { bias: PROPENSITY_INITIAL_BIAS } },
+      clipNorm: 1,
+      granularity: 1e-3,
+      localNoiseMultiplier: 1,
+      localSteps: 10,
+      learningRate: 0.05,
+      serverLearningRate: 1,
     },
-    init: { kind: 'zeros' },
-    clipNorm: 1,
-    granularity: 1e-3,
-    localNoiseMultiplier: 1,
-    localSteps: 10,
-    learningRate: 0.1,
-    serverLearningRate: 1,
-  },
-  {
-    task: 'category-histogram',
-    kind: 'histogram',
-    model: { name: 'category-histogram', tensors: [{ name: 'counts', shape: [MOVIELENS_GENRES.length] }] },
-    init: { kind: 'zeros' },
-    // A device sends its interest over genres with L2 norm ≤ 1 (e.g. one-hot on its top genre).
-    clipNorm: 1,
-    granularity: 0.01,
-    localNoiseMultiplier: 1,
-    localSteps: 0,
-    learningRate: 0,
-    serverLearningRate: 1,
-    labels: MOVIELENS_GENRES,
-  },
-];
+    {
+      task: 'category-histogram',
+      kind: 'histogram',
+      model: { name: 'category-histogram', tensors: [{ name: 'counts', shape: [MOVIELENS_GENRES.length] }] },
+      init: { kind: 'zeros' },
+      // A device sends its interest over genres with L2 norm ≤ 1 (e.g. one-hot on its top genre).
+      clipNorm: 1,
+      granularity: 0.01,
+      localNoiseMultiplier: 1,
+      localSteps: 0,
+      learningRate: 0,
+      serverLearningRate: 1,
+      labels: MOVIELENS_GENRES,
+    },
+  ];
+}
+
+export const DEFAULT_TASKS: readonly TaskDefinition[] = createDefaultTasks();
 
 /** Validates a task list once, naming the task and the field. */
 export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefinition[] {

@@ -13,6 +13,16 @@ export function initialWeights(task: TaskDefinition): Float32Array {
   switch (init.kind) {
     case 'zeros':
       return weights;
+    case 'constant': {
+      let offset = 0;
+      for (const tensor of task.model.tensors) {
+        const size = tensor.shape.reduce((a, b) => a * b, 1);
+        const value = init.values[tensor.name];
+        if (value !== undefined) weights.fill(value, offset, offset + size);
+        offset += size;
+      }
+      return weights;
+    }
     case 'normal': {
       const next = splitMix32(init.seed);
       let offset = 0;

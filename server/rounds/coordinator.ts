@@ -88,6 +88,7 @@ export class RoundCoordinator {
           createdAt: now,
         });
       }
+      this.checkStoredShape(task);
       const open = this.storage.openRoundOf(task.task);
       if (open === undefined) this.openNextRound(task);
       else {
@@ -333,6 +334,20 @@ export class RoundCoordinator {
         const unreachable: never = plan;
         throw new Error(`unknown plan ${JSON.stringify(unreachable)}`);
       }
+    }
+  }
+
+  /** A database made for another shape of the model (e.g. another catalogue size) is refused by name. */
+  private checkStoredShape(task: TaskDefinition): void {
+    const latest = this.storage.latestModelVersion(task.model.name);
+    const blob = latest === undefined ? undefined : this.storage.getModelBlob(task.model.name, latest);
+    if (blob === undefined) return;
+    const stored = decodeModel(blob).header.tensors;
+    const wanted = task.model.tensors;
+    const same = stored.length === wanted.length && stored.every((t, i) => t.name === wanted[i]!.name && t.shape.join('×') === wanted[i]!.shape.join('×'));
+    if (!same) {
+      const show = (ts: readonly { name: string; shape: readonly number[] }[]): string => ts.map((t) => `${t.name}[${t.shape.join('×')}]`).join(', ');
+      throw new RangeError(`task ${task.task}: the database holds model ${task.model.name} as ${show(stored)}, but the task now needs ${show(wanted)}; use a fresh --db`);
     }
   }
 
