@@ -82,6 +82,18 @@ describe('Engine', () => {
     expect(await storedDatabases(s.factory)).toEqual([]);
   });
 
+  it('a returning visitor held in pending can replay a stored event; granting again adds only new rows', async () => {
+    const s = setup({ consent: 'granted' });
+    const first = s.view('sf1');
+    const engine = await s.open();
+    await engine.ingest([first]);
+    await engine.close();
+    const returning = await s.open({ consent: 'pending' });
+    await returning.ingest([first, s.view('sf2')]);
+    await returning.setConsent('granted');
+    expect((await returning.profile()).storage.events).toBe(2);
+  });
+
   it('forget deletes the database and the next use starts empty', async () => {
     const s = setup({ consent: 'granted' });
     const engine = await s.open();

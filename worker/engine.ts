@@ -35,7 +35,7 @@ import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
-import { appendEvents, appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
+import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -201,13 +201,18 @@ export class Engine implements EngineApi {
       await tx.objectStore('meta').put({ key: 'consent', value: 'granted' });
       const created = await tx.objectStore('meta').get('created');
       if (created === undefined) await tx.objectStore('meta').put({ key: 'created', value: this.now() });
-      await appendEvents(tx, held);
+      // Held events may already be stored (a returning visitor's replayed batch): add only the new ones.
+      await appendNewEvents(tx, held);
       this.logSize = null;
       this.lastAgeSweep = Number.NEGATIVE_INFINITY;
       await this.maintainLog(tx);
-      await tx.objectStore('profile').put(this.state, PROFILE_KEY);
-      for (const item of this.items.values()) await tx.objectStore('items').put(item);
-      for (const item of this.catalogItems) await tx.objectStore('catalog').put(item);
+      const items = tx.objectStore('items');
+      const catalog = tx.objectStore('catalog');
+      await settleTogether([
+        () => tx.objectStore('profile').put(this.state, PROFILE_KEY),
+        ...[...this.items.values()].map((item) => () => items.put(item)),
+        ...this.catalogItems.map((item) => () => catalog.put(item)),
+      ]);
     });
     this.pending = [];
   }
@@ -462,7 +467,7 @@ export class Engine implements EngineApi {
       await this.database.write(['catalog'], async (tx) => {
         const store = tx.objectStore('catalog');
         await store.clear();
-        for (const item of this.catalogItems) await store.put(item);
+        await settleTogether(this.catalogItems.map((item) => () => store.put(item)));
       });
     });
   }
