@@ -12,7 +12,8 @@ describe('parseConfig', () => {
     const config = parseConfig(['--port', '9000', '--epsilon=4', '--seed', '--allowed-origins', 'https://a.example, https://B.example:8443'], { PORT: '1', INKLING_DELTA: '1e-7' });
     expect(config).toMatchObject({ port: 9000, epsilonBudget: 4, delta: 1e-7, seed: true });
     expect(config.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
-    expect(parseConfig(['--epsilon', 'inf', '--central-noise', '0'], {})).toMatchObject({ epsilonBudget: Infinity, centralNoiseMultiplier: 0 });
+    expect(parseConfig(['--epsilon', '1e6', '--central-noise', '0'], {})).toMatchObject({ epsilonBudget: 1e6, centralNoiseMultiplier: 0 });
+    expect(() => parseConfig(['--epsilon', 'inf'], {})).toThrow(/--epsilon/);
   });
 
   it.each([

@@ -107,11 +107,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     throw new ConfigError(`--max-contributions (${maxContributions}) must be ≥ --min-contributions (${minContributions})`);
   }
   const roundSeconds = get({ flag: 'round-seconds', env: 'INKLING_ROUND_SECONDS', fallback: 30, parse: numberIn(0.05, 86_400 * 30) });
-  // 'inf' = no budget stop (experiments without DP); ε is still computed and shown.
-  const epsilonBudget = get({
-    flag: 'epsilon', env: 'INKLING_EPSILON', fallback: 8,
-    parse: (raw) => (raw === 'inf' ? { ok: true, value: Infinity } : numberIn(0, 1000, true)(raw)),
-  });
+  // Up to 1e6: a huge budget is how an experiment runs "without a budget stop" (ε stays finite in JSON).
+  const epsilonBudget = get({ flag: 'epsilon', env: 'INKLING_EPSILON', fallback: 8, parse: numberIn(0, 1e6, true) });
   const delta = get({ flag: 'delta', env: 'INKLING_DELTA', fallback: 1e-6, parse: numberIn(0, 0.01, true) });
   const centralNoiseMultiplier = get({ flag: 'central-noise', env: 'INKLING_CENTRAL_NOISE', fallback: 1, parse: numberIn(0, 1000) });
   const adminRaw = flags.get('admin-token') ?? env['INKLING_ADMIN_TOKEN'];

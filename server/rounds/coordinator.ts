@@ -286,7 +286,7 @@ export class RoundCoordinator {
         kind: task.kind,
         model: { name: task.model.name, version: this.storage.latestModelVersion(task.model.name) ?? 1 },
         status: this.stopped.has(task.task) && open === undefined ? 'budget_exhausted' : 'open',
-        privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: zcdpToEpsilon(rhoSpent, settings.delta).epsilon, rhoSpent },
+        privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: jsonSafe(zcdpToEpsilon(rhoSpent, settings.delta).epsilon), rhoSpent: jsonSafe(rhoSpent) },
         currentRound: open === undefined ? null : roundStats(open),
         rounds: closed.map(roundStats),
         quality: this.storage.quality(task.task).map((q) => ({ version: q.version, metric: q.metric, series: q.series, value: q.value, at: new Date(q.at).toISOString() })),
@@ -376,7 +376,7 @@ export class RoundCoordinator {
   }
 
   private epsilonSpent(task: TaskDefinition): number {
-    return zcdpToEpsilon(this.storage.rhoSpent(task.task), this.settingsOf(task).delta).epsilon;
+    return jsonSafe(zcdpToEpsilon(this.storage.rhoSpent(task.task), this.settingsOf(task).delta).epsilon);
   }
 
   private settingsOf(task: TaskDefinition): RoundSettings {
@@ -420,6 +420,14 @@ function roundStats(round: RoundRecord): RoundStats {
     openedAt: new Date(round.openedAt).toISOString(),
     closedAt: round.closedAt === null ? null : new Date(round.closedAt).toISOString(),
     outcome: round.outcome,
-    epsilonAfter: round.epsilonAfter,
+    epsilonAfter: round.epsilonAfter === null ? null : jsonSafe(round.epsilonAfter),
   };
+}
+
+/**
+ * JSON has no Infinity (it would become null). ε is infinite only for rounds released with no
+ * noise at all; it is reported as the largest double, which reads as what it is.
+ */
+function jsonSafe(value: number): number {
+  return Number.isFinite(value) ? value : Number.MAX_VALUE;
 }

@@ -1,0 +1,46 @@
+/**
+ * Starts an aggregator on a loopback port and resolves once it listens: for the simulator, the
+ * browser end-to-end tests and anyone embedding the aggregator in a process of their own.
+ *
+ * @example
+ * const server = await listenAggregator({ ...TEST_CONFIG, dbPath: '/tmp/agg.sqlite', staticDir: 'dist' });
+ * console.log(server.url); // http://127.0.0.1:41234
+ * await server.close();
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createAggregator, type Aggregator, type AggregatorConfig, type AggregatorExtras } from './aggregator.js';
+
+export interface ListeningAggregator {
+  readonly url: string;
+  readonly port: number;
+  readonly aggregator: Aggregator;
+  close(): Promise<void>;
+}
+
+export function listenAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}, port = 0, host = '127.0.0.1'): Promise<ListeningAggregator> {
+  const aggregator = createAggregator(config, extras);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: aggregator.app.fetch, port, hostname: host }, (info: AddressInfo) => {
+      const url = `http://${host}:${info.port}`;
+      resolve({
+        url,
+        port: info.port,
+        aggregator,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => {
+              aggregator.close();
+              done();
+            });
+            // Keep-alive sockets would hold close() open; nobody else uses them once we stop.
+            if ('closeAllConnections' in server) server.closeAllConnections();
+          }),
+      });
+    });
+    server.on('error', (error) => {
+      aggregator.close();
+      reject(error);
+    });
+  });
+}
