@@ -389,7 +389,8 @@ export class Engine implements EngineApi {
       const now = this.now();
       const state = this.state;
       const rfm = readRfm(state.activity, now, this.halfLives.longMs, this.catalog.priceBands);
-      const events = this.consent === 'granted' ? await this.database.run((db) => db.count('events')) : this.pending.length;
+      // The log size is tracked with each write; counting is only needed before the first one.
+      const events = this.consent !== 'granted' ? this.pending.length : (this.logSize ??= await this.database.run((db) => db.count('events')));
       const privacy = (await this.options.privacy?.()) ?? { budgets: [], receipts: [] };
       return {
         consent: this.consent,
