@@ -2,7 +2,8 @@
 import { h, formatPrice } from '../ui/dom.js';
 import { poster } from '../ui/poster.js';
 import { cart } from '../cart.js';
-import { inkling } from '../inkling.js';
+import { inkling, withInkling } from '../inkling.js';
+import { movieGrid } from '../ui/card.js';
 import type { ShopContext } from '../context.js';
 import type { Movie } from '../catalog.js';
 
@@ -22,13 +23,26 @@ export function total(lines: readonly PricedLine[]): number {
   return Math.round(lines.reduce((sum, l) => sum + l.movie.price * l.quantity, 0) * 100) / 100;
 }
 
-export function cartView(context: ShopContext): HTMLElement {
+/** "Complete your evening": personal picks that are not already in the cart. */
+async function alongside(context: ShopContext, lines: readonly PricedLine[]): Promise<HTMLElement | null> {
+  const picks = await withInkling([], (api) => api.recommend({ k: 6, exclude: lines.map((l) => l.movie.id) }));
+  const movies = picks.map((p) => context.catalog.byId.get(p.id)).filter((m): m is Movie => m !== undefined);
+  if (movies.length === 0) return null;
+  return h('section', { class: 'shelf' },
+    h('header', { class: 'shelf__header' }, h('h2', {}, 'Complete your evening')),
+    movieGrid(movies, { onAdd: (movie) => { context.addToCart(movie); context.navigate('/cart'); }, testId: 'cart-picks' }),
+  );
+}
+
+export async function cartView(context: ShopContext): Promise<HTMLElement> {
   const lines = pricedLines(context);
+  const more = await alongside(context, lines);
   if (lines.length === 0) {
     return h('div', { class: 'page page--cart' },
       h('h1', {}, 'Your cart'),
       h('p', { class: 'empty', 'data-testid': 'cart-empty' }, 'Your cart is empty.'),
       h('a', { href: '/', class: 'button', 'data-link': true }, 'Find a film'),
+      more,
     );
   }
   return h('div', { class: 'page page--cart' },
@@ -60,5 +74,6 @@ export function cartView(context: ShopContext): HTMLElement {
       h('strong', { 'data-testid': 'cart-total' }, formatPrice(total(lines))),
       h('a', { href: '/checkout', class: 'button', 'data-link': true, 'data-testid': 'to-checkout' }, 'Checkout'),
     ),
+    more,
   );
 }
