@@ -9,6 +9,8 @@ export interface SimulateOptions {
   readonly clients: number;
   /** Federated rounds per federated run. */
   readonly rounds: number;
+  /** Devices asked to contribute per round (capped by the server's maxContributions). */
+  readonly perRound: number;
   /** User-level ε the DP run may spend over all its rounds (δ = 1e−6). */
   readonly epsilon: number;
   /** An aggregator already running: the DP run goes there. Default: start one on a temp SQLite. */
@@ -27,6 +29,7 @@ export interface SimulateOptions {
 export const DEFAULT_OPTIONS: SimulateOptions = {
   clients: 671,
   rounds: 10,
+  perRound: 100,
   epsilon: TARGETS.maxEpsilon,
   server: null,
   seedServer: null,
@@ -34,9 +37,10 @@ export const DEFAULT_OPTIONS: SimulateOptions = {
   quiet: false,
 };
 
-export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--quiet]
+export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--quiet]
   --clients N        simulated devices, one MovieLens user each (1–671, default ${DEFAULT_OPTIONS.clients})
   --rounds R         federated rounds per run (default ${DEFAULT_OPTIONS.rounds})
+  --per-round P      devices per round (default ${DEFAULT_OPTIONS.perRound}; capped by the server's maxContributions)
   --epsilon E        user-level ε of the DP run over all rounds, δ = 1e-6 (default ${DEFAULT_OPTIONS.epsilon})
   --server URL       use this aggregator for the DP run instead of starting one
   --seed-server URL  seeding mode for npm start: train the global model on URL, print progress, no table
@@ -73,6 +77,9 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
         break;
       case '--rounds':
         options = { ...options, rounds: positiveInteger(flag, value(), 1000) };
+        break;
+      case '--per-round':
+        options = { ...options, perRound: positiveInteger(flag, value(), 671) };
         break;
       case '--epsilon': {
         const raw = value();

@@ -26,6 +26,7 @@ export function createProgress(options: ProgressOptions): Progress {
   let lastDecile = -1;
   let lastDraw = 0;
   let note = '';
+  let noteChanged = false;
 
   const render = (): string => {
     const share = Math.min(1, current / total);
@@ -43,7 +44,8 @@ export function createProgress(options: ProgressOptions): Progress {
       return;
     }
     const decile = Math.floor((current / total) * 10);
-    if (final || decile > lastDecile) {
+    if ((final && decile === lastDecile && !noteChanged) || (!final && decile <= lastDecile)) return;
+    {
       lastDecile = decile;
       stream.write(render() + '\n');
     }
@@ -56,6 +58,7 @@ export function createProgress(options: ProgressOptions): Progress {
       draw(false);
     },
     done(newNote) {
+      noteChanged = newNote !== undefined && newNote !== note;
       if (newNote !== undefined) note = newNote;
       current = Math.max(current, total);
       draw(true);

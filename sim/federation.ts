@@ -1,0 +1,199 @@
+/**
+ * Federated rounds driven over HTTP against a real aggregator, each simulated visitor acting
+ * through the device code the browser runs (worker/federated: createFederatedDevice →
+ * FederatedClient.participate: download the model, train locally, privatize with the DP core,
+ * charge the ledger, POST the fixed-size contribution).
+ *
+ * The simulator decides only WHO takes part in a round (a seeded sample, like a real population
+ * of which a few are online) and waits for the server to close the round. The DP noise is drawn
+ * by the devices from crypto.getRandomValues, never seeded.
+ */
+import type { LedgerBudgets } from '../core/dp/ledger.js';
+import type { TaskDescriptor } from '../core/protocol/aggregator.js';
+import { createFederatedDevice, type FederatedDevice } from '../worker/federated/device.js';
+import { loadModel } from '../worker/federated/model-cache.js';
+import { parseTasksResponse } from '../worker/federated/task-descriptor.js';
+import type { Catalogue, Dataset } from './data.js';
+import type { Scorer } from './metrics.js';
+import { SIM_SITE, type Visitor } from './population.js';
+import { seededRandom, shuffled, type SeededRandom } from './random.js';
+
+export const MF_TASK = 'mf-items';
+
+export interface FederationOptions {
+  readonly endpoint: string;
+  /** Distinguishes the devices' databases when one visitor takes part in several runs. */
+  readonly runName: string;
+  readonly catalogue: Catalogue;
+  readonly visitors: readonly Visitor[];
+  readonly rounds: number;
+  /** Devices asked per round; capped by the task's maxContributions. */
+  readonly devicesPerRound: number;
+  /** Device ledger budgets; default: the SDK's (ρ ≤ 1 per task per 7 days). */
+  readonly budgets?: Partial<LedgerBudgets>;
+  readonly random: SeededRandom;
+  /** Called after every contribution attempt and at every round's close. */
+  readonly onProgress?: (event: FederationProgress) => void;
+}
+
+export type FederationProgress =
+  | { readonly kind: 'contribution'; readonly round: number; readonly status: string }
+  | { readonly kind: 'round'; readonly round: number; readonly version: number; readonly sent: number; readonly epsilonSpent: number };
+
+export interface RoundLog {
+  readonly roundId: string;
+  readonly baseVersion: number;
+  readonly sent: number;
+  readonly skipped: Readonly<Record<string, number>>;
+}
+
+export interface FederationResult {
+  readonly finalVersion: number;
+  readonly rounds: readonly RoundLog[];
+  /** User-level ε the server's accountant reports for the MF task after the last round. */
+  readonly epsilonSpent: number;
+  readonly delta: number;
+  /** Why the run stopped before `rounds`, if it did. */
+  readonly stoppedEarly: string | null;
+  /** Each visitor's device (created lazily; evaluation and tests read them). */
+  readonly devices: DevicePool;
+}
+
+/** One federated device per visitor, created on first use, all closed together. */
+export class DevicePool {
+  private readonly devices = new Map<number, Promise<FederatedDevice>>();
+
+  constructor(
+    private readonly endpoint: string,
+    private readonly runName: string,
+    private readonly catalogue: Catalogue,
+    private readonly budgets: Partial<LedgerBudgets> | undefined,
+  ) {}
+
+  get(visitor: Visitor): Promise<FederatedDevice> {
+    let device = this.devices.get(visitor.user.userId);
+    if (!device) {
+      device = createFederatedDevice({
+        endpoint: this.endpoint,
+        site: SIM_SITE,
+        indexedDB: visitor.idbFactory,
+        dbName: `inkling-federated:${SIM_SITE}:${this.runName}`,
+        interactions: () => Promise.resolve(visitor.interactions),
+        catalogueIds: this.catalogue.ids,
+        ...(this.budgets ? { budgets: this.budgets } : {}),
+        // Negative sampling and initialisation only; the DP noise keeps its CSPRNG default.
+        trainingRandom: seededRandom(visitor.user.userId * 7919),
+      });
+      this.devices.set(visitor.user.userId, device);
+    }
+    return device;
+  }
+
+  async close(): Promise<void> {
+    for (const device of this.devices.values()) (await device).close();
+    this.devices.clear();
+  }
+}
+
+export async function fetchMfTask(endpoint: string): Promise<TaskDescriptor | undefined> {
+  const response = await fetch(`${endpoint}/v1/tasks`);
+  if (!response.ok) throw new Error(`GET ${endpoint}/v1/tasks answered ${response.status}`);
+  return parseTasksResponse(await response.json()).find((t) => t.task === MF_TASK);
+}
+
+/** The task's user-level ε so far, from the public stats. */
+export async function fetchEpsilonSpent(endpoint: string): Promise<{ epsilon: number; delta: number; version: number }> {
+  const response = await fetch(`${endpoint}/v1/stats`);
+  if (!response.ok) throw new Error(`GET ${endpoint}/v1/stats answered ${response.status}`);
+  const stats = (await response.json()) as { tasks?: { task: string; model: { version: number }; privacy: { epsilonSpent: number; delta: number } }[] };
+  const task = stats.tasks?.find((t) => t.task === MF_TASK);
+  if (!task) throw new Error(`GET ${endpoint}/v1/stats has no ${MF_TASK} task`);
+  return { epsilon: task.privacy.epsilonSpent, delta: task.privacy.delta, version: task.model.version };
+}
+
+/** Waits until the server has closed `roundId` (the open round differs, or the task stopped). */
+async function waitForRoundClose(endpoint: string, roundId: string, timeoutMs: number): Promise<TaskDescriptor | undefined> {
+  const started = Date.now();
+  for (;;) {
+    const task = await fetchMfTask(endpoint);
+    if (!task || task.roundId !== roundId) return task;
+    if (Date.now() - started > timeoutMs) throw new Error(`round ${roundId} did not close within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function runFederation(options: FederationOptions): Promise<FederationResult> {
+  const pool = new DevicePool(options.endpoint, options.runName, options.catalogue, options.budgets);
+  const eligible = options.visitors.filter((v) => v.interactions.length > 0);
+  const logs: RoundLog[] = [];
+  let stoppedEarly: string | null = null;
+  let task = await fetchMfTask(options.endpoint);
+  for (let round = 1; round <= options.rounds; round++) {
+    if (!task) {
+      stoppedEarly = `the server opened no ${MF_TASK} round after ${round - 1} rounds (task stopped, e.g. at its ε budget)`;
+      break;
+    }
+    const target = Math.min(options.devicesPerRound, task.maxContributions);
+    let sent = 0;
+    const skipped: Record<string, number> = {};
+    for (const visitor of shuffled(eligible, options.random)) {
+      if (sent >= target) break;
+      const device = await pool.get(visitor);
+      const result = await device.client.participate(task);
+      if (result.status === 'sent') sent++;
+      else {
+        const why = result.status === 'skipped' ? result.reason : result.status === 'rejected' ? result.code : 'failed';
+        skipped[why] = (skipped[why] ?? 0) + 1;
+        if (result.status === 'rejected' && result.code === 'round_closed') break;
+      }
+      options.onProgress?.({ kind: 'contribution', round, status: result.status });
+    }
+    logs.push({ roundId: task.roundId, baseVersion: task.model.version, sent, skipped });
+    if (sent < task.minContributions) {
+      stoppedEarly = `round ${round}: only ${sent} devices could contribute (the round needs ${task.minContributions}); skipped: ${JSON.stringify(skipped)}`;
+      break;
+    }
+    // Full rounds close at once; otherwise the server's deadline closes them.
+    const deadlineMs = Math.max(0, Date.parse(task.deadline) - Date.now()) + 10_000;
+    task = await waitForRoundClose(options.endpoint, task.roundId, deadlineMs);
+    const privacy = await fetchEpsilonSpent(options.endpoint);
+    options.onProgress?.({ kind: 'round', round, version: privacy.version, sent, epsilonSpent: privacy.epsilon });
+  }
+  const privacy = await fetchEpsilonSpent(options.endpoint);
+  return { finalVersion: privacy.version, rounds: logs, epsilonSpent: privacy.epsilon, delta: privacy.delta, stoppedEarly, devices: pool };
+}
+
+/**
+ * The federated model as each device ranks with it: the device downloads the final global
+ * version (as a returning visitor's Worker would), then its recommend() scorer (worker/federated/
+ * mf-scorer.ts) reconstructs the user embedding on the device and scores every catalogue item.
+ * The scorer's logistic squashing keeps the order, so the ranking is the model's own.
+ */
+export async function federatedScores(
+  endpoint: string,
+  pool: DevicePool,
+  dataset: Dataset,
+  visitors: readonly Visitor[],
+  version: number,
+  onUser: () => void = () => {},
+): Promise<Map<number, Float32Array>> {
+  const scores = new Map<number, Float32Array>();
+  for (const visitor of visitors) {
+    if (visitor.user.heldOut.length === 0) continue;
+    const device = await pool.get(visitor);
+    await loadModel({ db: device.db, endpoint, fetch: (input, init) => fetch(input, init) }, 'mf-items', version);
+    if (!device.scorer) throw new Error('the federated device has no MF scorer (catalogueIds missing)');
+    scores.set(visitor.user.userId, Float32Array.from(await device.scorer.score({ itemIds: dataset.catalogue.ids, now: Date.now() })));
+    onUser();
+  }
+  return scores;
+}
+
+/** A metrics Scorer over precomputed per-user scores (NaN, "no opinion", ranks last). */
+export function precomputedScorer(scores: ReadonlyMap<number, Float32Array>, nItems: number): Scorer {
+  return (user) => {
+    const s = scores.get(user.userId);
+    if (!s) return new Float32Array(nItems).fill(Number.NEGATIVE_INFINITY);
+    return s.map((x) => (Number.isNaN(x) ? Number.NEGATIVE_INFINITY : x));
+  };
+}

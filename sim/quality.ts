@@ -1,0 +1,22 @@
+/**
+ * Posts the site owner's offline evaluation to the aggregator (`POST /v1/admin/quality`, Bearer
+ * admin token) so the dashboard charts quality over model versions. Only aggregate metrics on
+ * held-out data go there, never anything per user.
+ */
+import type { QualityReport } from '../core/protocol/aggregator.js';
+import type { RankingQuality } from './metrics.js';
+
+export async function postQuality(endpoint: string, adminToken: string, report: QualityReport): Promise<void> {
+  const response = await fetch(`${endpoint}/v1/admin/quality`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify(report),
+  });
+  if (!response.ok) throw new Error(`POST ${endpoint}/v1/admin/quality answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+}
+
+/** HR@k and NDCG@k of one series at one model version. */
+export async function postRankingQuality(endpoint: string, adminToken: string, version: number, series: string, quality: RankingQuality): Promise<void> {
+  await postQuality(endpoint, adminToken, { task: 'mf-items', version, metric: `hr@${quality.k}`, value: quality.hitRate, series });
+  await postQuality(endpoint, adminToken, { task: 'mf-items', version, metric: `ndcg@${quality.k}`, value: quality.ndcg, series });
+}

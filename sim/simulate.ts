@@ -1,0 +1,221 @@
+/**
+ * `npm run simulate -- --clients N --rounds R [--epsilon E] [--server URL]`: the whole federated
+ * loop on MovieLens ml-latest-small, in Node, with the code the browser runs.
+ *
+ * 1. Each of N users becomes a device: an on-device engine (worker/engine.ts over fake-indexeddb)
+ *    fed the first 80 % of the user's ratings in time order; the last 20 % are held out.
+ * 2. Baselines on the same training data: popularity, and the same MF model (worker/models/mf.ts)
+ *    trained centrally on everything.
+ * 3. Two federated runs against a REAL aggregator over HTTP (server/aggregator.ts on SQLite, in
+ *    this process unless --server is given): without DP, and with DP at ε (δ = 1e−6). Devices
+ *    train, privatize, charge their ledger and upload through worker/federated's client.
+ * 4. Full-ranking HR@10 / NDCG@10 for every method, printed as ONE markdown table on stdout with
+ *    the issue's targets; progress goes to stderr; quality is posted to the DP server's dashboard.
+ *
+ * `--seed-server URL` (what `npm start` spawns): only step 1 and federated rounds against URL, so
+ * the first visitor of the storefront gets a learned model; quality posted every few rounds.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs, USAGE, type SimulateOptions } from './args.js';
+import { startSimAggregator, type SimAggregator } from './aggregator.js';
+import { centralMfScorer, trainCentralMf } from './baselines/central-mf.js';
+import { popularityScorer } from './baselines/popularity.js';
+import { storefrontCatalogueIds } from './catalogue-source.js';
+import { loadDataset, type Dataset } from './data.js';
+import { federatedScores, fetchMfTask, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
+import { evaluateRanking, type RankingQuality } from './metrics.js';
+import { replayPopulation, type Visitor } from './population.js';
+import { createProgress } from './progress.js';
+import { postRankingQuality } from './quality.js';
+import { seededRandom, shuffled } from './random.js';
+import { formatEvaluation, TARGETS, type MethodResult } from './report.js';
+import { useNodeBackend } from './tfjs-node.js';
+
+/** The knobs of a run that are not command-line flags, in one place with their reasons. */
+export const SETTINGS = {
+  seed: 20_261_123,
+  /** MF embedding size: the aggregator's (server/tasks.ts MF_DIM). */
+  dim: 16,
+  central: { epochs: 10, learningRate: 1, batchSize: 32, maxStepsPerUser: 20, l2: 0.001 },
+  /** No-DP run: local noise 1e−4 Δ (negligible; the ledger cannot account an infinite ρ), no central noise. */
+  noDp: { localNoiseMultiplier: 1e-4, centralNoiseMultiplier: 0 },
+  /** DP run on an in-process server: the SDK's local noise and the server's default central noise. */
+  dp: { localNoiseMultiplier: 1, centralNoiseMultiplier: 1 },
+  /** Seeding: evaluate on this many users every `qualityEvery` rounds (cheap enough to chart). */
+  seedQualityUsers: 100,
+  seedQualityEvery: 2,
+} as const;
+
+const log = (message: string): void => {
+  process.stderr.write(`[simulate] ${message}\n`);
+};
+
+function quiet(): void {
+  // tfjs greets Node users with a banner recommending tfjs-node on stdout; keep stdout for the table.
+  const original = console.log;
+  console.log = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && (args[0].includes('tfjs-node') || args[0].startsWith('====='))) return;
+    original(...args);
+  };
+}
+
+async function prepare(options: SimulateOptions, maxUsers: number): Promise<{ dataset: Dataset; visitors: Visitor[] }> {
+  const source = storefrontCatalogueIds();
+  const dataset = loadDataset({ catalogueIds: source.ids, maxUsers });
+  const backend = await useNodeBackend();
+  log(`${dataset.users.length} users, ${dataset.catalogue.ids.length} catalogue items (${source.from}), tfjs backend ${backend}`);
+  const progress = createProgress({ label: 'replaying histories', total: dataset.users.length, silent: options.quiet });
+  const visitors = await replayPopulation(dataset, () => progress.tick());
+  progress.done();
+  return { dataset, visitors };
+}
+
+function federationProgress(label: string, total: number, options: SimulateOptions): (event: FederationProgress) => void {
+  const progress = createProgress({ label, total, silent: options.quiet });
+  return (event) => {
+    if (event.kind === 'contribution') progress.tick(1, `round ${event.round}`);
+    else progress.tick(0, `round ${event.round} → v${event.version}, ε ${formatEpsilon(event.epsilonSpent)}`);
+  };
+}
+
+function formatEpsilon(epsilon: number): string {
+  return epsilon > 1e6 ? '∞' : epsilon.toFixed(2);
+}
+
+async function evaluateFederated(label: string, endpoint: string, result: FederationResult, dataset: Dataset, visitors: readonly Visitor[], options: SimulateOptions): Promise<RankingQuality> {
+  const progress = createProgress({ label, total: visitors.filter((v) => v.user.heldOut.length > 0).length, silent: options.quiet });
+  const scores = await federatedScores(endpoint, result.devices, dataset, visitors, result.finalVersion, () => progress.tick());
+  progress.done();
+  return evaluateRanking(dataset, precomputedScorer(scores, dataset.catalogue.ids.length));
+}
+
+async function simulate(options: SimulateOptions): Promise<number> {
+  const started = Date.now();
+  const { dataset, visitors } = await prepare(options, options.clients);
+  const nItems = dataset.catalogue.ids.length;
+  const interactions = visitors.map((v) => v.interactions);
+
+  const popularity = evaluateRanking(dataset, popularityScorer(dataset));
+
+  const centralProgress = createProgress({ label: 'centralized MF', total: SETTINGS.central.epochs, silent: options.quiet });
+  const central = trainCentralMf({ nItems, dim: SETTINGS.dim }, interactions, { ...SETTINGS.central, random: seededRandom(SETTINGS.seed), onEpoch: () => centralProgress.tick() });
+  centralProgress.done();
+  const centralQuality = evaluateRanking(dataset, centralMfScorer(central));
+
+  const devicesPerRound = options.perRound;
+  const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
+
+  // Federated without DP: always an in-process aggregator configured without noise.
+  const plain = await startSimAggregator({ mfItems: nItems, epsilonBudget: 100, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.noDp });
+  let federated: RankingQuality;
+  try {
+    const run = await runFederation({
+      endpoint: plain.url, runName: 'no-dp', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound,
+      budgets: { rhoPerTask: Number.POSITIVE_INFINITY, rhoPerSite: Number.POSITIVE_INFINITY, rhoGlobal: Number.POSITIVE_INFINITY },
+      random: seededRandom(SETTINGS.seed + 1), onProgress: federationProgress('federated MF, no DP', options.rounds * devicesPerRound, options),
+    });
+    if (run.stoppedEarly) log(`no-DP run stopped early: ${run.stoppedEarly}`);
+    federated = await evaluateFederated('evaluating (no DP)', plain.url, run, dataset, visitors, options);
+    await run.devices.close();
+  } finally {
+    await plain.close();
+  }
+
+  // Federated with DP: the given server, else an in-process one at --epsilon.
+  let own: SimAggregator | null = null;
+  const endpoint = options.server ?? (own = await startSimAggregator({ mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.dp })).url;
+  let federatedDp: RankingQuality;
+  let dpRun: FederationResult;
+  try {
+    const task = await fetchMfTask(endpoint);
+    if (!task) throw new Error(`${endpoint} has no open mf-items round`);
+    if (task.vectorLength !== nItems * (SETTINGS.dim + 1)) throw new Error(`${endpoint}'s mf-items has ${task.vectorLength} floats; this catalogue needs ${nItems * (SETTINGS.dim + 1)}`);
+    dpRun = await runFederation({
+      endpoint, runName: 'dp', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound,
+      random: seededRandom(SETTINGS.seed + 2), onProgress: federationProgress(`federated MF, DP ε ≤ ${options.epsilon}`, options.rounds * Math.min(devicesPerRound, task.maxContributions), options),
+    });
+    if (dpRun.stoppedEarly) log(`DP run stopped early: ${dpRun.stoppedEarly}`);
+    federatedDp = await evaluateFederated('evaluating (DP)', endpoint, dpRun, dataset, visitors, options);
+    await dpRun.devices.close();
+    if (options.adminToken !== null || own !== null) {
+      await postRankingQuality(endpoint, adminToken, dpRun.finalVersion, 'federated-dp', federatedDp);
+      await postRankingQuality(endpoint, adminToken, dpRun.finalVersion, 'centralized', centralQuality);
+      await postRankingQuality(endpoint, adminToken, dpRun.finalVersion, 'popularity', popularity);
+    }
+  } finally {
+    await own?.close();
+  }
+
+  const rows = (method: string, quality: RankingQuality, privacy: string): MethodResult => ({ method, quality, privacy });
+  const dpRounds = dpRun.rounds.length;
+  const dpSent = dpRun.rounds.reduce((s, r) => s + r.sent, 0);
+  const table = formatEvaluation({
+    popularity: rows('popularity', popularity, 'counts only'),
+    central: rows('centralized MF (same model code)', centralQuality, 'none: all data on one server'),
+    federated: rows(`federated MF, no DP (${options.rounds} rounds × ${devicesPerRound})`, federated, 'raw updates seen by the server'),
+    federatedDp: rows(`federated MF, DP (${dpRounds} rounds, ${dpSent} contributions)`, federatedDp, `ε = ${formatEpsilon(dpRun.epsilonSpent)}, δ = ${dpRun.delta}`),
+    epsilonSpent: dpRun.epsilonSpent,
+    delta: dpRun.delta,
+  });
+  process.stdout.write(`\n${table}\n\n`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
+  return 0;
+}
+
+/** Seeding for `npm start`: rounds against the given server, quality posted as it learns. */
+async function seed(options: SimulateOptions, endpoint: string): Promise<number> {
+  const started = Date.now();
+  const { dataset, visitors } = await prepare(options, options.clients);
+  const task = await fetchMfTask(endpoint);
+  if (!task) {
+    log(`${endpoint} has no open mf-items round (already trained to its ε budget?); nothing to seed`);
+    return 0;
+  }
+  const expected = dataset.catalogue.ids.length * (SETTINGS.dim + 1);
+  if (task.vectorLength !== expected) throw new Error(`${endpoint}'s mf-items has ${task.vectorLength} floats; the storefront catalogue needs ${expected}`);
+  const sample = shuffled(visitors.filter((v) => v.user.heldOut.length > 0), seededRandom(SETTINGS.seed)).slice(0, SETTINGS.seedQualityUsers);
+  const sampleDataset: Dataset = { catalogue: dataset.catalogue, users: sample.map((v) => v.user) };
+  const popularity = evaluateRanking(sampleDataset, popularityScorer(dataset));
+  const perRound = Math.min(options.perRound, task.maxContributions);
+  const onProgress = federationProgress('seeding', options.rounds * perRound, options);
+  let lastRound = 0;
+  const result = await runFederation({
+    endpoint, runName: 'seed', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound: perRound,
+    random: seededRandom(SETTINGS.seed + 3),
+    onProgress: (event) => {
+      onProgress(event);
+      if (event.kind === 'round') {
+        lastRound = event.round;
+        log(`round ${event.round}: ${event.sent} contributions → model v${event.version}, ε so far ${formatEpsilon(event.epsilonSpent)}`);
+      }
+    },
+  });
+  if (result.stoppedEarly) log(`seeding stopped early: ${result.stoppedEarly}`);
+  if (options.adminToken) {
+    const quality = evaluateRanking(sampleDataset, precomputedScorer(await federatedScores(endpoint, result.devices, dataset, sample, result.finalVersion), dataset.catalogue.ids.length));
+    await postRankingQuality(endpoint, options.adminToken, result.finalVersion, 'federated-dp', quality);
+    await postRankingQuality(endpoint, options.adminToken, result.finalVersion, 'popularity', popularity);
+    log(`model v${result.finalVersion}: HR@10 ${quality.hitRate.toFixed(3)} (popularity ${popularity.hitRate.toFixed(3)}) on ${quality.users} held-out users, posted to the dashboard`);
+  }
+  await result.devices.close();
+  log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);
+  return 0;
+}
+
+async function main(): Promise<void> {
+  quiet();
+  let options: SimulateOptions;
+  try {
+    options = parseArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const code = options.seedServer ? await seed(options, options.seedServer) : await simulate(options);
+  process.exit(code);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[simulate] failed: ${error instanceof Error ? (error.stack ?? error.message).slice(0, 2000) : String(error)}\n`);
+  process.exit(1);
+});
