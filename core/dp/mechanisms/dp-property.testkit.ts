@@ -44,3 +44,44 @@ export function discreteGaussianPmf(sigma: number, mean = 0): (o: number) => num
   for (let k = -reach; k <= reach; k++) z += Math.exp(-(k * k) / (2 * sigma * sigma));
   return (o) => Math.exp(-((o - mean) ** 2) / (2 * sigma * sigma)) / z;
 }
+
+/** Sample size per neighbouring input in every DP-property test. */
+export const DP_SAMPLES = 1_000_000;
+
+export interface DpTestResult {
+  readonly estimatedDeltas: readonly number[];
+  /** claimed δ at this ε plus DP_TOLERANCE */
+  readonly threshold: number;
+  /** Majority of 3 runs (stops after two agree). */
+  readonly passed: boolean;
+}
+
+/**
+ * Runs the mechanism DP_SAMPLES times on each neighbouring input (outputs post-processed by
+ * `bucket` into integers) and checks estimated δ' ≤ claimedDelta + DP_TOLERANCE; majority of 3 runs.
+ */
+export function dpPropertyTest(
+  onA: () => number,
+  onB: () => number,
+  epsilon: number,
+  claimedDelta: number,
+  bucket: (output: number) => number = (o) => o,
+): DpTestResult {
+  const threshold = claimedDelta + DP_TOLERANCE;
+  const estimates: number[] = [];
+  let passes = 0;
+  while (passes < 2 && estimates.length - passes < 2) {
+    const a = histogramOf(() => bucket(onA()), DP_SAMPLES);
+    const b = histogramOf(() => bucket(onB()), DP_SAMPLES);
+    const estimate = estimatedDelta(a, b, DP_SAMPLES, epsilon);
+    estimates.push(estimate);
+    if (estimate <= threshold) passes++;
+  }
+  return { estimatedDeltas: estimates, threshold, passed: passes >= 2 };
+}
+
+/** Exact δ(ε) of the discrete Gaussian of scale σ for an integer shift (its tight (ε, δ) claim). */
+export function discreteGaussianDelta(sigma: number, shift: number, epsilon: number): number {
+  const reach = Math.ceil(40 * sigma + 40 + shift);
+  return exactDelta(discreteGaussianPmf(sigma), discreteGaussianPmf(sigma, shift), -reach, reach, epsilon);
+}
