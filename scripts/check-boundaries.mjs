@@ -48,9 +48,11 @@ for (const [name, rule] of Object.entries(rules)) {
   for (const file of walk(dir)) {
     const rel = relative(root, file);
     const isTest = /\.(test|stat\.test|e2e\.test)\.ts$/.test(file) || rel.includes(`${sep}test${sep}`);
+    // Build tooling (vite configs, build-time generators) runs in Node at build time, never ships.
+    const isBuildTool = /\.config\.ts$/.test(file) || rel.includes(`${sep}build${sep}`);
     const source = readFileSync(file, 'utf8');
     // Tests may use Node helpers and other folders' test support; the production rule is what matters.
-    if (!isTest) {
+    if (!isTest && !isBuildTool) {
       for (const match of source.matchAll(IMPORT)) {
         const spec = match[1] ?? match[2] ?? match[3];
         if (spec.startsWith('.')) {
