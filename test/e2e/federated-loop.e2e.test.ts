@@ -1,0 +1,265 @@
+/**
+ * Issue 4 §5, first bullet: the whole federated loop in real Chromium against the BUILT
+ * storefront served by the REAL aggregator (server/main.ts as a child process, SQLite in a temp
+ * folder, rounds of exactly 2 contributions) on 127.0.0.1.
+ *
+ * Two separate browsers (two persistent contexts: nothing shared) each browse, search and rate
+ * different films; their Workers train and each sends one contribution; the round closes; the
+ * model version increments; both download the new version; recommend() changes.
+ *
+ * The network capture (Chromium's own view of every request of the pages and their Workers) then
+ * shows that every contribution has exactly the task's size, a well-formed header, a dense vector
+ * (a sparse one would reveal which rows the visitor touched) and none of the journey's ids, titles
+ * or search strings in any encoding we can search for; and that no request carries a cookie.
+ *
+ * The page is told where the aggregator is the way a site does it, with `data-endpoint` on the
+ * script tag: the built index.html ships `data-endpoint=""`, so the test rewrites that attribute
+ * in the HTML it serves to the browser (the only change to the built storefront).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTRIBUTION_HEADER_BYTES, CONTRIBUTION_MAGIC, type TaskDescriptor } from '../../core/protocol/aggregator.js';
+import { launchContext, type LaunchedContext } from '../support/chromium.js';
+import { acceptConsent, browseFilms, filmsOnly, inklingReady, loadBuiltCatalog, visit, type InklingWindow, type ShopMovie } from '../support/shop-session.js';
+
+const root = join(new URL('../..', import.meta.url).pathname);
+const dist = join(root, 'dist');
+const workerBundle = join(dist, 'sdk', 'inkling.worker.js');
+
+/** What must exist for the loop to run at all; each missing part is named in the skip reason. */
+function missingParts(): string[] {
+  const missing: string[] = [];
+  if (!existsSync(join(dist, 'sdk', 'inkling.js'))) missing.push('the SDK build (dist/sdk/inkling.js: npm run build)');
+  if (!existsSync(join(dist, 'demo', 'index.html'))) missing.push('the storefront build (dist/demo/index.html: npm run build)');
+  if (!existsSync(join(root, 'server', 'main.ts'))) missing.push('the aggregator (server/main.ts)');
+  // The Worker must contain the federated client's upload; until it is wired in, no browser can contribute.
+  if (existsSync(workerBundle) && !readFileSync(workerBundle, 'utf8').includes('/v1/rounds/')) {
+    missing.push("the federated client wired into the Worker (dist/sdk/inkling.worker.js never POSTs to /v1/rounds/; worker/entry.worker.ts does not start worker/federated's client)");
+  }
+  return missing;
+}
+
+const missing = missingParts();
+
+interface CapturedRequest {
+  readonly browser: 'A' | 'B';
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer | null;
+}
+
+interface Visitor {
+  readonly name: 'A' | 'B';
+  readonly launched: LaunchedContext;
+  readonly context: BrowserContext;
+  readonly page: Page;
+}
+
+let server: ChildProcess | null = null;
+let dataDir = '';
+let origin = '';
+const captured: CapturedRequest[] = [];
+const visitors: Visitor[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, nudge?: () => Promise<void>): Promise<T> {
+  const started = Date.now();
+  let nudged = Date.now();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (nudge && Date.now() - nudged > 10_000) {
+      nudged = Date.now();
+      await nudge();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function mfTask(): Promise<TaskDescriptor | undefined> {
+  const response = await fetch(`${origin}/v1/tasks`);
+  const body = (await response.json()) as { tasks: TaskDescriptor[] };
+  return body.tasks.find((t) => t.task === 'mf-items');
+}
+
+async function openVisitor(name: 'A' | 'B'): Promise<Visitor> {
+  const launched = await launchContext();
+  const { context } = launched;
+  // The site's script tag names its aggregator (see the file comment).
+  await context.route(`${origin}/**`, async (route) => {
+    if (route.request().resourceType() !== 'document') return route.fallback();
+    const response = await route.fetch();
+    const html = (await response.text()).replace('data-endpoint=""', `data-endpoint="${origin}"`);
+    await route.fulfill({ response, body: html });
+  });
+  context.on('request', (request) => {
+    captured.push({ browser: name, url: request.url(), method: request.method(), headers: request.headers(), body: request.postDataBuffer() });
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return { name, launched, context, page };
+}
+
+function contributionsOf(name: 'A' | 'B'): CapturedRequest[] {
+  return captured.filter((r) => r.browser === name && r.method === 'POST' && /\/v1\/rounds\/[^/]+\/contributions$/.test(new URL(r.url).pathname));
+}
+
+async function recommendIds(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const inkling = (window as InklingWindow).inkling;
+    await inkling?.flush();
+    return (await inkling?.recommend({ k: 10 }))?.map((r) => r.id) ?? [];
+  });
+}
+
+/** Every byte encoding of a string we can search a body for. */
+function encodings(text: string): Buffer[] {
+  return [Buffer.from(text, 'utf8'), Buffer.from(text, 'utf16le'), Buffer.from(text.toLowerCase(), 'utf8'), Buffer.from(encodeURIComponent(text), 'utf8')];
+}
+
+describe.skipIf(missing.length > 0)('the federated loop in two real browsers (issue 4 §5)', () => {
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'inkling-e2e-agg-'));
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    server = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'server', 'main.ts'),
+        '--port', String(port), '--db', join(dataDir, 'aggregator.sqlite'), '--static-dir', dist,
+        '--min-contributions', '2', '--max-contributions', '2', '--round-seconds', '120'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(`the aggregator on ${origin} (output so far: ${output.slice(-500)})`, 60_000, async () => {
+      if (server?.exitCode !== null) throw new Error(`server/main.ts exited with ${server?.exitCode}: ${output.slice(-1000)}`);
+      try {
+        return (await fetch(`${origin}/healthz`)).ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    visitors.push(await openVisitor('A'), await openVisitor('B'));
+  });
+
+  afterAll(async () => {
+    for (const v of visitors) await v.launched.close();
+    server?.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('two browsers contribute, the round closes, both download the new model, recommend() changes, and nothing identifying is sent', async () => {
+    const catalog: readonly ShopMovie[] = loadBuiltCatalog();
+    const before = await mfTask();
+    expect(before, 'the aggregator serves an mf-items task').toBeDefined();
+    if (!before) return;
+
+    // Two different journeys: different genres, films and searches.
+    const journeys = [
+      { genre: 'Comedy', films: filmsOnly(catalog, 'Comedy', ['Drama', 'Horror'], 3, 2), search: 'ghostbusters' },
+      { genre: 'Horror', films: filmsOnly(catalog, 'Horror', ['Comedy'], 3, 2), search: 'nightmare' },
+    ];
+    const recommendedBefore: string[][] = [];
+    for (const [i, visitor] of visitors.entries()) {
+      const journey = journeys[i]!;
+      await visit(visitor.page, origin, '/');
+      await acceptConsent(visitor.page);
+      await inklingReady(visitor.page);
+      await browseFilms(visitor.page, journey.genre, journey.films.map((m) => m.id));
+      await visitor.page.fill('[data-testid="search-input"]', journey.search);
+      await visitor.page.press('[data-testid="search-input"]', 'Enter');
+      await visitor.page.waitForSelector('[data-testid="search-results"]');
+      recommendedBefore.push(await recommendIds(visitor.page));
+    }
+
+    // Each Worker trains at idle and sends exactly one contribution to the open round.
+    for (const visitor of visitors) {
+      await waitFor(`browser ${visitor.name}'s contribution`, 120_000, () => (contributionsOf(visitor.name).length > 0 ? true : undefined), async () => {
+        await visitor.page.evaluate(() => (window as InklingWindow).inkling?.flush());
+      });
+    }
+
+    // Two contributions close the round: the version increments.
+    const after = await waitFor('the round to close and the model version to increment', 60_000, async () => {
+      const task = await mfTask();
+      return task && task.model.version === before.model.version + 1 ? task : undefined;
+    });
+    expect(after.roundId).not.toBe(before.roundId);
+
+    // Both browsers download the new version (on their next visit at the latest) and recommend() changes.
+    const newModelPath = `/v1/models/mf-items/${after.model.version}`;
+    for (const [i, visitor] of visitors.entries()) {
+      await waitFor(`browser ${visitor.name} to download ${newModelPath}`, 120_000,
+        () => (captured.some((r) => r.browser === visitor.name && r.method === 'GET' && new URL(r.url).pathname === newModelPath) ? true : undefined),
+        async () => {
+          await visit(visitor.page, origin, '/');
+          await inklingReady(visitor.page);
+          await recommendIds(visitor.page);
+        });
+      const recommendedAfter = await recommendIds(visitor.page);
+      expect(recommendedAfter.length).toBeGreaterThan(0);
+      expect(recommendedAfter, `browser ${visitor.name}'s recommendations after the new model`).not.toEqual(recommendedBefore[i]);
+    }
+
+    // The capture: every contribution is exactly the task's size, well-formed, dense, anonymous.
+    const secrets = journeys.flatMap((j) => [
+      j.search,
+      ...j.films.flatMap((m) => [m.title, `/movie/${m.id}`, `"${m.id}"`, `product_id`]),
+    ]);
+    const contributions = captured.filter((r) => r.method === 'POST' && r.url.includes('/v1/rounds/'));
+    expect(contributions.length, 'one contribution per browser in the round').toBeGreaterThanOrEqual(2);
+    const ids = new Set<string>();
+    for (const c of contributions) {
+      const body = c.body;
+      expect(body, 'a contribution has a body').not.toBeNull();
+      if (!body) continue;
+      expect(body.length).toBe(before.expectedBytes);
+      expect([...body.subarray(0, 4)]).toEqual([...CONTRIBUTION_MAGIC]);
+      const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+      expect(view.getUint32(24, true)).toBe(before.vectorLength);
+      ids.add(body.subarray(4, 20).toString('hex'));
+      // Dense: a sparse vector would tell the server which items were touched.
+      let zeros = 0;
+      for (let k = 0; k < before.vectorLength; k++) if (view.getInt32(CONTRIBUTION_HEADER_BYTES + 4 * k, true) === 0) zeros++;
+      expect(zeros / before.vectorLength).toBeLessThan(0.05);
+      for (const secret of secrets) {
+        for (const encoded of encodings(secret)) expect(body.includes(encoded), `contribution contains ${JSON.stringify(secret)}`).toBe(false);
+      }
+      expect(c.headers['cookie']).toBeUndefined();
+      expect(c.headers['content-type']).toBe('application/octet-stream');
+      // The URL carries only the round id the server assigned.
+      for (const secret of secrets) expect(decodeURIComponent(c.url).toLowerCase()).not.toContain(secret.toLowerCase());
+    }
+    expect(ids.size, 'contribution ids are random per contribution').toBe(contributions.length);
+
+    // No request to the aggregator's API carries a cookie or a journey string in its URL; no cookies at all.
+    for (const r of captured.filter((q) => new URL(q.url).pathname.startsWith('/v1/'))) {
+      expect(r.headers['cookie'], `${r.method} ${r.url}`).toBeUndefined();
+      for (const secret of journeys.flatMap((j) => [j.search, ...j.films.map((m) => m.title)])) {
+        expect(decodeURIComponent(r.url).toLowerCase()).not.toContain(secret.toLowerCase());
+      }
+    }
+    for (const visitor of visitors) expect(await visitor.context.cookies()).toEqual([]);
+  });
+});
+
+describe.runIf(missing.length > 0)('the federated loop in two real browsers (issue 4 §5): not runnable yet', () => {
+  it.skip(`skipped: missing ${missing.join('; ')}`, () => {});
+});
