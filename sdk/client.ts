@@ -94,6 +94,8 @@ export class InklingClient {
   readonly #nextId = createIdSource();
   #detachers: (() => void)[] = [];
   #heldDropReported = false;
+  /** `on('ready')` after the fact still hears it (once, asynchronously). */
+  #ready = false;
 
   constructor(private readonly host: Host) {}
 
@@ -169,7 +171,9 @@ export class InklingClient {
     this.#guard(connection, connection.api.configure(config)).then(
       ({ problems }) => {
         for (const problem of problems) this.report({ ...problem, method: 'init' });
-        if (this.#connection === connection) this.#emitter.emit('ready', { site: options.site });
+        if (this.#connection !== connection) return;
+        this.#ready = true;
+        this.#emitter.emit('ready', { site: options.site });
       },
       (error: unknown) => this.#fail('init', 'worker', 'configure', messageOf(error)),
     );
@@ -179,6 +183,7 @@ export class InklingClient {
   /** Stops everything: no more events, no Worker, no listeners. */
   #stop(): void {
     this.#mode = 'stopped';
+    this.#ready = false;
     this.#buffer.clear();
     this.#buffer.pause();
     for (const detach of this.#detachers.splice(0)) detach();
@@ -355,7 +360,11 @@ export class InklingClient {
   on<E extends InklingEventName>(event: E, listener: Listener<E>): void {
     if (!this.#emitter.has(event)) this.#fail('on', 'event', 'one-of', 'on() takes "error", "ready" or "consent"');
     else if (typeof listener !== 'function') this.#fail('on', 'listener', 'type:function', 'on() needs a function');
-    else this.#emitter.on(event, listener);
+    else {
+      this.#emitter.on(event, listener);
+      const site = this.#options?.site;
+      if (event === 'ready' && this.#ready && site) queueMicrotask(() => this.#emitter.emitTo(listener as Listener<'ready'>, { site }));
+    }
   }
 
   off<E extends InklingEventName>(event: E, listener: Listener<E>): void {

@@ -26,12 +26,15 @@ export class Emitter {
   }
 
   emit<E extends InklingEventName>(event: E, payload: InklingEvents[E]): void {
-    for (const listener of [...this.listeners[event]]) {
-      try {
-        listener(payload);
-      } catch (error) {
-        this.onListenerError(error);
-      }
+    for (const listener of [...this.listeners[event]]) this.emitTo(listener, payload);
+  }
+
+  /** Calls one listener, isolated like the others. */
+  emitTo<E extends InklingEventName>(listener: Listener<E>, payload: InklingEvents[E]): void {
+    try {
+      listener(payload);
+    } catch (error) {
+      this.onListenerError(error);
     }
   }
 }

@@ -38,6 +38,20 @@ function page(attributes: string, body = ''): string {
 <script async src="/inkling.js?delay=300" ${attributes}></script></head><body>${body}</body></html>`;
 }
 
+/** Markup as the SDK's README tells a shop to write it. */
+const SHOP_BODY = `
+<div data-inkling-list="Sci-Fi">
+  <div data-inkling-product-id="m1" data-inkling-product-category="Sci-Fi" data-inkling-product-price="3.99">
+    <a id="link-m1" href="#m1">Alien</a>
+    <button id="add-m1" data-inkling-action="add">Add to cart</button>
+    <span id="text-m1">A film</span>
+  </div>
+</div>
+<form id="search" data-inkling-search><input name="q" value=" Alien "><button>Search</button></form>
+<script>document.getElementById('search').addEventListener('submit', (event) => event.preventDefault());</script>`;
+
+const PRODUCT_PAGE = `<article data-inkling-product-page data-inkling-product-id="m3" data-inkling-product-category="Sci-Fi" data-inkling-product-price="3.49"><h1>Solaris</h1></article>`;
+
 let server: Server;
 let origin: string;
 let browser: LaunchedContext;
@@ -53,6 +67,7 @@ beforeAll(async () => {
     if (url.pathname === '/catalog.json') return send(200, TYPES['.json']!, JSON.stringify(catalog));
     if (url.pathname === '/page') return send(200, TYPES['.html']!, page('data-site="smoke" data-catalog="/catalog.json" data-allow-automation'));
     if (url.pathname === '/no-automation') return send(200, TYPES['.html']!, page('data-site="smoke"'));
+    if (url.pathname === '/shop' || url.pathname.startsWith('/movie/')) return send(200, TYPES['.html']!, page('data-site="smoke" data-catalog="/catalog.json" data-allow-automation', SHOP_BODY));
     const file = normalize(join(dist, url.pathname));
     if (!file.startsWith(dist) || !existsSync(file)) return send(404, 'text/plain', 'not found');
     const delay = Number(url.searchParams.get('delay') ?? 0);
@@ -87,6 +102,55 @@ describe('the built SDK in Chromium', () => {
     const databases = await tab.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
     expect(databases).toEqual([]);
     expect(await tab.evaluate(() => (window as unknown as { __errors: string[] }).__errors)).toEqual([]);
+    await tab.close();
+  });
+
+  it('captures page views (SPA navigation deduplicated), list views, clicks, cart buttons, searches, product views and engaged time', async () => {
+    const tab = await browser.context.newPage();
+    await tab.goto(`${origin}/shop`);
+    await tab.bringToFront();
+    await tab.evaluate(`new Promise((resolve) => inkling.on('ready', resolve))`);
+    await tab.click('#link-m1');
+    await tab.click('#add-m1');
+    await tab.click('#text-m1');
+    await tab.click('#search button');
+    await tab.evaluate(`(async () => {
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 120));
+      history.pushState({}, '', '/shop?q=alien');   // the same search as the form: counted once
+      await settle();
+      history.replaceState({}, '', '/shop?q=alien'); // same URL: not a page view
+      history.pushState({}, '', '/shop?q=alien#top'); // hash only: not a page view
+      await settle();
+      document.body.insertAdjacentHTML('beforeend', ${JSON.stringify(PRODUCT_PAGE)});
+      history.pushState({}, '', '/movie/m3');
+      await new Promise((resolve) => setTimeout(resolve, 1600)); // engaged on the product page
+      document.querySelector('[data-inkling-product-page]').remove();
+      history.pushState({}, '', '/shop');
+      await settle();
+    })()`);
+    const events = await tab.evaluate(`inkling.export().then((data) => data.events.map((e) => e.name))`);
+    const count = (name: string) => (events as string[]).filter((n) => n === name).length;
+    expect(count('Page Viewed')).toBe(4); // /shop, /shop?q=alien, /movie/m3, /shop
+    expect(count('Product List Viewed')).toBeGreaterThanOrEqual(1);
+    expect(count('Product Clicked')).toBe(1); // the link, not the button or the text
+    expect(count('Product Added')).toBe(1);
+    expect(count('Products Searched')).toBe(1);
+    expect(count('Product Viewed')).toBe(2); // the page's own early track() of m1, and m3's product page
+    const hasFocus = await tab.evaluate('document.hasFocus()');
+    // Engaged time counts only while the page is visible and focused (the front tab is).
+    expect(hasFocus).toBe(true);
+    expect(count('Product Engaged')).toBe(1); // 1.6 s on /movie/m3, sent on leaving it
+    expect(await tab.evaluate('window.__errors')).toEqual([]);
+    expect(await tab.evaluate('window.__reports')).toEqual([]);
+    await tab.close();
+  });
+
+  it('records nothing in an automated browser unless the site allows automation', async () => {
+    const tab = await browser.context.newPage();
+    await tab.goto(`${origin}/no-automation`);
+    await tab.waitForFunction('typeof inkling.flush === "function" && !("_q" in inkling)');
+    expect(await tab.evaluate('inkling.profile()')).toBeNull();
+    expect(await tab.evaluate(`performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('worker'))`)).toEqual([]);
     await tab.close();
   });
 });
