@@ -17,7 +17,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTRIBUTION_CONTENT_TYPE, type TaskDescriptor, type TasksResponse } from '../core/protocol/aggregator.js';
@@ -34,7 +34,7 @@ const FLAT_MIB = 64;
 
 type ChildMessage =
   | { readonly kind: 'listening'; readonly port: number }
-  | { readonly kind: 'rss'; readonly rss: number }
+  | { readonly kind: 'rss'; readonly rss: number; readonly cpuMicros: number }
   | { readonly kind: 'closed'; readonly ms: number; readonly ok: boolean };
 
 function serveChild(dbPath: string): void {
@@ -49,7 +49,7 @@ function serveChild(dbPath: string): void {
     switch (message.kind) {
       case 'rss':
         globalThis.gc?.();
-        process.send!({ kind: 'rss', rss: process.memoryUsage().rss } satisfies ChildMessage);
+        process.send!({ kind: 'rss', rss: process.memoryUsage().rss, cpuMicros: cpuMicros() } satisfies ChildMessage);
         return;
       case 'close': {
         const ok = aggregator.coordinator.closeRound(message.task);
@@ -61,6 +61,12 @@ function serveChild(dbPath: string): void {
         process.exit(0);
     }
   });
+}
+
+/** CPU time (user + system) this process has used, µs. */
+function cpuMicros(): number {
+  const { user, system } = process.cpuUsage();
+  return user + system;
 }
 
 function ask<K extends ChildMessage['kind']>(child: ChildProcess, message: object, kind: K): Promise<Extract<ChildMessage, { kind: K }>> {
@@ -113,7 +119,10 @@ function withFreshId(template: Buffer): Buffer {
 interface Row {
   readonly size: number;
   readonly mode: string;
+  /** Wall-clock contributions/s (depends on what else the machine runs). */
   readonly rate: number;
+  /** Contributions per CPU-second of the server process: the rate one dedicated core sustains. */
+  readonly perCoreRate: number;
   readonly rssBefore: number | null;
   readonly rssAfter: number | null;
   readonly closeMs: number | null;
@@ -126,7 +135,8 @@ async function httpLoad(child: ChildProcess, port: number, size: (typeof SIZES)[
   const path = `/v1/rounds/${descriptor.roundId}/contributions`;
   // Warm-up (JIT, SQLite page cache), not timed.
   for (let i = 0; i < 200; i++) await post(port, path, withFreshId(bodies[i % bodies.length]!), agent);
-  const rssBefore = (await ask(child, { kind: 'rss' }, 'rss')).rss;
+  const before = await ask(child, { kind: 'rss' }, 'rss');
+  const rssBefore = before.rss;
   const total = CONTRIBUTIONS[size];
   let next = 0;
   let failures = 0;
@@ -140,16 +150,19 @@ async function httpLoad(child: ChildProcess, port: number, size: (typeof SIZES)[
   }));
   const seconds = (performance.now() - started) / 1000;
   if (failures > 0) throw new Error(`${failures} contributions were refused`);
-  const rssAfter = (await ask(child, { kind: 'rss' }, 'rss')).rss;
+  const after = await ask(child, { kind: 'rss' }, 'rss');
+  const rssAfter = after.rss;
+  // The two rss probes' own CPU (a gc each) is included: a slight underestimate of the rate.
+  const perCoreRate = total / ((after.cpuMicros - before.cpuMicros) / 1e6);
   // Let the background noise preparation finish, as it would during a real round's lifetime.
   await new Promise((resolve) => setTimeout(resolve, 1500));
   const closed = await ask(child, { kind: 'close', task: `bench-${size}` }, 'closed');
   if (!closed.ok) throw new Error('round did not close');
   agent.destroy();
-  return { size, mode: 'HTTP loopback, server in a child process', rate: total / seconds, rssBefore, rssAfter, closeMs: closed.ms };
+  return { size, mode: 'HTTP loopback, server in a child process', rate: total / seconds, perCoreRate, rssBefore, rssAfter, closeMs: closed.ms };
 }
 
-function inProcessLoad(size: (typeof SIZES)[number], dbPath: string): Row {
+async function inProcessLoad(size: (typeof SIZES)[number], dbPath: string): Promise<Row> {
   const aggregator = createAggregator(
     { ...TEST_CONFIG, dbPath, minContributions: 1, maxContributions: 1_000_000, roundSeconds: 86_400 },
     { tasks: [fedavgTask(`bench-${size}`, size)], timer: false },
@@ -158,13 +171,20 @@ function inProcessLoad(size: (typeof SIZES)[number], dbPath: string): Row {
   const bodies = templates(descriptor);
   const total = CONTRIBUTIONS[size];
   const started = performance.now();
-  for (let i = 0; i < total; i++) {
-    const result = aggregator.coordinator.submit(descriptor.roundId, withFreshId(bodies[i % bodies.length]!));
-    if (result.kind !== 'accepted') throw new Error(`refused: ${JSON.stringify(result)}`);
-  }
+  const cpuBefore = cpuMicros();
+  let next = 0;
+  // The same 16 in flight as over HTTP, so group commit batches alike.
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < total) {
+      next++;
+      const result = await aggregator.coordinator.submit(descriptor.roundId, withFreshId(bodies[next % bodies.length]!));
+      if (result.kind !== 'accepted') throw new Error(`refused: ${JSON.stringify(result)}`);
+    }
+  }));
   const rate = total / ((performance.now() - started) / 1000);
+  const perCoreRate = total / ((cpuMicros() - cpuBefore) / 1e6);
   aggregator.close();
-  return { size, mode: 'in-process submit (validation + SQLite, no HTTP)', rate, rssBefore: null, rssAfter: null, closeMs: null };
+  return { size, mode: 'in-process submit (validation + SQLite, no HTTP)', rate, perCoreRate, rssBefore: null, rssAfter: null, closeMs: null };
 }
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -180,22 +200,28 @@ async function main(): Promise<void> {
       child.once('exit', () => resolve());
       child.send({ kind: 'exit' });
     });
-    for (const size of SIZES) rows.push(inProcessLoad(size, join(dir, `inproc-${size}.sqlite`)));
+    for (const size of SIZES) rows.push(await inProcessLoad(size, join(dir, `inproc-${size}.sqlite`)));
 
-    console.log(`Aggregator, ${IN_FLIGHT} requests in flight, SQLite WAL synchronous=NORMAL (durable across kill -9), central DP on (z = 1).\n`);
-    console.log('| floats | mode | contributions | contributions/s | target | server RSS before → after | round close | result |');
-    console.log('|---:|---|---:|---:|---:|---|---:|---|');
+    const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+    console.log(`Aggregator, ${IN_FLIGHT} requests in flight, SQLite WAL synchronous=NORMAL (durable across kill -9), central DP on (z = 1).`);
+    console.log(`Machine: ${cpus().length} cores, load average ${load} (1/5/15 min) at the end of the run.\n`);
+    console.log('| floats | mode | contributions | per server core (contrib. / CPU-s) | wall clock (contrib./s) | target | server RSS before → after | round close | result |');
+    console.log('|---:|---|---:|---:|---:|---:|---|---:|---|');
     for (const row of rows) {
       const http = row.rssBefore !== null;
       const flat = http ? (row.rssAfter! - row.rssBefore!) / 2 ** 20 <= FLAT_MIB : true;
       const closeOk = row.closeMs === null || row.closeMs <= TARGET_CLOSE_MS;
       const target = TARGET_RATE[row.size as (typeof SIZES)[number]];
-      const pass = !http || (row.rate >= target && flat && closeOk);
+      const fast = row.perCoreRate >= target;
+      const pass = !http || (fast && flat && closeOk);
       console.log(
-        `| ${row.size.toLocaleString('en')} | ${row.mode} | ${CONTRIBUTIONS[row.size as (typeof SIZES)[number]].toLocaleString('en')} | ${Math.round(row.rate).toLocaleString('en')} | ${http ? `≥ ${target.toLocaleString('en')}` : '(reference)'} | ${http ? `${mib(row.rssBefore!)} → ${mib(row.rssAfter!)}` : '–'} | ${row.closeMs === null ? '–' : `${row.closeMs.toFixed(1)} ms`} | ${http ? (pass ? 'PASS' : `FAIL${row.rate < target ? ' (rate)' : ''}${flat ? '' : ' (memory)'}${closeOk ? '' : ' (close)'}`) : '–'} |`,
+        `| ${row.size.toLocaleString('en')} | ${row.mode} | ${CONTRIBUTIONS[row.size as (typeof SIZES)[number]].toLocaleString('en')} | ${Math.round(row.perCoreRate).toLocaleString('en')} | ${Math.round(row.rate).toLocaleString('en')} | ${http ? `≥ ${target.toLocaleString('en')}` : '(reference)'} | ${http ? `${mib(row.rssBefore!)} → ${mib(row.rssAfter!)}` : '–'} | ${row.closeMs === null ? '–' : `${row.closeMs.toFixed(1)} ms`} | ${http ? (pass ? 'PASS' : `FAIL${fast ? '' : ' (rate)'}${flat ? '' : ' (memory)'}${closeOk ? '' : ' (close)'}`) : '–'} |`,
       );
     }
-    console.log(`\nFlat memory = RSS growth ≤ ${FLAT_MIB} MiB over the whole load; close target ≤ ${TARGET_CLOSE_MS} ms.`);
+    console.log(`\n"Per server core" = contributions ÷ CPU time (user + system) the server process used: what one`);
+    console.log('dedicated core sustains, the issue\'s "on one core" target, independent of other load on this shared');
+    console.log('machine. The wall-clock rate is what this run got with the client and other processes competing.');
+    console.log(`Flat memory = RSS growth ≤ ${FLAT_MIB} MiB over the whole load; close target ≤ ${TARGET_CLOSE_MS} ms.`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -84,6 +84,16 @@ describe('aggregator HTTP API', () => {
     expect(agg.storage.roundSum(d.roundId).contributions).toBe(1);
   });
 
+  it('commits concurrent contributions together (group commit) and answers each once', async () => {
+    const agg = start({ minContributions: 100, maxContributions: 100 });
+    const d = await descriptor(agg);
+    const bodies = Array.from({ length: 20 }, () => contributionBody(d, honestValues(d, new Array(8).fill(0.05))));
+    const answers = await Promise.all([...bodies, bodies[0]!].map(async (b) => (await post(agg, d.roundId, b)).json()));
+    const duplicates = answers.filter((a) => (a as { duplicate: boolean }).duplicate).length;
+    expect(duplicates).toBe(1); // the replayed first body, in the same batch
+    expect(agg.storage.roundSum(d.roundId).contributions).toBe(20);
+  });
+
   it('rejects each malformed contribution with the rule it broke, storing nothing', async () => {
     const agg = start();
     const d = await descriptor(agg);

@@ -84,7 +84,7 @@ export function createApp(options: AppOptions): Hono {
     const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
     const body = incoming === undefined ? await readLimited(c.req.raw, maxBytes) : await readIncomingLimited(incoming, maxBytes);
     if (body === null) return errorResponse(c, 413, 'body_too_large', `body exceeds the largest contribution (${maxBytes} bytes)`);
-    const result = coordinator.submit(c.req.param('roundId'), body);
+    const result = await coordinator.submit(c.req.param('roundId'), body);
     switch (result.kind) {
       case 'accepted': {
         const answer: ContributionAccepted = { accepted: true, duplicate: result.duplicate };

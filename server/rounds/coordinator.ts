@@ -19,7 +19,7 @@ import {
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import { initialWeights } from '../models/initial-weights.js';
 import { gridSensitivity, normAllowance, roundRho } from '../privacy/round-privacy.js';
-import type { AggregatorStorage, RoundRecord } from '../storage/storage.js';
+import type { AcceptOutcome, AggregatorStorage, PendingContribution, RoundRecord } from '../storage/storage.js';
 import type { HistogramRelease, RoundConfig, RoundSettings, Strategy } from '../strategies/strategy.js';
 import type { TaskDefinition } from '../tasks.js';
 import { checkContributionBody, checkRound, type Rejection, type RoundView } from './validate-contribution.js';
@@ -33,6 +33,13 @@ export type CoordinatorEvent =
   | { readonly kind: 'round_closed'; readonly task: string; readonly roundId: string; readonly producedVersion: number; readonly contributions: number; readonly epsilon: number; readonly ms: number }
   | { readonly kind: 'round_extended'; readonly task: string; readonly roundId: string; readonly contributions: number }
   | { readonly kind: 'task_stopped'; readonly task: string; readonly message: string };
+
+interface QueuedContribution {
+  readonly item: PendingContribution;
+  readonly task: string;
+  readonly resolve: (result: SubmitResult) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /** Prepares central noise ahead of a round's close (optional; see ../privacy/central-noise.ts). */
 export interface NoisePreparer {
@@ -62,6 +69,8 @@ export class RoundCoordinator {
   private readonly closing = new Set<string>();
   private readonly clock: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Validated contributions waiting for the next group commit. */
+  private readonly queue: QueuedContribution[] = [];
   /** Duration of the last round close, ms (bench and stats). */
   lastCloseMs = 0;
 
@@ -180,37 +189,70 @@ export class RoundCoordinator {
   }
 
   /**
-   * Validates and stores one contribution. Durable before it returns 'accepted'. A round that
-   * reaches its maximum is closed right after (on the next turn of the event loop, so the 202
-   * does not wait for the aggregation).
+   * Validates and stores one contribution; resolves once it is durable (or refused). Valid
+   * contributions that arrive in the same turn of the event loop are committed together in one
+   * SQLite transaction (group commit): each answer still waits for its own commit, and the
+   * per-contribution cost of a commit is shared. A round that reaches its maximum is closed on
+   * the next turn, so the 202 does not wait for the aggregation.
    */
-  submit(roundId: string, body: Uint8Array): SubmitResult {
+  submit(roundId: string, body: Uint8Array): Promise<SubmitResult> {
     const view = this.roundView(roundId);
     const known = checkRound(roundId, view);
     if (!known.ok) {
       // A retry of a contribution accepted before its round closed is still "accepted once".
-      if (view !== undefined && this.isReplay(body, view.config.vectorLength)) return { kind: 'accepted', duplicate: true };
-      return { kind: 'rejected', rejection: known.rejection };
+      if (view !== undefined && this.isReplay(body, view.config.vectorLength)) return Promise.resolve({ kind: 'accepted', duplicate: true });
+      return Promise.resolve({ kind: 'rejected', rejection: known.rejection });
     }
     const checked = checkContributionBody(body, known.value);
-    if (!checked.ok) return { kind: 'rejected', rejection: checked.rejection };
+    if (!checked.ok) return Promise.resolve({ kind: 'rejected', rejection: checked.rejection });
     const { round, config } = known.value;
-    const outcome = this.storage.acceptContribution(round.roundId, checked.value.id, checked.value.values, config.maxContributions);
-    switch (outcome.kind) {
-      case 'accepted':
-        if (outcome.contributions >= config.maxContributions) setImmediate(() => this.closeRound(round.task));
-        return { kind: 'accepted', duplicate: false };
-      case 'duplicate':
-        return { kind: 'accepted', duplicate: true };
-      case 'full':
-        return { kind: 'rejected', rejection: { status: 409, code: 'round_closed', message: `round ${round.roundId} is full (${config.maxContributions} contributions); the next round opens when it closes` } };
-      case 'not_open':
-        return { kind: 'rejected', rejection: { status: 409, code: 'round_closed', message: `round ${round.roundId} closed while this contribution was checked` } };
-      default: {
-        const unreachable: never = outcome;
-        throw new Error(`unknown outcome ${JSON.stringify(unreachable)}`);
-      }
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        item: { roundId: round.roundId, id: checked.value.id, values: checked.value.values, maxContributions: config.maxContributions },
+        task: round.task,
+        resolve,
+        reject,
+      });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits every queued contribution in one transaction and answers each. */
+  private flush(): void {
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    let outcomes: AcceptOutcome[];
+    try {
+      outcomes = this.storage.acceptContributions(batch.map((q) => q.item));
+    } catch (error) {
+      for (const q of batch) q.reject(error);
+      return;
     }
+    const full = new Set<string>();
+    batch.forEach((q, i) => {
+      const outcome = outcomes[i]!;
+      const { roundId, maxContributions } = q.item;
+      switch (outcome.kind) {
+        case 'accepted':
+          if (outcome.contributions >= maxContributions) full.add(q.task);
+          q.resolve({ kind: 'accepted', duplicate: false });
+          return;
+        case 'duplicate':
+          q.resolve({ kind: 'accepted', duplicate: true });
+          return;
+        case 'full':
+          q.resolve({ kind: 'rejected', rejection: { status: 409, code: 'round_closed', message: `round ${roundId} is full (${maxContributions} contributions); the next round opens when it closes` } });
+          return;
+        case 'not_open':
+          q.resolve({ kind: 'rejected', rejection: { status: 409, code: 'round_closed', message: `round ${roundId} closed while this contribution was checked; GET /v1/tasks lists the current round` } });
+          return;
+        default: {
+          const unreachable: never = outcome;
+          q.reject(new Error(`unknown outcome ${JSON.stringify(unreachable)}`));
+        }
+      }
+    });
+    for (const task of full) setImmediate(() => this.closeRound(task));
   }
 
   /**

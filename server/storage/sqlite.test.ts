@@ -71,4 +71,16 @@ describe('SqliteStorage', () => {
     expect(() => openRound(storage, 'r3', 2)).toThrow();
     storage.close();
   });
+
+  it('accepts a batch in one transaction with per-item outcomes: duplicates within it, then full', () => {
+    const storage = new SqliteStorage({ path: ':memory:' });
+    openRound(storage, 'r1', 2);
+    const item = (k: number, idOf = k) => ({ roundId: 'r1', id: id(idOf), values: Int32Array.from([k, -k]), maxContributions: 3 });
+    const outcomes = storage.acceptContributions([item(1), item(2), item(9, 1), item(3), item(4), { ...item(5), roundId: 'nope' }]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['accepted', 'accepted', 'duplicate', 'accepted', 'full', 'not_open']);
+    const { sum, contributions } = storage.roundSum('r1');
+    expect(contributions).toBe(3);
+    expect(Array.from(sum)).toEqual([6, -6]);
+    storage.close();
+  });
 });

@@ -46,6 +46,14 @@ export interface NewRound {
   readonly configJson: string;
 }
 
+/** One contribution to accept (see AggregatorStorage.acceptContributions). */
+export interface PendingContribution {
+  readonly roundId: string;
+  readonly id: Uint8Array;
+  readonly values: Int32Array;
+  readonly maxContributions: number;
+}
+
 export type AcceptOutcome =
   | { readonly kind: 'accepted'; readonly contributions: number }
   | { readonly kind: 'duplicate' }
@@ -92,6 +100,12 @@ export interface AggregatorStorage {
   hasContribution(id: Uint8Array): boolean;
   /** Atomic, durable: records the id and adds `values` into the round's sum, unless it is a duplicate, the round is full or not open. */
   acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): AcceptOutcome;
+  /**
+   * The same for several contributions in ONE transaction (group commit): outcomes in order, each
+   * as if accepted one after the other; all durable once it returns. A batch that fails leaves
+   * none of its contributions stored.
+   */
+  acceptContributions(batch: readonly PendingContribution[]): AcceptOutcome[];
   /** The exact durable sum of the round's accepted vectors (grid units) and how many there are. */
   roundSum(roundId: string): { readonly sum: Float64Array; readonly contributions: number };
   /** One transaction: closes the round, stores its model and release, frees its sum. */
