@@ -3,7 +3,8 @@
  * `<script async src=".../inkling.js">` tag: it makes `window.inkling` callable at once. Calls
  * are queued with the time they were made and replayed in order by the loader; `recommend`,
  * `profile`, `export`, `forget` and `flush` return Promises that settle with the real answer.
- * It imports nothing at run time (types only), so the build inlines nothing into it.
+ * It imports only the method lists and the global name from snippet-queue.ts, which the build
+ * inlines; nothing else of the SDK ends up in it.
  */
 import { ANSWERING_METHODS, GLOBAL_NAME, PLAIN_METHODS, type QueuedCall, type StubObject } from './snippet-queue.js';
 
