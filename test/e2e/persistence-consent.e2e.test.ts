@@ -1,11 +1,12 @@
 /**
- * Issue 3 §4, second bullet: a reload keeps the profile; Forget empties it; consent `denied`
+ * Issue 3 §4, second bullet: a reload keeps the profile; Export downloads it; Forget empties it; consent `denied`
  * or Global Privacy Control leaves nothing in IndexedDB.
  *
  * Each case runs in its own fresh Chromium profile (a new user-data-dir) against the BUILT
  * storefront on 127.0.0.1; IndexedDB is inspected from the page with `indexedDB.databases()`
  * and a record count of every object store.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   acceptConsent,
@@ -43,7 +44,7 @@ async function browseSome(current: Shop): Promise<void> {
 }
 
 describe('what is kept, and what is not (issue 3 §4)', () => {
-  it('keeps the profile across a reload, and Forget empties it', async () => {
+  it('keeps the profile across a reload, exports it, and Forget empties it', async () => {
     shop = await openShop();
     const { page, server } = shop;
     await visit(page, server.origin, '/');
@@ -64,7 +65,13 @@ describe('what is kept, and what is not (issue 3 §4)', () => {
     expect(after.storage.events).toBeGreaterThanOrEqual(before.storage.events);
     expect(totalRecords(await dumpIndexedDb(page))).toBeGreaterThan(0);
 
+    // Export downloads everything stored as JSON, the browsed films' events included.
     await visit(page, server.origin, '/your-data');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export"]')]);
+    const exported: { events?: unknown[] } = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    expect(download.suggestedFilename()).toMatch(/^inkling-export-.*\.json$/);
+    expect(exported.events?.length ?? 0).toBeGreaterThanOrEqual(after.storage.events);
+
     await page.click('[data-testid="forget"]');
     await page.waitForSelector('[data-testid="interests-empty"]');
     const forgotten = await profileOf(page);
