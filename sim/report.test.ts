@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { checkTargets, formatEvaluation, type Evaluation } from './report.js';
+
+const quality = (hitRate: number, ndcg = hitRate / 4) => ({ hitRate, ndcg, users: 100, k: 10 });
+
+function evaluation(fedDp: number, epsilon = 7.5): Evaluation {
+  return {
+    popularity: { method: 'popularity', quality: quality(0.25), privacy: 'counts' },
+    central: { method: 'central', quality: quality(0.5), privacy: 'none' },
+    federated: { method: 'fed', quality: quality(0.48), privacy: 'none' },
+    federatedDp: { method: 'fed-dp', quality: quality(fedDp), privacy: `ε = ${epsilon}` },
+    epsilonSpent: epsilon,
+    delta: 1e-6,
+  };
+}
+
+describe('checkTargets', () => {
+  it('passes at ≥ 90 % of centralized and ≥ 1.5× popularity within ε ≤ 8', () => {
+    expect(checkTargets(evaluation(0.46)).map((c) => c.pass)).toEqual([true, true, true]);
+  });
+
+  it('fails each target on its own', () => {
+    // 0.44 < 0.9 × 0.5 = 0.45, but ≥ 1.5 × 0.25 = 0.375.
+    expect(checkTargets(evaluation(0.44)).map((c) => c.pass)).toEqual([false, true, true]);
+    // Good quality bought with too much privacy loss fails everything.
+    expect(checkTargets(evaluation(0.5, 9)).map((c) => c.pass)).toEqual([false, false, false]);
+  });
+});
+
+describe('formatEvaluation', () => {
+  it('prints one row per method with the ratios, then the verdicts', () => {
+    const text = formatEvaluation(evaluation(0.2));
+    expect(text).toContain('| fed-dp | 0.2000 | 0.0500 | 0.40 | 0.80× | 100 | ε = 7.5 |');
+    expect(text).toContain('| fed-DP HR@10 / popularity HR@10 | 0.800 | ≥ 1.5 | FAIL |');
+    // Two header rows, four methods, three targets (separator rows start with '|-').
+    expect(text.split('\n').filter((l) => l.startsWith('| ')).length).toBe(2 + 4 + 3);
+  });
+});
