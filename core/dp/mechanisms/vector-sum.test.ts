@@ -47,6 +47,19 @@ describe('vector sum mechanism', () => {
     expect(Array.from(decoded)).toEqual(new Array<number>(dimension).fill(0));
   });
 
+  it('keeps ‖q‖² ≤ M when the bound is tight (β → 1: about half the roundings are redrawn)', () => {
+    const dimension = 1000;
+    const clipNorm = Math.sqrt(250) + 1e-9;
+    const m = createVectorSumMechanism(
+      { dimension, clipNorm, granularity: 1, noiseStddev: 0, roundingBeta: 0.999999 },
+      createSeededRandomSourceForTestsOnly(5),
+    );
+    // Every coordinate 0.5: E‖q‖² = ‖v‖² + n/4 = 500 and M = ⌊500 + 0.0014·(c + √n/2)⌋ = 500.
+    expect(m.sensitivitySquared).toBe(500);
+    const update = new Float64Array(dimension).fill(0.5);
+    for (let r = 0; r < 50; r++) expect(norm2(m.release(update).output)).toBeLessThanOrEqual(500);
+  });
+
   it('adds discrete Gaussian noise of the stated σ per coordinate (10,000 coordinates, 5 standard errors)', () => {
     const dimension = 10_000;
     const sigma = 20;
