@@ -245,7 +245,7 @@ export class SqliteStorage implements AggregatorStorage {
       if (running === undefined) return;
       const sum = running.sum;
       if (sum.length !== values.length) throw new RangeError(`round ${roundId} sums ${sum.length} values; got ${values.length}`);
-      for (let j = 0; j < values.length; j++) sum[j]! += values[j]!;
+      addInto(sum, values);
       running.pending++;
       if (running.pending >= FOLD_EVERY) toFold.add(roundId);
     });
@@ -304,14 +304,19 @@ export class SqliteStorage implements AggregatorStorage {
     const sum = row.sum === null ? new Float64Array(row.vector_length) : new Float64Array(alignedCopy(row.sum, 8));
     let pending = 0;
     for (const { vector } of this.stmt.pending.iterate(roundId)) {
-      const values = new Int32Array(alignedCopy(vector, 4));
-      for (let i = 0; i < values.length; i++) sum[i]! += values[i]!;
+      addInto(sum, new Int32Array(alignedCopy(vector, 4)));
       pending++;
     }
     const running: RunningSum = { sum, pending };
     this.sums.set(roundId, running);
     return running;
   }
+}
+
+/** sum += values, element-wise. A small monomorphic function V8 optimises well (a closure did not). */
+function addInto(sum: Float64Array, values: Int32Array): void {
+  const n = values.length;
+  for (let i = 0; i < n; i++) sum[i] = sum[i]! + values[i]!;
 }
 
 function toBuffer(view: ArrayBufferView): Buffer {
