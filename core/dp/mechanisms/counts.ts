@@ -4,7 +4,7 @@
  *   - discrete Laplace of scale b = Δ₁/ε: pure ε-DP (event `pureDp`). We report pureDp rather than
  *     `laplace` because dp_accounting's Laplace RDP curve is derived for the continuous Laplace;
  *     pure ε-DP is what CKS20 prove for the discrete one and is conservative for any accountant.
- *   - discrete Gaussian of σ: ρ-zCDP with ρ = Δ₂²/2σ² (event `zcdp`, CKS20 Theorem 14).
+ *   - discrete Gaussian of σ: ρ-zCDP with ρ = Δ₂²/2σ² (event `zcdp`, CKS20).
  * Sensitivity comes from contribution bounds: one person (add/remove adjacency) changes at most
  * `maxContributedBins` bins (L0) by at most `maxContributionPerBin` each (L∞), so
  * Δ₁ = L0·L∞ and Δ₂ = √L0·L∞. Enforcing those bounds on the raw data is the caller's duty: the

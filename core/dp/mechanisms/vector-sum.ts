@@ -15,7 +15,7 @@
  *   M = ⌊ min( c² + n/4 + √(2 ln(1/β))·(c + √n/2),  (c + √n)² ) ⌋
  * The second term is the conservative triangle bound (‖q‖ ≤ ‖v‖ + ‖q − v‖ < c + √n); the floor is
  * exact because ‖q‖₂² is an integer. Sensitivity (add/remove one person's update to a sum):
- * Δ₂ = √M, so one release costs ρ = M/2σ² (CKS20 Theorem 14 for the discrete Gaussian).
+ * Δ₂ = √M, so one release costs ρ = M/2σ² (CKS20: Rényi divergence of order α ≤ α‖μ‖²/2σ² for an integer shift μ).
  *
  * noiseStddev = 0 ("no local noise", e.g. under secure aggregation with central noise): the
  * release is then NOT private on its own, and its event says so honestly: { kind: 'zcdp', rho:

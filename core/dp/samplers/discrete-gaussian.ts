@@ -2,7 +2,7 @@
  * Exact discrete Gaussian sampler: P[Y = y] ∝ exp(−y²/2σ²) on the integers, for rational σ²
  * (CKS20 Algorithm 3). Propose Y from the discrete Laplace of integer scale t = ⌊σ⌋ + 1 and accept
  * with probability exp(−(|Y| − σ²/t)² / 2σ²), itself an exact Bernoulli(exp(−γ)) with rational γ.
- * Adding it to an integer query of L2 sensitivity Δ gives ρ-zCDP with ρ = Δ²/2σ² (CKS20 Thm. 14).
+ * Adding it to an integer query of L2 sensitivity Δ gives ρ-zCDP with ρ = Δ²/2σ² (CKS20: at integer shift μ its Rényi divergence of order α is ≤ αμ²/2σ², as for the continuous Gaussian; independent coordinates add up).
  *
  * Speed: with σ² = a/b, γ = (|Y|·t·b − a)² / (2·a·b·t²) is a ratio of integers. While those stay
  * below 2^53 everything runs on plain numbers; past that, per sample, on BigInt.
