@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -81,6 +81,23 @@ describe('SqliteStorage', () => {
     const { sum, contributions } = storage.roundSum('r1');
     expect(contributions).toBe(3);
     expect(Array.from(sum)).toEqual([6, -6]);
+    storage.close();
+  });
+
+  it('ignores spool bytes no committed row points at (a crash between the write and the commit)', () => {
+    const path = tempDb();
+    let storage = new SqliteStorage({ path });
+    openRound(storage, 'r1', 4);
+    storage.acceptContribution('r1', id(1), Int32Array.from([1, 2, 3, 4]), 100);
+    storage.close();
+    // What a kill -9 right after the spool write and before the commit leaves behind.
+    appendFileSync(join(`${path}-vectors`, 'r1.vectors'), Buffer.from(Int32Array.from([1000, 1000, 1000, 1000]).buffer));
+    storage = new SqliteStorage({ path });
+    storage.acceptContribution('r1', id(2), Int32Array.from([10, 20, 30, 40]), 100);
+    storage.close();
+    storage = new SqliteStorage({ path });
+    expect(Array.from(storage.roundSum('r1').sum)).toEqual([11, 22, 33, 44]);
+    expect(storage.roundSum('r1').contributions).toBe(2);
     storage.close();
   });
 });

@@ -2,22 +2,26 @@
  * SQLite storage (better-sqlite3, WAL). How a contribution is kept, so that memory stays
  * O(model size) and every accepted contribution is durable before its 2xx:
  *
- * - one transaction per contribution inserts its id (the idempotency key) and its int32 vector
- *   into `pending_vectors`, and bumps the round's count; only after the commit is the vector added
- *   to the round's running sum, which lives in memory as a Float64Array (one per open round);
+ * - its int32 vector is appended to the round's spool file (./vector-spool.ts; for ':memory:'
+ *   databases it goes into the row as a BLOB instead), then ONE transaction inserts its id (the
+ *   idempotency key) and a pending row pointing at the vector, and bumps the round's count;
+ *   only after the commit is the vector added to the round's running sum, which lives in memory
+ *   as a Float64Array (one per open round);
  * - every FOLD_EVERY contributions the running sum is written to the round's `sum` BLOB and the
- *   pending vectors are deleted, in one transaction;
- * - after a crash the sum is rebuilt as `sum` BLOB + Σ pending vectors: exactly the committed
- *   contributions, none twice (an id is committed together with its vector or not at all).
+ *   pending rows are deleted, in one transaction, and the spool is emptied;
+ * - after a crash the sum is rebuilt as `sum` BLOB + Σ vectors of the pending rows: exactly the
+ *   committed contributions, none twice (an id is committed together with its pending row or
+ *   not at all, and a pending row only ever points at bytes written before its commit).
  *
- * Writing the vector (4n bytes) rather than rewriting the sum (8n bytes) per contribution halves
- * the bytes written; the sum is exact because integers below 2^53 are exact in float64 (the
- * coordinator checks maxContributions × largest admissible coordinate < 2^53 per task).
+ * The sum is exact because integers below 2^53 are exact in float64 (the coordinator checks
+ * maxContributions × largest admissible coordinate < 2^53 per task). Vectors are stored in the
+ * platform's byte order (little-endian everywhere Node runs in practice).
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RoundOutcome } from '../../core/protocol/aggregator.js';
+import { VectorSpool } from './vector-spool.js';
 import type {
   AcceptOutcome,
   AggregatorStorage,
@@ -80,8 +84,12 @@ CREATE TABLE IF NOT EXISTS rounds (
 CREATE INDEX IF NOT EXISTS rounds_by_task ON rounds (task, opened_at);
 CREATE UNIQUE INDEX IF NOT EXISTS one_open_round_per_task ON rounds (task) WHERE outcome = 'open';
 CREATE TABLE IF NOT EXISTS contribution_ids (id BLOB PRIMARY KEY, round_id TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS pending_vectors (seq INTEGER PRIMARY KEY, round_id TEXT NOT NULL, vector BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS pending_by_round ON pending_vectors (round_id);
+CREATE TABLE IF NOT EXISTS pending_contributions (
+  seq INTEGER PRIMARY KEY, round_id TEXT NOT NULL,
+  vector BLOB, spool_offset INTEGER,
+  CHECK ((vector IS NULL) != (spool_offset IS NULL))
+);
+CREATE INDEX IF NOT EXISTS pending_by_round ON pending_contributions (round_id);
 CREATE TABLE IF NOT EXISTS quality (
   task TEXT NOT NULL, version INTEGER NOT NULL, metric TEXT NOT NULL, series TEXT NOT NULL,
   value REAL NOT NULL, at INTEGER NOT NULL
@@ -91,6 +99,8 @@ CREATE TABLE IF NOT EXISTS quality (
 export class SqliteStorage implements AggregatorStorage {
   private readonly db: Database.Database;
   private readonly sums = new Map<string, RunningSum>();
+  /** Vector files beside the database; null for ':memory:' (vectors go into the rows). */
+  private readonly spool: VectorSpool | null;
   private readonly stmt;
   private readonly acceptTx: (batch: readonly PendingContribution[]) => AcceptOutcome[];
   private readonly foldTx: (roundId: string, sum: Buffer) => void;
@@ -98,6 +108,7 @@ export class SqliteStorage implements AggregatorStorage {
 
   constructor(options: SqliteOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.spool = options.path === ':memory:' ? null : new VectorSpool(`${options.path}-vectors`, options.durability === 'power');
     this.db = new Database(options.path);
     this.db.pragma(`synchronous = ${options.durability === 'power' ? 'FULL' : 'NORMAL'}`);
     this.db.pragma('foreign_keys = ON');
@@ -132,12 +143,14 @@ export class SqliteStorage implements AggregatorStorage {
       ),
       hasId: db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM contribution_ids WHERE id = ?'),
       insertId: db.prepare('INSERT INTO contribution_ids (id, round_id) VALUES (?, ?)'),
-      insertPending: db.prepare('INSERT INTO pending_vectors (round_id, vector) VALUES (?, ?)'),
+      insertPending: db.prepare('INSERT INTO pending_contributions (round_id, vector, spool_offset) VALUES (?, ?, ?)'),
       bump: db.prepare('UPDATE rounds SET contributions = contributions + 1 WHERE round_id = ?'),
       readSum: db.prepare<[string], { sum: Buffer | null; vector_length: number }>('SELECT sum, vector_length FROM rounds WHERE round_id = ?'),
-      pending: db.prepare<[string], { vector: Buffer }>('SELECT vector FROM pending_vectors WHERE round_id = ? ORDER BY seq'),
+      pending: db.prepare<[string], { vector: Buffer | null; spool_offset: number | null }>(
+        'SELECT vector, spool_offset FROM pending_contributions WHERE round_id = ? ORDER BY seq',
+      ),
       writeSum: db.prepare('UPDATE rounds SET sum = ? WHERE round_id = ?'),
-      dropPending: db.prepare('DELETE FROM pending_vectors WHERE round_id = ?'),
+      dropPending: db.prepare('DELETE FROM pending_contributions WHERE round_id = ?'),
       closeRound: db.prepare(
         `UPDATE rounds SET outcome = ?, closed_at = ?, produced_version = ?, rho = ?, epsilon_after = ?,
          release_json = ?, sum = NULL WHERE round_id = ? AND outcome = 'open'`,
@@ -166,7 +179,8 @@ export class SqliteStorage implements AggregatorStorage {
         if (state === undefined || state.outcome !== 'open') return { kind: 'not_open' };
         if (state.contributions >= maxContributions) return { kind: 'full' };
         this.stmt.insertId.run(idBuffer, roundId);
-        this.stmt.insertPending.run(roundId, toBuffer(values));
+        if (this.spool === null) this.stmt.insertPending.run(roundId, toBuffer(values), null);
+        else this.stmt.insertPending.run(roundId, null, this.spool.append(roundId, toBytes(values)));
         this.stmt.bump.run(roundId);
         return { kind: 'accepted', contributions: state.contributions + 1 };
       }),
@@ -252,6 +266,8 @@ export class SqliteStorage implements AggregatorStorage {
     for (const roundId of toFold) {
       const running = this.sums.get(roundId)!;
       this.foldTx(roundId, toBuffer(running.sum));
+      // After the commit: a crash before this reset leaves bytes no row points at, ignored.
+      this.spool?.reset(roundId);
       running.pending = 0;
     }
     return outcomes;
@@ -267,6 +283,7 @@ export class SqliteStorage implements AggregatorStorage {
   closeRound(closure: RoundClosure): void {
     this.closeTx(closure);
     this.sums.delete(closure.roundId);
+    this.spool?.remove(closure.roundId);
   }
 
   rhoSpent(task: string): number {
@@ -292,6 +309,7 @@ export class SqliteStorage implements AggregatorStorage {
 
   close(): void {
     this.sums.clear();
+    this.spool?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -303,8 +321,10 @@ export class SqliteStorage implements AggregatorStorage {
     if (row === undefined) return undefined;
     const sum = row.sum === null ? new Float64Array(row.vector_length) : new Float64Array(alignedCopy(row.sum, 8));
     let pending = 0;
-    for (const { vector } of this.stmt.pending.iterate(roundId)) {
-      addInto(sum, new Int32Array(alignedCopy(vector, 4)));
+    const vectorBytes = 4 * row.vector_length;
+    for (const { vector, spool_offset: offset } of this.stmt.pending.iterate(roundId)) {
+      const bytes = vector ?? this.spool!.read(roundId, offset!, vectorBytes);
+      addInto(sum, new Int32Array(alignedCopy(bytes, 4)));
       pending++;
     }
     const running: RunningSum = { sum, pending };
@@ -317,6 +337,10 @@ export class SqliteStorage implements AggregatorStorage {
 function addInto(sum: Float64Array, values: Int32Array): void {
   const n = values.length;
   for (let i = 0; i < n; i++) sum[i] = sum[i]! + values[i]!;
+}
+
+function toBytes(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 function toBuffer(view: ArrayBufferView): Buffer {
