@@ -37,11 +37,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
     continue;
   }
   const model = createMfModel({ ...shape });
-  trainLocal(model, interactions, { steps: 3, learningRate: 0.05 }); // warm-up
+  await trainLocal(model, interactions, { steps: 3, learningRate: 0.05 }); // warm-up
   const steps: number[] = [];
   for (let i = 0; i < 30; i++) {
     const start = performance.now();
-    trainLocal(model, interactions, { steps: 1, learningRate: 0.05 });
+    await trainLocal(model, interactions, { steps: 1, learningRate: 0.05 });
     steps.push(performance.now() - start);
   }
   disposeMfModel(model);
@@ -50,9 +50,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
   for (let r = 0; r < 5; r++) {
     const start = performance.now();
     const m = createMfModel({ ...shape });
-    const before = getGlobalParameters(m);
-    trainLocal(m, interactions, { steps: 20, reconstructionSteps: 20, learningRate: 0.05 });
-    const update = computeUpdate(before, getGlobalParameters(m));
+    const before = await getGlobalParameters(m);
+    await trainLocal(m, interactions, { steps: 20, reconstructionSteps: 20, learningRate: 0.05 });
+    const update = computeUpdate(before, await getGlobalParameters(m));
     disposeMfModel(m);
     const p = performance.now();
     privatizeUpdate(update, task);

@@ -76,8 +76,8 @@ async function currentUserEmbedding(options: MfScorerOptions, modelName: string,
   if (interactions.length === 0) return stored?.values ?? new Float32Array(shape.dim);
   const model = createMfModel({ ...shape, globalParameters: global, ...(stored ? { userEmbedding: stored.values } : {}) });
   try {
-    trainLocal(model, interactions, { steps: 0, reconstructionSteps: options.reconstructionSteps ?? 20, learningRate: options.learningRate ?? 0.1 });
-    const values = getUserEmbedding(model);
+    await trainLocal(model, interactions, { steps: 0, reconstructionSteps: options.reconstructionSteps ?? 20, learningRate: options.learningRate ?? 0.1 });
+    const values = await getUserEmbedding(model);
     await saveUserEmbedding(options.db, { modelName, modelVersion: version, values });
     return values;
   } finally {

@@ -44,7 +44,7 @@ export function createMfTaskHandler(options: MfTaskOptions): LocalTaskHandler {
       let update: Float32Array;
       let user: Float32Array;
       try {
-        trainLocal(model, interactions, {
+        await trainLocal(model, interactions, {
           steps: task.localSteps,
           learningRate: task.learningRate,
           reconstructionSteps: options.reconstructionSteps ?? DEFAULT_RECONSTRUCTION_STEPS,
@@ -53,8 +53,8 @@ export function createMfTaskHandler(options: MfTaskOptions): LocalTaskHandler {
           ...(options.l2 !== undefined ? { l2: options.l2 } : {}),
           ...(options.random ? { random: options.random } : {}),
         });
-        update = computeUpdate(blob.data, getGlobalParameters(model));
-        user = getUserEmbedding(model);
+        update = computeUpdate(blob.data, await getGlobalParameters(model));
+        user = await getUserEmbedding(model);
       } finally {
         disposeMfModel(model);
       }

@@ -51,7 +51,7 @@ export function createPropensityTaskHandler(options: PropensityTaskOptions): Loc
       const examples = await options.examples();
       if (examples.length === 0) return { kind: 'no-data' };
       const global = layout.toEngine(blob.data);
-      const { weights } = trainLogistic(global, examples, { steps: task.localSteps, learningRate: task.learningRate });
+      const { weights } = await trainLogistic(global, examples, { steps: task.localSteps, learningRate: task.learningRate });
       const update = computeUpdate(blob.data, layout.toBlob(weights));
       return { kind: 'update', update, commit: async () => undefined };
     },

@@ -18,7 +18,7 @@ function lcg(seed: number): () => number {
 }
 
 describe('trainCentral', () => {
-  it('learns two taste groups: a user’s held-out item of their group ranks in their top 10 of 40', () => {
+  it('learns two taste groups: a user’s held-out item of their group ranks in their top 10 of 40', async () => {
     // 40 users; even users like items 0–19, odd users 20–39. Each sees 8 items of their group and
     // holds out one more of it (which other users of the group have seen).
     const heldOutOf = (u: number): number => (u % 2 === 0 ? 0 : 20) + (Math.floor(u / 2) % 20);
@@ -33,7 +33,7 @@ describe('trainCentral', () => {
       return [...seen].map((item) => ({ item, weight: 1 }));
     });
     const losses: number[] = [];
-    const model = trainCentral({ nItems: 40, dim: 4, users, epochs: 30, learningRate: 0.3, batchSize: 8, random: lcg(2), onEpoch: (_, loss) => losses.push(loss) });
+    const model = await trainCentral({ nItems: 40, dim: 4, users, epochs: 30, learningRate: 0.3, batchSize: 8, random: lcg(2), onEpoch: (_, loss) => losses.push(loss) });
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
     let hits = 0;
     users.forEach((seen, u) => {

@@ -30,8 +30,8 @@ export interface CentralModel {
   readonly userEmbeddings: readonly Float32Array[];
 }
 
-/** @example const { globalParameters, userEmbeddings } = trainCentral({ nItems, dim: 16, users, epochs: 10, learningRate: 0.05 }); */
-export function trainCentral(options: TrainCentralOptions): CentralModel {
+/** @example const { globalParameters, userEmbeddings } = await trainCentral({ nItems, dim: 16, users, epochs: 10, learningRate: 0.05 }); */
+export async function trainCentral(options: TrainCentralOptions): Promise<CentralModel> {
   const random = options.random ?? Math.random;
   if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new RangeError(`epochs must be an integer ≥ 1; got ${options.epochs}`);
   const batchSize = options.batchSize ?? 32;
@@ -54,7 +54,7 @@ export function trainCentral(options: TrainCentralOptions): CentralModel {
         setUserEmbedding(model, userEmbeddings[k]!);
         // One pass over the user's positives per epoch, in batches.
         const steps = Math.max(1, Math.ceil(positives.length / batchSize));
-        const result = trainLocal(model, positives, {
+        const result = await trainLocal(model, positives, {
           steps,
           learningRate: options.learningRate,
           batchSize,
@@ -66,11 +66,11 @@ export function trainCentral(options: TrainCentralOptions): CentralModel {
           lossSum += result.lastLoss;
           lossCount++;
         }
-        userEmbeddings[k] = getUserEmbedding(model);
+        userEmbeddings[k] = await getUserEmbedding(model);
       }
       options.onEpoch?.(epoch, lossCount === 0 ? Number.NaN : lossSum / lossCount);
     }
-    return { globalParameters: getGlobalParameters(model), userEmbeddings };
+    return { globalParameters: await getGlobalParameters(model), userEmbeddings };
   } finally {
     disposeMfModel(model);
   }

@@ -16,17 +16,17 @@ function examples(count: number): LabelledExample[] {
 }
 
 describe('trainLogistic', () => {
-  it('lowers the log-loss and learns the sign of the informative weight', () => {
-    const result = trainLogistic(new Float32Array(3), examples(50), { steps: 200, learningRate: 1 });
+  it('lowers the log-loss and learns the sign of the informative weight', async () => {
+    const result = await trainLogistic(new Float32Array(3), examples(50), { steps: 200, learningRate: 1 });
     expect(result.lastLoss).toBeLessThan(result.firstLoss * 0.8);
     expect(result.weights[1]!).toBeGreaterThan(1);
   });
 
-  it('leaks no tensors and validates its inputs', () => {
-    trainLogistic(new Float32Array(3), examples(10), { steps: 2, learningRate: 0.1 });
+  it('leaks no tensors and validates its inputs', async () => {
+    await trainLogistic(new Float32Array(3), examples(10), { steps: 2, learningRate: 0.1 });
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 100; i++) trainLogistic(new Float32Array(3), examples(10), { steps: 2, learningRate: 0.1 });
+    for (let i = 0; i < 100; i++) await trainLogistic(new Float32Array(3), examples(10), { steps: 2, learningRate: 0.1 });
     expect(tf.memory().numTensors).toBe(before);
-    expect(() => trainLogistic(new Float32Array(2), examples(1), { steps: 1, learningRate: 0.1 })).toThrow(/features/);
+    await expect(trainLogistic(new Float32Array(2), examples(1), { steps: 1, learningRate: 0.1 })).rejects.toThrow(/features/);
   });
 });

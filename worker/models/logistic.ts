@@ -29,9 +29,9 @@ export interface TrainLogisticResult {
 
 /**
  * Full-batch gradient descent from `initial` on the examples; returns the new weights.
- * @example const { weights } = trainLogistic(globalWeights, examples, { steps: 10, learningRate: 0.1 });
+ * @example const { weights } = await trainLogistic(globalWeights, examples, { steps: 10, learningRate: 0.1 });
  */
-export function trainLogistic(initial: Float32Array, examples: readonly LabelledExample[], options: TrainLogisticOptions): TrainLogisticResult {
+export async function trainLogistic(initial: Float32Array, examples: readonly LabelledExample[], options: TrainLogisticOptions): Promise<TrainLogisticResult> {
   const n = initial.length;
   if (n < 1) throw new RangeError('initial weights must not be empty');
   if (!Number.isInteger(options.steps) || options.steps < 0) throw new RangeError(`steps must be an integer ≥ 0; got ${options.steps}`);
@@ -52,8 +52,9 @@ export function trainLogistic(initial: Float32Array, examples: readonly Labelled
   const penaltyMask = tf.tensor2d(Float32Array.from({ length: n }, (_, i) => (i === 0 ? 0 : 1)), [n, 1]);
   const w = tf.tidy(() => tf.variable(tf.tensor2d(initial, [n, 1]), true));
   const optimizer = tf.train.sgd(options.learningRate);
-  let firstLoss = Number.NaN;
-  let lastLoss = Number.NaN;
+  // Losses are read once at the end, asynchronously (tfjs-webgpu's dataSync is unreliable; see mf.ts).
+  let first: tf.Scalar | null = null;
+  let last: tf.Scalar | null = null;
   try {
     const lossOf = tf.customGrad<tf.Scalar>((...inputs) => {
       const save = inputs[inputs.length - 1];
@@ -74,14 +75,18 @@ export function trainLogistic(initial: Float32Array, examples: readonly Labelled
     });
     for (let step = 0; step < options.steps; step++) {
       const loss = optimizer.minimize(() => lossOf(w), true, [w]);
-      const value = loss?.dataSync()[0] ?? Number.NaN;
-      loss?.dispose();
-      if (step === 0) firstLoss = value;
-      lastLoss = value;
+      if (loss === null) continue;
+      if (first === null) first = loss;
+      else if (last !== first) last?.dispose();
+      last = loss;
     }
-    return { weights: Float32Array.from(w.dataSync()), firstLoss, lastLoss };
+    const firstLoss = first === null ? Number.NaN : ((await first.data())[0] ?? Number.NaN);
+    const lastLoss = last === null ? Number.NaN : ((await last.data())[0] ?? Number.NaN);
+    return { weights: Float32Array.from(await w.data()), firstLoss, lastLoss };
   } finally {
     optimizer.dispose();
     tf.dispose([x, y, penaltyMask, w]);
+    first?.dispose();
+    if (last !== first) last?.dispose();
   }
 }

@@ -26,48 +26,48 @@ const dim = 4;
 const visitor: Interaction[] = Array.from({ length: 8 }, (_, item) => ({ item, weight: 1 + (item % 3) }));
 
 describe('trainLocal', () => {
-  it('lowers the weighted BPR loss on a small synthetic set and ranks the visitor’s cluster first', () => {
+  it('lowers the weighted BPR loss on a small synthetic set and ranks the visitor’s cluster first', async () => {
     const model = createMfModel({ nItems, dim, random: lcg(1) });
     const random = lcg(2);
-    const before = trainLocal(model, visitor, { steps: 1, learningRate: 0.5, batchSize: 64, random: lcg(3) });
-    trainLocal(model, visitor, { steps: 150, learningRate: 0.5, batchSize: 64, random });
-    const after = trainLocal(model, visitor, { steps: 1, learningRate: 0.5, batchSize: 64, random: lcg(3) });
+    const before = await trainLocal(model, visitor, { steps: 1, learningRate: 0.5, batchSize: 64, random: lcg(3) });
+    await trainLocal(model, visitor, { steps: 150, learningRate: 0.5, batchSize: 64, random });
+    const after = await trainLocal(model, visitor, { steps: 1, learningRate: 0.5, batchSize: 64, random: lcg(3) });
     expect(after.lastLoss).toBeLessThan(before.firstLoss * 0.5);
-    const scores = scoreAll(getUserEmbedding(model), getGlobalParameters(model), model);
+    const scores = scoreAll(await getUserEmbedding(model), await getGlobalParameters(model), model);
     const top = topK(scores, 8);
     expect(top.filter((row) => row < 8).length).toBeGreaterThanOrEqual(7);
     disposeMfModel(model);
   });
 
-  it('reconstruction steps move only the user embedding', () => {
+  it('reconstruction steps move only the user embedding', async () => {
     const model = createMfModel({ nItems, dim, random: lcg(4) });
-    const globalBefore = getGlobalParameters(model);
-    const userBefore = getUserEmbedding(model);
-    const result = trainLocal(model, visitor, { steps: 0, reconstructionSteps: 10, learningRate: 0.5, random: lcg(5) });
+    const globalBefore = await getGlobalParameters(model);
+    const userBefore = await getUserEmbedding(model);
+    const result = await trainLocal(model, visitor, { steps: 0, reconstructionSteps: 10, learningRate: 0.5, random: lcg(5) });
     expect(result.steps).toBe(10);
-    expect(getGlobalParameters(model)).toEqual(globalBefore);
-    expect(getUserEmbedding(model)).not.toEqual(userBefore);
+    expect(await getGlobalParameters(model)).toEqual(globalBefore);
+    expect(await getUserEmbedding(model)).not.toEqual(userBefore);
     disposeMfModel(model);
   });
 
-  it('does nothing for a visitor without positives', () => {
+  it('does nothing for a visitor without positives', async () => {
     const model = createMfModel({ nItems, dim, random: lcg(6) });
-    expect(trainLocal(model, [], { steps: 5, learningRate: 0.1 }).steps).toBe(0);
+    expect((await trainLocal(model, [], { steps: 5, learningRate: 0.1 })).steps).toBe(0);
     disposeMfModel(model);
   });
 
-  it('rejects bad options and interactions, naming the field', () => {
+  it('rejects bad options and interactions, naming the field', async () => {
     const model = createMfModel({ nItems, dim, random: lcg(7) });
-    expect(() => trainLocal(model, visitor, { steps: -1, learningRate: 0.1 })).toThrow(/steps/);
-    expect(() => trainLocal(model, visitor, { steps: 1, learningRate: 0 })).toThrow(/learningRate/);
-    expect(() => trainLocal(model, [{ item: nItems, weight: 1 }], { steps: 1, learningRate: 0.1 })).toThrow(/item/);
-    expect(() => trainLocal(model, [{ item: 1, weight: 1 }, { item: 1, weight: 2 }], { steps: 1, learningRate: 0.1 })).toThrow(/distinct/);
+    await expect(trainLocal(model, visitor, { steps: -1, learningRate: 0.1 })).rejects.toThrow(/steps/);
+    await expect(trainLocal(model, visitor, { steps: 1, learningRate: 0 })).rejects.toThrow(/learningRate/);
+    await expect(trainLocal(model, [{ item: nItems, weight: 1 }], { steps: 1, learningRate: 0.1 })).rejects.toThrow(/item/);
+    await expect(trainLocal(model, [{ item: 1, weight: 1 }, { item: 1, weight: 2 }], { steps: 1, learningRate: 0.1 })).rejects.toThrow(/distinct/);
     disposeMfModel(model);
   });
 });
 
 describe('bprLoss gradient', () => {
-  it('matches central finite differences of the loss', () => {
+  it('matches central finite differences of the loss', async () => {
     const model = createMfModel({ nItems: 6, dim: 3, random: lcg(8) });
     const batch = { positives: Int32Array.from([0, 1, 0]), negatives: Int32Array.from([3, 4, 5]), weights: Float32Array.from([1, 2, 0.5]) };
     const l2 = 0.05;
@@ -97,31 +97,31 @@ describe('bprLoss gradient', () => {
 });
 
 describe('dense update', () => {
-  it('has the layout’s fixed length whatever the visitor touched', () => {
-    const lengths = [1, 3, 8].map((touched) => {
+  it('has the layout’s fixed length whatever the visitor touched', async () => {
+    const lengths = await Promise.all([1, 3, 8].map(async (touched) => {
       const model = createMfModel({ nItems, dim, random: lcg(9) });
-      const before = getGlobalParameters(model);
-      trainLocal(model, visitor.slice(0, touched), { steps: 5, learningRate: 0.1, random: lcg(10) });
-      const update = computeUpdate(before, getGlobalParameters(model));
+      const before = await getGlobalParameters(model);
+      await trainLocal(model, visitor.slice(0, touched), { steps: 5, learningRate: 0.1, random: lcg(10) });
+      const update = computeUpdate(before, await getGlobalParameters(model));
       disposeMfModel(model);
       return update.length;
-    });
+    }));
     expect(new Set(lengths)).toEqual(new Set([mfParameterLength({ nItems, dim })]));
   });
 });
 
 describe('tensor hygiene', () => {
-  it('holds the same number of tensors after 100 training rounds as after 1', () => {
-    const round = (): void => {
+  it('holds the same number of tensors after 100 training rounds as after 1', async () => {
+    const round = async (): Promise<void> => {
       const model = createMfModel({ nItems, dim, random: lcg(11) });
-      const before = getGlobalParameters(model);
-      trainLocal(model, visitor, { steps: 3, reconstructionSteps: 2, learningRate: 0.1, random: lcg(12) });
-      computeUpdate(before, getGlobalParameters(model));
+      const before = await getGlobalParameters(model);
+      await trainLocal(model, visitor, { steps: 3, reconstructionSteps: 2, learningRate: 0.1, random: lcg(12) });
+      computeUpdate(before, await getGlobalParameters(model));
       disposeMfModel(model);
     };
-    round();
+    await round();
     const afterOne = tf.memory().numTensors;
-    for (let i = 0; i < 99; i++) round();
+    for (let i = 0; i < 99; i++) await round();
     expect(tf.memory().numTensors).toBe(afterOne);
   });
 });
@@ -132,8 +132,8 @@ describe('backend agnosticism', () => {
     const runOn = async (backend: string): Promise<Float32Array> => {
       expect(await tf.setBackend(backend)).toBe(true);
       const model = createMfModel({ nItems, dim, random: lcg(13) });
-      trainLocal(model, visitor, { steps: 10, reconstructionSteps: 5, learningRate: 0.2, random: lcg(14) });
-      const after = getGlobalParameters(model);
+      await trainLocal(model, visitor, { steps: 10, reconstructionSteps: 5, learningRate: 0.2, random: lcg(14) });
+      const after = await getGlobalParameters(model);
       disposeMfModel(model);
       return after;
     };

@@ -78,12 +78,16 @@ export function initialGlobalParameters(shape: MfShape, scale = 0.1, random: Uni
   return flat;
 }
 
-/** The global parameters as one flat vector (a copy), in mf-layout order. */
-export function getGlobalParameters(model: MfModel): Float32Array {
+/**
+ * The global parameters as one flat vector (a copy), in mf-layout order. Asynchronous on purpose:
+ * tfjs-webgpu's synchronous read-back (dataSync) returned wrong values and crashed the page in
+ * Chromium's software WebGPU (test/e2e/backends.e2e.test.ts found it); `data()` is correct everywhere.
+ */
+export async function getGlobalParameters(model: MfModel): Promise<Float32Array> {
   const flat = new Float32Array(mfParameterLength(model));
   const split = model.nItems * model.dim;
-  flat.set(model.itemEmbeddings.dataSync(), 0);
-  flat.set(model.itemBias.dataSync(), split);
+  flat.set(await model.itemEmbeddings.data(), 0);
+  flat.set(await model.itemBias.data(), split);
   return flat;
 }
 
@@ -95,8 +99,8 @@ export function setGlobalParameters(model: MfModel, flat: Float32Array): void {
   });
 }
 
-export function getUserEmbedding(model: MfModel): Float32Array {
-  return Float32Array.from(model.userEmbedding.dataSync());
+export async function getUserEmbedding(model: MfModel): Promise<Float32Array> {
+  return Float32Array.from(await model.userEmbedding.data());
 }
 
 export function setUserEmbedding(model: MfModel, user: Float32Array): void {
@@ -131,17 +135,18 @@ export interface TrainLocalResult {
 /**
  * Trains the model in place on one visitor's interactions. Does nothing (0 steps) when the visitor
  * has no positives or every item is a positive (no negative to contrast with).
- * @example const result = trainLocal(model, interactions, { steps: 20, learningRate: 0.05 });
+ * Losses are read back once, at the end, asynchronously (no per-step GPU sync; see getGlobalParameters).
+ * @example const result = await trainLocal(model, interactions, { steps: 20, learningRate: 0.05 });
  */
-export function trainLocal(model: MfModel, interactions: readonly Interaction[], options: TrainLocalOptions): TrainLocalResult {
+export async function trainLocal(model: MfModel, interactions: readonly Interaction[], options: TrainLocalOptions): Promise<TrainLocalResult> {
   const settings = checkTrainOptions(options);
   const positives = checkInteractions(interactions, model.nItems);
   const none: TrainLocalResult = { firstLoss: Number.NaN, lastLoss: Number.NaN, steps: 0 };
   if (positives.length === 0 || positives.length >= model.nItems) return none;
   const positiveSet = new Set(positives.map((p) => p.item));
 
-  let firstLoss = Number.NaN;
-  let lastLoss = Number.NaN;
+  // First and last loss tensors, read once at the end (an object, so closures can update it).
+  const losses: { first: tf.Scalar | null; last: tf.Scalar | null } = { first: null, last: null };
   let steps = 0;
   const run = (count: number, learningRate: number, varList: tf.Variable[]): void => {
     if (count === 0) return;
@@ -160,10 +165,9 @@ export function trainLocal(model: MfModel, interactions: readonly Interaction[],
           weights.dispose();
         }
         if (loss) {
-          const value = loss.dataSync()[0] ?? Number.NaN;
-          loss.dispose();
-          if (steps === 0) firstLoss = value;
-          lastLoss = value;
+          if (losses.first === null) losses.first = loss;
+          else if (losses.last !== losses.first) losses.last?.dispose();
+          losses.last = loss;
         }
         steps++;
       }
@@ -171,9 +175,16 @@ export function trainLocal(model: MfModel, interactions: readonly Interaction[],
       optimizer.dispose();
     }
   };
-  run(settings.reconstructionSteps, settings.reconstructionLearningRate, [model.userEmbedding]);
-  run(settings.steps, settings.learningRate, [model.itemEmbeddings, model.itemBias, model.userEmbedding]);
-  return { firstLoss, lastLoss, steps };
+  try {
+    run(settings.reconstructionSteps, settings.reconstructionLearningRate, [model.userEmbedding]);
+    run(settings.steps, settings.learningRate, [model.itemEmbeddings, model.itemBias, model.userEmbedding]);
+    const first = losses.first === null ? Number.NaN : ((await losses.first.data())[0] ?? Number.NaN);
+    const last = losses.last === null ? Number.NaN : ((await losses.last.data())[0] ?? Number.NaN);
+    return { firstLoss: first, lastLoss: last, steps };
+  } finally {
+    losses.first?.dispose();
+    if (losses.last !== losses.first) losses.last?.dispose();
+  }
 }
 
 /**

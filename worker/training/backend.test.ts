@@ -135,3 +135,34 @@ describe('indexedDbBackendCache', () => {
     second.close();
   });
 });
+
+describe('chooseBackend verification', () => {
+  it('falls back to the next fastest when the winner no longer runs after re-activation', async () => {
+    let clock = 0;
+    let active: BackendName | undefined;
+    const activations: BackendName[] = [];
+    const environment: BackendEnvironment = {
+      activate: async (name) => {
+        activations.push(name);
+        active = name;
+        return name !== 'webgl';
+      },
+      prepareStep: async () => {
+        const backend = active!;
+        // WebGPU works only the first time it is activated (as a lost device would).
+        const broken = backend === 'webgpu' && activations.filter((a) => a === 'webgpu').length > 1;
+        return {
+          step: async () => {
+            if (broken) throw new Error('createBuffer failed');
+            clock += backend === 'webgpu' ? 2 : backend === 'wasm' ? 3 : 20;
+          },
+          dispose: () => {},
+        };
+      },
+      now: () => clock,
+    };
+    const choice = await chooseBackend({ environment, cache: memoryCache(), sdkVersion: '1' });
+    expect(choice.backend).toBe('wasm');
+    expect(choice.measurements[0]).toEqual({ backend: 'webgpu', available: true, msPerStep: 2 });
+  });
+});

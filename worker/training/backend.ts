@@ -32,7 +32,8 @@ export interface TrainingStepProbe {
 }
 
 export type BackendMeasurement =
-  | { readonly backend: BackendName; readonly available: false }
+  /** `reason`: why it could not be timed (it did not start, or its training step threw). */
+  | { readonly backend: BackendName; readonly available: false; readonly reason?: string }
   | { readonly backend: BackendName; readonly available: true; readonly msPerStep: number };
 
 export interface BackendChoice {
@@ -98,28 +99,37 @@ export async function chooseBackend(options: ChooseBackendOptions): Promise<Back
       measurements.push({ backend, available: false });
       continue;
     }
-    const msPerStep = await timeTrainingStep(environment, warmupSteps, measuredSteps);
-    measurements.push(Number.isFinite(msPerStep) ? { backend, available: true, msPerStep } : { backend, available: false });
+    const timed = await timeTrainingStep(environment, warmupSteps, measuredSteps);
+    measurements.push(typeof timed === 'number' ? { backend, available: true, msPerStep: timed } : { backend, available: false, reason: timed.error });
   }
-  const fastest = pickFastest(measurements);
-  if (fastest === undefined) throw new Error(`no tfjs backend could run the training step (tried ${candidates.join(', ')})`);
-  if (!(await environment.activate(fastest))) throw new Error(`backend ${fastest} measured fine but failed to start again`);
-  const choice: BackendChoice = { backend: fastest, source: 'measured', sdkVersion, measurements, measuredAt: clock() };
-  await cache.put(choice);
-  return choice;
+  // Re-activating a backend after the others were tried can fail (a WebGPU device that no longer
+  // works was seen in Chromium), so the winner must start AND run one step again; else the next.
+  for (const backend of rankByTime(measurements)) {
+    if (!(await environment.activate(backend))) continue;
+    if (typeof (await timeTrainingStep(environment, 0, 1)) !== 'number') continue;
+    const choice: BackendChoice = { backend, source: 'measured', sdkVersion, measurements, measuredAt: clock() };
+    await cache.put(choice);
+    return choice;
+  }
+  throw new Error(`no tfjs backend could run the training step (tried ${candidates.join(', ')})`);
+}
+
+/** Available backends, fastest first; ties keep preference (list) order. */
+export function rankByTime(measurements: readonly BackendMeasurement[]): BackendName[] {
+  return measurements
+    .map((m, order) => ({ m, order }))
+    .filter((x): x is { m: Extract<BackendMeasurement, { available: true }>; order: number } => x.m.available)
+    .sort((a, b) => a.m.msPerStep - b.m.msPerStep || a.order - b.order)
+    .map((x) => x.m.backend);
 }
 
 /** The lowest time per step; on a tie the earlier in preference order (the list order). */
 export function pickFastest(measurements: readonly BackendMeasurement[]): BackendName | undefined {
-  let best: { backend: BackendName; msPerStep: number } | undefined;
-  for (const m of measurements) {
-    if (m.available && (best === undefined || m.msPerStep < best.msPerStep)) best = { backend: m.backend, msPerStep: m.msPerStep };
-  }
-  return best?.backend;
+  return rankByTime(measurements)[0];
 }
 
-/** Median time of the real step; Infinity when the step fails on this backend (then it is unusable). */
-async function timeTrainingStep(environment: BackendEnvironment, warmupSteps: number, measuredSteps: number): Promise<number> {
+/** Median time of the real step, or why the step failed on this backend (then it is unusable). */
+async function timeTrainingStep(environment: BackendEnvironment, warmupSteps: number, measuredSteps: number): Promise<number | { error: string }> {
   let probe: TrainingStepProbe | undefined;
   try {
     probe = await environment.prepareStep();
@@ -132,8 +142,8 @@ async function timeTrainingStep(environment: BackendEnvironment, warmupSteps: nu
     }
     times.sort((a, b) => a - b);
     return times[Math.floor(times.length / 2)]!;
-  } catch {
-    return Number.POSITIVE_INFINITY;
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
   } finally {
     probe?.dispose();
   }

@@ -36,6 +36,8 @@ export interface TfjsEnvironmentOptions {
   readonly wasmPaths?: string;
   /** Size of the model the benchmark step trains; use the real task's shape when known. Default 3,500 × 16. */
   readonly benchmarkShape?: MfShape;
+  /** Why a backend did not start (diagnostics; the chooser simply skips it). */
+  readonly onActivationError?: (backend: BackendName, error: unknown) => void;
 }
 
 /** A fixed visitor for the benchmark step: 40 positives spread over the catalogue. */
@@ -55,10 +57,14 @@ export function tfjsEnvironment(options: TfjsEnvironmentOptions = {}): BackendEn
       try {
         const module = await load();
         if (name === 'wasm' && options.wasmPaths !== undefined && hasSetWasmPaths(module)) module.setWasmPaths(options.wasmPaths);
+        // tfjs refuses a software WebGL context (failIfMajorPerformanceCaveat) unless told otherwise.
+        // Speed is what the measurement decides, so let software WebGL start and be timed.
+        if (name === 'webgl') tf.env().set('SOFTWARE_WEBGL_ENABLED', true);
         if (!(await tf.setBackend(name))) return false;
         await tf.ready();
         return tf.getBackend() === name;
-      } catch {
+      } catch (error) {
+        options.onActivationError?.(name, error);
         return false;
       }
     },
@@ -72,9 +78,9 @@ export function tfjsEnvironment(options: TfjsEnvironmentOptions = {}): BackendEn
       const model = createMfModel({ ...shape, random });
       const interactions = benchmarkInteractions(shape.nItems);
       return {
-        // trainLocal reads the loss back (dataSync), so the step has finished when this returns.
+        // trainLocal reads the loss back, so the step has finished on the device when this resolves.
         step: async () => {
-          trainLocal(model, interactions, { steps: 1, learningRate: 0.05, batchSize: 32, random });
+          await trainLocal(model, interactions, { steps: 1, learningRate: 0.05, batchSize: 32, random });
         },
         dispose: () => disposeMfModel(model),
       };
