@@ -33,28 +33,28 @@ export interface CentralMf {
   readonly users: readonly Float32Array[];
 }
 
-export function trainCentralMf(shape: MfShape, interactions: readonly (readonly Interaction[])[], options: CentralMfOptions): CentralMf {
+export async function trainCentralMf(shape: MfShape, interactions: readonly (readonly Interaction[])[], options: CentralMfOptions): Promise<CentralMf> {
   const model = createMfModel({ ...shape, random: options.random });
   try {
-    const users: Float32Array[] = interactions.map(() => getUserEmbedding(model).map(() => (options.random() - 0.5) * 0.2));
+    const users: Float32Array[] = interactions.map(() => Float32Array.from({ length: shape.dim }, () => (options.random() - 0.5) * 0.2));
     const order = interactions.map((_, i) => i);
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       for (const u of shuffled(order, options.random)) {
         const positives = interactions[u] ?? [];
         if (positives.length === 0) continue;
         setUserEmbedding(model, users[u] ?? new Float32Array(shape.dim));
-        trainLocal(model, positives, {
+        await trainLocal(model, positives, {
           steps: Math.min(options.maxStepsPerUser, Math.ceil(positives.length / options.batchSize)),
           learningRate: options.learningRate,
           batchSize: options.batchSize,
           ...(options.l2 !== undefined ? { l2: options.l2 } : {}),
           random: options.random,
         });
-        users[u] = getUserEmbedding(model);
+        users[u] = await getUserEmbedding(model);
       }
       options.onEpoch?.(epoch + 1);
     }
-    return { shape, global: getGlobalParameters(model), users };
+    return { shape, global: await getGlobalParameters(model), users };
   } finally {
     disposeMfModel(model);
   }
