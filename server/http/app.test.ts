@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CONTRIBUTION_CONTENT_TYPE,
@@ -261,5 +264,30 @@ describe('aggregator HTTP API', () => {
     expect(Math.abs(aggregate.values[0]! - 20)).toBeLessThan(6 * aggregate.stddev);
     expect(Math.abs(aggregate.values[1]! - 10)).toBeLessThan(6 * aggregate.stddev);
     expect(Math.abs(aggregate.values[2]!)).toBeLessThan(6 * aggregate.stddev);
+  });
+
+  it('serves the built storefront and SDK at the site root, wasm as application/wasm, with COOP/COEP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkling-static-'));
+    try {
+      mkdirSync(join(dir, 'demo'));
+      mkdirSync(join(dir, 'sdk'));
+      writeFileSync(join(dir, 'demo', 'index.html'), '<!doctype html><title>shop</title>');
+      writeFileSync(join(dir, 'sdk', 'inkling.js'), 'window.inkling = 1;');
+      writeFileSync(join(dir, 'sdk', 'tfjs-backend-wasm-simd.wasm'), new Uint8Array([0, 97, 115, 109]));
+      const agg = start({ staticDir: dir, crossOriginIsolation: true });
+      const index = await agg.app.request('/');
+      expect(index.status).toBe(200);
+      expect(await index.text()).toContain('shop');
+      expect(index.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(index.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      expect((await agg.app.request('/inkling.js')).headers.get('content-type')).toContain('javascript');
+      expect((await agg.app.request('/tfjs-backend-wasm-simd.wasm')).headers.get('content-type')).toBe('application/wasm');
+      const missing = await agg.app.request('/nope.html');
+      expect(missing.status).toBe(404);
+      expect(await errorCode(missing)).toBe('not_found');
+      expect((await agg.app.request('/v1/tasks')).headers.get('cross-origin-embedder-policy')).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
