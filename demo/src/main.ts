@@ -97,16 +97,33 @@ async function main(): Promise<void> {
 
   const render = (route: Route): void => {
     const ticket = ++renderCount;
-    const context: ShopContext = { catalog, route, navigate: (url) => navigate(url), addToCart, toast };
+    let waiting = 0;
+    const settle = (): void => {
+      if (ticket === renderCount && waiting === 0) outlet.removeAttribute('aria-busy');
+    };
+    const defer = (content: Promise<Node | null>): HTMLElement => {
+      const slot = h('div', { class: 'deferred', 'aria-hidden': 'true' });
+      waiting++;
+      void content
+        .catch((error: unknown) => {
+          console.warn('[shop] a part of the page failed', error);
+          return null;
+        })
+        .then((node) => {
+          if (node) slot.replaceWith(node);
+          else slot.remove();
+          waiting--;
+          settle();
+        });
+      return slot;
+    };
+    const context: ShopContext = { catalog, route, navigate: (url) => navigate(url), addToCart, toast, defer };
     document.title = `${route.name === 'genre' ? route.params.genre : TITLES[route.name]} · Reelhouse`;
     if (searchBox) searchBox.value = route.name === 'search' ? (route.query.get('q') ?? '') : '';
     outlet.setAttribute('aria-busy', 'true');
-    void Promise.resolve(VIEWS[route.name](context)).then((page) => {
-      if (ticket !== renderCount) return; // a newer navigation won
-      outlet.replaceChildren(page);
-      outlet.removeAttribute('aria-busy');
-      outlet.dataset.route = route.name;
-    });
+    outlet.replaceChildren(VIEWS[route.name](context));
+    outlet.dataset.route = route.name;
+    settle();
   };
 
   app.replaceChildren(

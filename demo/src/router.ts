@@ -1,6 +1,10 @@
 /**
  * Client-side routing with the History API. Navigations use pushState, so Inkling's SPA page
  * tracking (pushState/popstate) is exercised exactly as on a real single-page shop.
+ *
+ * The new page is drawn first and the URL changed second (and the popstate listener runs in the
+ * capture phase, before listeners added later by third-party scripts): whatever watches the
+ * navigation sees the page the URL names.
  */
 
 export interface Route {
@@ -37,8 +41,8 @@ export function match(location: Location | URL): Route {
 export function startRouter(render: (route: Route) => void): (url: string) => void {
   const navigate = (url: string): void => {
     const target = new URL(url, location.href);
+    render(match(target));
     if (target.href !== location.href) history.pushState(null, '', target.pathname + target.search);
-    render(match(location));
     window.scrollTo(0, 0);
   };
   document.addEventListener('click', (event) => {
@@ -48,7 +52,7 @@ export function startRouter(render: (route: Route) => void): (url: string) => vo
     event.preventDefault();
     navigate(anchor.href);
   });
-  window.addEventListener('popstate', () => render(match(location)));
+  window.addEventListener('popstate', () => render(match(location)), { capture: true });
   render(match(location));
   return navigate;
 }

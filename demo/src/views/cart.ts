@@ -34,9 +34,9 @@ async function alongside(context: ShopContext, lines: readonly PricedLine[]): Pr
   );
 }
 
-export async function cartView(context: ShopContext): Promise<HTMLElement> {
+export function cartView(context: ShopContext): HTMLElement {
   const lines = pricedLines(context);
-  const more = await alongside(context, lines);
+  const more = context.defer(alongside(context, lines));
   if (lines.length === 0) {
     return h('div', { class: 'page page--cart' },
       h('h1', {}, 'Your cart'),

@@ -1,4 +1,4 @@
-/** A genre page: its films, most rated first, with "Show more". Also a genre's personal picks. */
+/** A genre page: its films, most rated first, with "Show more"; above them, the visitor's picks in the genre. */
 import { h } from '../ui/dom.js';
 import { movieGrid } from '../ui/card.js';
 import { genreColour } from '../ui/poster.js';
@@ -7,12 +7,19 @@ import type { ShopContext } from '../context.js';
 
 const PAGE_SIZE = 24;
 
-export async function genreView(context: ShopContext): Promise<HTMLElement> {
+async function picksShelf(context: ShopContext, genre: string): Promise<HTMLElement | null> {
+  const picks = await withInkling([], (api) => api.recommend({ k: 6, category: genre }));
+  const pickedMovies = picks.map((p) => context.catalog.byId.get(p.id)).filter((m) => m !== undefined);
+  if (pickedMovies.length === 0) return null;
+  return h('section', { class: 'shelf shelf--compact' },
+    h('header', { class: 'shelf__header' }, h('h2', {}, `Your ${genre} picks`)),
+    movieGrid(pickedMovies, { onAdd: context.addToCart, testId: 'genre-picks' }));
+}
+
+export function genreView(context: ShopContext): HTMLElement {
   const genre = context.route.params.genre ?? '';
   const movies = context.catalog.inGenre(genre);
   if (movies.length === 0) return h('div', { class: 'page' }, h('h1', {}, 'No such genre'), h('p', {}, `We stock no “${genre}” films.`));
-  const picks = await withInkling([], (api) => api.recommend({ k: 6, category: genre }));
-  const pickedMovies = picks.map((p) => context.catalog.byId.get(p.id)).filter((m) => m !== undefined);
 
   let shown = PAGE_SIZE;
   const grid = h('div', {}, movieGrid(movies.slice(0, shown), { onAdd: context.addToCart, testId: 'genre-grid' }));
@@ -23,16 +30,16 @@ export async function genreView(context: ShopContext): Promise<HTMLElement> {
     if (shown >= movies.length) more.remove();
   });
 
-  return h('div', { class: 'page page--genre', 'data-inkling-list': genre },
+  return h('div', { class: 'page page--genre' },
     h('header', { class: 'page__header', style: `--accent:${genreColour(genre)}` },
       h('h1', {}, genre),
       h('p', {}, `${movies.length} films`),
     ),
-    pickedMovies.length > 0
-      ? h('section', { class: 'shelf shelf--compact' },
-          h('header', { class: 'shelf__header' }, h('h2', {}, `Your ${genre} picks`)),
-          movieGrid(pickedMovies, { onAdd: context.addToCart, testId: 'genre-picks' }))
-      : null,
-    h('section', { class: 'shelf' }, grid, movies.length > shown ? h('div', { class: 'more' }, more) : null),
+    context.defer(picksShelf(context, genre)),
+    // The genre's own list, marked for Inkling's autocapture as a Product List Viewed of this category.
+    h('section', { class: 'shelf', 'data-inkling-list': `genre-${genre}`, 'data-inkling-list-category': genre },
+      grid,
+      movies.length > shown ? h('div', { class: 'more' }, more) : null,
+    ),
   );
 }

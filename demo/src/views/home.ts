@@ -10,19 +10,24 @@ import type { Movie } from '../catalog.js';
 const RECOMMENDED = 12;
 const POPULAR = 12;
 
-export async function homeView(context: ShopContext): Promise<HTMLElement> {
-  const { catalog } = context;
-  const popular = catalog.movies.slice(0, POPULAR);
+async function recommendedShelf(context: ShopContext): Promise<HTMLElement> {
   const recommendations = await withInkling([], (api) => api.recommend({ k: RECOMMENDED }));
   const picks: Movie[] = [];
   const reasons = new Map<string, string>();
   for (const r of recommendations) {
-    const movie = catalog.byId.get(r.id);
+    const movie = context.catalog.byId.get(r.id);
     if (!movie) continue;
     picks.push(movie);
     reasons.set(movie.id, r.reason);
   }
+  return picks.length > 0
+    ? movieGrid(picks, { reasons, onAdd: context.addToCart, testId: 'recommended' })
+    : h('p', { class: 'empty', 'data-testid': 'recommended-empty' }, 'Browse a few films and your picks will appear here.');
+}
 
+export function homeView(context: ShopContext): HTMLElement {
+  const { catalog } = context;
+  const popular = catalog.movies.slice(0, POPULAR);
   return h('div', { class: 'page page--home' },
     h('section', { class: 'hero' },
       h('div', { class: 'hero__text' },
@@ -36,9 +41,7 @@ export async function homeView(context: ShopContext): Promise<HTMLElement> {
         h('h2', {}, 'Recommended for you'),
         h('span', { class: 'shelf__note' }, icon('lock'), 'computed in your browser, never sent anywhere'),
       ),
-      picks.length > 0
-        ? movieGrid(picks, { reasons, onAdd: context.addToCart, testId: 'recommended' })
-        : h('p', { class: 'empty', 'data-testid': 'recommended-empty' }, 'Browse a few films and your picks will appear here.'),
+      context.defer(recommendedShelf(context)),
     ),
     h('section', { class: 'shelf' },
       h('header', { class: 'shelf__header' }, h('h2', {}, 'Popular right now')),

@@ -44,12 +44,18 @@ function rateWidget(movie: Movie, toast: (message: string) => void): HTMLElement
   return h('div', { class: 'rate', 'data-testid': 'rate' }, h('span', { class: 'rate__label' }, 'Your rating'), buttons);
 }
 
-export async function movieView(context: ShopContext): Promise<HTMLElement> {
-  const movie = context.catalog.byId.get(context.route.params.id ?? '');
-  if (!movie) return h('div', { class: 'page' }, h('h1', {}, 'Film not found'), h('a', { href: '/', 'data-link': true }, 'Back to the shop'));
-
+async function moreLikeThis(context: ShopContext, movie: Movie): Promise<HTMLElement | null> {
   const similar = await withInkling([], (api) => api.recommend({ k: 6, category: movie.categories[0], exclude: [movie.id] }));
   const similarMovies = similar.map((r) => context.catalog.byId.get(r.id)).filter((m): m is Movie => m !== undefined && m.id !== movie.id);
+  if (similarMovies.length === 0) return null;
+  return h('section', { class: 'shelf' },
+    h('header', { class: 'shelf__header' }, h('h2', {}, 'More like this')),
+    movieGrid(similarMovies, { onAdd: context.addToCart, testId: 'similar' }));
+}
+
+export function movieView(context: ShopContext): HTMLElement {
+  const movie = context.catalog.byId.get(context.route.params.id ?? '');
+  if (!movie) return h('div', { class: 'page' }, h('h1', {}, 'Film not found'), h('a', { href: '/', 'data-link': true }, 'Back to the shop'));
 
   return h('div', { class: 'page page--movie' },
     h('article', { class: 'product', ...productAttributes(movie), 'data-inkling-product-detail': true, 'data-testid': 'product' },
@@ -72,10 +78,6 @@ export async function movieView(context: ShopContext): Promise<HTMLElement> {
         rateWidget(movie, context.toast),
       ),
     ),
-    similarMovies.length > 0
-      ? h('section', { class: 'shelf' },
-          h('header', { class: 'shelf__header' }, h('h2', {}, 'More like this')),
-          movieGrid(similarMovies, { onAdd: context.addToCart, testId: 'similar' }))
-      : null,
+    context.defer(moreLikeThis(context, movie)),
   );
 }

@@ -78,10 +78,18 @@ function download(data: unknown): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export async function yourDataView(context: ShopContext): Promise<HTMLElement> {
-  const api = inkling();
-  if (!api) return h('div', { class: 'page' }, h('h1', {}, 'Your data'), h('p', { class: 'empty' }, 'Inkling is not running on this page, so nothing is kept about you.'));
-  const profile = await withInkling<ProfileView | null>(null, (a) => a.profile());
+export function yourDataView(context: ShopContext): HTMLElement {
+  if (!inkling()) return h('div', { class: 'page' }, h('h1', {}, 'Your data'), h('p', { class: 'empty' }, 'Inkling is not running on this page, so nothing is kept about you.'));
+  return h('div', { class: 'page page--your-data' },
+    h('header', { class: 'page__header' },
+      h('h1', {}, 'Your data'),
+      h('p', {}, 'What this shop’s recommender knows about you. It is computed and stored only in this browser; the shop’s servers never see it.'),
+    ),
+    context.defer(withInkling<ProfileView | null>(null, (a) => a.profile()).then((profile) => profilePanels(context, profile))),
+  );
+}
+
+function profilePanels(context: ShopContext, profile: ProfileView | null): HTMLElement {
   const consent = consentChoice();
 
   const consentBox = h('section', { class: 'panel' },
@@ -96,7 +104,7 @@ export async function yourDataView(context: ShopContext): Promise<HTMLElement> {
   );
 
   if (!profile) {
-    return h('div', { class: 'page page--your-data' }, h('h1', {}, 'Your data'), consentBox, h('p', { class: 'empty' }, 'Your profile could not be read.'));
+    return h('div', { class: 'your-data' }, consentBox, h('p', { class: 'empty' }, 'Nothing to show: Inkling is not keeping a profile on this device.'));
   }
 
   const exportButton = h('button', { class: 'button button--ghost', type: 'button', 'data-testid': 'export' }, 'Export (JSON)');
@@ -111,46 +119,40 @@ export async function yourDataView(context: ShopContext): Promise<HTMLElement> {
   });
 
   const { rfm } = profile;
-  return h('div', { class: 'page page--your-data', 'data-testid': 'your-data' },
-    h('header', { class: 'page__header' },
-      h('h1', {}, 'Your data'),
-      h('p', {}, 'What this shop’s recommender knows about you. It is computed and stored only in this browser; the shop’s servers never see it.'),
+  return h('div', { class: 'your-data', 'data-testid': 'your-data' },
+    h('section', { class: 'panel panel--wide' }, h('h2', {}, 'Your interests'), interestBars(profile)),
+    h('section', { class: 'panel' },
+      h('h2', {}, 'Searches'),
+      profile.keywords.length === 0
+        ? h('p', { class: 'empty' }, 'No searches yet.')
+        : h('div', { class: 'chips', 'data-testid': 'keywords' }, profile.keywords.slice(0, 12).map((k) => h('span', { class: 'chip chip--plain', title: k.weight.toFixed(2) }, k.term))),
     ),
-    h('div', { class: 'your-data' },
-      h('section', { class: 'panel panel--wide' }, h('h2', {}, 'Your interests'), interestBars(profile)),
-      h('section', { class: 'panel' },
-        h('h2', {}, 'Searches'),
-        profile.keywords.length === 0
-          ? h('p', { class: 'empty' }, 'No searches yet.')
-          : h('div', { class: 'chips', 'data-testid': 'keywords' }, profile.keywords.slice(0, 12).map((k) => h('span', { class: 'chip chip--plain', title: k.weight.toFixed(2) }, k.term))),
-      ),
-      h('section', { class: 'panel' },
-        h('h2', {}, 'Predictions'),
-        fact('Likelihood to buy next visit', `${(profile.predictions.purchasePropensity * 100).toFixed(0)} %`, 'propensity'),
-        h('div', { class: 'meter' }, h('span', { style: `width:${profile.predictions.purchasePropensity * 100}%` })),
-        fact('Segment', profile.segment || '—'),
-        fact('Price band', rfm.priceBand ?? '—'),
-      ),
-      h('section', { class: 'panel' },
-        h('h2', {}, 'Activity'),
-        fact('Last activity', rfm.recencyDays === null ? '—' : rfm.recencyDays < 1 ? 'today' : `${rfm.recencyDays.toFixed(0)} days ago`),
-        fact('Orders (recent ones count most)', rfm.frequency.toFixed(1)),
-        fact('Spent (recent spend counts most)', formatPrice(rfm.monetary)),
-        fact('Time spent on films', `${Math.round(rfm.engagedSeconds)} s`),
-      ),
-      h('section', { class: 'panel' },
-        h('h2', {}, 'Stored in this browser'),
-        fact('Events', String(profile.storage.events), 'stored-events'),
-        fact('Films', String(profile.storage.items), 'stored-items'),
-        fact('Size', formatBytes(profile.storage.bytesEstimate)),
-        h('div', { class: 'actions' }, exportButton, forgetButton),
-      ),
-      consentBox,
-      h('section', { class: 'panel panel--wide' },
-        h('h2', {}, 'What left this browser'),
-        budgets(profile),
-        receipts(profile),
-      ),
+    h('section', { class: 'panel' },
+      h('h2', {}, 'Predictions'),
+      fact('Likelihood to buy next visit', `${(profile.predictions.purchasePropensity * 100).toFixed(0)} %`, 'propensity'),
+      h('div', { class: 'meter' }, h('span', { style: `width:${profile.predictions.purchasePropensity * 100}%` })),
+      fact('Segment', profile.segment || '—'),
+      fact('Price band', rfm.priceBand ?? '—'),
+    ),
+    h('section', { class: 'panel' },
+      h('h2', {}, 'Activity'),
+      fact('Last activity', rfm.recencyDays === null ? '—' : rfm.recencyDays < 1 ? 'today' : `${rfm.recencyDays.toFixed(0)} days ago`),
+      fact('Orders (recent ones count most)', rfm.frequency.toFixed(1)),
+      fact('Spent (recent spend counts most)', formatPrice(rfm.monetary)),
+      fact('Time spent on films', `${Math.round(rfm.engagedSeconds)} s`),
+    ),
+    h('section', { class: 'panel' },
+      h('h2', {}, 'Stored in this browser'),
+      fact('Events', String(profile.storage.events), 'stored-events'),
+      fact('Films', String(profile.storage.items), 'stored-items'),
+      fact('Size', formatBytes(profile.storage.bytesEstimate)),
+      h('div', { class: 'actions' }, exportButton, forgetButton),
+    ),
+    consentBox,
+    h('section', { class: 'panel panel--wide' },
+      h('h2', {}, 'What left this browser'),
+      budgets(profile),
+      receipts(profile),
     ),
   );
 }
