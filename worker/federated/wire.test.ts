@@ -1,0 +1,98 @@
+/**
+ * The Worker wiring end to end in Node: the real engine (fake-indexeddb), the real aggregator (in
+ * process), the federated half started by startFederatedLearning. Nothing leaves without consent;
+ * with it, the visitor's product views become an MF contribution and the engine's recommend()
+ * blends the federated scorer in.
+ */
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAggregator, type Aggregator } from '../../server/aggregator.js';
+import type { TaskDefinition } from '../../server/tasks.js';
+import { TEST_CONFIG } from '../../server/testkit.js';
+import { createEngine, type Engine } from '../engine.js';
+import { mfTensorSpecs } from '../models/mf-layout.js';
+import { NODE_BACKEND_LOADERS } from '../training/tfjs-environment.js';
+import { startFederatedLearning, type FederatedWiring } from './wire.js';
+
+const shape = { nItems: 24, dim: 4 };
+const catalogueIds = Array.from({ length: shape.nItems }, (_, i) => `m${i + 1}`);
+const endpoint = 'http://aggregator.test';
+let aggregator: Aggregator | undefined;
+let wiring: FederatedWiring | undefined;
+let engine: Engine | undefined;
+
+afterEach(async () => {
+  wiring?.stop();
+  wiring?.device.close();
+  await engine?.close();
+  aggregator?.close();
+  wiring = undefined;
+  engine = undefined;
+  aggregator = undefined;
+});
+
+const mfTask: TaskDefinition = {
+  task: 'mf-items',
+  kind: 'fedavg',
+  model: { name: 'mf-items', tensors: mfTensorSpecs(shape) },
+  init: { kind: 'normal', stddev: 0.1, seed: 3, tensors: ['item_embeddings'] },
+  clipNorm: 1,
+  granularity: 1e-4,
+  localNoiseMultiplier: 4,
+  localSteps: 5,
+  learningRate: 0.1,
+  serverLearningRate: 1,
+};
+
+async function setUp(): Promise<void> {
+  aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 1, maxContributions: 1 }, { tasks: [mfTask], timer: false });
+  const agg = aggregator;
+  const indexedDB = new IDBFactory();
+  wiring = await startFederatedLearning({
+    site: 'shop-1',
+    endpoint,
+    catalogueIds,
+    sdkVersion: 'test',
+    backendOverride: 'cpu',
+    loaders: NODE_BACKEND_LOADERS,
+    indexedDB,
+    fetch: async (url, init) => agg.app.request(url, init),
+    quietMs: 0,
+  });
+  engine = await createEngine({ site: 'shop-1', idbFactory: indexedDB, ...wiring.engineOptions });
+  await engine.setCatalog(catalogueIds.map((id, i) => ({ id, categories: [i % 2 === 0 ? 'Drama' : 'Comedy'] })));
+  wiring.attach(engine);
+  const now = Date.now();
+  await engine.ingest(['m2', 'm4', 'm6'].map((id, i) => ({ id: `e${i}`, name: 'Product Viewed', properties: { product_id: id }, timestamp: now + i })));
+}
+
+async function posts(): Promise<number> {
+  const stats = (await (await aggregator!.app.request(`${endpoint}/v1/stats`)).json()) as { totals: { contributions: number } };
+  return stats.totals.contributions;
+}
+
+describe('startFederatedLearning', () => {
+  it('sends nothing until consent is granted, then contributes and feeds recommend()', async () => {
+    await setUp();
+    const pending = await wiring!.runOnce();
+    expect(pending).toEqual({ status: 'ran', result: [] });
+    expect(await posts()).toBe(0);
+
+    await engine!.setConsent('granted');
+    const granted = await wiring!.runOnce();
+    if (granted.status !== 'ran') throw new Error(`expected a pass, got ${granted.status}`);
+    expect(granted.result.map((r) => `${r.task}:${r.status}`)).toEqual(['mf-items:sent']);
+    expect((await wiring!.backend).backend).toBe('cpu');
+    expect(await posts()).toBe(1);
+
+    const profile = await engine!.profile();
+    expect(profile.privacy.receipts).toHaveLength(1);
+    expect(profile.privacy.receipts[0]).toMatchObject({ task: 'mf-items', bytes: 28 + 4 * shape.nItems * (shape.dim + 1) });
+    const recommendations = await engine!.recommend({ k: 5 });
+    expect(recommendations).toHaveLength(5);
+    // The federated scorer now has an opinion on every catalogue item (the model is cached).
+    const scores = await wiring!.device.scorer!.score({ itemIds: catalogueIds, now: Date.now() });
+    expect(Array.from(scores).every((v) => v > 0 && v < 1)).toBe(true);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The federated half plugged into the Worker in one call, so the entry (worker/entry.worker.ts)
+ * needs three lines:
+ *
+ *   const federated = await startFederatedLearning({ site, endpoint, catalogueIds, sdkVersion });
+ *   const engine = await createEngine({ site, ...federated.engineOptions });
+ *   federated.attach(engine);          // and federated.touch() on every ingest (idle detection)
+ *
+ * What it does: opens the device (database, ledger, client, scorer), chooses the tfjs backend by
+ * measurement (cached per SDK version), and starts the Trainer: every `intervalMs`, if the visitor
+ * has been quiet for `quietMs`, consent is 'granted', and no other tab of the site holds the lock,
+ * it takes part in every open task, then adopts the newest global propensity weights.
+ * Nothing is sent without consent; nothing runs on the page's main thread.
+ */
+import type { ConsentState } from '../../core/protocol/engine-api.js';
+import type { ItemRecord } from '../features/items.js';
+import type { PropensityExample } from '../features/propensity.js';
+import type { EngineOptions } from '../engine.js';
+import { chooseBackend, type BackendChoice, type BackendName } from '../training/backend.js';
+import { indexedDbBackendCache } from '../training/backend-cache.js';
+import { BROWSER_BACKEND_LOADERS, tfjsEnvironment, type BackendLoaders } from '../training/tfjs-environment.js';
+import { createQuietPeriod, Trainer, type TrainerOutcome } from '../training/trainer.js';
+import { decodeModel } from '../../core/protocol/aggregator.js';
+import type { ParticipationResult } from './client.js';
+import { createFederatedDevice, type FederatedDevice } from './device.js';
+import { interactionsFromItems } from './item-feedback.js';
+import { propensityLayout } from './propensity-task.js';
+
+/** What the federated half needs from the engine (worker/engine.ts implements it). */
+export interface FederatedEngine {
+  itemRecords(): Promise<ItemRecord[]>;
+  propensityExamples(): Promise<PropensityExample[]>;
+  setPropensityWeights(weights: Float32Array): Promise<void>;
+  profile(): Promise<{ readonly consent: ConsentState }>;
+}
+
+export interface StartFederatedOptions {
+  readonly site: string;
+  /** Aggregator origin, no trailing slash. */
+  readonly endpoint: string;
+  /** The MF model's rows: the site's public catalogue ids in catalog.json order. */
+  readonly catalogueIds: readonly string[];
+  /** A new version re-measures the backends. */
+  readonly sdkVersion: string;
+  readonly backendOverride?: BackendName;
+  /** Where the WASM backend's .wasm files are served (URL prefix ending in '/'). */
+  readonly wasmPaths?: string;
+  readonly loaders?: BackendLoaders;
+  readonly indexedDB?: IDBFactory;
+  readonly fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** How often to try a pass. Default 60 s. */
+  readonly intervalMs?: number;
+  /** Quiet time before training counts as "idle". Default 20 s. */
+  readonly quietMs?: number;
+  /** Pass errors (network, storage), for the debug console. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface FederatedWiring {
+  readonly device: FederatedDevice;
+  /** Resolves with the chosen backend (measured on first run, then cached). */
+  readonly backend: Promise<BackendChoice>;
+  /** Spread into createEngine's options. */
+  readonly engineOptions: Pick<EngineOptions, 'extraScorer' | 'privacy' | 'onForget'>;
+  /** Connects the engine and starts the trainer. */
+  attach(engine: FederatedEngine): void;
+  /** Call on every ingest: training waits for a quiet period. */
+  touch(): void;
+  /** One pass now (tests, or a page that asks); says why it did not run when it did not. */
+  runOnce(): Promise<TrainerOutcome<ParticipationResult[]>>;
+  stop(): void;
+}
+
+export async function startFederatedLearning(options: StartFederatedOptions): Promise<FederatedWiring> {
+  let engine: FederatedEngine | undefined;
+  const rowOf = new Map<string, number>();
+  options.catalogueIds.forEach((id, row) => rowOf.set(id, row));
+  const device = await createFederatedDevice({
+    endpoint: options.endpoint,
+    site: options.site,
+    catalogueIds: options.catalogueIds,
+    ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    interactions: async () => (engine ? interactionsFromItems(await engine.itemRecords(), rowOf, options.catalogueIds.length) : []),
+    propensityExamples: async () => (engine ? engine.propensityExamples() : []),
+  });
+  const backend = chooseBackend({
+    environment: tfjsEnvironment({ loaders: options.loaders ?? BROWSER_BACKEND_LOADERS, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) }),
+    cache: indexedDbBackendCache(device.db),
+    sdkVersion: options.sdkVersion,
+    ...(options.backendOverride ? { override: options.backendOverride } : {}),
+  });
+  const quiet = createQuietPeriod(options.quietMs ?? 20_000);
+  const trainer = new Trainer<ParticipationResult[]>({
+    isIdle: quiet.isIdle,
+    lockName: `inkling:training:${options.site}`,
+    run: async () => {
+      if (!engine || (await engine.profile()).consent !== 'granted') return [];
+      await backend;
+      const results = await device.client.participateAll();
+      await adoptGlobalPropensity(device, engine);
+      return results;
+    },
+  });
+  return {
+    device,
+    backend,
+    engineOptions: {
+      ...(device.scorer ? { extraScorer: device.scorer } : {}),
+      privacy: device.privacy,
+      onForget: device.forget,
+    },
+    attach(attached) {
+      engine = attached;
+      trainer.start(options.intervalMs ?? 60_000, options.onError);
+    },
+    touch: quiet.touch,
+    runOnce: () => trainer.tick(),
+    stop: () => trainer.stop(),
+  };
+}
+
+/** The engine predicts with the newest federated propensity weights once one has been downloaded. */
+async function adoptGlobalPropensity(device: FederatedDevice, engine: FederatedEngine): Promise<void> {
+  const stored = await device.db.getAllFromIndex('models', 'name', 'propensity');
+  const newest = stored.reduce<(typeof stored)[number] | undefined>((best, m) => (best === undefined || m.version > best.version ? m : best), undefined);
+  if (newest === undefined) return;
+  const blob = decodeModel(newest.bytes);
+  await engine.setPropensityWeights(propensityLayout(blob).toEngine(blob.data));
+}
