@@ -25,6 +25,7 @@ import { createMfTaskHandler } from './mf-task.js';
 import type { FetchLike } from './model-cache.js';
 import { privacyView } from './privacy-view.js';
 import { createPropensityTaskHandler } from './propensity-task.js';
+import { createHistogramTaskHandler } from './histogram-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
@@ -38,6 +39,10 @@ export interface FederatedDeviceOptions {
   readonly interactions: () => Promise<readonly Interaction[]>;
   /** The visitor's recent labelled propensity examples; without it the device skips that task. */
   readonly propensityExamples?: () => Promise<readonly LabelledExample[]>;
+  /** The visitor's top interest category (histogram tasks); without it the device skips them. */
+  readonly topCategory?: () => Promise<string | null>;
+  /** Names of the histogram tasks to answer with `topCategory`. Default ['category-histogram']. */
+  readonly histogramTasks?: readonly string[];
   /** The MF model's catalogue in row order; without it there is no scorer. */
   readonly catalogueIds?: readonly string[];
   /** CSPRNG for DP noise and contribution ids. Default crypto.getRandomValues. */
@@ -81,6 +86,10 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     }),
   );
   if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples }));
+  const topCategory = options.topCategory;
+  if (topCategory) {
+    for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));
+  }
   const client = new FederatedClient({
     endpoint: options.endpoint,
     site: options.site,

@@ -31,7 +31,7 @@ export interface FederatedEngine {
   itemRecords(): Promise<ItemRecord[]>;
   propensityExamples(): Promise<PropensityExample[]>;
   setPropensityWeights(weights: Float32Array): Promise<void>;
-  profile(): Promise<{ readonly consent: ConsentState }>;
+  profile(): Promise<{ readonly consent: ConsentState; readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }>;
 }
 
 export interface StartFederatedOptions {
@@ -83,6 +83,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     ...(options.fetch ? { fetch: options.fetch } : {}),
     interactions: async () => (engine ? interactionsFromItems(await engine.itemRecords(), rowOf, options.catalogueIds.length) : []),
     propensityExamples: async () => (engine ? engine.propensityExamples() : []),
+    topCategory: async () => (engine ? topInterest(await engine.profile()) : null),
   });
   const backend = chooseBackend({
     environment: tfjsEnvironment({ loaders: options.loaders ?? BROWSER_BACKEND_LOADERS, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) }),
@@ -127,4 +128,11 @@ async function adoptGlobalPropensity(device: FederatedDevice, engine: FederatedE
   if (newest === undefined) return;
   const blob = decodeModel(newest.bytes);
   await engine.setPropensityWeights(propensityLayout(blob).toEngine(blob.data));
+}
+
+/** The long-term interest with the largest share; its top-level category (before any '/'). */
+function topInterest(profile: { readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }): string | null {
+  let best: { category: string; longTerm: number } | null = null;
+  for (const interest of profile.interests) if (interest.longTerm > 0 && (best === null || interest.longTerm > best.longTerm)) best = interest;
+  return best === null ? null : (best.category.split('/')[0] ?? null);
 }
