@@ -2,9 +2,17 @@
  * `GET /v1/tasks` is input from the network: checked here, once, before any field is used to size
  * a buffer or configure a mechanism.
  */
-import { contributionByteLength, type TaskDescriptor } from '../../core/protocol/aggregator.js';
+import { contributionByteLength, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
 
-const KINDS = new Set(['fedavg', 'histogram', 'kmeans']);
+const KINDS: readonly TaskKind[] = ['fedavg', 'histogram', 'kmeans'];
+
+function isTaskKind(value: string): value is TaskKind {
+  return (KINDS as readonly string[]).includes(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((l) => typeof l === 'string');
+}
 
 /** Parses the JSON answer of `GET /v1/tasks`; throws a RangeError naming the task and field. */
 export function parseTasksResponse(body: unknown): TaskDescriptor[] {
@@ -32,7 +40,7 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
   const count = (n: number): boolean => Number.isInteger(n) && n >= 0;
 
   const kind = str('kind');
-  if (!KINDS.has(kind)) throw new RangeError(`${where}.kind must be one of fedavg, histogram, kmeans; got ${kind}`);
+  if (!isTaskKind(kind)) throw new RangeError(`${where}.kind must be one of fedavg, histogram, kmeans; got ${kind}`);
   const model = t['model'];
   if (typeof model !== 'object' || model === null) throw new RangeError(`${where}.model must be an object`);
   const modelRecord = model as Record<string, unknown>;
@@ -51,12 +59,12 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
   const roundId = str('roundId');
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(roundId)) throw new RangeError(`${where}.roundId must match [A-Za-z0-9_-]{1,128}`);
   const labels = t['labels'];
-  if (labels !== undefined && (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string'))) {
+  if (labels !== undefined && !isStringArray(labels)) {
     throw new RangeError(`${where}.labels must be an array of strings`);
   }
   return {
     task: str('task'),
-    kind: kind as TaskDescriptor['kind'],
+    kind,
     model: { name: modelRecord['name'], version },
     roundId,
     vectorLength,
@@ -74,6 +82,6 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
       delta: num('delta', (n) => n >= 0 && n < 1, 'in [0, 1)', p, 'privacy.delta'),
       epsilonSpent: num('epsilonSpent', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonSpent'),
     },
-    ...(labels !== undefined ? { labels: labels as string[] } : {}),
+    ...(isStringArray(labels) ? { labels } : {}),
   };
 }

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { parseTasksResponse } from './task-descriptor.js';
+
+const valid = {
+  task: 'mf-items', kind: 'fedavg', model: { name: 'mf-items', version: 2 }, roundId: 'r-1', vectorLength: 10, clipNorm: 1,
+  granularity: 1e-4, localNoiseStddev: 100, localSteps: 5, learningRate: 0.05, deadline: '2026-11-23T08:00:00Z',
+  expectedBytes: 68, minContributions: 2, maxContributions: 5, privacy: { epsilonBudget: 8, delta: 1e-6, epsilonSpent: 0.5 },
+};
+
+describe('parseTasksResponse', () => {
+  it('accepts a well-formed descriptor', () => {
+    expect(parseTasksResponse({ tasks: [valid] })).toEqual([valid]);
+  });
+
+  it('rejects hostile or inconsistent fields, naming the task and the field', () => {
+    expect(() => parseTasksResponse({})).toThrow(/tasks array/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, kind: 'sql' }] })).toThrow(/tasks\[0\]\.kind/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, vectorLength: 2 ** 30 }] })).toThrow(/vectorLength/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, expectedBytes: 999 }] })).toThrow(/expectedBytes must be 28 \+ 4 × vectorLength = 68/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, roundId: '../admin' }] })).toThrow(/roundId/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, localNoiseStddev: -1 }] })).toThrow(/localNoiseStddev/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, privacy: { ...valid.privacy, delta: 1 } }] })).toThrow(/privacy\.delta/);
+  });
+});
