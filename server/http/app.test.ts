@@ -144,7 +144,7 @@ describe('aggregator HTTP API', () => {
   });
 
   it('closes at the maximum, waits for the minimum past the deadline, and closes at the deadline once it has it', async () => {
-    const agg = start({ minContributions: 2, maxContributions: 3, roundSeconds: 10 });
+    const agg = start({ minContributions: 2, maxContributions: 3, roundSeconds: 10, epsilonBudget: 50 });
     const d = await descriptor(agg);
     await post(agg, d.roundId, contributionBody(d, honestValues(d, new Array(8).fill(0.2))));
     now += 11_000;

@@ -9,22 +9,23 @@ describe('round privacy arithmetic', () => {
     expect(gridSensitivity(1, 1e-3, 1000)).toBeGreaterThan(1000); // clip bound plus rounding slack
   });
 
-  it('is ρ = Δ²/2σ_c² with central noise alone, and smaller as other devices add noise', () => {
+  it('is ρ = Δ²/2σ_c² with central noise alone, or the other devices’ noise bound when smaller', () => {
     const base = { sensitivity: 100, localStddev: 0, centralStddev: 100, contributions: 10, vectorLength: 50 };
     expect(roundRho(base)).toBeCloseTo(0.5, 12);
+    // 9 other devices: ρ = Δ²/(2·9·σ_l²) = 1/18 (the KLS21 slack τ·d is < 1e-300 at σ_l = 100).
     const withLocal = roundRho({ ...base, localStddev: 100 });
-    // 9 other devices + central: σ² = 10·100², ρ = 100²/(2·10·100²) = 0.05 (the KLS21 slack is < 1e-30 here).
-    expect(withLocal).toBeCloseTo(0.05, 12);
-    expect(roundRho({ ...base, localStddev: 100, contributions: 100 })).toBeLessThan(withLocal);
+    expect(withLocal).toBeCloseTo(1 / 18, 12);
+    expect(roundRho({ ...base, localStddev: 100, contributions: 100 })).toBeCloseTo(1 / 198, 12);
     // The user's own noise is not credited: one contribution with local noise is central-only.
     expect(roundRho({ ...base, localStddev: 100, contributions: 1 })).toBeCloseTo(0.5, 12);
     expect(roundRho({ ...base, centralStddev: 0 })).toBe(Infinity);
+    expect(roundRho({ ...base, centralStddev: 0, localStddev: 100 })).toBeCloseTo(1 / 18, 12);
   });
 
-  it('never credits more than the central bound when local σ is tiny (the distributed slack dominates)', () => {
-    const rho = roundRho({ sensitivity: 10, localStddev: 0.1, centralStddev: 10, contributions: 1000, vectorLength: 100_000 });
-    expect(rho).toBeLessThanOrEqual(0.5);
-    expect(rho).toBeGreaterThan(0.4); // σ_min = 0.1 makes τ·d huge, so the central bound is what holds
+  it('never credits more than the central bound when local σ is tiny', () => {
+    // σ_l = 0.6: τ·d is large, so the central bound is what holds; σ_l < 1/2 is outside KLS21.
+    expect(roundRho({ sensitivity: 10, localStddev: 0.6, centralStddev: 10, contributions: 1000, vectorLength: 100_000 })).toBe(0.5);
+    expect(roundRho({ sensitivity: 10, localStddev: 0.4, centralStddev: 10, contributions: 1000, vectorLength: 10 })).toBe(0.5);
   });
 
   it('reports the error bar of a sum as √(n·σ_l² + σ_c²)', () => {

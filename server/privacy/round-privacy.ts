@@ -7,11 +7,10 @@
  *   (the device's ledger enforces it; the server cannot, having no identifiers) and may take part
  *   in every round, so a task's user-level guarantee is the composition over all its rounds.
  * - The round's release is the model update computed from Σ contributions + central noise. Every
- *   honest device added its own discrete Gaussian N_Z(0, σ_l²) per coordinate. We count the noise of
- *   the OTHER n − 1 devices plus the central noise: the user whose presence is in question gets no
- *   credit for their own noise (they may be absent), and devices are assumed to run the SDK's
- *   sampler honestly. If they do not, the central noise alone still gives ρ = Δ²/2σ_c² (we take the
- *   better of the two bounds only where both are valid: see roundRho).
+ *   honest device added its own discrete Gaussian N_Z(0, σ_l²) per coordinate. A round is charged
+ *   the smaller of two bounds that each hold alone (roundRho): the central noise's, or the noise of
+ *   the OTHER n − 1 devices (the user whose presence is in question gets no credit for their own
+ *   noise, and the other devices are assumed to run the SDK's sampler honestly).
  * - Against the aggregator itself (which sees each contribution; secure aggregation is future
  *   work) a device is protected only by its local noise: ρ_local = Δ²/2σ_l² per contribution,
  *   which the device's own ledger charges.
@@ -78,30 +77,31 @@ export function totalNoiseStddev(noise: RoundNoise): number {
 }
 
 /**
- * zCDP ρ of one round's release with respect to one user's presence.
- *
- * Two valid bounds; we report the smaller:
- * 1. Central only: adding N_Z(0, σ_c²) to an integer vector of L2 sensitivity Δ is
- *    Δ²/2σ_c²-zCDP (CKS20 Thm. 14). Needs nothing from devices.
- * 2. Central + the other devices' local noise: the sum of independent discrete Gaussians is not
- *    exactly a discrete Gaussian; Kairouz, Liu & Steinke 2021 (The Distributed Discrete Gaussian
- *    Mechanism, Thm. 1 and its proof) bound the gap by ρ = Δ²/2σ² + τ·d/2 with σ² the total
- *    variance and τ = 10·Σ_{k=1}^{m−1} e^{−2π²σ_min²·k/(k+1)} for m summed components. We take
- *    m = (n − 1) + 1 components, σ_min the smallest of σ_l and σ_c (τ only grows as σ shrinks)
- *    and bound each term by e^{−π²σ_min²}: conservative. With σ_min ≥ 3 the slack is < 1e−30·m·d.
- * Returns Infinity when there is no noise at all.
+ * zCDP ρ of one round's release with respect to one user's presence: the smaller of two bounds
+ * that each hold on their own (we do not claim more than either proves).
+ * 1. Central noise: adding N_Z(0, σ_c²) to an integer vector of L2 sensitivity Δ is
+ *    Δ²/2σ_c²-zCDP (CKS20 Thm. 14). Assumes nothing about devices.
+ * 2. The OTHER n − 1 devices' local noise: their sum of i.i.d. N_Z(0, σ_l²) makes the sum
+ *    (Kairouz, Liu & Steinke 2021, "The Distributed Discrete Gaussian Mechanism", Prop. 14) have
+ *    Rényi divergence of order α at most α·Δ²/(2(n−1)σ_l²) + τ·d, τ = 10·Σ_{k=1}^{n−2} e^{−2π²σ_l²·k/(k+1)};
+ *    as α ≥ 1 that is ≤ α·(Δ²/(2(n−1)σ_l²) + τ·d), i.e. ρ = Δ²/(2(n−1)σ_l²) + τ·d. The central
+ *    noise added on top is post-processing. Assumes the other devices ran the SDK's sampler
+ *    honestly (a device that sends no noise only weakens bound 2; bound 1 still holds).
+ * The user's own noise is never credited. The error bar of a release (totalNoiseStddev) uses all
+ * the noise, √(n·σ_l² + σ_c²); the accounting does not add the two sources together because the
+ * sum of discrete Gaussians of different σ is not covered by either theorem.
+ * Returns Infinity when neither bound applies (no noise at all).
  */
 export function roundRho(noise: RoundNoise): number {
   const { sensitivity: delta, localStddev, centralStddev, contributions, vectorLength } = noise;
-  const centralOnly = centralStddev > 0 ? delta ** 2 / (2 * centralStddev ** 2) : Infinity;
-  const others = Math.max(0, contributions - 1);
-  const variance = others * localStddev ** 2 + centralStddev ** 2;
-  if (variance === 0) return centralOnly;
-  const components = (localStddev > 0 ? others : 0) + (centralStddev > 0 ? 1 : 0);
-  const positive = [localStddev > 0 && others > 0 ? localStddev : Infinity, centralStddev > 0 ? centralStddev : Infinity];
-  const sigmaMin = Math.min(...positive);
-  // k/(k+1) ≥ 1/2 for k ≥ 1, so every term is ≤ e^{−π²σ_min²}: an O(1) upper bound on τ.
-  const tau = components > 1 ? 10 * (components - 1) * Math.exp(-(Math.PI ** 2) * sigmaMin ** 2) : 0;
-  const distributed = delta ** 2 / (2 * variance) + (tau * vectorLength) / 2;
-  return Math.min(centralOnly, distributed);
+  const central = centralStddev > 0 ? delta ** 2 / (2 * centralStddev ** 2) : Infinity;
+  const others = contributions - 1;
+  let distributed = Infinity;
+  // KLS21 Prop. 14 needs σ ≥ 1/2.
+  if (others >= 1 && localStddev >= 0.5) {
+    // Every term of τ is ≤ e^{−π²σ_l²} (k/(k+1) ≥ 1/2): an O(1) upper bound on τ.
+    const tau = others > 1 ? 10 * (others - 1) * Math.exp(-(Math.PI ** 2) * localStddev ** 2) : 0;
+    distributed = delta ** 2 / (2 * others * localStddev ** 2) + tau * vectorLength;
+  }
+  return Math.min(central, distributed);
 }

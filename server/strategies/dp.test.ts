@@ -52,9 +52,9 @@ describe('central DP wrapper', () => {
     expect(noise.every(Number.isInteger)).toBe(true);
     expect(seen[1]!.some((v, i) => v !== noise[i])).toBe(true); // never the same noise twice
     expect(input.sum.every((v) => v === 0)).toBe(true); // the caller's sum is not modified
-    // ρ counts the 9 other devices' noise plus the central noise.
+    // ρ: the better of the central bound and the 9 other devices' local-noise bound.
     const delta = gridSensitivity(1, 1e-3, 20_000);
-    expect(out.privacy?.rho).toBeCloseTo(delta ** 2 / (2 * (9 * config.localNoiseStddev ** 2 + sigma ** 2)), 9);
+    expect(out.privacy?.rho).toBeCloseTo(Math.min(delta ** 2 / (2 * sigma ** 2), delta ** 2 / (2 * 9 * config.localNoiseStddev ** 2)), 9);
   });
 
   it('stops the task when one more worst-case round could pass the ε budget', () => {
