@@ -4,13 +4,13 @@
  * engaged time on the product page (`Product Engaged`, counted only while the page is visible
  * and focused; sent when the visitor leaves the product, hides the tab or leaves the page).
  */
-import { ECOMMERCE_EVENTS, ENGAGED_EVENT } from '../../core/events/names.js';
+import { ENGAGED_EVENT, type EcommerceEventName } from '../../core/events/names.js';
 import type { CaptureSink } from '../client.js';
 import { EngagementClock, engagedSeconds } from './engagement-clock.js';
 import { PRODUCT_SELECTOR, productOf } from './product-attributes.js';
 
-const PRODUCT_VIEWED: (typeof ECOMMERCE_EVENTS)[number] = 'Product Viewed';
-const LIST_VIEWED: (typeof ECOMMERCE_EVENTS)[number] = 'Product List Viewed';
+const PRODUCT_VIEWED: EcommerceEventName = 'Product Viewed';
+const LIST_VIEWED: EcommerceEventName = 'Product List Viewed';
 /** A list view names at most this many products (the first ones shown). */
 const MAX_LIST_PRODUCTS = 50;
 /** SPA views often render a moment after the URL changes; look again once after this delay. */

@@ -82,6 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve));
 });
 
@@ -152,5 +153,53 @@ describe('the built SDK in Chromium', () => {
     expect(await tab.evaluate('inkling.profile()')).toBeNull();
     expect(await tab.evaluate(`performance.getEntriesByType('resource').map((r) => r.name).filter((n) => n.includes('worker'))`)).toEqual([]);
     await tab.close();
+  });
+
+  it('starts the Worker through a blob: shim when the SDK is served from another origin (a CDN), under a strict CSP', async () => {
+    // The "CDN": another origin (localhost vs 127.0.0.1) serving dist/sdk with CORS.
+    const cdn = createServer((request, response) => {
+      const file = normalize(join(dist, new URL(request.url ?? '/', 'http://localhost').pathname));
+      if (!file.startsWith(dist) || !existsSync(file)) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': TYPES['.js']!, 'access-control-allow-origin': '*' });
+      response.end(readFileSync(file));
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+    const address = cdn.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const cdnOrigin = `http://localhost:${address.port}`;
+    const shop = createServer((request, response) => {
+      if (request.url === '/catalog.json') return void response.writeHead(200, { 'content-type': TYPES['.json']! }).end(JSON.stringify(catalog));
+      const strict = request.url === '/strict';
+      // Module imports inside a Worker are governed by worker-src, so it must name the CDN too.
+      const policy = `script-src 'unsafe-inline' ${cdnOrigin}; worker-src blob: ${strict ? '' : cdnOrigin}; connect-src 'self'`;
+      response.writeHead(200, { 'content-type': TYPES['.html']!, 'content-security-policy': policy });
+      response.end(`<!doctype html><script>${readFileSync(join(dist, 'stub.min.js'), 'utf8')}</script>
+<script>window.__reports = []; window.__errors = []; window.onerror = (m) => __errors.push(String(m)); inkling.on('error', (r) => __reports.push(r));</script>
+<script async src="${cdnOrigin}/inkling.js" data-site="cdn" data-catalog="/catalog.json" data-allow-automation></script>`);
+    });
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    const shopAddress = shop.address();
+    if (shopAddress === null || typeof shopAddress === 'string') throw new Error('no port');
+    const tab = await browser.context.newPage();
+    try {
+      await tab.goto(`http://127.0.0.1:${shopAddress.port}/`);
+      await tab.evaluate(`new Promise((resolve) => inkling.on('ready', resolve))`);
+      await tab.evaluate(`inkling.track('Product Viewed', { product_id: 'm3', category: 'Sci-Fi', price: 3.49 })`);
+      expect(await tab.evaluate(`inkling.profile().then((p) => p.interests[0].category)`)).toBe('Sci-Fi');
+      expect(await tab.evaluate('window.__reports')).toEqual([]);
+
+      // A policy that forgets the CDN in worker-src: reported, not thrown.
+      await tab.goto(`http://127.0.0.1:${shopAddress.port}/strict`);
+      await tab.waitForFunction('window.__reports.length > 0');
+      expect(await tab.evaluate('window.__reports[0].field')).toBe('worker');
+      expect(await tab.evaluate('inkling.recommend({ k: 3 })')).toEqual([]);
+      expect(await tab.evaluate('window.__errors')).toEqual([]);
+    } finally {
+      await tab.close();
+      for (const server of [cdn, shop]) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
   });
 });
