@@ -11,6 +11,7 @@ import {
   type TasksResponse,
 } from '../../core/protocol/aggregator.js';
 import { createAggregator, type Aggregator, type AggregatorConfig } from '../aggregator.js';
+import { gridSensitivity } from '../privacy/round-privacy.js';
 import type { TaskDefinition } from '../tasks.js';
 import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } from '../testkit.js';
 
@@ -185,6 +186,24 @@ describe('aggregator HTTP API', () => {
     expect(tiny.rounds[0]).toMatchObject({ outcome: 'aggregated', contributions: 40, producedVersion: 2 });
     expect(tiny.privacy.epsilonSpent).toBeGreaterThan(0);
     expect(tiny.privacy.epsilonSpent).toBe(tiny.rounds[0]!.epsilonAfter);
+  });
+
+  it('adds central noise of the configured σ to each released round (the DP wrapper is on by default)', async () => {
+    // Devices without local noise, one exact contribution: the released weights differ from the
+    // exact update only by the central noise, σ_c·g per coordinate (z = 1, Δ ≈ 1000 grid units).
+    const agg = start({ minContributions: 1, maxContributions: 1 }, [fedavgTask('tiny', 400, { localNoiseMultiplier: 0 })]);
+    const d = await descriptor(agg);
+    expect(d.localNoiseStddev).toBe(0);
+    const values = honestValues(d, new Array(400).fill(0)); // quantised zero update: all zeros
+    expect(values.every((v) => v === 0)).toBe(true);
+    await post(agg, d.roundId, contributionBody(d, values));
+    await new Promise((resolve) => setImmediate(resolve));
+    const blob = decodeModel(new Uint8Array(await (await agg.app.request('/v1/models/tiny/2')).arrayBuffer()));
+    const sigmaFloat = gridSensitivity(1, 1e-3, 400) * 1e-3;
+    const sd = Math.sqrt(blob.data.reduce((a, v) => a + v * v, 0) / blob.data.length);
+    // Sample sd over 400 coordinates: relative sd ≈ 3.5 %; ±25 % is > 7 sd (false failure < 1e-12).
+    expect(sd / sigmaFloat).toBeGreaterThan(0.75);
+    expect(sd / sigmaFloat).toBeLessThan(1.25);
   });
 
   it('stops a task at its ε budget: no new round once the next could exceed it', async () => {
