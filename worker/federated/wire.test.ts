@@ -83,7 +83,7 @@ describe('startFederatedLearning', () => {
     const granted = await wiring!.runOnce();
     if (granted.status !== 'ran') throw new Error(`expected a pass, got ${granted.status}`);
     expect(granted.result.map((r) => `${r.task}:${r.status}`)).toEqual(['mf-items:sent']);
-    expect((await wiring!.backend).backend).toBe('cpu');
+    expect((await wiring!.backend()).backend).toBe('cpu');
     expect(await posts()).toBe(1);
 
     const profile = await engine!.profile();

@@ -6,8 +6,9 @@
  *   const engine = await createEngine({ site, ...federated.engineOptions });
  *   federated.attach(engine);          // and federated.touch() on every ingest (idle detection)
  *
- * What it does: opens the device (database, ledger, client, scorer), chooses the tfjs backend by
- * measurement (cached per SDK version), and starts the Trainer: every `intervalMs`, if the visitor
+ * What it does: opens the device (database, ledger, client, scorer) and starts the Trainer. The tfjs
+ * backend is chosen by measurement (cached per SDK version) at the first idle pass, not at start-up:
+ * the micro-benchmark costs seconds of CPU on a first visit. Every `intervalMs`, if the visitor
  * has been quiet for `quietMs`, consent is 'granted', and no other tab of the site holds the lock,
  * it takes part in every open task, then adopts the newest global propensity weights.
  * Nothing is sent without consent; nothing runs on the page's main thread.
@@ -58,8 +59,8 @@ export interface StartFederatedOptions {
 
 export interface FederatedWiring {
   readonly device: FederatedDevice;
-  /** Resolves with the chosen backend (measured on first run, then cached). */
-  readonly backend: Promise<BackendChoice>;
+  /** The chosen backend (measured at the first idle pass, then cached); starts the choice if needed. */
+  backend(): Promise<BackendChoice>;
   /** Spread into createEngine's options. */
   readonly engineOptions: Pick<EngineOptions, 'extraScorer' | 'privacy' | 'onForget'>;
   /** Connects the engine and starts the trainer. */
@@ -85,19 +86,21 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     propensityExamples: async () => (engine ? engine.propensityExamples() : []),
     topCategory: async () => (engine ? topInterest(await engine.profile()) : null),
   });
-  const backend = chooseBackend({
-    environment: tfjsEnvironment({ loaders: options.loaders ?? BROWSER_BACKEND_LOADERS, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) }),
-    cache: indexedDbBackendCache(device.db),
-    sdkVersion: options.sdkVersion,
-    ...(options.backendOverride ? { override: options.backendOverride } : {}),
-  });
+  let chosen: Promise<BackendChoice> | undefined;
+  const backend = (): Promise<BackendChoice> =>
+    (chosen ??= chooseBackend({
+      environment: tfjsEnvironment({ loaders: options.loaders ?? BROWSER_BACKEND_LOADERS, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) }),
+      cache: indexedDbBackendCache(device.db),
+      sdkVersion: options.sdkVersion,
+      ...(options.backendOverride ? { override: options.backendOverride } : {}),
+    }));
   const quiet = createQuietPeriod(options.quietMs ?? 20_000);
   const trainer = new Trainer<ParticipationResult[]>({
     isIdle: quiet.isIdle,
     lockName: `inkling:training:${options.site}`,
     run: async () => {
       if (!engine || (await engine.profile()).consent !== 'granted') return [];
-      await backend;
+      await backend();
       const results = await device.client.participateAll();
       await adoptGlobalPropensity(device, engine);
       return results;
