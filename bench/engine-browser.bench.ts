@@ -1,7 +1,7 @@
 /**
  * The engine alone inside a real Chromium Worker (IndexedDB on disk), measured side by side in
- * one run: raw IndexedDB puts/s (the ceiling: 100 transactions of 100 event-sized records, before
- * and after), engine ingest events/s in the same shape (100 batches of 100 product views, each
+ * one run: raw IndexedDB puts/s (the ceiling: 100 transactions of 100 event-sized records), alternating
+ * with engine ingest events/s in the same shape (100 batches of 100 product views, each
  * batch validated, deduplicated, folded into the profile and written in one transaction with it),
  * event → profile latency, and recommend() over the ~9k-film catalogue.
  * The SDK's end-to-end numbers (track() → Worker → IndexedDB) are in browser-sdk.bench.ts.
@@ -23,7 +23,10 @@ const WORKER_SOURCE = `
 import { createEngine } from './worker/engine.ts';
 
 const TX = 100, PER_TX = 100;
-const record = (n, id) => ({ id, name: 'Product Viewed', timestamp: Date.now(), path: '/movie/' + n,
+// One second apart, so that no view is a "double click" of the previous view of its product
+// (debounced views skip the write and would flatter the engine).
+const T0 = Date.now() - 20 * 3600 * 1000;
+const record = (n, id) => ({ id, name: 'Product Viewed', timestamp: T0 + n * 1000, path: '/movie/' + n,
   properties: { product_id: String(n % 2500), category: 'Drama,Comedy', price: 4.99, name: 'A film title ' + n } });
 
 async function rawPuts(name) {
@@ -51,18 +54,24 @@ async function rawPuts(name) {
 
 const percentile = (values, q) => { const s = [...values].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
 
-self.onmessage = async ({ data: { catalog } }) => {
-  const rawBefore = await rawPuts('raw-1');
+self.onmessage = async ({ data: { catalog, rounds } }) => {
   const engine = await createEngine({ site: 'bench', catalog, consent: 'granted' });
   let n = 0;
-  const started = performance.now();
-  for (let t = 0; t < TX; t++) {
-    const batch = [];
-    for (let i = 0; i < PER_TX; i++, n++) batch.push(record(n, 'e' + n));
-    await engine.ingest(batch);
+  // Alternate raw and engine rounds so that both see the same machine; each engine round is
+  // compared with the mean of the raw rounds either side of it.
+  const raws = [await rawPuts('raw-0')];
+  const ingests = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = performance.now();
+    for (let t = 0; t < TX; t++) {
+      const batch = [];
+      for (let i = 0; i < PER_TX; i++, n++) batch.push(record(n, 'e' + n));
+      await engine.ingest(batch);
+    }
+    ingests.push((TX * PER_TX) / ((performance.now() - started) / 1000));
+    raws.push(await rawPuts('raw-' + (r + 1)));
   }
-  const ingest = (TX * PER_TX) / ((performance.now() - started) / 1000);
-  const rawAfter = await rawPuts('raw-2');
+  const ratios = ingests.map((x, r) => x / ((raws[r] + raws[r + 1]) / 2));
 
   const latency = [];
   for (let i = 0; i < 200; i++, n++) {
@@ -79,7 +88,8 @@ self.onmessage = async ({ data: { catalog } }) => {
     recommend.push(performance.now() - t0);
   }
   await engine.forget();
-  self.postMessage({ rawBefore, rawAfter, ingest, latencyP50: percentile(latency, 0.5), latencyP95: percentile(latency, 0.95),
+  self.postMessage({ raw: percentile(raws, 0.5), ingest: percentile(ingests, 0.5), ratio: percentile(ratios, 0.5),
+    ratioMin: Math.min(...ratios), ratioMax: Math.max(...ratios), perRound: ratios.map((x) => (100 * x).toFixed(0) + ' %').join(', '), rounds, latencyP50: percentile(latency, 0.5), latencyP95: percentile(latency, 0.95),
     recommendP50: percentile(recommend, 0.5), recommendP95: percentile(recommend, 0.95), catalog: catalog.length });
 };
 `;
@@ -100,6 +110,22 @@ function loadCatalog(): { id: string; categories: string[]; price: number; popul
       const genres = line.slice(line.lastIndexOf(',') + 1).trim();
       return { id, categories: genres === '(no genres listed)' ? [] : genres.split('|'), price: 4.99, popularity: (counts.get(id) ?? 0) / max };
     });
+}
+
+/** What the Worker reports. */
+interface Measured {
+  readonly raw: number;
+  readonly ingest: number;
+  readonly ratio: number;
+  readonly ratioMin: number;
+  readonly ratioMax: number;
+  readonly perRound: string;
+  readonly rounds: number;
+  readonly latencyP50: number;
+  readonly latencyP95: number;
+  readonly recommendP50: number;
+  readonly recommendP95: number;
+  readonly catalog: number;
 }
 
 const bundle = await build({
@@ -126,23 +152,25 @@ try {
   const catalog = loadCatalog();
   const m = await tab.evaluate(
     (catalog) =>
-      new Promise<Record<string, number>>((resolve, reject) => {
+      new Promise<Measured>((resolve, reject) => {
         const worker = new Worker('/engine-bench-worker.js', { type: 'module' });
-        worker.onmessage = (event: MessageEvent<Record<string, number>>) => resolve(event.data);
+        worker.onmessage = (event: MessageEvent<Measured>) => resolve(event.data);
         worker.onerror = (event) => reject(new Error(event.message));
-        worker.postMessage({ catalog });
+        worker.postMessage({ catalog, rounds: 5 });
       }),
     catalog,
   );
-  const raw = (m['rawBefore']! + m['rawAfter']!) / 2;
   const f = (x: number) => Math.round(x).toLocaleString('en-US');
-  console.log(`Chromium Worker, IndexedDB on disk (persistent context); catalogue ${m['catalog']} films.\n`);
+  console.log(`Chromium Worker, IndexedDB on disk (persistent context); catalogue ${m.catalog} films.\n`);
   console.log('| measure | value | target |');
   console.log('|---|---|---|');
-  console.log(`| raw IndexedDB puts (100 tx × 100), before / after | ${f(m['rawBefore']!)} / ${f(m['rawAfter']!)} records/s | ceiling |`);
-  console.log(`| engine ingest (100 batches × 100 product views) | ${f(m['ingest']!)} events/s = ${((100 * m['ingest']!) / raw).toFixed(0)} % of the ceiling | ≥ 70 % |`);
-  console.log(`| event → profile (ingest 1 + profile()) p50 / p95 | ${m['latencyP50']!.toFixed(2)} / ${m['latencyP95']!.toFixed(2)} ms | p95 ≤ 20 ms |`);
-  console.log(`| recommend({ k: 10 }) over the catalogue p50 / p95 | ${m['recommendP50']!.toFixed(3)} / ${m['recommendP95']!.toFixed(3)} ms | p95 ≤ 5 ms |`);
+  const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+  console.log(`| raw IndexedDB puts (100 tx × 100), median of ${m.rounds + 1} rounds | ${f(m.raw)} records/s | ceiling |`);
+  console.log(`| engine ingest (100 batches × 100 product views), median of ${m.rounds} rounds | ${f(m.ingest)} events/s | |`);
+  console.log(`| engine ÷ adjacent raw rounds: median (min–max) | ${pct(m.ratio)} (${pct(m.ratioMin)}–${pct(m.ratioMax)}) | ≥ 70 % |`);
+  console.log(`| … per round (round 1 fills the empty log; from round 2 the log is at its 10,000 cap, so every row added also evicts one) | ${m.perRound} | |`);
+  console.log(`| event → profile (ingest 1 + profile()) p50 / p95 | ${m.latencyP50.toFixed(2)} / ${m.latencyP95.toFixed(2)} ms | p95 ≤ 20 ms |`);
+  console.log(`| recommend({ k: 10 }) over the catalogue p50 / p95 | ${m.recommendP50.toFixed(3)} / ${m.recommendP95.toFixed(3)} ms | p95 ≤ 5 ms |`);
 } finally {
   await browser.close();
   server.close();

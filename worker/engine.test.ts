@@ -119,10 +119,15 @@ describe('Engine', () => {
   });
 
   it('evicts events by age and by count', async () => {
-    const s = setup({ consent: 'granted', limits: { maxEvents: 5, maxAgeMs: 60 * MINUTE } });
+    const s = setup({ consent: 'granted', limits: { maxEvents: 10, maxAgeMs: 60 * MINUTE } });
     const engine = await s.open();
     await engine.ingest(Array.from({ length: 8 }, (_, i) => s.event('Product Viewed', { product_id: `sf${i}` }, T0 + i * 1000)));
-    expect((await engine.profile()).storage.events).toBe(5);
+    expect((await engine.profile()).storage.events).toBe(8);
+    await engine.ingest(Array.from({ length: 5 }, (_, i) => s.event('Product Viewed', { product_id: `dr${i}` }, T0 + 10_000 + i * 1000)));
+    // 13 > 10: cut to the low-water mark, 90 % of the cap, oldest first.
+    expect((await engine.profile()).storage.events).toBe(9);
+    const kept = ((await engine.exportAll()) as { events: { at: number }[] }).events.map((e) => e.at).sort((a, b) => a - b);
+    expect(kept[0]).toBe(T0 + 4000);
     s.clock.t = T0 + 2 * 60 * MINUTE;
     await engine.ingest([s.view('dr1')]);
     const exported = (await engine.exportAll()) as { events: { id: string }[] };

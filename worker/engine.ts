@@ -314,8 +314,8 @@ export class Engine implements EngineApi {
     if (this.logSize === null) this.logSize = await tx.objectStore('events').count();
     if (this.logSize <= this.limits.maxEvents && now - this.lastAgeSweep < 60_000) return;
     this.lastAgeSweep = now;
-    const evicted = await evictEvents(tx, now, this.limits);
-    this.logSize = await tx.objectStore('events').count();
+    const { evicted, size } = await evictEvents(tx, now, this.limits, this.logSize);
+    this.logSize = size;
     if (evicted > 0) {
       const meta = tx.objectStore('meta');
       const before = await meta.get('evicted');
@@ -347,7 +347,7 @@ export class Engine implements EngineApi {
         fresh = events.filter((e) => added.has(e.id));
         if (this.logSize !== null) this.logSize += fresh.length;
       } else {
-        const stored = await storedEventIds(tx, events.map((e) => e.id));
+        const stored = await storedEventIds(tx, events);
         fresh = events.filter((e) => !stored.has(e.id));
       }
       accepted = fresh.length;

@@ -46,13 +46,16 @@ describe('Database', () => {
     const { database } = fresh();
     await database.write(['events'], async (tx) => {
       await appendEvents(tx, Array.from({ length: 10 }, (_, i) => view(`e${i}`, 1000 + i)));
-      expect(await evictEvents(tx, 1010, { maxAgeMs: 7, maxEvents: 100 })).toBe(3);
-      expect(await evictEvents(tx, 1010, { maxAgeMs: 1e9, maxEvents: 4 })).toBe(3);
+      // Older than 7 ms at t = 1010: e0, e1, e2.
+      expect(await evictEvents(tx, 1010, { maxAgeMs: 7, maxEvents: 100 })).toEqual({ evicted: 3, size: 7 });
+      // Over a cap of 5: cut to LOW_WATER × 5 = 4 rows, the oldest first.
+      expect(await evictEvents(tx, 1010, { maxAgeMs: 1e9, maxEvents: 5 })).toEqual({ evicted: 3, size: 4 });
+      expect(await evictEvents(tx, 1010, { maxAgeMs: 1e9, maxEvents: 5 })).toEqual({ evicted: 0, size: 4 });
     });
     const db = await database.connection();
-    expect((await db.getAll('events')).map((e) => e.eventId)).toEqual(['e6', 'e7', 'e8', 'e9']);
+    expect((await db.getAll('events')).map((e) => e.eventId).sort()).toEqual(['e6', 'e7', 'e8', 'e9']);
     expect(await evictOldest(database, 0.5, 1)).toBe(2);
-    expect((await db.getAll('events')).map((e) => e.eventId)).toEqual(['e8', 'e9']);
+    expect((await db.getAll('events')).map((e) => e.eventId).sort()).toEqual(['e8', 'e9']);
   });
 
   it('steps aside when another tab opens a newer version, instead of blocking it', async () => {

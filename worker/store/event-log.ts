@@ -5,6 +5,7 @@
 import { unwrap } from 'idb';
 import type { ValidEvent } from '../../core/events/event.js';
 import type { Database, WriteTransaction } from './database.js';
+import { eventKey, type EventKey } from './schema.js';
 
 export interface LogLimits {
   /** Events older than this are evicted (default 30 days). */
@@ -15,16 +16,16 @@ export interface LogLimits {
 
 export const DEFAULT_LOG_LIMITS: LogLimits = { maxAgeMs: 30 * 86_400_000, maxEvents: 10_000 };
 
-/** Which of `eventIds` are already in the log. All lookups are issued at once: one round trip, not n. */
-export async function storedEventIds(tx: WriteTransaction, eventIds: readonly string[]): Promise<Set<string>> {
+/** Ids of the events already in the log. All lookups are issued at once: one round trip, not n. */
+export async function storedEventIds(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<Set<string>> {
   const store = tx.objectStore('events');
-  const keys = await Promise.all(eventIds.map((id) => store.getKey(id)));
-  return new Set(eventIds.filter((_, i) => keys[i] !== undefined));
+  const keys = await Promise.all(events.map((event) => store.getKey(eventKey(event))));
+  return new Set(events.filter((_, i) => keys[i] !== undefined).map((event) => event.id));
 }
 
 /**
- * Appends the rows whose event id is not in the log yet and returns the ids that were new. The
- * primary key does the deduplication: a duplicate's `add` fails with ConstraintError, which is
+ * Appends the rows whose [timestamp, event id] is not in the log yet and returns the ids that
+ * were new. The primary key does the deduplication: a duplicate's `add` fails with ConstraintError, which is
  * cancelled (preventDefault) so that it does not abort the transaction. One request per event
  * instead of a lookup and a write.
  */
@@ -72,43 +73,66 @@ export async function settleTogether(requests: readonly (() => Promise<unknown>)
   await Promise.all(issued);
 }
 
-/** Deletes events older than the age limit, then the oldest beyond the count cap. Returns how many went. */
-export async function evictEvents(tx: WriteTransaction, now: number, limits: LogLimits): Promise<number> {
+/**
+ * Over the cap, the log is cut to this fraction of it, so that a full log is trimmed once every
+ * ~cap/10 events instead of on every batch (measured: trimming 100 rows per batch of 100 cost
+ * most of the ingest time once the log was full; bench/engine-browser.bench.ts).
+ */
+export const LOW_WATER = 0.9;
+
+/**
+ * Deletes events older than the age limit, then, if the log is over its cap, the oldest down to
+ * LOW_WATER × cap. The key is in time order, so each step is one key-range delete (plus, for the
+ * cap, one query for the last key to go). `size` is the log's row count if the caller knows it.
+ * Returns what went and how many rows are left.
+ */
+export async function evictEvents(
+  tx: WriteTransaction,
+  now: number,
+  limits: LogLimits,
+  size: number | null = null,
+): Promise<{ evicted: number; size: number }> {
   const store = tx.objectStore('events');
-  let evicted = 0;
-  const cutoff = now - limits.maxAgeMs;
-  let byAge = await store.index('by-at').openCursor(IDBKeyRange.upperBound(cutoff, true));
-  while (byAge) {
-    await byAge.delete();
-    evicted++;
-    byAge = await byAge.continue();
+  const before = size ?? (await store.count());
+  // [t] sorts before every [t, id]: this range is every row with at < now − maxAge.
+  const expired = IDBKeyRange.upperBound([now - limits.maxAgeMs], true);
+  const expiredCount = await store.count(expired);
+  if (expiredCount > 0) await store.delete(expired);
+  let left = before - expiredCount;
+  let evicted = expiredCount;
+  if (left > limits.maxEvents) {
+    const excess = left - Math.floor(limits.maxEvents * LOW_WATER);
+    evicted += await deleteOldest(tx, excess);
+    left -= excess;
   }
-  let excess = (await store.count()) - limits.maxEvents;
-  if (excess > 0) {
-    let oldest = await store.index('by-at').openCursor();
-    while (oldest && excess > 0) {
-      await oldest.delete();
-      evicted++;
-      excess--;
-      oldest = await oldest.continue();
-    }
-  }
-  return evicted;
+  return { evicted, size: left };
+}
+
+/** Deletes the `count` oldest rows with one range delete; returns how many went. */
+async function deleteOldest(tx: WriteTransaction, count: number): Promise<number> {
+  if (count <= 0) return 0;
+  const store = tx.objectStore('events');
+  const cursor = await store.openKeyCursor();
+  if (cursor === null) return 0;
+  const last: EventKey = count > 1 ? ((await cursor.advance(count - 1))?.key ?? (await lastKey(tx))) : cursor.key;
+  const range = IDBKeyRange.upperBound(last);
+  const deleted = await store.count(range);
+  await store.delete(range);
+  return deleted;
+}
+
+async function lastKey(tx: WriteTransaction): Promise<EventKey> {
+  const cursor = await tx.objectStore('events').openKeyCursor(null, 'prev');
+  if (cursor === null) throw new Error('the event log emptied during eviction');
+  return cursor.key;
 }
 
 /** Frees space after a QuotaExceededError: deletes the oldest `fraction` of the log (at least `minimum`). */
 export async function evictOldest(database: Database, fraction: number, minimum: number): Promise<number> {
   let evicted = 0;
   await database.write(['events'], async (tx) => {
-    const store = tx.objectStore('events');
-    let toDelete = Math.max(minimum, Math.ceil((await store.count()) * fraction));
-    let cursor = await store.index('by-at').openCursor();
-    while (cursor && toDelete > 0) {
-      await cursor.delete();
-      evicted++;
-      toDelete--;
-      cursor = await cursor.continue();
-    }
+    const count = Math.max(minimum, Math.ceil((await tx.objectStore('events').count()) * fraction));
+    evicted = await deleteOldest(tx, count);
   });
   return evicted;
 }

@@ -16,14 +16,22 @@ export function databaseName(site: string): string {
 }
 
 /**
- * One row of the capped event log, keyed by the client event id: deduplication is a primary-key
- * lookup and the only index is `by-at` (eviction by age and by cap, oldest first). One index
- * instead of two measurably speeds up every write (bench/engine.bench.ts).
+ * One row of the capped event log, keyed by [at, eventId]: the key is in time order, so eviction
+ * by age or cap is one key-range delete, and a replayed event (same id, same timestamp) collides
+ * on the key, so deduplication needs no index. No index at all: each event is one record write
+ * (measured in Chromium: an index doubles the cost of every row; bench/engine-browser.bench.ts).
  */
 export interface StoredEvent {
   eventId: string;
   at: number;
   event: ValidEvent;
+}
+
+/** The log's primary key: [timestamp, client event id]. */
+export type EventKey = [number, string];
+
+export function eventKey(event: { readonly at: number; readonly id: string }): EventKey {
+  return [event.at, event.id];
 }
 
 export type MetaRecord =
@@ -32,7 +40,7 @@ export type MetaRecord =
   | { key: 'evicted'; value: number };
 
 export interface InklingDB extends DBSchema {
-  events: { key: string; value: StoredEvent; indexes: { 'by-at': number } };
+  events: { key: EventKey; value: StoredEvent };
   profile: { key: string; value: ProfileState };
   items: { key: string; value: ItemRecord };
   catalog: { key: string; value: CatalogItem };
@@ -48,8 +56,7 @@ type Migration = (db: IDBPDatabase<InklingDB>, tx: IDBTransaction) => void;
 /** MIGRATIONS[v - 1] takes the database from version v - 1 to v. */
 const MIGRATIONS: readonly Migration[] = [
   (db) => {
-    const events = db.createObjectStore('events', { keyPath: 'eventId' });
-    events.createIndex('by-at', 'at');
+    db.createObjectStore('events', { keyPath: ['at', 'eventId'] });
     db.createObjectStore('profile');
     db.createObjectStore('items', { keyPath: 'id' });
     db.createObjectStore('catalog', { keyPath: 'id' });
