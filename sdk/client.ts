@@ -9,7 +9,7 @@
  */
 import type { ConsentState, ProfileView, RawEvent, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
 import type { WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
-import { PAGE_EVENT } from '../core/events/names.js';
+import type { PAGE_EVENT } from '../core/events/names.js';
 import type { ErrorReport, InklingEventName, InklingEvents, Listener } from './api.js';
 import { isAutomatedBrowser, type NavigatorLike } from './automation.js';
 import { DEFAULT_CLONE_LIMITS, toCloneSafe } from './clone-safe.js';
@@ -54,6 +54,8 @@ type Mode =
   | 'stopped';
 
 const MAX_EVENT_NAME_LENGTH = 128;
+/** The name `page()` records (a literal here: importing names.ts's values would bundle its lists). */
+const PAGE_VIEWED: typeof PAGE_EVENT = 'Page Viewed';
 /** `recommend({ candidates })` may list a whole catalogue. */
 const RECOMMEND_CLONE_LIMITS = { ...DEFAULT_CLONE_LIMITS, maxItems: 50_000 };
 const NO_SITE = 'needs a site: set data-site or call init(site)';
@@ -232,7 +234,7 @@ export class InklingClient {
 
   page(properties?: unknown, timestamp?: number): void {
     if (properties !== undefined && !isObject(properties)) this.#fail('page', 'properties', 'type:object', 'page() properties must be an object');
-    else this.track(PAGE_EVENT, properties ?? {}, timestamp);
+    else this.track(PAGE_VIEWED, properties ?? {}, timestamp);
   }
 
   readonly #sink: CaptureSink = {

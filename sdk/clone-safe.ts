@@ -32,10 +32,10 @@ export interface CloneIssue {
 export type PlainValue = null | boolean | number | string | PlainValue[] | { [key: string]: PlainValue };
 
 const RULE_TEXT: Record<CloneRule, string> = {
-  serializable: 'is a function, symbol or bigint; pass plain data',
-  acyclic: 'refers back to an object that contains it',
-  'plain-data': 'is not a plain object, array, string, number or boolean',
-  'max-length': 'is a string longer than',
+  serializable: 'is a function, symbol or bigint',
+  acyclic: 'is a cycle',
+  'plain-data': 'is not plain data',
+  'max-length': 'is longer than',
   'max-depth': 'is nested deeper than',
   'max-keys': 'has more keys than',
   'max-items': 'has more items than',

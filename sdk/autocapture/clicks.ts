@@ -30,7 +30,7 @@ const MAX_CART_PRODUCTS = 100;
 
 export function cartAction(value: string | null): CartAction | null {
   const action = value?.trim().toLowerCase();
-  return action === 'add' || action === 'remove' || action === 'review' || action === 'checkout' || action === 'order' ? action : null;
+  return (Object.keys(ACTION_EVENTS) as CartAction[]).find((known) => known === action) ?? null;
 }
 
 function numberAttribute(element: Element, name: string): number | undefined {
@@ -78,7 +78,7 @@ export function attachClicks(
     const raw = element.getAttribute('data-inkling-action');
     const action = cartAction(raw);
     if (action === null) {
-      warn('data-inkling-action', 'one-of', `data-inkling-action="${String(raw).slice(0, 40)}" is not one of ${Object.keys(ACTION_EVENTS).join(', ')}`);
+      warn('data-inkling-action', 'one-of', `not one of ${Object.keys(ACTION_EVENTS).join(', ')}`);
       return;
     }
     const name = ACTION_EVENTS[action];
@@ -89,7 +89,7 @@ export function attachClicks(
         const holder = element.matches(PRODUCT_SELECTOR) ? element : element.closest(PRODUCT_SELECTOR);
         const product = holder ? productOf(holder) : null;
         if (!product) {
-          warn('data-inkling-product-id', 'required', `data-inkling-action="${action}" needs a data-inkling-product-id on the element or an ancestor`);
+          warn('data-inkling-product-id', 'required', `missing on or around data-inkling-action="${action}"`);
           return;
         }
         if (action === 'add' && product.quantity === undefined) product.quantity = 1;

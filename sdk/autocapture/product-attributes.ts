@@ -15,18 +15,22 @@ export type ReadAttribute = (name: string) => string | null;
 export const PRODUCT_ID_ATTRIBUTE = 'data-inkling-product-id';
 export const PRODUCT_SELECTOR = `[${PRODUCT_ID_ATTRIBUTE}]`;
 
+/** Attribute suffix → property name, and whether the value is a number. */
+const FIELDS: readonly [suffix: string, property: string, numeric: boolean][] = [
+  ['category', 'category', false],
+  ['name', 'name', false],
+  ['price', 'price', true],
+  ['quantity', 'quantity', true],
+];
+
 export function productProperties(read: ReadAttribute): Record<string, unknown> | null {
-  const id = read(PRODUCT_ID_ATTRIBUTE);
-  if (id === null || id.trim() === '') return null;
-  const properties: Record<string, unknown> = { product_id: id.trim() };
-  const category = read('data-inkling-product-category');
-  if (category !== null && category.trim() !== '') properties.category = category.trim();
-  const name = read('data-inkling-product-name');
-  if (name !== null && name.trim() !== '') properties.name = name.trim();
-  const price = read('data-inkling-product-price');
-  if (price !== null && price.trim() !== '') properties.price = Number(price);
-  const quantity = read('data-inkling-product-quantity');
-  if (quantity !== null && quantity.trim() !== '') properties.quantity = Number(quantity);
+  const id = read(PRODUCT_ID_ATTRIBUTE)?.trim();
+  if (!id) return null;
+  const properties: Record<string, unknown> = { product_id: id };
+  for (const [suffix, property, numeric] of FIELDS) {
+    const value = read(`data-inkling-product-${suffix}`)?.trim();
+    if (value) properties[property] = numeric ? Number(value) : value;
+  }
   return properties;
 }
 

@@ -4,12 +4,14 @@
  * engaged time on the product page (`Product Engaged`, counted only while the page is visible
  * and focused; sent when the visitor leaves the product, hides the tab or leaves the page).
  */
-import { ENGAGED_EVENT, type EcommerceEventName } from '../../core/events/names.js';
+import type { EcommerceEventName, ENGAGED_EVENT } from '../../core/events/names.js';
 import type { CaptureSink } from '../client.js';
 import { EngagementClock, engagedSeconds } from './engagement-clock.js';
 import { PRODUCT_SELECTOR, productOf } from './product-attributes.js';
 
 const PRODUCT_VIEWED: EcommerceEventName = 'Product Viewed';
+/** Literals typed by names.ts (importing its values would bundle its lists into the loader). */
+const PRODUCT_ENGAGED: typeof ENGAGED_EVENT = 'Product Engaged';
 const LIST_VIEWED: EcommerceEventName = 'Product List Viewed';
 /** A list view names at most this many products (the first ones shown). */
 const MAX_LIST_PRODUCTS = 50;
@@ -37,7 +39,7 @@ export function attachProductPage(win: Window, sink: CaptureSink, switches: { vi
     const seconds = engagedSeconds(clock.take(Date.now()));
     if (seconds === null) return;
     const { product_id, category } = engagedProduct;
-    sink.track(ENGAGED_EVENT, { product_id, ...(category !== undefined ? { category } : {}), seconds });
+    sink.track(PRODUCT_ENGAGED, { product_id, ...(category !== undefined ? { category } : {}), seconds });
   };
 
   const detectProduct = (): boolean => {
