@@ -52,11 +52,12 @@ interface Recorded {
 }
 
 /** An aggregator that speaks the wire protocol (model blob, 202 on contributions) and records every request. */
-function recordingAggregator(options: { failPosts?: boolean; postStatus?: number } = {}) {
+function recordingAggregator(options: { failPosts?: boolean; postStatus?: number; tasks?: TaskDescriptor[] } = {}) {
   const requests: Recorded[] = [];
   const blob = encodeModel({ header: { name: 'mf-items', version: 3, tensors: mfTensorSpecs(shape), dtype: 'float32' }, data: initialGlobalParameters(shape) });
   const fetch = async (url: string, init?: RequestInit): Promise<Response> => {
     requests.push({ url, init });
+    if (url === `${endpoint}/v1/tasks`) return new Response(JSON.stringify({ tasks: options.tasks ?? [] }), { status: 200 });
     if (url === `${endpoint}/v1/models/mf-items/3`) return new Response(new Uint8Array(blob), { status: 200, headers: { etag: '"mf-items@3"' } });
     if (url.startsWith(`${endpoint}/v1/rounds/`)) {
       if (options.failPosts) throw new TypeError('fetch failed: network down');
@@ -170,5 +171,19 @@ describe('FederatedClient.participate', () => {
     expect(await client.participate(mfTask())).toMatchObject({ status: 'skipped', reason: 'no-data' });
     expect(aggregator.posts()).toHaveLength(0);
     expect(await listReceipts(db)).toEqual([]);
+  });
+
+  it('participateAll isolates a task that breaks before its charge: the others still contribute', async () => {
+    const broken = mfTask({ task: 'broken', model: { name: 'mf-items', version: 3 }, roundId: 'r-9' });
+    const aggregator = recordingAggregator({ tasks: [broken, mfTask()] });
+    const { db, ledger } = await setup(aggregator);
+    const handlers = new Map([
+      ['broken', { train: async () => { throw new RangeError('model layout refused'); } }],
+      ['mf-items', createMfTaskHandler({ db, interactions: async () => visitorRows.map((item) => ({ item, weight: 1 })) })],
+    ]);
+    const client = new FederatedClient({ endpoint, site: 'shop-1', db, ledger, handlers, fetch: aggregator.fetch });
+    const results = await client.participateAll();
+    expect(results.map((r) => `${r.task}:${r.status}`)).toEqual(['broken:error', 'mf-items:sent']);
+    expect((await listReceipts(db)).map((r) => r.task)).toEqual(['mf-items']);
   });
 });

@@ -34,7 +34,9 @@ export type ParticipationResult =
   /** Charged, sent, and refused by the server (e.g. 409 stale_version): not retried. */
   | { readonly status: 'rejected'; readonly task: string; readonly round: string; readonly httpStatus: number; readonly code: string; readonly message: string }
   /** Charged, and the upload failed (network): not retried; the budget stays spent. */
-  | { readonly status: 'failed'; readonly task: string; readonly round: string; readonly message: string };
+  | { readonly status: 'failed'; readonly task: string; readonly round: string; readonly message: string }
+  /** Something broke before any charge (model download, a layout the handler refuses): nothing spent, nothing sent. */
+  | { readonly status: 'error'; readonly task: string; readonly round: string; readonly message: string };
 
 export interface FederatedClientOptions {
   /** Aggregator origin, no trailing slash. */
@@ -75,10 +77,19 @@ export class FederatedClient {
     return parseTasksResponse(await response.json());
   }
 
-  /** Takes part in every open task this device has a handler for, one after the other. */
+  /**
+   * Takes part in every open task this device has a handler for, one after the other. One task's
+   * failure does not stop the others (a throw inside `participate` happens before its charge).
+   */
   async participateAll(): Promise<ParticipationResult[]> {
     const results: ParticipationResult[] = [];
-    for (const task of await this.fetchTasks()) results.push(await this.participate(task));
+    for (const task of await this.fetchTasks()) {
+      try {
+        results.push(await this.participate(task));
+      } catch (error) {
+        results.push({ status: 'error', task: task.task, round: task.roundId, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
     return results;
   }
 
@@ -134,11 +145,14 @@ export class FederatedClient {
     });
     if (!charged.ok) return skip(...refusalReason(charged.reason));
 
-    // The device-only state (user embedding) is kept whatever the upload does: it was learned here.
-    await outcome.commit();
+    // From here on nothing may throw: the charge is committed and the result must say so.
+    // The device-only state (user embedding) is kept whatever the upload does: it was learned here;
+    // failing to keep it costs a reconstruction next time, not the contribution.
+    await outcome.commit().catch(() => undefined);
     const result = await this.upload(task, charged.report.body ?? body, privatized.rho);
     // 'sent' and 'rejected' both mean the bytes reached the server; a network failure stays pending.
-    if (result.status !== 'failed') await this.options.ledger.markSent(charged.receipt.id);
+    // A failed markSent only leaves the entry 'pending' (its bytes kept): harmless.
+    if (result.status !== 'failed') await this.options.ledger.markSent(charged.receipt.id).catch(() => false);
     return result;
   }
 
