@@ -56,6 +56,9 @@ describe('Database', () => {
     expect((await db.getAll('events')).map((e) => e.eventId).sort()).toEqual(['e6', 'e7', 'e8', 'e9']);
     expect(await evictOldest(database, 0.5, 1)).toBe(2);
     expect((await db.getAll('events')).map((e) => e.eventId).sort()).toEqual(['e8', 'e9']);
+    expect(await evictOldest(database, 0.5, 1000)).toBe(2);
+    expect(await db.count('events')).toBe(0);
+    expect(await evictOldest(database, 0.5, 1000)).toBe(0);
   });
 
   it('steps aside when another tab opens a newer version, instead of blocking it', async () => {

@@ -101,9 +101,9 @@ export async function evictEvents(
   let left = before - expiredCount;
   let evicted = expiredCount;
   if (left > limits.maxEvents) {
-    const excess = left - Math.floor(limits.maxEvents * LOW_WATER);
-    evicted += await deleteOldest(tx, excess);
-    left -= excess;
+    const deleted = await deleteOldest(tx, left - Math.floor(limits.maxEvents * LOW_WATER));
+    evicted += deleted;
+    left -= deleted;
   }
   return { evicted, size: left };
 }
