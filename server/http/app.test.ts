@@ -299,7 +299,9 @@ describe('aggregator HTTP API', () => {
       expect(await index.text()).toContain('shop');
       expect(index.headers.get('cross-origin-opener-policy')).toBe('same-origin');
       expect(index.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-      expect((await agg.app.request('/inkling.js')).headers.get('content-type')).toContain('javascript');
+      const sdk = await agg.app.request('/inkling.js');
+      expect(sdk.headers.get('content-type')).toContain('javascript');
+      expect(sdk.headers.get('cross-origin-resource-policy')).toBe('cross-origin'); // embeddable by other sites
       expect((await agg.app.request('/tfjs-backend-wasm-simd.wasm')).headers.get('content-type')).toBe('application/wasm');
       const missing = await agg.app.request('/nope.html');
       expect(missing.status).toBe(404);

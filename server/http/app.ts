@@ -130,7 +130,9 @@ export function createApp(options: AppOptions): Hono {
       if (isolation) {
         c.header('Cross-Origin-Opener-Policy', 'same-origin');
         c.header('Cross-Origin-Embedder-Policy', 'require-corp');
-        c.header('Cross-Origin-Resource-Policy', 'same-origin');
+        // Public static files (the SDK included) may be embedded by any site: a third-party page
+        // loading /inkling.js by <script src> must not be blocked by CORP.
+        c.header('Cross-Origin-Resource-Policy', 'cross-origin');
       }
       c.header('X-Content-Type-Options', 'nosniff');
     });
