@@ -307,6 +307,12 @@ describe('aggregator HTTP API', () => {
       expect(missing.status).toBe(404);
       expect(await errorCode(missing)).toBe('not_found');
       expect((await agg.app.request('/v1/tasks')).headers.get('cross-origin-embedder-policy')).toBeNull();
+      // A reload of a storefront route gets the app shell; a missing asset or API route does not.
+      const route = await agg.app.request('/movie/1', { headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(route.status).toBe(200);
+      expect(await route.text()).toContain('shop');
+      expect((await agg.app.request('/movie/1')).status).toBe(404);
+      expect((await agg.app.request('/v1/nope', { headers: { accept: 'text/html' } })).status).toBe(404);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

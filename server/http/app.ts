@@ -139,6 +139,13 @@ export function createApp(options: AppOptions): Hono {
     for (const sub of ['demo', 'sdk']) {
       app.use('*', serveStatic({ root: join(options.staticDir, sub) }));
     }
+    // The storefront is a single-page app: a reload of /movie/1 must get its shell, not a 404.
+    // Only page navigations (HTML wanted, no file extension) fall back; a missing asset stays 404.
+    app.get('*', async (c, next) => {
+      const wantsPage = (c.req.header('accept') ?? '').includes('text/html') && !/\.[a-z0-9]+$/i.test(c.req.path);
+      if (!wantsPage) return next();
+      return serveStatic({ root: join(options.staticDir as string, 'demo'), path: 'index.html' })(c, next);
+    });
   }
 
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`));
