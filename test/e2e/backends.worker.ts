@@ -4,12 +4,15 @@
  * another's numbers):
  * - { mode: 'run', backend }: a small matmul and the MF training step (worker/models/mf.ts) from a
  *   fixed seed on that backend, plus its time per real-size training step;
- * - { mode: 'choose' }: the backend chooser, exactly as the engine runs it at first start.
+ * - { mode: 'choose' }: the backend chooser, exactly as the engine runs it at first start;
+ * - { mode: 'lock', holdMs }: one Trainer pass under the site's Web Lock (navigator.locks), the pass
+ *   holding it for holdMs; posts 'holding' when inside, then the outcome.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend, type BackendChoice, type BackendName } from '../../worker/training/backend.js';
 import { BROWSER_BACKEND_LOADERS, tfjsEnvironment } from '../../worker/training/tfjs-environment.js';
 import { createMfModel, disposeMfModel, getGlobalParameters, trainLocal } from '../../worker/models/mf.js';
+import { Trainer, type TrainerOutcome } from '../../worker/training/trainer.js';
 
 function lcg(seed: number): () => number {
   let state = seed >>> 0;
@@ -19,7 +22,10 @@ function lcg(seed: number): () => number {
   };
 }
 
-export type WorkerRequest = { mode: 'run'; backend: BackendName; wasmPaths: string } | { mode: 'choose'; wasmPaths: string };
+export type WorkerRequest =
+  | { mode: 'run'; backend: BackendName; wasmPaths: string }
+  | { mode: 'choose'; wasmPaths: string }
+  | { mode: 'lock'; holdMs: number; wasmPaths: string };
 
 export interface BackendRun {
   readonly backend: string;
@@ -35,6 +41,8 @@ export interface BackendRun {
 export type WorkerAnswer =
   | { readonly ok: true; readonly run: BackendRun }
   | { readonly ok: true; readonly choice: BackendChoice; readonly fallbackAdapter: boolean | null }
+  | { readonly ok: true; readonly outcome: TrainerOutcome<string> }
+  | { readonly ok: true; readonly holding: true }
   | { readonly ok: false; readonly error: string };
 
 function environmentFor(wasmPaths: string, errors: string[]) {
@@ -84,6 +92,23 @@ async function fallbackAdapter(): Promise<boolean | null> {
 
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
+  if (request.mode === 'lock') {
+    // The real defaults: navigator.locks, and main-thread detection (false in a Worker).
+    const trainer = new Trainer<string>({
+      isIdle: () => true,
+      lockName: 'inkling:training:e2e-shop',
+      run: async () => {
+        self.postMessage({ ok: true, holding: true });
+        await new Promise((resolve) => setTimeout(resolve, request.holdMs));
+        return 'trained';
+      },
+    });
+    trainer.tick().then(
+      (outcome) => self.postMessage({ ok: true, outcome }),
+      (error: unknown) => self.postMessage({ ok: false, error: String(error) }),
+    );
+    return;
+  }
   const work: Promise<WorkerAnswer> =
     request.mode === 'run'
       ? run(request.backend, request.wasmPaths).then((r) => ({ ok: true, run: r }))
