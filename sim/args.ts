@@ -28,7 +28,7 @@ export interface SimulateOptions {
 
 export const DEFAULT_OPTIONS: SimulateOptions = {
   clients: 671,
-  rounds: 10,
+  rounds: 5,
   perRound: 100,
   epsilon: TARGETS.maxEpsilon,
   server: null,
