@@ -9,7 +9,7 @@
  * A charge and its receipt are one record written in ONE readwrite transaction (ledger-store.ts)
  * before anything is sent.
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LedgerEntry } from '../../core/dp/ledger.js';
 import type { ContributionReceipt } from '../../core/protocol/engine-api.js';
 
@@ -59,42 +59,27 @@ export interface OpenFederatedDbOptions {
 }
 
 /** @example const db = await openFederatedDb(); const receipts = await listReceipts(db); */
-export async function openFederatedDb(options: OpenFederatedDbOptions = {}): Promise<FederatedDb> {
+export function openFederatedDb(options: OpenFederatedDbOptions = {}): Promise<FederatedDb> {
+  const factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (factory === undefined) return Promise.reject(new Error('no IndexedDB here: pass options.indexedDB (fake-indexeddb in Node)'));
   const name = options.name ?? FEDERATED_DB_NAME;
-  const factory = options.indexedDB;
-  if (factory) {
-    // idb's openDB uses the global indexedDB; swap it in for the duration of the call only.
-    return withFactory(factory, () => openSchema(name));
-  }
-  return openSchema(name);
-}
-
-function openSchema(name: string): Promise<FederatedDb> {
-  return openDB<FederatedSchema>(name, FEDERATED_DB_VERSION, {
-    upgrade(db) {
-      const ledger = db.createObjectStore('ledger', { keyPath: 'charge.id' });
-      ledger.createIndex('at', 'charge.at');
-      const models = db.createObjectStore('models', { keyPath: 'key' });
-      models.createIndex('name', 'name');
-      db.createObjectStore('state');
-    },
+  // Opened on the given factory directly (idb's openDB only knows the global one), then wrapped.
+  return new Promise((resolve, reject) => {
+    const request = factory.open(name, FEDERATED_DB_VERSION);
+    request.onupgradeneeded = () => createSchema(request.result);
+    request.onsuccess = () => resolve(wrap(request.result) as FederatedDb);
+    request.onerror = () => reject(request.error ?? new Error(`could not open IndexedDB database ${name}`));
+    request.onblocked = () => reject(new Error(`IndexedDB database ${name} is blocked by an older connection`));
   });
 }
 
-/**
- * idb's openDB calls the global `indexedDB.open` synchronously, so the factory is swapped in for
- * that synchronous call only and restored before anything else can run.
- */
-function withFactory<T>(factory: IDBFactory, open: () => Promise<T>): Promise<T> {
-  const scope = globalThis as { indexedDB?: IDBFactory };
-  const previous = scope.indexedDB;
-  scope.indexedDB = factory;
-  try {
-    return open();
-  } finally {
-    if (previous === undefined) delete scope.indexedDB;
-    else scope.indexedDB = previous;
-  }
+/** Version 1 of the schema (see the file comment). */
+function createSchema(db: IDBDatabase): void {
+  const ledger = db.createObjectStore('ledger', { keyPath: 'charge.id' });
+  ledger.createIndex('at', 'charge.at');
+  const models = db.createObjectStore('models', { keyPath: 'key' });
+  models.createIndex('name', 'name');
+  db.createObjectStore('state');
 }
 
 /**
