@@ -2,7 +2,9 @@ import 'fake-indexeddb/auto';
 import { IDBFactory, IDBObjectStore } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CatalogItem, RawEvent } from '../core/protocol/engine-api.js';
+import { wrap, type IDBPDatabase } from 'idb';
 import { createEngine, type EngineOptions } from './engine.js';
+import type { InklingDB } from './store/schema.js';
 
 const T0 = Date.UTC(2026, 10, 1);
 const MINUTE = 60_000;
@@ -21,6 +23,12 @@ function setup(extra: Partial<EngineOptions> = {}) {
   const event = (name: string, properties: unknown, at = clock.t): RawEvent => ({ id: `e${n++}`, name, properties, timestamp: at });
   const view = (id: string) => event('Product Viewed', { product_id: id });
   return { clock, factory, options, event, view, open: (more: Partial<EngineOptions> = {}) => createEngine({ ...options, ...more }) };
+}
+
+async function openRaw(factory: IDBFactory): Promise<IDBPDatabase<InklingDB>> {
+  const db = await wrap(factory.open('inkling:shop'));
+  if (db === undefined) throw new Error('no database');
+  return db as IDBPDatabase<InklingDB>;
 }
 
 async function storedDatabases(factory: IDBFactory): Promise<string[]> {
@@ -92,6 +100,25 @@ describe('Engine', () => {
     await returning.ingest([first, s.view('sf2')]);
     await returning.setConsent('granted');
     expect((await returning.profile()).storage.events).toBe(2);
+  });
+
+  it('journals item records per batch and folds them into the items store past the limit', async () => {
+    const s = setup({ consent: 'granted', limits: { itemJournalLimit: 3 } });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1'), s.view('sf2')]);
+    const db = await openRaw(s.factory);
+    expect([await db.count('items'), await db.count('itemJournal')]).toEqual([0, 1]);
+    db.close();
+    s.clock.t += MINUTE;
+    await engine.ingest([s.view('sf1'), s.view('sf3')]);
+    const after = await openRaw(s.factory);
+    expect([await after.count('items'), await after.count('itemJournal')]).toEqual([3, 0]);
+    after.close();
+    s.clock.t += MINUTE;
+    await engine.ingest([s.view('sf1')]);
+    await engine.close();
+    const items = await (await s.open()).itemRecords();
+    expect(items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 3], ['sf2', 1], ['sf3', 1]]);
   });
 
   it('forget deletes the database and the next use starts empty', async () => {
@@ -248,7 +275,7 @@ describe('Engine under storage faults', () => {
     await engine.ingest([s.view('sf1')]);
     const snapshot = async (e: { exportAll(): Promise<unknown> }) => ({ ...(await e.exportAll() as object), exportedAt: null });
     const before = await snapshot(engine);
-    failNext('put', 'items', () => new DOMException('the disk failed', 'UnknownError'));
+    failNext('add', 'itemJournal', () => new DOMException('the disk failed', 'UnknownError'));
     s.clock.t += MINUTE;
     await expect(engine.ingest([s.view('dr1'), s.view('dr2'), s.view('dr3')])).rejects.toThrow('the disk failed');
     expect(await snapshot(engine)).toEqual(before);

@@ -36,6 +36,7 @@ import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
 import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
+import { appendJournal, foldJournal, ITEM_JOURNAL_LIMIT, readItems } from './store/item-journal.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -46,8 +47,10 @@ export interface EngineLimits extends LogLimits {
   readonly maxPendingEvents: number;
   /** Events accepted in one ingest call; the rest are reported as errors. */
   readonly maxBatch: number;
-  /** Event ids remembered in memory for deduplication (the database index covers the rest). */
+  /** Event ids remembered in memory for deduplication (the log's primary key covers the rest). */
   readonly recentIds: number;
+  /** Journaled item records before the journal is folded into `items` (store/item-journal.ts). */
+  readonly itemJournalLimit: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -56,6 +59,7 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxPendingEvents: 1_000,
   maxBatch: 1_000,
   recentIds: 5_000,
+  itemJournalLimit: ITEM_JOURNAL_LIMIT,
 };
 
 export interface EngineOptions {
@@ -91,6 +95,9 @@ export class Engine implements EngineApi {
   private consent: ConsentState = 'pending';
   private state: ProfileState = emptyProfile();
   private items = new Map<string, ItemRecord>();
+  /** Records in the item journal and the products they name (store/item-journal.ts). */
+  private journalRecords = 0;
+  private journaled = new Set<string>();
   /** Ids of items bought, kept with `items` so recommend() does not scan them. */
   private bought = new Set<string>();
   private catalogItems: readonly CatalogItem[] = [];
@@ -142,18 +149,20 @@ export class Engine implements EngineApi {
       return;
     }
     const stored = await this.database.run(async (db) => {
-      const tx = db.transaction(['profile', 'items', 'catalog', 'meta'], 'readonly');
+      const tx = db.transaction(['profile', 'items', 'itemJournal', 'catalog', 'meta'], 'readonly');
       const [profile, items, catalog, consent] = await Promise.all([
         tx.objectStore('profile').get(PROFILE_KEY),
-        tx.objectStore('items').getAll(),
+        readItems(tx),
         tx.objectStore('catalog').getAll(),
         tx.objectStore('meta').get('consent'),
       ]);
       return { profile, items, catalog, consent };
     });
     if (stored.profile !== undefined) this.state = reviveProfile(stored.profile);
-    this.items = new Map(stored.items.map((item) => [item.id, item]));
-    this.bought = new Set(stored.items.filter((item) => item.purchases > 0).map((item) => item.id));
+    this.items = stored.items.items;
+    this.journalRecords = stored.items.journalRecords;
+    this.journaled = stored.items.journaled;
+    this.bought = new Set([...this.items.values()].filter((item) => item.purchases > 0).map((item) => item.id));
     if (this.options.catalog === undefined && stored.catalog.length > 0) this.useCatalog(stored.catalog);
     const storedConsent = stored.consent?.key === 'consent' ? stored.consent.value : undefined;
     this.consent = this.options.consent ?? storedConsent ?? 'pending';
@@ -197,7 +206,7 @@ export class Engine implements EngineApi {
   /** On grant: writes everything held in memory (profile, items, held events, catalogue) in one transaction. */
   private async persistAll(): Promise<void> {
     const held = this.pending;
-    await this.database.write(['events', 'profile', 'items', 'catalog', 'meta'], async (tx) => {
+    await this.database.write(['events', 'profile', 'items', 'itemJournal', 'catalog', 'meta'], async (tx) => {
       await tx.objectStore('meta').put({ key: 'consent', value: 'granted' });
       const created = await tx.objectStore('meta').get('created');
       if (created === undefined) await tx.objectStore('meta').put({ key: 'created', value: this.now() });
@@ -206,15 +215,16 @@ export class Engine implements EngineApi {
       this.logSize = null;
       this.lastAgeSweep = Number.NEGATIVE_INFINITY;
       await this.maintainLog(tx);
-      const items = tx.objectStore('items');
       const catalog = tx.objectStore('catalog');
       await settleTogether([
         () => tx.objectStore('profile').put(this.state, PROFILE_KEY),
-        ...[...this.items.values()].map((item) => () => items.put(item)),
+        () => foldJournal(tx, this.items.values()),
         ...this.catalogItems.map((item) => () => catalog.put(item)),
       ]);
     });
     this.pending = [];
+    this.journalRecords = 0;
+    this.journaled.clear();
   }
 
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
@@ -335,10 +345,7 @@ export class Engine implements EngineApi {
   }
 
   private async writeBatch(events: readonly ValidEvent[], keepLog: boolean): Promise<number> {
-    let draft: ProfileState | null = null;
-    let drafts: ItemDrafts | null = null;
-    let accepted = 0;
-    await this.database.write(['events', 'profile', 'items', 'meta'], async (tx) => {
+    const outcome = await this.database.write(['events', 'profile', 'items', 'itemJournal', 'meta'], async (tx) => {
       // With the log: adding the rows deduplicates them (primary key) in the same round trip.
       // Without (quota fallback): look the ids up instead.
       let fresh: ValidEvent[];
@@ -350,21 +357,33 @@ export class Engine implements EngineApi {
         const stored = await storedEventIds(tx, events);
         fresh = events.filter((e) => !stored.has(e.id));
       }
-      accepted = fresh.length;
-      if (fresh.length === 0) return;
-      draft = cloneProfile(this.state);
-      drafts = new ItemDrafts((id) => this.items.get(id));
+      if (fresh.length === 0) return null;
+      const draft = cloneProfile(this.state);
+      const drafts = new ItemDrafts((id) => this.items.get(id));
       applyBatch(draft, fresh, this.applyContext(drafts));
-      const items = tx.objectStore('items');
-      const profile = draft;
+      const touched = drafts.touched;
       await settleTogether([
-        () => tx.objectStore('profile').put(profile, PROFILE_KEY),
-        ...[...drafts.touched.values()].map((item) => () => items.put(item)),
+        () => tx.objectStore('profile').put(draft, PROFILE_KEY),
+        () => appendJournal(tx, [...touched.values()]),
       ]);
+      const folded = this.journalRecords + touched.size >= this.limits.itemJournalLimit;
+      if (folded) {
+        const ids = new Set([...this.journaled, ...touched.keys()]);
+        await foldJournal(tx, [...ids].map((id) => touched.get(id) ?? this.items.get(id)).filter((item) => item !== undefined));
+      }
       await this.maintainLog(tx);
+      return { accepted: fresh.length, draft, drafts, folded };
     });
-    if (draft !== null && drafts !== null) this.adopt(draft, drafts);
-    return accepted;
+    if (outcome === null) return 0;
+    this.adopt(outcome.draft, outcome.drafts);
+    if (outcome.folded) {
+      this.journalRecords = 0;
+      this.journaled.clear();
+    } else {
+      this.journalRecords += outcome.drafts.touched.size;
+      for (const id of outcome.drafts.touched.keys()) this.journaled.add(id);
+    }
+    return outcome.accepted;
   }
 
   recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
@@ -452,6 +471,8 @@ export class Engine implements EngineApi {
 
   private resetMemory(): void {
     this.logSize = null;
+    this.journalRecords = 0;
+    this.journaled = new Set();
     this.lastAgeSweep = Number.NEGATIVE_INFINITY;
     this.state = emptyProfile();
     this.items = new Map();

@@ -90,11 +90,12 @@ export class Database {
    * when the transaction has committed; if `body` throws, the transaction is aborted and nothing
    * of it is kept.
    */
-  write(stores: readonly StoreName[], body: (tx: WriteTransaction) => Promise<void>): Promise<void> {
+  write<T>(stores: readonly StoreName[], body: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.run(async (db) => {
       const tx = db.transaction([...stores], 'readwrite');
+      let result: T;
       try {
-        await body(tx);
+        result = await body(tx);
       } catch (error) {
         try {
           tx.abort();
@@ -105,6 +106,7 @@ export class Database {
         throw error;
       }
       await tx.done;
+      return result;
     });
   }
 

@@ -129,10 +129,8 @@ async function lastKey(tx: WriteTransaction): Promise<EventKey> {
 
 /** Frees space after a QuotaExceededError: deletes the oldest `fraction` of the log (at least `minimum`). */
 export async function evictOldest(database: Database, fraction: number, minimum: number): Promise<number> {
-  let evicted = 0;
-  await database.write(['events'], async (tx) => {
+  return database.write(['events'], async (tx) => {
     const count = Math.max(minimum, Math.ceil((await tx.objectStore('events').count()) * fraction));
-    evicted = await deleteOldest(tx, count);
+    return deleteOldest(tx, count);
   });
-  return evicted;
 }
