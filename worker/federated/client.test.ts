@@ -131,13 +131,16 @@ describe('FederatedClient.participate', () => {
     expect((await db.getAll('ledger'))[0]!.report.body).toBeUndefined();
   });
 
-  it('sends nothing and trains nothing when the budget cannot pay', async () => {
+  it('sends nothing and trains nothing when the budget cannot pay, but still keeps the newest model for recommendations', async () => {
     const aggregator = recordingAggregator();
     const { client, db } = await setup(aggregator, { rhoPerTask: 0.01 });
     const result = await client.participate(mfTask());
     expect(result).toMatchObject({ status: 'skipped', reason: 'out-of-budget' });
-    expect(aggregator.requests).toHaveLength(0);
+    expect(aggregator.posts()).toHaveLength(0);
+    expect(aggregator.requests.map((r) => r.url)).toEqual([`${endpoint}/v1/models/mf-items/3`]);
     expect(await listReceipts(db)).toEqual([]);
+    // Nothing was trained: no user embedding was stored.
+    expect(await loadUserEmbedding(db, 'mf-items', shape.dim)).toBeUndefined();
   });
 
   it('keeps the budget spent when the upload fails after the charge, and does not retry', async () => {

@@ -1,6 +1,7 @@
 /**
  * The device side of a federated round, one template for every task:
- *   tasks → model (cached per version) → local training (a LocalTaskHandler) → dense update
+ *   tasks → model (cached per version, downloaded even when the device cannot contribute)
+ *   → budget pre-check → local training (a LocalTaskHandler) → dense update
  *   → privatize (DP core vector sum mechanism) → charge + receipt (one IndexedDB transaction)
  *   → POST the fixed-size body → commit device-only state.
  *
@@ -103,9 +104,12 @@ export class FederatedClient {
     const handler = this.options.handlers.get(task.task);
     if (!handler) return skip('unknown-task', `no local handler for task ${task.task}`);
     if (task.kind !== 'fedavg' && task.kind !== 'histogram') return skip('unsupported-kind', `task kind ${task.kind} is not trained on devices`);
+    // The newest global model is downloaded whatever follows: recommendations use it, and the
+    // download is the same anonymous GET every device makes (it costs no privacy budget).
+    const model: ModelBlob = await loadModel({ db: this.options.db, endpoint: this.endpoint, fetch: this.fetchImpl, now: this.now }, task.model.name, task.model.version);
     if (Date.parse(task.deadline) <= this.now()) return skip('deadline-passed', `round ${task.roundId} closed at ${task.deadline}`);
 
-    // Checks that need no training first: a device that cannot pay does no work.
+    // Checks that need no training first: a device that cannot pay does no training.
     const round = ledgerRound(task.roundId);
     if ((await this.options.db.get('ledger', chargeId(this.options.site, task.task, round))) !== undefined) {
       return skip('already-contributed', `this device already contributed to round ${task.roundId}`);
@@ -114,7 +118,6 @@ export class FederatedClient {
     const remaining = await this.options.ledger.remaining({ site: this.options.site, task: task.task });
     if (!(cost <= remaining)) return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${remaining} is left for ${task.task} in this window`);
 
-    const model: ModelBlob = await loadModel({ db: this.options.db, endpoint: this.endpoint, fetch: this.fetchImpl, now: this.now }, task.model.name, task.model.version);
     if (model.data.length !== task.vectorLength) {
       throw new RangeError(`task ${task.task}: vectorLength ${task.vectorLength} differs from model ${task.model.name}@${task.model.version} (${model.data.length} floats)`);
     }
