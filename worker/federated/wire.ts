@@ -49,9 +49,9 @@ export interface StartFederatedOptions {
   readonly loaders?: BackendLoaders;
   readonly indexedDB?: IDBFactory;
   readonly fetch?: (input: string, init?: RequestInit) => Promise<Response>;
-  /** How often to try a pass. Default 60 s. */
+  /** How often to try a pass (a pass starts with GET /v1/tasks). Default 30 s. */
   readonly intervalMs?: number;
-  /** Quiet time before training counts as "idle". Default 20 s. */
+  /** Quiet time before training counts as "idle". Default 10 s. */
   readonly quietMs?: number;
   /** Pass errors (network, storage), for the debug console. */
   readonly onError?: (error: unknown) => void;
@@ -94,7 +94,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       sdkVersion: options.sdkVersion,
       ...(options.backendOverride ? { override: options.backendOverride } : {}),
     }));
-  const quiet = createQuietPeriod(options.quietMs ?? 20_000);
+  const quiet = createQuietPeriod(options.quietMs ?? 10_000);
   const trainer = new Trainer<ParticipationResult[]>({
     isIdle: quiet.isIdle,
     lockName: `inkling:training:${options.site}`,
@@ -116,7 +116,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     },
     attach(attached) {
       engine = attached;
-      trainer.start(options.intervalMs ?? 60_000, options.onError);
+      trainer.start(options.intervalMs ?? 30_000, options.onError);
     },
     touch: quiet.touch,
     runOnce: () => trainer.tick(),
