@@ -32,8 +32,12 @@ export interface FederationOptions {
   /** Device ledger budgets; default: the SDK's (ρ ≤ 1 per task per 7 days). */
   readonly budgets?: Partial<LedgerBudgets>;
   readonly random: SeededRandom;
+  /** Devices to use (e.g. to evaluate while the run goes on); default: a new pool for this run. */
+  readonly pool?: DevicePool;
   /** Called after every contribution attempt and at every round's close. */
   readonly onProgress?: (event: FederationProgress) => void;
+  /** Awaited after each closed round with the new model version (e.g. to evaluate and post quality). */
+  readonly afterRound?: (round: number, version: number) => Promise<void>;
 }
 
 export type FederationProgress =
@@ -123,7 +127,7 @@ async function waitForRoundClose(endpoint: string, roundId: string, timeoutMs: n
 }
 
 export async function runFederation(options: FederationOptions): Promise<FederationResult> {
-  const pool = new DevicePool(options.endpoint, options.runName, options.catalogue, options.budgets);
+  const pool = options.pool ?? new DevicePool(options.endpoint, options.runName, options.catalogue, options.budgets);
   const eligible = options.visitors.filter((v) => v.interactions.length > 0);
   const logs: RoundLog[] = [];
   let stoppedEarly: string | null = null;
@@ -158,6 +162,7 @@ export async function runFederation(options: FederationOptions): Promise<Federat
     task = await waitForRoundClose(options.endpoint, task.roundId, deadlineMs);
     const privacy = await fetchEpsilonSpent(options.endpoint);
     options.onProgress?.({ kind: 'round', round, version: privacy.version, sent, epsilonSpent: privacy.epsilon });
+    await options.afterRound?.(round, privacy.version);
   }
   const privacy = await fetchEpsilonSpent(options.endpoint);
   return { finalVersion: privacy.version, rounds: logs, epsilonSpent: privacy.epsilon, delta: privacy.delta, stoppedEarly, devices: pool };

@@ -22,7 +22,7 @@ import { centralMfScorer, trainCentralMf } from './baselines/central-mf.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
-import { federatedScores, fetchMfTask, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
+import { DevicePool, federatedScores, fetchMfTask, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
 import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
@@ -190,10 +190,19 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
   const popularity = evaluateRanking(sampleDataset, popularityScorer(dataset));
   const perRound = Math.min(options.perRound, task.maxContributions);
   const onProgress = federationProgress('seeding', options.rounds * perRound, options);
+  const pool = new DevicePool(endpoint, 'seed', dataset.catalogue, undefined);
   let lastRound = 0;
+  // Quality over versions for the dashboard: the site owner's held-out evaluation on a sample.
+  const postQualityOf = async (version: number): Promise<void> => {
+    if (!options.adminToken) return;
+    const quality = evaluateRanking(sampleDataset, precomputedScorer(await federatedScores(endpoint, pool, dataset, sample, version), dataset.catalogue.ids.length));
+    await postRankingQuality(endpoint, options.adminToken, version, 'federated-dp', quality);
+    await postRankingQuality(endpoint, options.adminToken, version, 'popularity', popularity);
+    log(`model v${version}: HR@10 ${quality.hitRate.toFixed(3)} (popularity ${popularity.hitRate.toFixed(3)}) on ${quality.users} held-out users, posted to the dashboard`);
+  };
   const result = await runFederation({
     endpoint, runName: 'seed', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound: perRound,
-    random: seededRandom(SETTINGS.seed + 3),
+    random: seededRandom(SETTINGS.seed + 3), pool,
     onProgress: (event) => {
       onProgress(event);
       if (event.kind === 'round') {
@@ -201,14 +210,12 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
         log(`round ${event.round}: ${event.sent} contributions → model v${event.version}, ε so far ${formatEpsilon(event.epsilonSpent)}`);
       }
     },
+    afterRound: async (round, version) => {
+      if (round % SETTINGS.seedQualityEvery === 0 && round < options.rounds) await postQualityOf(version);
+    },
   });
   if (result.stoppedEarly) log(`seeding stopped early: ${result.stoppedEarly}`);
-  if (options.adminToken) {
-    const quality = evaluateRanking(sampleDataset, precomputedScorer(await federatedScores(endpoint, result.devices, dataset, sample, result.finalVersion), dataset.catalogue.ids.length));
-    await postRankingQuality(endpoint, options.adminToken, result.finalVersion, 'federated-dp', quality);
-    await postRankingQuality(endpoint, options.adminToken, result.finalVersion, 'popularity', popularity);
-    log(`model v${result.finalVersion}: HR@10 ${quality.hitRate.toFixed(3)} (popularity ${popularity.hitRate.toFixed(3)}) on ${quality.users} held-out users, posted to the dashboard`);
-  }
+  await postQualityOf(result.finalVersion);
   await result.devices.close();
   log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);
   return 0;
