@@ -24,6 +24,7 @@ import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
 import { DevicePool, federatedScores, fetchMfTask, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
+import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality } from './quality.js';
@@ -90,6 +91,24 @@ function federationProgress(label: string, total: number, options: SimulateOptio
   };
 }
 
+/**
+ * Why the DP row looks the way it does, in numbers: the noise the averaged update of one round
+ * carries (n devices' local discrete Gaussians plus the central one, in float units) against the
+ * clip bound that caps every device's signal.
+ */
+function describeNoise(task: TaskDescriptor, devices: number, centralMultiplier: number | null): string {
+  const localFloat = task.localNoiseStddev * task.granularity;
+  // Δ in float units ≈ the clip bound (conditional rounding adds a few %); central σ = z·Δ.
+  const centralFloat = centralMultiplier === null ? 0 : centralMultiplier * task.clipNorm;
+  const perCoordinate = Math.sqrt(devices * localFloat ** 2 + centralFloat ** 2) / devices;
+  const norm = perCoordinate * Math.sqrt(task.vectorLength);
+  return [
+    `Noise in one DP round: ${devices} devices each add σ = ${localFloat.toFixed(3)} per coordinate (local noise; the device ledger's ρ ≤ 1 per task per 7 days needs σ ≥ 0.71·Δ)${centralMultiplier === null ? '' : ` plus central σ = ${centralFloat.toFixed(3)}`};`,
+    `the averaged update carries σ = ${perCoordinate.toFixed(4)} per coordinate, an L2 norm of ${norm.toFixed(1)} over ${task.vectorLength} coordinates,`,
+    `against a signal whose norm is at most the clip bound C = ${task.clipNorm}: signal-to-noise ≤ ${(task.clipNorm / norm).toFixed(3)}.`,
+  ].join('\n');
+}
+
 function formatEpsilon(epsilon: number): string {
   return epsilon > 1e6 ? '∞' : epsilon.toFixed(2);
 }
@@ -138,9 +157,11 @@ async function simulate(options: SimulateOptions): Promise<number> {
   const endpoint = options.server ?? (own = await startSimAggregator({ mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.training, ...SETTINGS.dp })).url;
   let federatedDp: RankingQuality;
   let dpRun: FederationResult;
+  let noiseNote = '';
   try {
     const task = await fetchMfTask(endpoint);
     if (!task) throw new Error(`${endpoint} has no open mf-items round`);
+    noiseNote = describeNoise(task, Math.min(devicesPerRound, task.maxContributions), options.server ? null : SETTINGS.dp.centralNoiseMultiplier);
     if (task.vectorLength !== nItems * (SETTINGS.dim + 1)) throw new Error(`${endpoint}'s mf-items has ${task.vectorLength} floats; this catalogue needs ${nItems * (SETTINGS.dim + 1)}`);
     dpRun = await runFederation({
       endpoint, runName: 'dp', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound,
@@ -169,7 +190,7 @@ async function simulate(options: SimulateOptions): Promise<number> {
     epsilonSpent: dpRun.epsilonSpent,
     delta: dpRun.delta,
   });
-  process.stdout.write(`\n${table}\n\n`);
+  process.stdout.write(`\n${table}\n\n${noiseNote}\n\n`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
   return 0;
 }
