@@ -49,7 +49,7 @@ function harness(world: World, navigator: Host['navigator'] = { userAgent: 'Mozi
         open: async (config) => {
           const engine = await createEngine({ site: config.site, idbFactory: world.factory, ...(config.consent && { consent: config.consent }) });
           engines.push(engine);
-          return engine;
+          return { engine };
         },
         fetchJson: async () => catalog,
       });

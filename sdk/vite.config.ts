@@ -1,7 +1,9 @@
 /**
  * `npm run build:sdk` → dist/sdk/:
  *   inkling.js         the script-tag loader (IIFE; never imports tfjs or idb)
- *   inkling.worker.js  the engine's module Worker (worker/entry.worker.ts and all it imports)
+ *   inkling.worker.js  the engine's module Worker (worker/entry.worker.ts and all it imports),
+ *                      with the tfjs backends it loads on demand as chunks beside it, and tfjs's
+ *                      .wasm files (served from the same folder)
  *   stub.js, stub.min.js  the inline snippet, readable and minified
  *   esm/index.js + esm/index.d.ts  the package entry, `createInkling(options)`
  *
@@ -11,7 +13,7 @@
  * gzip budgets (loader ≤ 6 KB, stub ≤ 1 KB) are checked at the end ("OVER BUDGET" lines).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -44,6 +46,8 @@ function libBuild(options: {
       sourcemap: false,
       copyPublicDir: false,
       reportCompressedSize: false,
+      // Chunks (the Worker's lazily loaded tfjs backends) live at the site root beside the loader: prefixed.
+      rollupOptions: { output: { chunkFileNames: 'inkling-[name]-[hash].js' } },
       lib: {
         entry: join(root, options.entry),
         formats: [options.format],
@@ -65,10 +69,17 @@ function otherArtefacts(): Plugin {
       await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.min.js' }));
       await build(libBuild({ entry: 'worker/entry.worker.ts', format: 'es', fileName: 'inkling.worker.js', target: 'es2022' }));
       await build(libBuild({ entry: 'sdk/index.ts', format: 'es', fileName: 'index.js', outDir: join(outDir, 'esm'), target: 'es2022' }));
+      copyWasm();
       emitDeclarations();
       reportSizes();
     },
   };
+}
+
+/** tfjs's WebAssembly backend fetches its .wasm files from next to the Worker (its wasmPaths). */
+function copyWasm(): void {
+  const from = join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  for (const file of readdirSync(from).filter((name) => name.endsWith('.wasm'))) copyFileSync(join(from, file), join(outDir, file));
 }
 
 /** `tsc --emitDeclarationOnly` over sdk/ (and the core/protocol types it re-exports). */

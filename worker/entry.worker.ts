@@ -1,7 +1,8 @@
 /**
- * The Worker's entry (built to dist/sdk/inkling.worker.js): opens the engine of worker/engine.ts
- * when the page calls `configure()`, loads the site's catalogue off the main thread, and exposes
- * the whole as a `WorkerApi` with Comlink.
+ * The Worker's entry (built to dist/sdk/inkling.worker.js): when the page calls `configure()`, it
+ * loads the site's catalogue off the main thread, opens the engine of worker/engine.ts (with the
+ * federated client of worker/federated/wire.ts when an aggregator is configured), and exposes the
+ * whole as a `WorkerApi` with Comlink.
  *
  * It answers only its own page: a dedicated Worker receives messages only from the document
  * that created it (and from ports that document hands out, which the SDK never does), and Comlink
@@ -11,6 +12,7 @@ import * as Comlink from 'comlink';
 import type { CatalogItem, ConsentState, RawEvent, RecommendOptions } from '../core/protocol/engine-api.js';
 import type { BootProblem, WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
 import { createEngine, type Engine } from './engine.js';
+import { startFederatedLearning, type FederatedWiring } from './federated/wire.js';
 
 /** The catalogue file is `CatalogItem[]` or `{ items: CatalogItem[] }` (what demo/ emits). */
 export function catalogItemsOf(json: unknown): readonly CatalogItem[] {
@@ -19,11 +21,27 @@ export function catalogItemsOf(json: unknown): readonly CatalogItem[] {
   return items;
 }
 
+/** An opened engine, and what to tell the rest of the Worker on each ingest (the trainer waits for quiet). */
+export interface OpenedEngine {
+  readonly engine: Engine;
+  readonly onIngest?: () => void;
+}
+
 export interface WorkerApiDeps {
-  /** Opens the engine; tests pass an IDBFactory of fake-indexeddb through it. */
-  readonly open: (config: WorkerConfig) => Promise<Engine>;
+  /** Opens the engine (and what runs beside it); tests pass an IDBFactory of fake-indexeddb through it. */
+  readonly open: (config: WorkerConfig, catalog: readonly CatalogItem[] | undefined, problems: BootProblem[]) => Promise<OpenedEngine>;
   readonly fetchJson: (url: string) => Promise<unknown>;
 }
+
+/** Rebuilt SDKs re-measure the tfjs backends (worker/training/backend.ts caches per version). */
+const SDK_VERSION = '0.1.0';
+/**
+ * How often the Worker looks for a federated pass, and how long the visitor must have been quiet
+ * (no ingest) first. A look is one GET of the open tasks when consent is granted and no other tab
+ * holds the training lock; training itself runs only when a task is open and budget is left.
+ */
+const TRAINING_INTERVAL_MS = 15_000;
+const TRAINING_QUIET_MS = 5_000;
 
 async function fetchJson(url: string): Promise<unknown> {
   const response = await fetch(url, { credentials: 'same-origin' });
@@ -31,37 +49,82 @@ async function fetchJson(url: string): Promise<unknown> {
   return response.json();
 }
 
-const defaultDeps: WorkerApiDeps = {
-  open: (config) => createEngine({ site: config.site, ...(config.consent !== undefined ? { consent: config.consent } : {}) }),
-  fetchJson,
-};
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * In the browser: the engine, and with an aggregator (`data-endpoint`) and a catalogue, the
+ * federated client beside it (worker/federated/wire.ts). Federated learning failing to start
+ * never stops the engine; it is reported.
+ */
+async function openInWorker(config: WorkerConfig, catalog: readonly CatalogItem[] | undefined, problems: BootProblem[]): Promise<OpenedEngine> {
+  let federated: FederatedWiring | undefined;
+  if (config.endpoint !== undefined) {
+    if (catalog === undefined) {
+      problems.push({ field: 'options.catalog', rule: 'required', message: 'federated learning needs the catalogue (data-catalog) beside data-endpoint; it is off' });
+    } else {
+      try {
+        federated = await startFederatedLearning({
+          site: config.site,
+          endpoint: config.endpoint.replace(/\/+$/, ''),
+          catalogueIds: catalog.map((item) => item.id),
+          sdkVersion: SDK_VERSION,
+          intervalMs: TRAINING_INTERVAL_MS,
+          quietMs: TRAINING_QUIET_MS,
+          // tfjs's .wasm files are published next to inkling.worker.js (sdk/vite.config.ts copies them).
+          wasmPaths: new URL(/* @vite-ignore */ './', import.meta.url).href,
+          ...(config.debug ? { onError: (error: unknown) => console.warn('[inkling worker]', error) } : {}),
+        });
+      } catch (error) {
+        problems.push({ field: 'options.endpoint', rule: 'federated', message: `federated learning is off: ${messageOf(error)}` });
+      }
+    }
+  }
+  const engine = await createEngine({
+    site: config.site,
+    ...(config.consent !== undefined ? { consent: config.consent } : {}),
+    ...(federated ? federated.engineOptions : {}),
+  });
+  federated?.attach(engine);
+  return { engine, ...(federated ? { onIngest: federated.touch } : {}) };
+}
+
+const defaultDeps: WorkerApiDeps = { open: openInWorker, fetchJson };
 
 /** The object the page talks to: every method waits for `configure()` to have opened the engine. */
 export function createWorkerApi(deps: WorkerApiDeps = defaultDeps): WorkerApi {
-  let opened: Promise<Engine> | null = null;
-  const engine = (): Promise<Engine> => opened ?? Promise.reject(new Error('the Inkling Worker was used before configure()'));
+  let opened: Promise<OpenedEngine> | null = null;
+  const engine = async (): Promise<Engine> => {
+    if (!opened) throw new Error('the Inkling Worker was used before configure()');
+    return (await opened).engine;
+  };
 
   return {
     async configure(config: WorkerConfig) {
       if (opened) throw new Error('the Inkling Worker is already configured');
       const problems: BootProblem[] = [];
       const opening = (async () => {
-        const instance = await deps.open(config);
+        let catalog: readonly CatalogItem[] | undefined;
         if (config.catalogUrl !== undefined) {
           try {
-            await instance.setCatalog(catalogItemsOf(await deps.fetchJson(config.catalogUrl)));
+            catalog = catalogItemsOf(await deps.fetchJson(config.catalogUrl)).filter((item) => typeof item?.id === 'string');
           } catch (error) {
-            problems.push({ field: 'options.catalog', rule: 'loadable', message: `the catalogue could not be loaded: ${error instanceof Error ? error.message : String(error)}` });
+            problems.push({ field: 'options.catalog', rule: 'loadable', message: `the catalogue could not be loaded: ${messageOf(error)}` });
           }
         }
-        return instance;
+        const result = await deps.open(config, catalog, problems);
+        if (catalog !== undefined) await result.engine.setCatalog(catalog);
+        return result;
       })();
       opened = opening;
       await opening;
       return { problems };
     },
     setConsent: async (state: ConsentState) => (await engine()).setConsent(state),
-    ingest: async (events: readonly RawEvent[]) => (await engine()).ingest(events),
+    ingest: async (events: readonly RawEvent[]) => {
+      const result = await (await engine()).ingest(events);
+      (await opened)?.onIngest?.();
+      return result;
+    },
     recommend: async (options: RecommendOptions) => (await engine()).recommend(options),
     profile: async () => (await engine()).profile(),
     exportAll: async () => (await engine()).exportAll(),
