@@ -66,6 +66,12 @@ beforeAll(async () => {
     };
     if (url.pathname === '/catalog.json') return send(200, TYPES['.json']!, JSON.stringify(catalog));
     if (url.pathname === '/page') return send(200, TYPES['.html']!, page('data-site="smoke" data-catalog="/catalog.json" data-allow-automation'));
+    if (url.pathname === '/esm') {
+      return send(200, TYPES['.html']!, `<!doctype html><script type="module">
+import { createInkling } from '/esm/index.js';
+window.shop = createInkling({ site: 'esm', catalog: '/catalog.json', allowAutomation: true, autocapture: false });
+</script>`);
+    }
     if (url.pathname === '/no-automation') return send(200, TYPES['.html']!, page('data-site="smoke"'));
     if (url.pathname === '/shop' || url.pathname.startsWith('/movie/')) return send(200, TYPES['.html']!, page('data-site="smoke" data-catalog="/catalog.json" data-allow-automation', SHOP_BODY));
     const file = normalize(join(dist, url.pathname));
@@ -201,5 +207,15 @@ describe('the built SDK in Chromium', () => {
         await new Promise((resolve) => server.close(resolve));
       }
     }
+  });
+
+  it('works as an ES module: createInkling() finds its Worker next to the package folder', async () => {
+    const tab = await browser.context.newPage();
+    await tab.goto(`${origin}/esm`);
+    await tab.waitForFunction('window.shop !== undefined');
+    await tab.evaluate(`new Promise((resolve) => shop.on('ready', resolve))`);
+    await tab.evaluate(`shop.track('Product Viewed', { product_id: 'm2', category: 'Crime', price: 2.99 })`);
+    expect(await tab.evaluate(`shop.profile().then((p) => p.interests[0].category)`)).toBe('Crime');
+    await tab.close();
   });
 });
