@@ -72,6 +72,7 @@ import { createInkling } from '/esm/index.js';
 window.shop = createInkling({ site: 'esm', catalog: '/catalog.json', allowAutomation: true, autocapture: false });
 </script>`);
     }
+    if (url.pathname === '/bad-config') return send(200, TYPES['.html']!, page('data-site="smoke" data-consent="maybe" data-allow-automation'));
     if (url.pathname === '/no-automation') return send(200, TYPES['.html']!, page('data-site="smoke"'));
     if (url.pathname === '/shop' || url.pathname.startsWith('/movie/')) return send(200, TYPES['.html']!, page('data-site="smoke" data-catalog="/catalog.json" data-allow-automation', SHOP_BODY));
     const file = normalize(join(dist, url.pathname));
@@ -216,6 +217,15 @@ describe('the built SDK in Chromium', () => {
     await tab.evaluate(`new Promise((resolve) => shop.on('ready', resolve))`);
     await tab.evaluate(`shop.track('Product Viewed', { product_id: 'm2', category: 'Crime', price: 2.99 })`);
     expect(await tab.evaluate(`shop.profile().then((p) => p.interests[0].category)`)).toBe('Crime');
+    await tab.close();
+  });
+
+  it('reports a bad script-tag attribute to the on("error") listener the page queued before load', async () => {
+    const tab = await browser.context.newPage();
+    await tab.goto(`${origin}/bad-config`);
+    await tab.waitForFunction('window.__reports.length > 0');
+    expect(await tab.evaluate('window.__reports[0]')).toMatchObject({ field: 'options.consent', rule: 'one-of', method: 'init' });
+    expect(await tab.evaluate('window.__errors')).toEqual([]);
     await tab.close();
   });
 });
