@@ -116,7 +116,9 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     },
     attach(attached) {
       engine = attached;
-      trainer.start(options.intervalMs ?? 30_000, options.onError);
+      // First try as soon as the visitor can have been quiet long enough (short visits count too).
+      const quietMs = options.quietMs ?? 10_000;
+      trainer.start(options.intervalMs ?? 30_000, options.onError, quietMs + 1000);
     },
     touch: quiet.touch,
     runOnce: () => trainer.tick(),

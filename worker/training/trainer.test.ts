@@ -40,3 +40,30 @@ describe('Trainer', () => {
     expect(await next.tick()).toEqual({ status: 'ran', result: 'ok' });
   });
 });
+
+describe('Trainer.start', () => {
+  it('makes a first attempt after firstDelayMs, then every intervalMs, and stops', async () => {
+    let runs = 0;
+    const trainer = new Trainer({ isIdle: () => true, isMainThread: () => false, locks: createLocalLockManager(), run: async () => ++runs });
+    trainer.start(60_000, undefined, 10);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(runs).toBe(1);
+    trainer.stop();
+    expect(() => trainer.start(10)).toThrow(/intervalMs/);
+  });
+});
+
+describe('Trainer.start early retries', () => {
+  it('retries a busy visitor every second until the first pass has run', async () => {
+    let idle = false;
+    let runs = 0;
+    const trainer = new Trainer({ isIdle: () => idle, isMainThread: () => false, locks: createLocalLockManager(), run: async () => ++runs });
+    trainer.start(60_000, undefined, 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(runs).toBe(0);
+    idle = true;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(runs).toBe(1);
+    trainer.stop();
+  });
+});

@@ -4,6 +4,9 @@
  * at a time (Web Locks: the other tabs' engines see the lock held and skip, they do not queue).
  */
 
+/** Retry delay before the first pass of a Worker has run (see Trainer.start). */
+const EARLY_RETRY_MS = 1000;
+
 /** The part of the Web Locks API used here (navigator.locks in browsers and workers). */
 export interface LockManagerLike {
   request<T>(name: string, options: { ifAvailable: true }, callback: (lock: unknown) => Promise<T>): Promise<T>;
@@ -63,6 +66,7 @@ export class Trainer<R> {
   private readonly locks: LockManagerLike;
   private readonly lockName: string;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private firstTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: TrainerOptions<R>) {
     this.locks = options.locks ?? defaultLocks();
@@ -79,25 +83,40 @@ export class Trainer<R> {
     });
   }
 
-  /** Tries every `intervalMs`; errors of a pass go to `onError` and the next tick tries again. */
-  start(intervalMs: number, onError: (error: unknown) => void = () => undefined): void {
+  /**
+   * Tries after `firstDelayMs` (a page visit may be short: a returning visitor's Worker should get
+   * its chance before the next navigation), then every `intervalMs`; errors of a pass go to
+   * `onError` and the next tick tries again. Passes never overlap.
+   */
+  start(intervalMs: number, onError: (error: unknown) => void = () => undefined, firstDelayMs: number = intervalMs): void {
     if (!Number.isFinite(intervalMs) || intervalMs < 1000) throw new RangeError(`intervalMs must be ≥ 1000; got ${intervalMs}`);
+    if (!Number.isFinite(firstDelayMs) || firstDelayMs < 0) throw new RangeError(`firstDelayMs must be a finite number ≥ 0; got ${firstDelayMs}`);
     this.stop();
     let running = false;
-    this.timer = setInterval(() => {
+    let passes = 0;
+    const attempt = (): void => {
       if (running) return;
       running = true;
       this.tick()
-        .catch(onError)
+        .then((outcome) => {
+          if (outcome.status === 'ran') passes++;
+          // Until a first pass has run, a busy visitor is retried every second rather than every
+          // interval: page visits are short, and the next navigation ends this Worker.
+          else if (outcome.status === 'not-idle' && passes === 0 && this.timer !== undefined) this.firstTimer = setTimeout(attempt, EARLY_RETRY_MS);
+        }, onError)
         .finally(() => {
           running = false;
         });
-    }, intervalMs);
+    };
+    this.firstTimer = setTimeout(attempt, firstDelayMs);
+    this.timer = setInterval(attempt, intervalMs);
   }
 
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.firstTimer !== undefined) clearTimeout(this.firstTimer);
     this.timer = undefined;
+    this.firstTimer = undefined;
   }
 }
 
