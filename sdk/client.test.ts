@@ -118,6 +118,16 @@ describe('InklingClient with the real engine', () => {
     }
   });
 
+  it('hands a burst larger than the engine’s per-call limit over in several messages, losing none', async () => {
+    const { client, api, reports, close } = harness(newWorld());
+    client.configure({ site: 'shop-1', consent: 'granted' });
+    for (let i = 0; i < 2500; i++) api.track('Product Viewed', { product_id: `p${i}`, category: i % 2 ? 'Crime' : 'Sci-Fi', price: 1 });
+    await api.flush();
+    expect(reports).toEqual([]);
+    expect((await api.profile())?.storage.events).toBe(2500);
+    close();
+  });
+
   it('keeps a granted profile for the next page, and erases it when consent is withdrawn', async () => {
     const world = newWorld();
     const first = harness(world);

@@ -59,6 +59,8 @@ const PAGE_VIEWED: typeof PAGE_EVENT = 'Page Viewed';
 /** `recommend({ candidates })` may list a whole catalogue. */
 const RECOMMEND_CLONE_LIMITS = { ...DEFAULT_CLONE_LIMITS, maxItems: 50_000 };
 const NO_SITE = 'needs a site: set data-site or call init(site)';
+/** Events per ingest message: under the engine's per-call limit (worker/engine.ts maxBatch, 1,000). */
+const MAX_BATCH = 500;
 
 function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -243,27 +245,29 @@ export class InklingClient {
     warn: (field, rule, message) => this.#fail('autocapture', field, rule, message),
   };
 
-  /** Once per batch: ids, clone-safe properties, one message to the Worker. */
+  /** Once per batch: ids, clone-safe properties, one message to the Worker per MAX_BATCH events. */
   #drain(events: QueuedEvent[]): void {
     const connection = this.#connection;
     if (!connection) return;
-    const batch: RawEvent[] = [];
-    for (const { name, properties, timestamp, path } of events) {
-      const id = this.#nextId();
-      const { value, issues } = toCloneSafe(properties ?? {}, 'properties');
-      for (const issue of issues) this.report({ ...issue, method: 'track', eventId: id });
-      batch.push({ id, name, properties: value ?? {}, timestamp, ...(path !== undefined && { path }) });
+    for (let start = 0; start < events.length; start += MAX_BATCH) {
+      const batch: RawEvent[] = [];
+      for (const { name, properties, timestamp, path } of events.slice(start, start + MAX_BATCH)) {
+        const id = this.#nextId();
+        const { value, issues } = toCloneSafe(properties ?? {}, 'properties');
+        for (const issue of issues) this.report({ ...issue, method: 'track', eventId: id });
+        batch.push({ id, name, properties: value ?? {}, timestamp, ...(path !== undefined && { path }) });
+      }
+      const ingest = this.#guard(connection, connection.api.ingest(batch)).then(
+        ({ errors }) => {
+          for (const { field, rule, message, eventId } of errors) this.report({ field, rule, message, eventId, method: 'track' });
+        },
+        (error: unknown) => {
+          if (this.#connection === connection) this.#fail('track', 'worker', 'ingest', messageOf(error));
+        },
+      );
+      this.#pending.add(ingest);
+      void ingest.finally(() => this.#pending.delete(ingest));
     }
-    const ingest = this.#guard(connection, connection.api.ingest(batch)).then(
-      ({ errors }) => {
-        for (const { field, rule, message, eventId } of errors) this.report({ field, rule, message, eventId, method: 'track' });
-      },
-      (error: unknown) => {
-        if (this.#connection === connection) this.#fail('track', 'worker', 'ingest', messageOf(error));
-      },
-    );
-    this.#pending.add(ingest);
-    void ingest.finally(() => this.#pending.delete(ingest));
   }
 
   async flush(): Promise<void> {
