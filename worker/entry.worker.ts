@@ -35,13 +35,6 @@ export interface WorkerApiDeps {
 
 /** Rebuilt SDKs re-measure the tfjs backends (worker/training/backend.ts caches per version). */
 const SDK_VERSION = '0.1.0';
-/**
- * How often the Worker looks for a federated pass, and how long the visitor must have been quiet
- * (no ingest) first. A look is one GET of the open tasks when consent is granted and no other tab
- * holds the training lock; training itself runs only when a task is open and budget is left.
- */
-const TRAINING_INTERVAL_MS = 15_000;
-const TRAINING_QUIET_MS = 5_000;
 
 async function fetchJson(url: string): Promise<unknown> {
   const response = await fetch(url, { credentials: 'same-origin' });
@@ -68,8 +61,7 @@ async function openInWorker(config: WorkerConfig, catalog: readonly CatalogItem[
           endpoint: config.endpoint.replace(/\/+$/, ''),
           catalogueIds: catalog.map((item) => item.id),
           sdkVersion: SDK_VERSION,
-          intervalMs: TRAINING_INTERVAL_MS,
-          quietMs: TRAINING_QUIET_MS,
+          // How often and after how much quiet the trainer runs: worker/federated/wire.ts's defaults.
           // tfjs's .wasm files are published next to inkling.worker.js (sdk/vite.config.ts copies them).
           wasmPaths: new URL(/* @vite-ignore */ './', import.meta.url).href,
           ...(config.debug ? { onError: (error: unknown) => console.warn('[inkling worker]', error) } : {}),
