@@ -9,9 +9,8 @@
 import { ANSWERING_METHODS, GLOBAL_NAME, PLAIN_METHODS, type QueuedCall, type StubObject } from './snippet-queue.js';
 
 ((w: Window) => {
-  const host = w as Window & Record<string, unknown>;
   // Loaded already, or the snippet pasted twice: leave the existing object alone.
-  if (host[GLOBAL_NAME]) return;
+  if (Reflect.get(w, GLOBAL_NAME)) return;
   const queue: QueuedCall[] = [];
   const stub: StubObject & Record<string, unknown> = { _q: queue };
   for (const method of PLAIN_METHODS) {
@@ -22,5 +21,5 @@ import { ANSWERING_METHODS, GLOBAL_NAME, PLAIN_METHODS, type QueuedCall, type St
   for (const method of ANSWERING_METHODS) {
     stub[method] = (...args: unknown[]) => new Promise((resolve) => queue.push([method, args, Date.now(), resolve]));
   }
-  host[GLOBAL_NAME] = stub;
+  Reflect.set(w, GLOBAL_NAME, stub);
 })(window);

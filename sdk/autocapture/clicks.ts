@@ -25,12 +25,13 @@ const ACTION_EVENTS: { readonly [A in CartAction]: EcommerceEventName } = {
   checkout: 'Checkout Started',
   order: 'Order Completed',
 };
+const CART_ACTIONS: readonly CartAction[] = ['add', 'remove', 'review', 'checkout', 'order'];
 /** An order names at most this many products. */
 const MAX_CART_PRODUCTS = 100;
 
 export function cartAction(value: string | null): CartAction | null {
   const action = value?.trim().toLowerCase();
-  return (Object.keys(ACTION_EVENTS) as CartAction[]).find((known) => known === action) ?? null;
+  return CART_ACTIONS.find((known) => known === action) ?? null;
 }
 
 function numberAttribute(element: Element, name: string): number | undefined {
@@ -78,7 +79,7 @@ export function attachClicks(
     const raw = element.getAttribute('data-inkling-action');
     const action = cartAction(raw);
     if (action === null) {
-      warn('data-inkling-action', 'one-of', `not one of ${Object.keys(ACTION_EVENTS).join(', ')}`);
+      warn('data-inkling-action', 'one-of', `not one of ${CART_ACTIONS.join(', ')}`);
       return;
     }
     const name = ACTION_EVENTS[action];
