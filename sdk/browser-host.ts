@@ -1,9 +1,9 @@
 /** The `Host` of a real page: Worker, location, localStorage, page lifecycle, autocapture. */
-import { attachAutocapture } from './autocapture/index.js';
 import type { Host } from './client.js';
 import { connectEngine } from './worker-client.js';
 
-export function browserHost(defaultWorkerUrl: string | undefined): Host {
+/** `autocapture`: bundled (the ESM entry) or fetched as a plugin file (the script-tag loader). */
+export function browserHost(defaultWorkerUrl: string | undefined, autocapture: Host['autocapture']): Host {
   return {
     pageUrl: () => location.href,
     path: () => location.pathname,
@@ -30,7 +30,7 @@ export function browserHost(defaultWorkerUrl: string | undefined): Host {
         window.removeEventListener('pagehide', flush);
       };
     },
-    autocapture: (sink, options) => attachAutocapture(window, sink, options),
+    autocapture,
     console: typeof console === 'undefined' ? undefined : console,
   };
 }

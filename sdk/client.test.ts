@@ -71,7 +71,7 @@ function harness(world: World, navigator: Host['navigator'] = { userAgent: 'Mozi
       };
     },
     onHidden: () => () => {},
-    autocapture: () => () => {},
+    autocapture: () => ({ detach: () => {}, ready: Promise.resolve() }),
     console: undefined,
   };
   const client = new InklingClient(host);

@@ -34,8 +34,8 @@ export interface Host {
   connect(source: WorkerSource): EngineConnection;
   /** Calls `flush` when the page is hidden or left; returns the detach function. */
   onHidden(flush: () => void): () => void;
-  /** Starts the automatic captures; returns the detach function. */
-  autocapture(sink: CaptureSink, options: ResolvedOptions): () => void;
+  /** Starts the automatic captures (at once, or once their plugin file has arrived). */
+  autocapture(sink: CaptureSink, options: ResolvedOptions): CaptureHandle;
   readonly console: Pick<Console, 'warn'> | undefined;
 }
 
@@ -44,6 +44,12 @@ export interface CaptureSink {
   track(name: string, properties: Record<string, unknown>): void;
   page(properties: Record<string, unknown>): void;
   warn(field: string, rule: string, message: string): void;
+}
+
+/** Running captures: `ready` settles once they listen (never rejects; problems go to the sink). */
+export interface CaptureHandle {
+  detach(): void;
+  readonly ready: Promise<void>;
 }
 
 type Mode =
@@ -100,6 +106,8 @@ export class InklingClient {
   #heldDropReported = false;
   /** `on('ready')` after the fact still hears it (once, asynchronously). */
   #ready = false;
+  /** `ready` is announced only once autocapture listens too (its plugin file may still be loading). */
+  #captureReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly host: Host) {}
 
@@ -148,7 +156,9 @@ export class InklingClient {
       this.#fail('init', 'worker', 'available', messageOf(error));
       this.#stop();
     });
-    this.#detachers.push(this.host.autocapture(this.#sink, options), this.host.onHidden(() => this.#buffer.drainNow()));
+    const capture = this.host.autocapture(this.#sink, options);
+    this.#captureReady = capture.ready;
+    this.#detachers.push(capture.detach, this.host.onHidden(() => this.#buffer.drainNow()));
     this.#buffer.resume(scheduler(options.batch));
   }
 
@@ -173,8 +183,9 @@ export class InklingClient {
       return null;
     }
     this.#guard(connection, connection.api.configure(config)).then(
-      ({ problems }) => {
+      async ({ problems }) => {
         for (const problem of problems) this.report({ ...problem, method: 'init' });
+        await this.#captureReady;
         if (this.#connection !== connection) return;
         this.#ready = true;
         this.#emitter.emit('ready', { site: options.site });

@@ -5,28 +5,32 @@
 import type { InklingEventName, InklingEvents, Listener } from './api.js';
 
 export class Emitter {
-  private readonly listeners: { [E in InklingEventName]: Set<Listener<E>> } = {
+  readonly #listeners: { [E in InklingEventName]: Set<Listener<E>> } = {
     error: new Set(),
     ready: new Set(),
     consent: new Set(),
   };
 
-  constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
+  readonly #onListenerError: (error: unknown) => void;
+
+  constructor(onListenerError: (error: unknown) => void = () => {}) {
+    this.#onListenerError = onListenerError;
+  }
 
   on<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    this.listeners[event].add(listener);
+    this.#listeners[event].add(listener);
   }
 
   off<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    this.listeners[event].delete(listener);
+    this.#listeners[event].delete(listener);
   }
 
   has(event: InklingEventName): boolean {
-    return event in this.listeners;
+    return event in this.#listeners;
   }
 
   emit<E extends InklingEventName>(event: E, payload: InklingEvents[E]): void {
-    for (const listener of [...this.listeners[event]]) this.emitTo(listener, payload);
+    for (const listener of [...this.#listeners[event]]) this.emitTo(listener, payload);
   }
 
   /** Calls one listener, isolated like the others. */
@@ -34,7 +38,7 @@ export class Emitter {
     try {
       listener(payload);
     } catch (error) {
-      this.onListenerError(error);
+      this.#onListenerError(error);
     }
   }
 }

@@ -36,59 +36,61 @@ export function scheduler(kind: BatchScheduling): Scheduler {
 export const MAX_HELD_EVENTS = 1000;
 
 export class EventBuffer {
-  private events: QueuedEvent[] = [];
-  private scheduled = false;
-  private paused = true;
+  #events: QueuedEvent[] = [];
+  #scheduled = false;
+  #paused = true;
+  #schedule: Scheduler;
+  readonly #drain: (events: QueuedEvent[]) => void;
 
-  constructor(
-    private schedule: Scheduler,
-    private readonly drain: (events: QueuedEvent[]) => void,
-  ) {}
+  constructor(schedule: Scheduler, drain: (events: QueuedEvent[]) => void) {
+    this.#schedule = schedule;
+    this.#drain = drain;
+  }
 
   push(event: QueuedEvent): void {
-    this.events.push(event);
-    if (!this.scheduled && !this.paused) {
-      this.scheduled = true;
-      this.schedule(this.runScheduled);
+    this.#events.push(event);
+    if (!this.#scheduled && !this.#paused) {
+      this.#scheduled = true;
+      this.#schedule(this.#runScheduled);
     }
   }
 
   get size(): number {
-    return this.events.length;
+    return this.#events.length;
   }
 
   /** Drops the oldest events beyond `max`; returns how many were dropped. */
   trimTo(max: number): number {
-    const over = this.events.length - max;
+    const over = this.#events.length - max;
     if (over <= 0) return 0;
-    this.events.splice(0, over);
+    this.#events.splice(0, over);
     return over;
   }
 
   /** Events are held (not drained) until `resume()`: before the engine exists. */
   pause(): void {
-    this.paused = true;
+    this.#paused = true;
   }
 
   resume(schedule?: Scheduler): void {
-    if (schedule) this.schedule = schedule;
-    this.paused = false;
-    if (this.events.length > 0) this.drainNow();
+    if (schedule) this.#schedule = schedule;
+    this.#paused = false;
+    if (this.#events.length > 0) this.drainNow();
   }
 
   drainNow(): void {
-    if (this.paused || this.events.length === 0) return;
-    const events = this.events;
-    this.events = [];
-    this.drain(events);
+    if (this.#paused || this.#events.length === 0) return;
+    const events = this.#events;
+    this.#events = [];
+    this.#drain(events);
   }
 
   clear(): void {
-    this.events = [];
+    this.#events = [];
   }
 
-  private readonly runScheduled = (): void => {
-    this.scheduled = false;
+  readonly #runScheduled = (): void => {
+    this.#scheduled = false;
     this.drainNow();
   };
 }

@@ -9,6 +9,7 @@
  * const picks = await inkling.recommend({ k: 5 });
  */
 import type { Inkling, InklingOptions } from './api.js';
+import { attachAutocapture } from './autocapture/index.js';
 import { browserHost } from './browser-host.js';
 import { InklingClient } from './client.js';
 import { createFacade } from './facade.js';
@@ -30,7 +31,10 @@ function defaultWorkerUrl(): string | undefined {
 
 /** Starts Inkling for one site. Never throws: problems go to `on('error')`. */
 export function createInkling(options: InklingOptions): Inkling {
-  const client = new InklingClient(browserHost(defaultWorkerUrl()));
+  const client = new InklingClient(
+    // A bundling site's own bundler splits what it needs: the captures come bundled, ready at once.
+    browserHost(defaultWorkerUrl(), (sink, options) => ({ detach: attachAutocapture(window, sink, options), ready: Promise.resolve() })),
+  );
   const api = createFacade(client);
   try {
     client.configure(options);

@@ -6,6 +6,7 @@
 import { browserHost } from './browser-host.js';
 import { InklingClient } from './client.js';
 import { createFacade } from './facade.js';
+import { lazyAutocapture } from './lazy-autocapture.js';
 import { optionsFromAttributes } from './options.js';
 import { GLOBAL_NAME, replayQueue, takeQueue } from './snippet-queue.js';
 
@@ -27,7 +28,7 @@ function load(): void {
   const script = ownScript();
   const defaultWorkerUrl = script?.src ? new URL(WORKER_FILE, script.src).href : undefined;
   const attributes = script ? optionsFromAttributes((name) => script.getAttribute(`data-${name}`)) : {};
-  const client = new InklingClient(browserHost(defaultWorkerUrl));
+  const client = new InklingClient(browserHost(defaultWorkerUrl, lazyAutocapture(script?.src || undefined, script?.nonce ?? '')));
   const facade = createFacade(client);
   const api = {
     ...facade,
