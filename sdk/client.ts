@@ -10,7 +10,7 @@
 import type { ConsentState, ProfileView, RawEvent, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
 import type { WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
 import type { PAGE_EVENT } from '../core/events/names.js';
-import type { ErrorReport, InklingEventName, InklingEvents, Listener } from './api.js';
+import type { ErrorReport, InklingEventName, Listener } from './api.js';
 import { isAutomatedBrowser, type NavigatorLike } from './automation.js';
 import { DEFAULT_CLONE_LIMITS, toCloneSafe } from './clone-safe.js';
 import { consentMemory, privacySignalSet, resolveInitialConsent, type ConsentMemory, type KeyValueStorage, type PrivacySignals } from './consent.js';
@@ -395,10 +395,6 @@ export class InklingClient {
 
   #fail(method: string, field: string, rule: string, message: string): void {
     this.report({ field, rule, message: `${method}: ${field}: ${message}`, method });
-  }
-
-  emit<E extends InklingEventName>(event: E, payload: InklingEvents[E]): void {
-    this.#emitter.emit(event, payload);
   }
 
   #debug(message: string, detail?: unknown): void {

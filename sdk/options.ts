@@ -39,7 +39,9 @@ function flag(value: string): boolean {
 }
 
 function captureSet(on: (name: (typeof CAPTURES)[number]) => boolean): AutocaptureOptions {
-  return { pageviews: on('pageviews'), products: on('products'), cart: on('cart'), search: on('search'), engagement: on('engagement') };
+  const set = { pageviews: false, products: false, cart: false, search: false, engagement: false };
+  for (const name of CAPTURES) set[name] = on(name);
+  return set;
 }
 
 /**

@@ -57,14 +57,19 @@ export function remoteEngine(endpoint: MessageEndpoint): WorkerApi {
       }
     });
 
+  const method =
+    <M extends keyof WorkerApi>(name: M) =>
+    (...args: Parameters<WorkerApi[M]>): ReturnType<WorkerApi[M]> =>
+      // The answer has the method's type (see `send`): a Promise of what the Worker returned.
+      send(name, ...args) as ReturnType<WorkerApi[M]>;
   return {
-    configure: (config) => send('configure', config),
-    setConsent: (state) => send('setConsent', state),
-    ingest: (events) => send('ingest', events),
-    recommend: (options) => send('recommend', options),
-    profile: () => send('profile'),
-    exportAll: () => send('exportAll'),
-    forget: () => send('forget'),
-    setCatalog: (items) => send('setCatalog', items),
+    configure: method('configure'),
+    setConsent: method('setConsent'),
+    ingest: method('ingest'),
+    recommend: method('recommend'),
+    profile: method('profile'),
+    exportAll: method('exportAll'),
+    forget: method('forget'),
+    setCatalog: method('setCatalog'),
   };
 }

@@ -42,14 +42,14 @@ export interface ReplayTarget {
  * the rest go through the public object, which checks its arguments as for any other call.
  */
 export function replayQueue(queue: readonly QueuedCall[], target: ReplayTarget): void {
-  const replayable: readonly string[] = [...PLAIN_METHODS, ...ANSWERING_METHODS];
   for (const [method, args, calledAt, resolve] of queue) {
     try {
       let result: unknown;
       if (method === 'track') target.trackAt(args[0], args[1], calledAt);
       else if (method === 'page') target.pageAt(args[0], calledAt);
       else {
-        const fn: unknown = replayable.includes(method) ? Reflect.get(target.api, method) : undefined;
+        // Only the API's own methods (not `toString`, `constructor`...): the same set as the stub's lists.
+        const fn: unknown = Object.hasOwn(target.api, method) ? Reflect.get(target.api, method) : undefined;
         if (typeof fn === 'function') result = Reflect.apply(fn, target.api, args);
         else target.report(method, `inkling.${method.slice(0, 40)}() does not exist`);
       }
