@@ -20,7 +20,7 @@ import { FederatedClient } from './client.js';
 import { clearLearnedState, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
 import { createIndexedDbLedgerStore } from './ledger-store.js';
 import type { LocalTaskHandler } from './local-task.js';
-import { createMfScorer } from './mf-scorer.js';
+import { createMfScorer, refreshUserEmbedding } from './mf-scorer.js';
 import { createMfTaskHandler } from './mf-task.js';
 import type { FetchLike } from './model-cache.js';
 import { privacyView } from './privacy-view.js';
@@ -51,6 +51,12 @@ export interface FederatedDeviceOptions {
   readonly trainingRandom?: UniformRandom;
   /** MF reconstruction steps per round. */
   readonly reconstructionSteps?: number;
+  /**
+   * Whether recommend()'s scorer reconstructs a stale user embedding itself (default true, fine in
+   * the simulator). The Worker passes false and calls `refreshUserEmbedding()` from its trainer
+   * pass: the engine scores inside its serial queue, which `interactions` reads (deadlock).
+   */
+  readonly scorerReconstructs?: boolean;
 }
 
 export interface FederatedDevice {
@@ -58,6 +64,8 @@ export interface FederatedDevice {
   readonly ledger: PrivacyLedger<ContributionReport>;
   readonly client: FederatedClient;
   readonly scorer: ExtraScorer | undefined;
+  /** Reconstructs the user embedding against the newest cached MF model, if it is stale. */
+  refreshUserEmbedding(): Promise<void>;
   /** For the engine's `privacy` option (profile()). */
   privacy(): Promise<ProfileView['privacy']>;
   /**
@@ -99,12 +107,15 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.random ? { random: options.random } : {}),
   });
-  const scorer = options.catalogueIds ? createMfScorer({ db, catalogueIds: options.catalogueIds, interactions: options.interactions }) : undefined;
+  const scorer = options.catalogueIds
+    ? createMfScorer({ db, catalogueIds: options.catalogueIds, ...(options.scorerReconstructs === false ? {} : { interactions: options.interactions }) })
+    : undefined;
   return {
     db,
     ledger,
     client,
     scorer,
+    refreshUserEmbedding: () => refreshUserEmbedding(db, { interactions: options.interactions }),
     privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
     forget: () => clearLearnedState(db),
     close: () => db.close(),

@@ -28,7 +28,12 @@ export interface MfScorerOptions {
   readonly catalogueIds: readonly string[];
   readonly modelName?: string;
   readonly weight?: number;
-  /** For reconstruction against a newer model; without it a stale embedding is used as is. */
+  /**
+   * For reconstruction against a newer model inside score(); without it a stale embedding is used
+   * as is. In the browser leave it out and call `refreshUserEmbedding` from the trainer pass: the
+   * engine calls score() inside its own serialised queue, so an `interactions` that reads the
+   * engine (itemRecords) would wait on recommend() forever.
+   */
   readonly interactions?: () => Promise<readonly Interaction[]>;
   readonly reconstructionSteps?: number;
   readonly learningRate?: number;
@@ -58,7 +63,7 @@ export function createMfScorer(options: MfScorerOptions): ExtraScorer {
       if (blob === undefined) return out;
       const shape = mfShapeFromSpecs(blob.header.tensors);
       if (shape.nItems !== options.catalogueIds.length) return out; // a different catalogue: no opinion
-      const user = await currentUserEmbedding(options, modelName, shape, blob.header.version, blob.data);
+      const user = await currentUserEmbedding(options.db, options, modelName, shape, blob.header.version, blob.data);
       const squashed = squash(scoreAll(user, blob.data, shape));
       itemIds.forEach((id, j) => {
         const row = rowOf.get(id);
@@ -69,8 +74,26 @@ export function createMfScorer(options: MfScorerOptions): ExtraScorer {
   };
 }
 
-async function currentUserEmbedding(options: MfScorerOptions, modelName: string, shape: MfShape, version: number, global: Float32Array): Promise<Float32Array> {
-  const stored = await loadUserEmbedding(options.db, modelName, shape.dim);
+interface ReconstructionOptions {
+  readonly interactions?: () => Promise<readonly Interaction[]>;
+  readonly reconstructionSteps?: number;
+  readonly learningRate?: number;
+}
+
+/**
+ * Brings the stored user embedding up to the newest cached model (a few user-only steps, FedRecon)
+ * when it was fitted to an older one. For the Worker's trainer pass (see MfScorerOptions.interactions).
+ * @example await refreshUserEmbedding(db, { interactions });
+ */
+export async function refreshUserEmbedding(db: FederatedDb, options: ReconstructionOptions & { readonly modelName?: string }): Promise<void> {
+  const modelName = options.modelName ?? 'mf-items';
+  const blob = await newestModel(db, modelName);
+  if (blob === undefined) return;
+  await currentUserEmbedding(db, options, modelName, mfShapeFromSpecs(blob.header.tensors), blob.header.version, blob.data);
+}
+
+async function currentUserEmbedding(db: FederatedDb, options: ReconstructionOptions, modelName: string, shape: MfShape, version: number, global: Float32Array): Promise<Float32Array> {
+  const stored = await loadUserEmbedding(db, modelName, shape.dim);
   if (stored !== undefined && (stored.modelVersion === version || options.interactions === undefined)) return stored.values;
   const interactions = options.interactions ? await options.interactions() : [];
   if (interactions.length === 0) return stored?.values ?? new Float32Array(shape.dim);
@@ -78,7 +101,7 @@ async function currentUserEmbedding(options: MfScorerOptions, modelName: string,
   try {
     await trainLocal(model, interactions, { steps: 0, reconstructionSteps: options.reconstructionSteps ?? 20, learningRate: options.learningRate ?? 0.1 });
     const values = await getUserEmbedding(model);
-    await saveUserEmbedding(options.db, { modelName, modelVersion: version, values });
+    await saveUserEmbedding(db, { modelName, modelVersion: version, values });
     return values;
   } finally {
     disposeMfModel(model);

@@ -14,6 +14,7 @@ import { createEngine, type Engine } from '../engine.js';
 import { mfTensorSpecs } from '../models/mf-layout.js';
 import { NODE_BACKEND_LOADERS } from '../training/tfjs-environment.js';
 import { startFederatedLearning, type FederatedWiring } from './wire.js';
+import { loadUserEmbedding, saveUserEmbedding } from './user-embedding.js';
 
 const shape = { nItems: 24, dim: 4 };
 const catalogueIds = Array.from({ length: shape.nItems }, (_, i) => `m${i + 1}`);
@@ -91,6 +92,18 @@ describe('startFederatedLearning', () => {
     expect(profile.privacy.receipts[0]).toMatchObject({ task: 'mf-items', bytes: 28 + 4 * shape.nItems * (shape.dim + 1) });
     const recommendations = await engine!.recommend({ k: 5 });
     expect(recommendations).toHaveLength(5);
+    // The round closed at one contribution: the next pass downloads version 2 and refits the user
+    // embedding there, and recommend() (whose scorer runs inside the engine's queue) still answers.
+    const second = await wiring!.runOnce();
+    expect(second.status).toBe('ran');
+    const models = await wiring!.device.db.getAllFromIndex('models', 'name', 'mf-items');
+    expect(models.map((m) => m.version)).toEqual([2]);
+    expect((await loadUserEmbedding(wiring!.device.db, 'mf-items', shape.dim))?.modelVersion).toBe(2);
+    // Even with a stale embedding (a version landed between passes), scoring never reads the engine.
+    const fitted = (await loadUserEmbedding(wiring!.device.db, 'mf-items', shape.dim))!;
+    await saveUserEmbedding(wiring!.device.db, { ...fitted, modelVersion: 1 });
+    const inTime = await Promise.race([engine!.recommend({ k: 5 }), new Promise<'deadlock'>((resolve) => setTimeout(() => resolve('deadlock'), 5000))]);
+    expect(inTime).not.toBe('deadlock');
     // The federated scorer now has an opinion on every catalogue item (the model is cached).
     const scores = await wiring!.device.scorer!.score({ itemIds: catalogueIds, now: Date.now() });
     expect(Array.from(scores).every((v) => v > 0 && v < 1)).toBe(true);

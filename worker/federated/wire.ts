@@ -80,6 +80,8 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     endpoint: options.endpoint,
     site: options.site,
     catalogueIds: options.catalogueIds,
+    // recommend() runs inside the engine's serial queue; the scorer must not read the engine there.
+    scorerReconstructs: false,
     ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     interactions: async () => (engine ? interactionsFromItems(await engine.itemRecords(), rowOf, options.catalogueIds.length) : []),
@@ -102,6 +104,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       if (!engine || (await engine.profile()).consent !== 'granted') return [];
       await backend();
       const results = await device.client.participateAll();
+      await device.refreshUserEmbedding();
       await adoptGlobalPropensity(device, engine);
       return results;
     },
