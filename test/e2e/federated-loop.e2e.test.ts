@@ -97,10 +97,19 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-async function mfTask(): Promise<TaskDescriptor | undefined> {
+async function openTasks(): Promise<TaskDescriptor[]> {
   const response = await fetch(`${origin}/v1/tasks`);
-  const body = (await response.json()) as { tasks: TaskDescriptor[] };
-  return body.tasks.find((t) => t.task === 'mf-items');
+  return ((await response.json()) as { tasks: TaskDescriptor[] }).tasks;
+}
+
+async function mfTask(): Promise<TaskDescriptor | undefined> {
+  return (await openTasks()).find((t) => t.task === 'mf-items');
+}
+
+/** The task a contribution URL's round belongs to (round ids are '<task>-v<version>-<suffix>'). */
+function taskOfContribution(url: string, tasks: readonly TaskDescriptor[]): TaskDescriptor | undefined {
+  const roundId = decodeURIComponent(new URL(url).pathname.split('/')[3] ?? '');
+  return tasks.find((t) => roundId.startsWith(`${t.task}-v`));
 }
 
 async function openVisitor(name: 'A' | 'B'): Promise<Visitor> {
@@ -120,16 +129,27 @@ async function openVisitor(name: 'A' | 'B'): Promise<Visitor> {
   return { name, launched, context, page };
 }
 
+/** The MF contributions one browser sent (the Worker also contributes to the other open tasks). */
 function contributionsOf(name: 'A' | 'B'): CapturedRequest[] {
-  return captured.filter((r) => r.browser === name && r.method === 'POST' && /\/v1\/rounds\/[^/]+\/contributions$/.test(new URL(r.url).pathname));
+  return captured.filter((r) => r.browser === name && r.method === 'POST' && /^\/v1\/rounds\/mf-items-v[^/]+\/contributions$/.test(new URL(r.url).pathname));
 }
 
-async function recommendIds(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
+/** The page's top 10, bounded in time so a hung answer fails the test with a reason instead of its timeout. */
+async function recommendIds(page: Page, when: string): Promise<string[]> {
+  const answer = page.evaluate(async () => {
     const inkling = (window as InklingWindow).inkling;
     await inkling?.flush();
     return (await inkling?.recommend({ k: 10 }))?.map((r) => r.id) ?? [];
   });
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`recommend() did not answer within 60 s ${when}`)), 60_000);
+  });
+  try {
+    return await Promise.race([answer, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Every byte encoding of a string we can search a body for. */
@@ -199,7 +219,7 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
       await visitor.page.fill('[data-testid="search-input"]', journey.search);
       await visitor.page.press('[data-testid="search-input"]', 'Enter');
       await visitor.page.waitForSelector('[data-testid="search-results"]');
-      recommendedBefore.push(await recommendIds(visitor.page));
+      recommendedBefore.push(await recommendIds(visitor.page, `in browser ${visitor.name} before any contribution`));
       step(`browser ${visitor.name}: browsed ${journey.genre}, searched, recommendations before: ${recommendedBefore[i]?.length}`);
     }
 
@@ -227,10 +247,10 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
         async () => {
           await visit(visitor.page, origin, '/');
           await inklingReady(visitor.page);
-          await recommendIds(visitor.page);
+          await recommendIds(visitor.page, `in browser ${visitor.name} after a reload`);
         });
       step(`browser ${visitor.name} downloaded ${newModelPath}`);
-      const recommendedAfter = await recommendIds(visitor.page);
+      const recommendedAfter = await recommendIds(visitor.page, `in browser ${visitor.name} after it downloaded ${newModelPath}`);
       expect(recommendedAfter.length).toBeGreaterThan(0);
       expect(recommendedAfter, `browser ${visitor.name}'s recommendations after the new model`).not.toEqual(recommendedBefore[i]);
     }
@@ -240,22 +260,28 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
       j.search,
       ...j.films.flatMap((m) => [m.title, `/movie/${m.id}`, `"${m.id}"`, `product_id`]),
     ]);
+    // Every task's contributions (MF, and whatever else the Worker contributes to), each checked against its own task.
+    const tasks = [...(await openTasks()), before];
     const contributions = captured.filter((r) => r.method === 'POST' && r.url.includes('/v1/rounds/'));
-    expect(contributions.length, 'one contribution per browser in the round').toBeGreaterThanOrEqual(2);
+    expect(contributions.filter((c) => taskOfContribution(c.url, tasks)?.task === 'mf-items').length, 'one MF contribution per browser').toBeGreaterThanOrEqual(2);
     const ids = new Set<string>();
     for (const c of contributions) {
+      const task = taskOfContribution(c.url, tasks);
+      expect(task, `the task of ${c.url}`).toBeDefined();
       const body = c.body;
       expect(body, 'a contribution has a body').not.toBeNull();
-      if (!body) continue;
-      expect(body.length).toBe(before.expectedBytes);
+      if (!body || !task) continue;
+      expect(body.length, `${task.task} contribution size`).toBe(task.expectedBytes);
       expect([...body.subarray(0, 4)]).toEqual([...CONTRIBUTION_MAGIC]);
       const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-      expect(view.getUint32(24, true)).toBe(before.vectorLength);
+      expect(view.getUint32(24, true)).toBe(task.vectorLength);
       ids.add(body.subarray(4, 20).toString('hex'));
-      // Dense: a sparse vector would tell the server which items were touched.
-      let zeros = 0;
-      for (let k = 0; k < before.vectorLength; k++) if (view.getInt32(CONTRIBUTION_HEADER_BYTES + 4 * k, true) === 0) zeros++;
-      expect(zeros / before.vectorLength).toBeLessThan(0.05);
+      // Dense: a sparse vector would tell the server which items were touched (MF: 43,996 noised values).
+      if (task.task === 'mf-items') {
+        let zeros = 0;
+        for (let k = 0; k < task.vectorLength; k++) if (view.getInt32(CONTRIBUTION_HEADER_BYTES + 4 * k, true) === 0) zeros++;
+        expect(zeros / task.vectorLength).toBeLessThan(0.05);
+      }
       for (const secret of secrets) {
         for (const encoded of encodings(secret)) expect(body.includes(encoded), `contribution contains ${JSON.stringify(secret)}`).toBe(false);
       }
