@@ -137,6 +137,16 @@ describe('privacy ledger', () => {
     expect(result.ok).toBe(false);
   });
 
+  it('an unlimited ledger (simulation without DP) accepts ρ = ∞ and still reports an unlimited remainder', async () => {
+    const unlimited = { rhoPerTask: Infinity, rhoPerSite: Infinity, rhoGlobal: Infinity };
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), budgets: unlimited, clock: () => T0 });
+    expect((await ledger.charge({ site: 's', task: 't', round: 1, event: { kind: 'zcdp', rho: Infinity }, report: 'raw' })).ok).toBe(true);
+    const view = await ledger.spent({ site: 's', task: 't' });
+    expect(view.task?.spentRho).toBe(Infinity);
+    expect(view.remainingRho).toBe(Infinity);
+    expect(await ledger.remaining({ site: 's', task: 't' })).toBe(Infinity);
+  });
+
   it('one contribution per round', async () => {
     const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
     expect((await ledger.charge({ site: 's', task: 't', round: 5, rho: 0.1, report: 'a' })).ok).toBe(true);

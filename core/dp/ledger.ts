@@ -266,7 +266,8 @@ export function createPrivacyLedger<R>(options: PrivacyLedgerOptions<R>): Privac
   const scopeView = (scope: BudgetScope, totals: Totals): ScopeView => ({
     spentRho: totals.spent[scope],
     limitRho: limits[scope],
-    remainingRho: Math.max(0, limits[scope] - totals.spent[scope]),
+    // An unlimited scope (a simulation without DP) stays unlimited even after a ρ = ∞ charge (∞ − ∞ is NaN).
+    remainingRho: limits[scope] === Infinity ? Infinity : Math.max(0, limits[scope] - totals.spent[scope]),
     spentEpsilon: epsilonOf(totals.spent[scope]),
   });
 
