@@ -99,8 +99,11 @@ export async function listReceipts(db: FederatedDb): Promise<ContributionReceipt
   }));
 }
 
-/** Erases the cached models and device-only state (user embedding, backend choice). */
-export async function clearLearnedState(db: FederatedDb): Promise<void> {
-  const tx = db.transaction(['models', 'state'], 'readwrite');
-  await Promise.all([tx.objectStore('models').clear(), tx.objectStore('state').clear(), tx.done]);
+/**
+ * forget(): erases every store in one transaction: the ledger with its receipts (when this device
+ * took part is the visitor's data too), the cached models and the device-only state.
+ */
+export async function clearEverything(db: FederatedDb): Promise<void> {
+  const tx = db.transaction(['ledger', 'models', 'state'], 'readwrite');
+  await Promise.all([tx.objectStore('ledger').clear(), tx.objectStore('models').clear(), tx.objectStore('state').clear(), tx.done]);
 }

@@ -17,7 +17,7 @@ import type { LabelledExample } from '../models/logistic.js';
 import type { UniformRandom } from '../models/mf.js';
 import type { ExtraScorer } from '../recommend.js';
 import { FederatedClient } from './client.js';
-import { clearLearnedState, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
+import { clearEverything, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
 import { createIndexedDbLedgerStore } from './ledger-store.js';
 import type { LocalTaskHandler } from './local-task.js';
 import { createMfScorer, refreshUserEmbedding } from './mf-scorer.js';
@@ -69,9 +69,10 @@ export interface FederatedDevice {
   /** For the engine's `privacy` option (profile()). */
   privacy(): Promise<ProfileView['privacy']>;
   /**
-   * For the engine's `onForget`: erases the learned state (models, user embedding). The ledger
-   * stays: it holds no personal data (times, task, round, ρ, size) and erasing it would let the
-   * device spend its privacy budget a second time.
+   * For the engine's `onForget`: erases the ledger and its receipts, the cached models and the
+   * user embedding (issue 3: forget() deletes the database and the ledger). Budget is then
+   * spent afresh only on data gathered after the forget: what the erased data contributed was
+   * charged when it was sent, and that data no longer exists on the device.
    */
   forget(): Promise<void>;
   close(): void;
@@ -117,7 +118,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     scorer,
     refreshUserEmbedding: () => refreshUserEmbedding(db, { interactions: options.interactions }),
     privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
-    forget: () => clearLearnedState(db),
+    forget: () => clearEverything(db),
     close: () => db.close(),
   };
 }

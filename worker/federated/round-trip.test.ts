@@ -107,5 +107,15 @@ describe('federated round trip against the real aggregator', () => {
     const privacy = await alice.privacy();
     expect(privacy.receipts.map((r) => r.task).sort()).toEqual(['mf-items', 'mf-items', 'propensity', 'propensity']);
     expect(privacy.budgets.find((b) => b.task === 'mf-items')!.rhoSpent).toBeCloseTo(2 / 32, 3);
+
+    // forget() erases the ledger with its receipts, the cached models and the user embedding.
+    await alice.forget();
+    const erased = await alice.privacy();
+    expect(erased.receipts).toEqual([]);
+    expect(erased.budgets.find((b) => b.task === 'mf-items')!.rhoSpent).toBe(0);
+    expect(await alice.db.count('models')).toBe(0);
+    expect(await alice.db.count('state')).toBe(0);
+    // The other device's ledger is its own.
+    expect((await bob.privacy()).receipts.length).toBe(4);
   });
 });
