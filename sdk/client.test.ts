@@ -189,6 +189,23 @@ describe('InklingClient with the real engine', () => {
     close();
   });
 
+  it('reports a malformed site at once, and the other options\' broken rules from the Worker when it starts', async () => {
+    const unsited = harness(newWorld());
+    unsited.client.configure({ site: 'has space' });
+    expect(unsited.reports).toEqual([expect.objectContaining({ field: 'options.site', rule: 'pattern', method: 'init' })]);
+    expect(unsited.connections()).toBe(0);
+
+    const { client, api, reports, close } = harness(newWorld());
+    const ready = new Promise((resolve) => api.on('ready', resolve));
+    client.configure({ site: 'shop-1', consent: 'yes', debug: () => true, autocapture: { typo: true } });
+    // A function cannot travel to the Worker: reported at once, as the clone-safe rule it breaks.
+    expect(reports).toEqual([expect.objectContaining({ field: 'options.debug', rule: 'serializable', method: 'init' })]);
+    await ready;
+    expect(reports.map((r) => `${r.field} ${r.rule} ${r.method}`)).toEqual(['options.debug serializable init', 'options.consent one-of init', 'options.autocapture.typo one-of init']);
+    expect(client.state.consent).toBe('pending');
+    close();
+  });
+
   it('answers with fallbacks, never rejections, when the Worker cannot load', async () => {
     const { client, api, reports } = harness(newWorld(), undefined, { brokenWorker: true });
     client.configure({ site: 'shop-1' });

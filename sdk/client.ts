@@ -17,7 +17,7 @@ import { consentMemory, privacySignalSet, resolveInitialConsent, type ConsentMem
 import { Emitter } from './emitter.js';
 import { EventBuffer, MAX_HELD_EVENTS, scheduler, type QueuedEvent } from './event-buffer.js';
 import { createIdSource } from './ids.js';
-import { resolveOptions, type ResolvedOptions } from './options.js';
+import { optionsToCheck, resolveOptions, type ResolvedOptions } from './options.js';
 import { chooseWorkerSource, type EngineConnection, type WorkerSource } from './worker-client.js';
 
 /** What the client needs from its surroundings. */
@@ -93,6 +93,8 @@ function engineReport(method: string, prefix: string, error: unknown): ErrorRepo
 export class InklingClient {
   #mode: Mode = 'unconfigured';
   #options: ResolvedOptions | null = null;
+  /** The options as given, for the first Worker to check (then undefined: reported once). */
+  #optionsToCheck: unknown;
   #consent: ConsentState = 'pending';
   /** What `configure` tells the engine; undefined lets the engine use the consent it stored. */
   #consentToSend: ConsentState | undefined;
@@ -118,11 +120,17 @@ export class InklingClient {
       this.#fail('init', 'site', 'once', `already set up for site "${this.#options.site}"`);
       return;
     }
-    const { options, problems } = resolveOptions(input);
-    // Known before the problems are reported, so that debug mode logs them.
+    const options = resolveOptions(input);
+    if (!options) {
+      this.#fail('init', 'options.site', 'pattern', 'must be 1-64 letters, digits, ".", "_" or "-" (data-site or init(site))');
+      return;
+    }
+    // Known before any problem is reported, so that debug mode logs them.
     this.#options = options;
-    for (const problem of problems) this.report({ ...problem, method: 'init' });
-    if (!options) return;
+    // The Worker checks the other options' rules (core/protocol/options.ts): they travel as plain data.
+    const { value, issues } = toCloneSafe(optionsToCheck(input), 'options');
+    for (const issue of issues) this.report({ ...issue, method: 'init' });
+    this.#optionsToCheck = value;
 
     if (!options.allowAutomation && isAutomatedBrowser(this.host.navigator)) {
       this.#debug('automated browser: nothing is recorded (data-allow-automation to record)');
@@ -175,7 +183,9 @@ export class InklingClient {
         ...(consent && { consent }),
         ...(options.catalog && { catalogUrl: new URL(options.catalog, pageUrl).href }),
         ...(options.endpoint && { endpoint: options.endpoint }),
+        options: this.#optionsToCheck,
       };
+      this.#optionsToCheck = undefined;
       connection = this.host.connect(chooseWorkerSource(workerUrl, pageUrl));
     } catch (error) {
       this.#fail('init', 'worker', 'available', `the Worker could not start: ${messageOf(error)}`);

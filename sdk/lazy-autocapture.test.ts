@@ -10,7 +10,7 @@ function recordingSink(): CaptureSink & { warnings: string[] } {
 }
 
 function options(autocapture: unknown) {
-  const { options: resolved } = resolveOptions({ site: 's', autocapture });
+  const resolved = resolveOptions({ site: 's', autocapture });
   if (!resolved) throw new Error('the test options must resolve');
   return resolved;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { optionsFromAttributes, parseAutocapture, resolveOptions } from './options.js';
+import { optionsFromAttributes, optionsToCheck, parseAutocapture, resolveOptions } from './options.js';
 
 const attributes = (values: Record<string, string>) => (name: string) => values[name] ?? null;
 
@@ -23,31 +23,34 @@ describe('parseAutocapture', () => {
 
 describe('resolveOptions', () => {
   it('fills the defaults', () => {
-    const { options, problems } = resolveOptions({ site: 'shop-1' });
-    expect(problems).toEqual([]);
+    const options = resolveOptions({ site: 'shop-1' });
     expect(options).toMatchObject({ site: 'shop-1', consent: 'pending', searchParam: 'q', respectGpc: true, allowAutomation: false, batch: 'idle' });
     expect(options?.autocapture).toEqual({ pageviews: true, products: true, cart: true, search: true, engagement: true });
   });
 
-  it('refuses a missing or malformed site, naming the field and the rule', () => {
-    for (const site of [undefined, '', 'has space', 'x'.repeat(65), 42]) {
-      const { options, problems } = resolveOptions({ site });
-      expect(options).toBeNull();
-      expect(problems).toEqual([expect.objectContaining({ field: 'options.site', rule: 'pattern' })]);
-    }
-    expect(resolveOptions('shop-1').problems[0]).toMatchObject({ field: 'options.', rule: 'type:object' });
+  it('has no options without a well-formed site (the client reports it)', () => {
+    for (const site of [undefined, '', 'has space', 'x'.repeat(65), 42]) expect(resolveOptions({ site })).toBeNull();
+    expect(resolveOptions('shop-1')).toBeNull();
+    expect(resolveOptions(null)).toBeNull();
   });
 
-  it('falls back to the default for each bad field and reports each', () => {
-    const { options, problems } = resolveOptions({ site: 's', consent: 'yes', batch: 'later', debug: 'true', catalog: 7, autocapture: { pageviews: false, typo: true } });
-    expect(options).toMatchObject({ consent: 'pending', batch: 'idle', debug: false, catalog: undefined });
-    expect(options?.autocapture.pageviews).toBe(false);
-    expect(problems.map((p) => `${p.field} ${p.rule}`).sort()).toEqual([
-      'options.autocapture.typo one-of',
-      'options.batch one-of',
-      'options.catalog type:string',
-      'options.consent one-of',
-      'options.debug type:boolean',
-    ]);
+  it('reads each field that breaks its rule as its default (the Worker reports it: core/protocol/options.test.ts)', () => {
+    const options = resolveOptions({ site: 's', consent: 'yes', batch: 'later', debug: 'true', catalog: 7, searchParam: '', autocapture: { pageviews: false, typo: true } });
+    expect(options).toMatchObject({ consent: 'pending', batch: 'idle', debug: false, catalog: undefined, searchParam: 'q' });
+    expect(options?.autocapture).toEqual({ pageviews: false, products: true, cart: true, search: true, engagement: true });
+    expect(resolveOptions({ site: 's', autocapture: false })?.autocapture.search).toBe(false);
+  });
+
+  it('keeps the values that follow the rules', () => {
+    const given = { site: 's', consent: 'granted', batch: 'microtask', debug: true, respectGpc: false, catalog: '/c.json', workerUrl: '/w.js', endpoint: 'https://agg', searchParam: 'query' } as const;
+    expect(resolveOptions(given)).toMatchObject(given);
+  });
+});
+
+describe('optionsToCheck', () => {
+  it('hands the Worker only the options\' own fields', () => {
+    const picked = optionsToCheck({ site: 's', consent: 'yes', onReady: () => 1 });
+    expect(picked).toMatchObject({ site: 's', consent: 'yes' });
+    expect(Object.keys(picked)).not.toContain('onReady');
   });
 });

@@ -1,8 +1,12 @@
 /**
- * Configuration: from the script tag's `data-` attributes or from `init()` / `createInkling()`,
- * checked once here. Pure: the caller passes an attribute reader, so Node tests need no DOM.
+ * Configuration: from the script tag's `data-` attributes or from `init()` / `createInkling()`.
+ * The rules are core/protocol/options.ts's. The page only reads with them (a value that breaks a
+ * rule falls back to its default) and checks the site; the Worker's `configure` checks the rest
+ * and reports each broken rule in words (core/protocol/options.ts `checkOptions`), which keeps
+ * the loader small. Pure: the caller passes an attribute reader, so Node tests need no DOM.
  */
-import type { AutocaptureOptions, BatchScheduling, ConsentState, ErrorReport } from './api.js';
+import { CAPTURES, CHOICES, FLAG_OPTIONS, isTextOption, OPTION_NAMES, SITE_PATTERN, TEXT_OPTIONS, type CaptureName } from '../core/protocol/options.js';
+import type { AutocaptureOptions, BatchScheduling, ConsentState } from './api.js';
 
 /** Everything resolved: no optional knobs left. */
 export interface ResolvedOptions {
@@ -19,14 +23,6 @@ export interface ResolvedOptions {
   readonly batch: BatchScheduling;
 }
 
-const CAPTURES = ['pageviews', 'products', 'cart', 'search', 'engagement'] as const;
-/** A site id is a short token: it names the IndexedDB database. */
-const SITE_PATTERN = /^[\w.-]{1,64}$/;
-const TEXT_OPTIONS = ['endpoint', 'catalog', 'searchParam', 'workerUrl'] as const;
-const FLAG_OPTIONS = ['respectGpc', 'allowAutomation', 'debug'] as const;
-/** The first choice is the default. `idle` batching measured cheaper (bench/sdk-batching.bench.ts, sdk/README.md). */
-const CHOICES = { consent: ['pending', 'granted', 'denied'], batch: ['idle', 'microtask'] } as const;
-
 /** Reads one `data-` attribute by its name without the prefix (`site`, `allow-automation`); null when absent. */
 export type AttributeReader = (name: string) => string | null;
 
@@ -38,7 +34,7 @@ function flag(value: string): boolean {
   return !/^(false|0|off|no)$/i.test(value.trim());
 }
 
-function captureSet(on: (name: (typeof CAPTURES)[number]) => boolean): AutocaptureOptions {
+function captureSet(on: (name: CaptureName) => boolean): AutocaptureOptions {
   const set = { pageviews: false, products: false, cart: false, search: false, engagement: false };
   for (const name of CAPTURES) set[name] = on(name);
   return set;
@@ -56,7 +52,7 @@ export function parseAutocapture(value: string): boolean | AutocaptureOptions {
   return entries.every((entry) => entry.startsWith('-')) ? captureSet((name) => !listed(name)) : captureSet(listed);
 }
 
-/** The options a script tag carries, unchecked (`resolveOptions` checks them, as it checks `init()`'s). */
+/** The options a script tag carries, unchecked (read by `resolveOptions` and checked by the Worker, as `init()`'s are). */
 export function optionsFromAttributes(read: AttributeReader): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   for (const option of ['site', 'consent', 'batch', ...TEXT_OPTIONS]) {
@@ -74,67 +70,42 @@ export function optionsFromAttributes(read: AttributeReader): Record<string, unk
 }
 
 /**
- * Fills defaults and checks every field. Without a usable site there are no options (`null`);
- * any other bad field falls back to its default. Each problem names the field and the rule.
+ * Fills the defaults. Without a usable site there are no options (`null`: the caller reports
+ * it); any other field that breaks its rule is read as its default here and reported by the
+ * Worker (see the file comment).
  */
-export function resolveOptions(input: unknown): { options: ResolvedOptions | null; problems: ErrorReport[] } {
-  const problems: ErrorReport[] = [];
-  const report = (field: string, rule: string, expected: string) =>
-    problems.push({ field: `options.${field}`, rule, message: `init: options.${field} must be ${expected}` });
-  if (typeof input !== 'object' || input === null) {
-    report('', 'type:object', 'an object such as { site: "shop-1" }');
-    return { options: null, problems };
-  }
-  const given = (field: string): unknown => Reflect.get(input, field);
+export function resolveOptions(input: unknown): ResolvedOptions | null {
+  const given = (field: string): unknown => Reflect.get(Object(input), field);
   const site = given('site');
-  if (typeof site !== 'string' || !SITE_PATTERN.test(site)) {
-    report('site', 'pattern', '1-64 letters, digits, ".", "_" or "-" (data-site)');
-    return { options: null, problems };
-  }
-
-  const text: Record<string, string | undefined> = {};
-  for (const field of TEXT_OPTIONS) {
+  if (typeof site !== 'string' || !SITE_PATTERN.test(site)) return null;
+  const text = (field: (typeof TEXT_OPTIONS)[number]) => {
     const value = given(field);
-    if (typeof value === 'string' && value && value.length <= 2048) text[field] = value;
-    else if (value !== undefined) report(field, 'type:string', 'a non-empty string of at most 2048 characters');
-  }
-  const flags: Record<string, boolean> = { respectGpc: true, allowAutomation: false, debug: false };
-  for (const field of FLAG_OPTIONS) {
-    const value = given(field);
-    if (typeof value === 'boolean') flags[field] = value;
-    else if (value !== undefined) report(field, 'type:boolean', 'true or false');
-  }
-  const choose = <K extends keyof typeof CHOICES>(field: K): (typeof CHOICES)[K][number] => {
-    const value = given(field);
-    const allowed: readonly unknown[] = CHOICES[field];
-    const found = CHOICES[field].find((choice) => choice === value);
-    if (found === undefined && value !== undefined) report(field, 'one-of', `one of ${allowed.join(', ')}`);
-    return found ?? CHOICES[field][0];
+    return isTextOption(value) ? value : undefined;
   };
-
+  const toggle = (field: (typeof FLAG_OPTIONS)[number], fallback: boolean) => {
+    const value = given(field);
+    return typeof value === 'boolean' ? value : fallback;
+  };
+  const choose = <K extends keyof typeof CHOICES>(field: K): (typeof CHOICES)[K][number] =>
+    CHOICES[field].find((choice) => choice === given(field)) ?? CHOICES[field][0];
   const capture = given('autocapture');
-  let autocapture = captureSet(() => capture !== false);
-  if (typeof capture === 'object' && capture !== null) {
-    for (const key of Object.keys(capture)) {
-      if (!(CAPTURES as readonly string[]).includes(key)) report(`autocapture.${key}`, 'one-of', `one of ${CAPTURES.join(', ')}`);
-    }
-    autocapture = captureSet((name) => Reflect.get(capture, name) !== false);
-  } else if (typeof capture !== 'boolean' && capture !== undefined) report('autocapture', 'type:boolean|object', 'true, false or { pageviews?, products?, cart?, search?, engagement? }');
-
   return {
-    options: {
-      site,
-      endpoint: text.endpoint,
-      catalog: text.catalog,
-      searchParam: text.searchParam ?? 'q',
-      workerUrl: text.workerUrl,
-      consent: choose('consent'),
-      batch: choose('batch'),
-      autocapture,
-      respectGpc: flags.respectGpc,
-      allowAutomation: flags.allowAutomation,
-      debug: flags.debug,
-    },
-    problems,
+    site,
+    endpoint: text('endpoint'),
+    catalog: text('catalog'),
+    searchParam: text('searchParam') ?? 'q',
+    workerUrl: text('workerUrl'),
+    consent: choose('consent'),
+    batch: choose('batch'),
+    // `false` switches all off; in an object, each capture not set to `false` is on.
+    autocapture: captureSet((name) => capture !== false && Reflect.get(Object(capture), name) !== false),
+    respectGpc: toggle('respectGpc', true),
+    allowAutomation: toggle('allowAutomation', false),
+    debug: toggle('debug', false),
   };
+}
+
+/** What the Worker checks: only the options' own fields (a page's other keys are no concern of ours). */
+export function optionsToCheck(input: unknown): Record<string, unknown> {
+  return Object.fromEntries(OPTION_NAMES.map((name) => [name, Reflect.get(Object(input), name)]));
 }

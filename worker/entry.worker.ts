@@ -10,6 +10,7 @@
  */
 import * as Comlink from 'comlink';
 import type { CatalogItem, ConsentState, RawEvent, RecommendOptions } from '../core/protocol/engine-api.js';
+import { checkOptions } from '../core/protocol/options.js';
 import type { BootProblem, WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
 import { createEngine, type Engine } from './engine.js';
 import { startFederatedLearning, type FederatedWiring } from './federated/wire.js';
@@ -93,7 +94,8 @@ export function createWorkerApi(deps: WorkerApiDeps = defaultDeps): WorkerApi {
   return {
     async configure(config: WorkerConfig) {
       if (opened) throw new Error('the Inkling Worker is already configured');
-      const problems: BootProblem[] = [];
+      // The page read its options leniently (its loader stays small); the rules are checked here.
+      const problems: BootProblem[] = checkOptions(config.options);
       const opening = (async () => {
         let catalog: readonly CatalogItem[] | undefined;
         if (config.catalogUrl !== undefined) {

@@ -19,6 +19,12 @@ export interface WorkerConfig {
    */
   readonly consent?: ConsentState;
   readonly debug: boolean;
+  /**
+   * The options the site gave (`init()`, `createInkling()`, the script tag's attributes), as plain
+   * data: `configure` reports each rule they break (core/protocol/options.ts `checkOptions`) among
+   * its `problems`. The page has already read them, falling back to defaults.
+   */
+  readonly options?: unknown;
 }
 
 /** Something the Worker could not do while starting (the catalogue did not load...); the engine still runs. */
