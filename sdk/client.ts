@@ -64,7 +64,8 @@ const MAX_EVENT_NAME_LENGTH = 128;
 const PAGE_VIEWED: typeof PAGE_EVENT = 'Page Viewed';
 /** `recommend({ candidates })` may list a whole catalogue. */
 const RECOMMEND_CLONE_LIMITS = { ...DEFAULT_CLONE_LIMITS, maxItems: 50_000 };
-const NO_SITE = 'needs a site: set data-site or call init(site)';
+const NO_SITE = 'none yet: set data-site or call init(site)';
+const MUST_BE_OBJECT = 'must be an object';
 /** Events per ingest message: under the engine's per-call limit (worker/engine.ts maxBatch, 1,000). */
 const MAX_BATCH = 500;
 
@@ -117,12 +118,12 @@ export class InklingClient {
 
   configure(input: unknown): void {
     if (this.#options) {
-      this.#fail('init', 'site', 'once', `already set up for site "${this.#options.site}"`);
+      this.#fail('init', 'site', 'once', 'init() runs once');
       return;
     }
     const options = resolveOptions(input);
     if (!options) {
-      this.#fail('init', 'options.site', 'pattern', 'must be 1-64 letters, digits, ".", "_" or "-" (data-site or init(site))');
+      this.#fail('init', 'options.site', 'pattern', 'must be 1-64 of A-Z a-z 0-9 . _ -');
       return;
     }
     // Known before any problem is reported, so that debug mode logs them.
@@ -133,7 +134,7 @@ export class InklingClient {
     this.#optionsToCheck = value;
 
     if (!options.allowAutomation && isAutomatedBrowser(this.host.navigator)) {
-      this.#debug('automated browser: nothing is recorded (data-allow-automation to record)');
+      this.#debug('automated browser: not recorded (see allowAutomation)');
       this.#stop();
       return;
     }
@@ -188,7 +189,7 @@ export class InklingClient {
       this.#optionsToCheck = undefined;
       connection = this.host.connect(chooseWorkerSource(workerUrl, pageUrl));
     } catch (error) {
-      this.#fail('init', 'worker', 'available', `the Worker could not start: ${messageOf(error)}`);
+      this.#fail('init', 'worker', 'available', messageOf(error));
       this.#stop();
       return null;
     }
@@ -229,7 +230,7 @@ export class InklingClient {
       if (connection) await this.#guard(worker, worker.api.setConsent('denied'));
       await this.#guard(worker, worker.api.forget());
     } catch (error) {
-      this.#fail('forget', 'worker', 'erase', `stored data could not be erased: ${messageOf(error)}`);
+      this.#fail('forget', 'worker', 'erase', messageOf(error));
     } finally {
       worker.terminate();
     }
@@ -241,11 +242,11 @@ export class InklingClient {
   track(event: unknown, properties?: unknown, timestamp?: number): void {
     if (this.#mode === 'stopped') return;
     if (typeof event !== 'string' || !event || event.length > MAX_EVENT_NAME_LENGTH) {
-      this.#fail('track', 'event', 'type:string', `the event name must be a string of 1-${MAX_EVENT_NAME_LENGTH} characters`);
+      this.#fail('track', 'event', 'type:string', `must be a string of 1-${MAX_EVENT_NAME_LENGTH} characters`);
       return;
     }
     if (properties !== undefined && !isObject(properties)) {
-      this.#fail('track', 'properties', 'type:object', `properties of "${event}" must be an object`);
+      this.#fail('track', 'properties', 'type:object', MUST_BE_OBJECT);
       return;
     }
     this.#buffer.push({ name: event, properties, timestamp: timestamp ?? this.host.now(), path: this.host.path() });
@@ -256,7 +257,7 @@ export class InklingClient {
   }
 
   page(properties?: unknown, timestamp?: number): void {
-    if (properties !== undefined && !isObject(properties)) this.#fail('page', 'properties', 'type:object', 'page() properties must be an object');
+    if (properties !== undefined && !isObject(properties)) this.#fail('page', 'properties', 'type:object', MUST_BE_OBJECT);
     else this.track(PAGE_VIEWED, properties ?? {}, timestamp);
   }
 
@@ -300,11 +301,11 @@ export class InklingClient {
 
   consent(state: unknown): void {
     const options = this.#options;
-    if (state !== 'granted' && state !== 'denied') this.#fail('consent', 'state', 'one-of', 'consent() takes "granted" or "denied"');
+    if (state !== 'granted' && state !== 'denied') this.#fail('consent', 'state', 'one-of', 'must be "granted" or "denied"');
     else if (!options) this.#fail('consent', 'site', 'required', NO_SITE);
     else if (state === 'denied') this.#deny();
     else if (options.respectGpc && privacySignalSet(this.host.navigator ?? {})) {
-      this.#fail('consent', 'state', 'privacy-signal', 'the browser sends Global Privacy Control or Do Not Track, honoured as "denied" (respectGpc: false overrides)');
+      this.#fail('consent', 'state', 'privacy-signal', 'Global Privacy Control or Do Not Track is on (respectGpc: false overrides)');
     } else if (options.allowAutomation || !isAutomatedBrowser(this.host.navigator)) {
       this.#memory?.write('granted');
       this.#consent = this.#consentToSend = 'granted';
@@ -336,7 +337,7 @@ export class InklingClient {
   /** Checks only the shape; the engine checks the values (k, ids) and its RangeErrors name them. */
   async recommend(options?: unknown): Promise<Recommendation[]> {
     if (options !== undefined && !isObject(options)) {
-      this.#fail('recommend', 'options', 'type:object', 'recommend() takes an object such as { k: 5 }');
+      this.#fail('recommend', 'options', 'type:object', MUST_BE_OBJECT);
       return [];
     }
     const { value, issues } = toCloneSafe(options ?? {}, 'options', RECOMMEND_CLONE_LIMITS);
@@ -385,8 +386,8 @@ export class InklingClient {
   // ---- listeners and reports -------------------------------------------------------------------
 
   on<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    if (!this.#emitter.has(event)) this.#fail('on', 'event', 'one-of', 'on() takes "error", "ready" or "consent"');
-    else if (typeof listener !== 'function') this.#fail('on', 'listener', 'type:function', 'on() needs a function');
+    if (!this.#emitter.has(event)) this.#fail('on', 'event', 'one-of', 'must be "error", "ready" or "consent"');
+    else if (typeof listener !== 'function') this.#fail('on', 'listener', 'type:function', 'must be a function');
     else {
       this.#emitter.on(event, listener);
       const site = this.#options?.site;

@@ -27,7 +27,7 @@ export function scheduler(kind: BatchScheduling): Scheduler {
         : (run) => setTimeout(run, 1);
     default: {
       const unreachable: never = kind;
-      throw new RangeError(`batch scheduling "${String(unreachable)}" is not "microtask" or "idle"`);
+      throw new RangeError(`batch: ${String(unreachable)}`);
     }
   }
 }

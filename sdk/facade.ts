@@ -12,7 +12,7 @@ export function createFacade(client: InklingClient): Inkling {
     (...args: A): R => {
       const unexpected = (error: unknown) => {
         try {
-          client.report({ field: 'sdk', rule: 'internal', message: `${method}: failed inside Inkling: ${messageOf(error)}`, method });
+          client.report({ field: 'sdk', rule: 'internal', message: `${method}: internal: ${messageOf(error)}`, method });
         } catch {
           // A listener or console that throws while reporting: swallowed, by the contract above.
         }

@@ -13,11 +13,11 @@ export function lazyAutocapture(baseUrl: string | undefined, nonce: string): Hos
     let detach: (() => void) | undefined;
     let detached = false;
     const fail = (error: unknown) => {
-      if (!detached) sink.warn('autocapture', 'available', `the autocapture plugin did not start: ${messageOf(error)}`);
+      if (!detached) sink.warn('autocapture', 'available', messageOf(error));
     };
     const ready = Object.values(options.autocapture).includes(true)
       ? (async () => {
-          if (baseUrl === undefined) throw new Error("the loader's own URL is unknown");
+          if (baseUrl === undefined) throw new Error('no loader URL');
           const attach = await loadPlugin('autocapture', baseUrl, nonce);
           if (!detached) detach = attach(window, sink, options);
         })().catch(fail)
