@@ -11,7 +11,7 @@ import type { Engine } from '../worker/engine.js';
 import { createEngine } from '../worker/engine.js';
 import { createWorkerApi } from '../worker/entry.worker.js';
 import type { ErrorReport } from './api.js';
-import { InklingClient, type Host } from './client.js';
+import { createClient, type Host } from './client.js';
 import { createFacade } from './facade.js';
 import { remoteEngine } from './rpc.js';
 
@@ -74,7 +74,7 @@ function harness(world: World, navigator: Host['navigator'] = { userAgent: 'Mozi
     autocapture: () => ({ detach: () => {}, ready: Promise.resolve() }),
     console: undefined,
   };
-  const client = new InklingClient(host);
+  const client = createClient(host);
   const api = createFacade(client);
   const reports: ErrorReport[] = [];
   api.on('error', (report) => reports.push(report));

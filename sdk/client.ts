@@ -3,9 +3,10 @@
  * browser specifics (Worker, DOM, localStorage) come in through `Host`, so the same class runs
  * in Node tests against the real engine.
  *
- * Every public method is wrapped by facade.ts so nothing throws into the page; this class
- * reports problems through `report()` and never throws on bad input itself. Private members are
- * `#private` so the minifier can shorten them (the loader's budget is 6 KB gzipped).
+ * Every public method is wrapped by facade.ts so nothing throws into the page; the client
+ * reports problems through `report()` and never throws on bad input itself. It is a closure, not
+ * a class: its state is local variables, which the minifier shortens to one letter with no
+ * `this.` before each (the loader's budget is 6 KB gzipped).
  */
 import type { ConsentState, ProfileView, RawEvent, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
 import type { WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
@@ -91,146 +92,164 @@ function engineReport(method: string, prefix: string, error: unknown): ErrorRepo
   return { field: field ? `${prefix}.${field}` : 'worker', rule: field ? 'engine' : method, message, method };
 }
 
-export class InklingClient {
-  #mode: Mode = 'unconfigured';
-  #options: ResolvedOptions | null = null;
-  /** The options as given, for the first Worker to check (then undefined: reported once). */
-  #optionsToCheck: unknown;
-  #consent: ConsentState = 'pending';
-  /** What `configure` tells the engine; undefined lets the engine use the consent it stored. */
-  #consentToSend: ConsentState | undefined;
-  #memory: ConsentMemory | null = null;
-  #connection: EngineConnection | null = null;
-  readonly #pending = new Set<Promise<void>>();
-  readonly #emitter = new Emitter((error) => this.#debug('an on() listener threw', error));
-  readonly #buffer = new EventBuffer(scheduler('microtask'), (events) => this.#drain(events));
-  readonly #nextId = createIdSource();
-  #detachers: (() => void)[] = [];
-  #heldDropReported = false;
-  /** `on('ready')` after the fact still hears it (once, asynchronously). */
-  #ready = false;
-  /** `ready` is announced only once autocapture listens too (its plugin file may still be loading). */
-  #captureReady: Promise<void> = Promise.resolve();
+/** What the loader and the ESM entry drive; facade.ts wraps it into the public `Inkling`. */
+export interface InklingClient {
+  configure(input: unknown): void;
+  /** `timestamp`: when the call was made (a snippet call replayed after load keeps its time). */
+  track(event: unknown, properties?: unknown, timestamp?: number): void;
+  page(properties?: unknown, timestamp?: number): void;
+  flush(): Promise<void>;
+  consent(state: unknown): void;
+  optOut(): void;
+  /** Checks only the shape; the engine checks the values (k, ids) and its RangeErrors name them. */
+  recommend(options?: unknown): Promise<Recommendation[]>;
+  profile(): Promise<ProfileView | null>;
+  export(): Promise<unknown>;
+  forget(): Promise<void>;
+  on<E extends InklingEventName>(event: E, listener: Listener<E>): void;
+  off<E extends InklingEventName>(event: E, listener: Listener<E>): void;
+  report(error: ErrorReport): void;
+  /** Where the client stands (tests, the benchmark, the debug console). */
+  readonly state: { readonly mode: Mode; readonly consent: ConsentState; readonly queued: number };
+}
 
-  constructor(private readonly host: Host) {}
+export function createClient(host: Host): InklingClient {
+  let mode: Mode = 'unconfigured';
+  let resolved: ResolvedOptions | null = null;
+  /** The options as given, for the first Worker to check (then undefined: reported once). */
+  let unchecked: unknown;
+  let consentState: ConsentState = 'pending';
+  /** What `configure` tells the engine; undefined lets the engine use the consent it stored. */
+  let consentToSend: ConsentState | undefined;
+  let memory: ConsentMemory | null = null;
+  let connection: EngineConnection | null = null;
+  const pending = new Set<Promise<void>>();
+  const emitter = new Emitter((error) => debug('an on() listener threw', error));
+  const buffer = new EventBuffer(scheduler('microtask'), (events) => drain(events));
+  const nextId = createIdSource();
+  let detachers: (() => void)[] = [];
+  let heldDropReported = false;
+  /** `on('ready')` after the fact still hears it (once, asynchronously). */
+  let ready = false;
+  /** `ready` is announced only once autocapture listens too (its plugin file may still be loading). */
+  let captureReady: Promise<void> = Promise.resolve();
 
   // ---- configuration -------------------------------------------------------------------------
 
-  configure(input: unknown): void {
-    if (this.#options) {
-      this.#fail('init', 'site', 'once', 'init() runs once');
+  function configure(input: unknown): void {
+    if (resolved) {
+      fail('init', 'site', 'once', 'init() runs once');
       return;
     }
     const options = resolveOptions(input);
     if (!options) {
-      this.#fail('init', 'options.site', 'pattern', 'must be 1-64 of A-Z a-z 0-9 . _ -');
+      fail('init', 'options.site', 'pattern', 'must be 1-64 of A-Z a-z 0-9 . _ -');
       return;
     }
     // Known before any problem is reported, so that debug mode logs them.
-    this.#options = options;
+    resolved = options;
     // The Worker checks the other options' rules (core/protocol/options.ts): they travel as plain data.
     const { value, issues } = toCloneSafe(optionsToCheck(input), 'options');
-    for (const issue of issues) this.report({ ...issue, method: 'init' });
-    this.#optionsToCheck = value;
+    for (const issue of issues) report({ ...issue, method: 'init' });
+    unchecked = value;
 
-    if (!options.allowAutomation && isAutomatedBrowser(this.host.navigator)) {
-      this.#debug('automated browser: not recorded (see allowAutomation)');
-      this.#stop();
+    if (!options.allowAutomation && isAutomatedBrowser(host.navigator)) {
+      debug('automated browser: not recorded (see allowAutomation)');
+      stop();
       return;
     }
-    const memory = (this.#memory = consentMemory(() => this.host.storage(), options.site));
-    const remembered = memory.read();
-    const { state, source } = resolveInitialConsent({ signals: this.host.navigator ?? {}, respectGpc: options.respectGpc, remembered, configured: options.consent });
-    this.#consent = state;
+    const remembered = (memory = consentMemory(() => host.storage(), options.site)).read();
+    const { state, source } = resolveInitialConsent({ signals: host.navigator ?? {}, respectGpc: options.respectGpc, remembered, configured: options.consent });
+    consentState = state;
     // The engine remembers a grant itself; a default 'pending' must not overwrite it.
-    this.#consentToSend = source === 'default' ? undefined : state;
-    if (state !== 'denied') this.#start(options);
+    consentToSend = source === 'default' ? undefined : state;
+    if (state !== 'denied') start(options);
     else {
-      this.#stop();
+      stop();
       // A visitor who granted once and now sends a privacy signal: erase what was stored then.
       if (source === 'privacy-signal' && remembered === 'granted') {
         memory.write('denied');
-        void this.#erase(null);
+        void erase(null);
       }
     }
   }
 
-  #start(options: ResolvedOptions): void {
-    const connection = this.#connect(options, this.#consentToSend);
-    if (!connection) return;
-    this.#mode = 'running';
-    this.#connection = connection;
-    connection.failure.catch((error: unknown) => {
-      if (this.#connection !== connection) return;
-      this.#fail('init', 'worker', 'available', messageOf(error));
-      this.#stop();
+  function start(options: ResolvedOptions): void {
+    const started = connect(options, consentToSend);
+    if (!started) return;
+    mode = 'running';
+    connection = started;
+    started.failure.catch((error: unknown) => {
+      if (connection !== started) return;
+      fail('init', 'worker', 'available', messageOf(error));
+      stop();
     });
-    const capture = this.host.autocapture(this.#sink, options);
-    this.#captureReady = capture.ready;
-    this.#detachers.push(capture.detach, this.host.onHidden(() => this.#buffer.drainNow()));
-    this.#buffer.resume(scheduler(options.batch));
+    const capture = host.autocapture(sink, options);
+    captureReady = capture.ready;
+    detachers.push(capture.detach, host.onHidden(() => buffer.drainNow()));
+    buffer.resume(scheduler(options.batch));
   }
 
-  #connect(options: ResolvedOptions, consent: ConsentState | undefined): EngineConnection | null {
-    const workerUrl = options.workerUrl ?? this.host.defaultWorkerUrl;
-    let connection: EngineConnection;
+  function connect(options: ResolvedOptions, consent: ConsentState | undefined): EngineConnection | null {
+    const workerUrl = options.workerUrl ?? host.defaultWorkerUrl;
+    let started: EngineConnection;
     let config: WorkerConfig;
     try {
       if (workerUrl === undefined) throw new Error('no worker URL: set workerUrl');
-      const pageUrl = this.host.pageUrl();
+      const pageUrl = host.pageUrl();
+      // Absent fields travel as undefined, which the Worker reads as "not set".
       config = {
         site: options.site,
         debug: options.debug,
-        ...(consent && { consent }),
-        ...(options.catalog && { catalogUrl: new URL(options.catalog, pageUrl).href }),
-        ...(options.endpoint && { endpoint: options.endpoint }),
-        options: this.#optionsToCheck,
+        consent,
+        catalogUrl: options.catalog && new URL(options.catalog, pageUrl).href,
+        endpoint: options.endpoint,
+        options: unchecked,
       };
-      this.#optionsToCheck = undefined;
-      connection = this.host.connect(chooseWorkerSource(workerUrl, pageUrl));
+      unchecked = undefined;
+      started = host.connect(chooseWorkerSource(workerUrl, pageUrl));
     } catch (error) {
-      this.#fail('init', 'worker', 'available', messageOf(error));
-      this.#stop();
+      fail('init', 'worker', 'available', messageOf(error));
+      stop();
       return null;
     }
-    this.#guard(connection, connection.api.configure(config)).then(
+    guard(started, started.api.configure(config)).then(
       async ({ problems }) => {
-        for (const problem of problems) this.report({ ...problem, method: 'init' });
-        await this.#captureReady;
-        if (this.#connection !== connection) return;
-        this.#ready = true;
-        this.#emitter.emit('ready', { site: options.site });
+        for (const problem of problems) report({ ...problem, method: 'init' });
+        await captureReady;
+        if (connection !== started) return;
+        ready = true;
+        emitter.emit('ready', { site: options.site });
       },
-      (error: unknown) => this.#fail('init', 'worker', 'configure', messageOf(error)),
+      (error: unknown) => fail('init', 'worker', 'configure', messageOf(error)),
     );
-    return connection;
+    return started;
   }
 
   /** Stops everything: no more events, no Worker, no listeners. */
-  #stop(): void {
-    this.#mode = 'stopped';
-    this.#ready = false;
-    this.#buffer.clear();
-    this.#buffer.pause();
-    for (const detach of this.#detachers.splice(0)) detach();
-    const connection = this.#connection;
-    this.#connection = null;
-    connection?.terminate();
+  function stop(): void {
+    mode = 'stopped';
+    ready = false;
+    buffer.clear();
+    buffer.pause();
+    for (const detach of detachers.splice(0)) detach();
+    const stopped = connection;
+    connection = null;
+    stopped?.terminate();
   }
 
   /**
-   * Has the engine erase this site's database: through `connection` if there is one (after
+   * Has the engine erase this site's database: through `current` if there is one (after
    * telling it consent is denied), else through a Worker started only for that. Ends the Worker.
    */
-  async #erase(connection: EngineConnection | null): Promise<void> {
-    const options = this.#options;
-    const worker = connection ?? (options && this.#connect(options, 'denied'));
+  async function erase(current: EngineConnection | null): Promise<void> {
+    const worker = current ?? (resolved && connect(resolved, 'denied'));
     if (!worker) return;
     try {
-      if (connection) await this.#guard(worker, worker.api.setConsent('denied'));
-      await this.#guard(worker, worker.api.forget());
+      if (current) await guard(worker, worker.api.setConsent('denied'));
+      await guard(worker, worker.api.forget());
     } catch (error) {
-      this.#fail('forget', 'worker', 'erase', messageOf(error));
+      fail('forget', 'worker', 'erase', messageOf(error));
     } finally {
       worker.terminate();
     }
@@ -239,185 +258,178 @@ export class InklingClient {
   // ---- events ----------------------------------------------------------------------------------
 
   /** The hot path: the checks that cannot wait, then one push. */
-  track(event: unknown, properties?: unknown, timestamp?: number): void {
-    if (this.#mode === 'stopped') return;
+  function track(event: unknown, properties?: unknown, timestamp?: number): void {
+    if (mode === 'stopped') return;
     if (typeof event !== 'string' || !event || event.length > MAX_EVENT_NAME_LENGTH) {
-      this.#fail('track', 'event', 'type:string', `must be a string of 1-${MAX_EVENT_NAME_LENGTH} characters`);
+      fail('track', 'event', 'type:string', `must be a string of 1-${MAX_EVENT_NAME_LENGTH} characters`);
       return;
     }
     if (properties !== undefined && !isObject(properties)) {
-      this.#fail('track', 'properties', 'type:object', MUST_BE_OBJECT);
+      fail('track', 'properties', 'type:object', MUST_BE_OBJECT);
       return;
     }
-    this.#buffer.push({ name: event, properties, timestamp: timestamp ?? this.host.now(), path: this.host.path() });
-    if (this.#mode === 'unconfigured' && this.#buffer.trimTo(MAX_HELD_EVENTS) > 0 && !this.#heldDropReported) {
-      this.#heldDropReported = true;
-      this.#fail('track', 'site', 'required', `${NO_SITE}; only the last ${MAX_HELD_EVENTS} events are held`);
+    buffer.push({ name: event, properties, timestamp: timestamp ?? host.now(), path: host.path() });
+    if (mode === 'unconfigured' && buffer.trimTo(MAX_HELD_EVENTS) > 0 && !heldDropReported) {
+      heldDropReported = true;
+      fail('track', 'site', 'required', `${NO_SITE}; only the last ${MAX_HELD_EVENTS} events are held`);
     }
   }
 
-  page(properties?: unknown, timestamp?: number): void {
-    if (properties !== undefined && !isObject(properties)) this.#fail('page', 'properties', 'type:object', MUST_BE_OBJECT);
-    else this.track(PAGE_VIEWED, properties ?? {}, timestamp);
+  function page(properties?: unknown, timestamp?: number): void {
+    if (properties !== undefined && !isObject(properties)) fail('page', 'properties', 'type:object', MUST_BE_OBJECT);
+    else track(PAGE_VIEWED, properties ?? {}, timestamp);
   }
 
-  readonly #sink: CaptureSink = {
-    track: (name, properties) => this.track(name, properties),
-    page: (properties) => this.page(properties),
-    warn: (field, rule, message) => this.#fail('autocapture', field, rule, message),
+  const sink: CaptureSink = {
+    track: (name, properties) => track(name, properties),
+    page: (properties) => page(properties),
+    warn: (field, rule, message) => fail('autocapture', field, rule, message),
   };
 
   /** Once per batch: ids, clone-safe properties, one message to the Worker per MAX_BATCH events. */
-  #drain(events: QueuedEvent[]): void {
-    const connection = this.#connection;
-    if (!connection) return;
+  function drain(events: QueuedEvent[]): void {
+    const current = connection;
+    if (!current) return;
     for (let start = 0; start < events.length; start += MAX_BATCH) {
       const batch: RawEvent[] = [];
       for (const { name, properties, timestamp, path } of events.slice(start, start + MAX_BATCH)) {
-        const id = this.#nextId();
+        const id = nextId();
         const { value, issues } = toCloneSafe(properties ?? {}, 'properties');
-        for (const issue of issues) this.report({ ...issue, method: 'track', eventId: id });
+        for (const issue of issues) report({ ...issue, method: 'track', eventId: id });
         batch.push({ id, name, properties: value ?? {}, timestamp, ...(path !== undefined && { path }) });
       }
-      const ingest = this.#guard(connection, connection.api.ingest(batch)).then(
+      const ingest = guard(current, current.api.ingest(batch)).then(
         ({ errors }) => {
-          for (const { field, rule, message, eventId } of errors) this.report({ field, rule, message, eventId, method: 'track' });
+          for (const { field, rule, message, eventId } of errors) report({ field, rule, message, eventId, method: 'track' });
         },
         (error: unknown) => {
-          if (this.#connection === connection) this.#fail('track', 'worker', 'ingest', messageOf(error));
+          if (connection === current) fail('track', 'worker', 'ingest', messageOf(error));
         },
       );
-      this.#pending.add(ingest);
-      void ingest.finally(() => this.#pending.delete(ingest));
+      pending.add(ingest);
+      void ingest.finally(() => pending.delete(ingest));
     }
-  }
-
-  async flush(): Promise<void> {
-    this.#buffer.drainNow();
-    await Promise.all(this.#pending);
   }
 
   // ---- consent ---------------------------------------------------------------------------------
 
-  consent(state: unknown): void {
-    const options = this.#options;
-    if (state !== 'granted' && state !== 'denied') this.#fail('consent', 'state', 'one-of', 'must be "granted" or "denied"');
-    else if (!options) this.#fail('consent', 'site', 'required', NO_SITE);
-    else if (state === 'denied') this.#deny();
-    else if (options.respectGpc && privacySignalSet(this.host.navigator ?? {})) {
-      this.#fail('consent', 'state', 'privacy-signal', 'Global Privacy Control or Do Not Track is on (respectGpc: false overrides)');
-    } else if (options.allowAutomation || !isAutomatedBrowser(this.host.navigator)) {
-      this.#memory?.write('granted');
-      this.#consent = this.#consentToSend = 'granted';
-      const connection = this.#connection;
-      if (this.#mode === 'stopped') this.#start(options);
-      else if (connection) this.#guard(connection, connection.api.setConsent('granted')).catch((error: unknown) => this.#fail('consent', 'worker', 'consent', messageOf(error)));
-      this.#emitter.emit('consent', { state: 'granted' });
+  function consent(state: unknown): void {
+    const options = resolved;
+    if (state !== 'granted' && state !== 'denied') fail('consent', 'state', 'one-of', 'must be "granted" or "denied"');
+    else if (!options) fail('consent', 'site', 'required', NO_SITE);
+    else if (state === 'denied') deny();
+    else if (options.respectGpc && privacySignalSet(host.navigator ?? {})) {
+      fail('consent', 'state', 'privacy-signal', 'Global Privacy Control or Do Not Track is on (respectGpc: false overrides)');
+    } else if (options.allowAutomation || !isAutomatedBrowser(host.navigator)) {
+      memory?.write('granted');
+      consentState = consentToSend = 'granted';
+      const current = connection;
+      if (mode === 'stopped') start(options);
+      else if (current) guard(current, current.api.setConsent('granted')).catch((error: unknown) => fail('consent', 'worker', 'consent', messageOf(error)));
+      emitter.emit('consent', { state: 'granted' });
     }
   }
 
-  optOut(): void {
-    if (this.#options) this.#deny();
-    else this.#fail('optOut', 'site', 'required', NO_SITE);
-  }
-
   /** Denied: drop the queue, stop capturing, have the engine erase what it stored, stop the Worker. */
-  #deny(): void {
-    this.#memory?.write('denied');
-    this.#consent = 'denied';
-    const connection = this.#connection;
-    this.#connection = null;
-    this.#stop();
-    if (connection) void this.#erase(connection);
-    this.#emitter.emit('consent', { state: 'denied' });
+  function deny(): void {
+    memory?.write('denied');
+    consentState = 'denied';
+    const current = connection;
+    connection = null;
+    stop();
+    if (current) void erase(current);
+    emitter.emit('consent', { state: 'denied' });
   }
 
   // ---- questions to the engine -----------------------------------------------------------------
 
-  /** Checks only the shape; the engine checks the values (k, ids) and its RangeErrors name them. */
-  async recommend(options?: unknown): Promise<Recommendation[]> {
-    if (options !== undefined && !isObject(options)) {
-      this.#fail('recommend', 'options', 'type:object', MUST_BE_OBJECT);
-      return [];
-    }
-    const { value, issues } = toCloneSafe(options ?? {}, 'options', RECOMMEND_CLONE_LIMITS);
-    for (const issue of issues) this.report({ ...issue, method: 'recommend' });
-    if (issues.length > 0) return [];
-    // toCloneSafe returns a plain copy of an object that was checked above to be one.
-    return this.#ask('recommend', [], (api) => api.recommend(value as RecommendOptions));
-  }
-
-  profile(): Promise<ProfileView | null> {
-    return this.#ask('profile', null, (api) => api.profile());
-  }
-
-  export(): Promise<unknown> {
-    return this.#ask('export', null, (api) => api.exportAll());
-  }
-
-  async forget(): Promise<void> {
-    this.#buffer.clear();
-    if (this.#connection) await this.#ask('forget', undefined, (api) => api.forget());
-    else if (this.#options) await this.#erase(null);
-    else this.#fail('forget', 'site', 'required', NO_SITE);
-  }
-
-  async #ask<T, F>(method: string, fallback: F, call: (api: WorkerApi) => Promise<T>): Promise<T | F> {
+  async function ask<T, F>(method: string, fallback: F, call: (api: WorkerApi) => Promise<T>): Promise<T | F> {
     // Events tracked before the question reach the engine before it (the Worker answers in order).
-    this.#buffer.drainNow();
-    const connection = this.#connection;
-    if (!connection) {
-      if (!this.#options) this.#fail(method, 'site', 'required', NO_SITE);
+    buffer.drainNow();
+    const current = connection;
+    if (!current) {
+      if (!resolved) fail(method, 'site', 'required', NO_SITE);
       return fallback;
     }
     try {
-      return await this.#guard(connection, call(connection.api));
+      return await guard(current, call(current.api));
     } catch (error) {
-      this.report(engineReport(method, 'options', error));
+      report(engineReport(method, 'options', error));
       return fallback;
     }
   }
 
   /** A call that settles even when the Worker dies (its answer would never come). */
-  #guard<T>(connection: EngineConnection, call: Promise<T>): Promise<T> {
-    return Promise.race([call, connection.failure]);
+  function guard<T>(worker: EngineConnection, call: Promise<T>): Promise<T> {
+    return Promise.race([call, worker.failure]);
   }
 
   // ---- listeners and reports -------------------------------------------------------------------
 
-  on<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    if (!this.#emitter.has(event)) this.#fail('on', 'event', 'one-of', 'must be "error", "ready" or "consent"');
-    else if (typeof listener !== 'function') this.#fail('on', 'listener', 'type:function', 'must be a function');
-    else {
-      this.#emitter.on(event, listener);
-      const site = this.#options?.site;
-      if (event === 'ready' && this.#ready && site) queueMicrotask(() => this.#emitter.emitTo(listener as Listener<'ready'>, { site }));
-    }
+  function report(error: ErrorReport): void {
+    debug(error.message, error);
+    emitter.emit('error', error);
   }
 
-  off<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    if (this.#emitter.has(event)) this.#emitter.off(event, listener);
+  function fail(method: string, field: string, rule: string, message: string): void {
+    report({ field, rule, message: `${method}: ${field}: ${message}`, method });
   }
 
-  report(error: ErrorReport): void {
-    this.#debug(error.message, error);
-    this.#emitter.emit('error', error);
-  }
-
-  #fail(method: string, field: string, rule: string, message: string): void {
-    this.report({ field, rule, message: `${method}: ${field}: ${message}`, method });
-  }
-
-  #debug(message: string, detail?: unknown): void {
+  function debug(message: string, detail?: unknown): void {
     try {
-      if (this.#options?.debug) this.host.console?.warn(`[inkling] ${message}`, detail);
+      if (resolved?.debug) host.console?.warn(`[inkling] ${message}`, detail);
     } catch {
       // A page whose console.warn throws still gets no exception.
     }
   }
 
-  /** Where the client stands (tests, the benchmark, the debug console). */
-  get state(): { readonly mode: Mode; readonly consent: ConsentState; readonly queued: number } {
-    return { mode: this.#mode, consent: this.#consent, queued: this.#buffer.size };
-  }
+  return {
+    configure,
+    track,
+    page,
+    async flush() {
+      buffer.drainNow();
+      await Promise.all(pending);
+    },
+    consent,
+    optOut() {
+      if (resolved) deny();
+      else fail('optOut', 'site', 'required', NO_SITE);
+    },
+    async recommend(options) {
+      if (options !== undefined && !isObject(options)) {
+        fail('recommend', 'options', 'type:object', MUST_BE_OBJECT);
+        return [];
+      }
+      const { value, issues } = toCloneSafe(options ?? {}, 'options', RECOMMEND_CLONE_LIMITS);
+      for (const issue of issues) report({ ...issue, method: 'recommend' });
+      if (issues.length > 0) return [];
+      // toCloneSafe returns a plain copy of an object that was checked above to be one.
+      return ask('recommend', [], (api) => api.recommend(value as RecommendOptions));
+    },
+    profile: () => ask('profile', null, (api) => api.profile()),
+    export: () => ask('export', null, (api) => api.exportAll()),
+    async forget() {
+      buffer.clear();
+      if (connection) await ask('forget', undefined, (api) => api.forget());
+      else if (resolved) await erase(null);
+      else fail('forget', 'site', 'required', NO_SITE);
+    },
+    on(event, listener) {
+      if (!emitter.has(event)) fail('on', 'event', 'one-of', 'must be "error", "ready" or "consent"');
+      else if (typeof listener !== 'function') fail('on', 'listener', 'type:function', 'must be a function');
+      else {
+        emitter.on(event, listener);
+        const site = resolved?.site;
+        if (event === 'ready' && ready && site) queueMicrotask(() => emitter.emitTo(listener as Listener<'ready'>, { site }));
+      }
+    },
+    off(event, listener) {
+      if (emitter.has(event)) emitter.off(event, listener);
+    },
+    report,
+    get state() {
+      return { mode, consent: consentState, queued: buffer.size };
+    },
+  };
 }

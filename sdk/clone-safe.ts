@@ -31,17 +31,6 @@ export interface CloneIssue {
 
 export type PlainValue = null | boolean | number | string | PlainValue[] | { [key: string]: PlainValue };
 
-const RULE_TEXT: Record<CloneRule, string> = {
-  serializable: 'is a function, symbol or bigint',
-  acyclic: 'is a cycle',
-  'plain-data': 'is not plain data',
-  'max-length': 'is longer than',
-  'max-depth': 'is nested deeper than',
-  'max-keys': 'has more keys than',
-  'max-items': 'has more items than',
-  readable: 'threw when read',
-};
-
 /** `{}` or `Object.create(null)`, from this realm or an iframe's (whose Object.prototype differs). */
 function isPlainObject(value: object): boolean {
   const proto: object | null = Object.getPrototypeOf(value);
@@ -54,7 +43,8 @@ export function toCloneSafe(value: unknown, root: string, limits: CloneLimits = 
   const issues: CloneIssue[] = [];
   const ancestors: object[] = [];
   const drop = (field: string, rule: CloneRule, limit?: number): typeof DROPPED => {
-    issues.push({ field, rule, message: `${field} ${RULE_TEXT[rule]}${limit === undefined ? '' : ` ${limit}`}` });
+    // "properties.onClick: not serializable", "properties.name: over max-length 4096": the field and the rule.
+    issues.push({ field, rule, message: `${field}: ${limit === undefined ? `not ${rule}` : `over ${rule} ${limit}`}` });
     return DROPPED;
   };
 

@@ -7,38 +7,43 @@ import type { Inkling } from './api.js';
 import { messageOf, type InklingClient } from './client.js';
 
 export function createFacade(client: InklingClient): Inkling {
-  /** `answers` marks a method that returns a Promise, with the value it resolves to on failure. */
-  const guard = <A extends unknown[], R>(method: string, body: (...args: A) => R, answers?: { fallback: NoInfer<Awaited<R>> }) =>
-    (...args: A): R => {
-      const unexpected = (error: unknown) => {
-        try {
-          client.report({ field: 'sdk', rule: 'internal', message: `${method}: internal: ${messageOf(error)}`, method });
-        } catch {
-          // A listener or console that throws while reporting: swallowed, by the contract above.
-        }
-        return answers?.fallback;
-      };
+  const unexpected = (method: string, error: unknown): void => {
+    try {
+      client.report({ field: 'sdk', rule: 'internal', message: `${method}: internal: ${messageOf(error)}`, method });
+    } catch {
+      // A listener or console that throws while reporting: swallowed, by the contract above.
+    }
+  };
+  /** A method that answers nothing: an exception is reported, not thrown. */
+  const guard =
+    <A extends unknown[]>(method: string, body: (...args: A) => void) =>
+    (...args: A): void => {
       try {
-        const result = body(...args);
-        // The answering methods' promises: a rejection becomes the fallback.
-        return result instanceof Promise ? (result.catch(unexpected) as R) : result;
+        body(...args);
       } catch (error) {
-        const fallback = unexpected(error);
-        return (answers ? Promise.resolve(fallback) : fallback) as R;
+        unexpected(method, error);
       }
     };
+  /** A method that answers: the executor runs `body` at once; a throw or a rejection becomes `fallback`. */
+  const answer =
+    <A extends unknown[], R>(method: string, body: (...args: A) => Promise<R>, fallback: NoInfer<R>) =>
+    (...args: A): Promise<R> =>
+      new Promise<R>((resolve) => resolve(body(...args))).catch((error: unknown) => {
+        unexpected(method, error);
+        return fallback;
+      });
   return {
     track: guard('track', (event, properties) => client.track(event, properties)),
     page: guard('page', (properties) => client.page(properties)),
-    recommend: guard('recommend', (options) => client.recommend(options), { fallback: [] }),
-    profile: guard('profile', () => client.profile(), { fallback: null }),
+    recommend: answer('recommend', (options) => client.recommend(options), []),
+    profile: answer('profile', () => client.profile(), null),
     consent: guard('consent', (state) => client.consent(state)),
     optOut: guard('optOut', () => client.optOut()),
-    forget: guard('forget', () => client.forget(), { fallback: undefined }),
-    export: guard('export', () => client.export(), { fallback: null }),
+    forget: answer('forget', () => client.forget(), undefined),
+    export: answer('export', () => client.export(), null),
     on: guard('on', (event, listener) => client.on(event, listener)),
     off: guard('off', (event, listener) => client.off(event, listener)),
-    flush: guard('flush', () => client.flush(), { fallback: undefined }),
+    flush: answer('flush', () => client.flush(), undefined),
     init: guard('init', (site: string, options?: object) => client.configure({ ...options, site })),
   };
 }

@@ -11,7 +11,7 @@
 import type { Inkling, InklingOptions } from './api.js';
 import { attachAutocapture } from './autocapture/index.js';
 import { browserHost } from './browser-host.js';
-import { InklingClient } from './client.js';
+import { createClient } from './client.js';
 import { createFacade } from './facade.js';
 
 export type * from './api.js';
@@ -31,7 +31,7 @@ function defaultWorkerUrl(): string | undefined {
 
 /** Starts Inkling for one site. Never throws: problems go to `on('error')`. */
 export function createInkling(options: InklingOptions): Inkling {
-  const client = new InklingClient(
+  const client = createClient(
     // A bundling site's own bundler splits what it needs: the captures come bundled, ready at once.
     browserHost(defaultWorkerUrl(), (sink, options) => ({ detach: attachAutocapture(window, sink, options), ready: Promise.resolve() })),
   );

@@ -4,7 +4,7 @@
  * real API, and replays the calls made before load.
  */
 import { browserHost } from './browser-host.js';
-import { InklingClient } from './client.js';
+import { createClient } from './client.js';
 import { createFacade } from './facade.js';
 import { lazyAutocapture } from './lazy-autocapture.js';
 import { optionsFromAttributes } from './options.js';
@@ -28,7 +28,7 @@ function load(): void {
   const script = ownScript();
   const defaultWorkerUrl = script?.src ? new URL(WORKER_FILE, script.src).href : undefined;
   const attributes = script ? optionsFromAttributes((name) => script.getAttribute(`data-${name}`)) : {};
-  const client = new InklingClient(browserHost(defaultWorkerUrl, lazyAutocapture(script?.src || undefined, script?.nonce ?? '')));
+  const client = createClient(browserHost(defaultWorkerUrl, lazyAutocapture(script?.src || undefined, script?.nonce ?? '')));
   const facade = createFacade(client);
   const api = {
     ...facade,
