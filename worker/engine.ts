@@ -34,9 +34,10 @@ import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExam
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
+import { unwrap } from 'idb';
 import { Database, type WriteTransaction } from './store/database.js';
-import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
-import { appendJournal, foldJournal, ITEM_JOURNAL_LIMIT, readItems } from './store/item-journal.js';
+import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, queueEventRows, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
+import { foldJournal, ITEM_JOURNAL_LIMIT, queueJournal, readItems } from './store/item-journal.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -314,6 +315,8 @@ export class Engine implements EngineApi {
   /** Rows in the log as far as this connection knows (null: not counted yet); drives when eviction runs. */
   private logSize: number | null = null;
   private lastAgeSweep = Number.NEGATIVE_INFINITY;
+  /** The stored count of evicted events (meta 'evicted'), once read; null: read it on the next eviction. */
+  private evictedTotal: number | null = null;
 
   /**
    * Evicts inside the batch's transaction, but only when it can have work to do: the log is over
@@ -328,52 +331,48 @@ export class Engine implements EngineApi {
     this.logSize = size;
     if (evicted > 0) {
       const meta = tx.objectStore('meta');
-      const before = await meta.get('evicted');
-      await meta.put({ key: 'evicted', value: (before?.key === 'evicted' ? before.value : 0) + evicted });
+      if (this.evictedTotal === null) {
+        const stored = await meta.get('evicted');
+        this.evictedTotal = stored?.key === 'evicted' ? stored.value : 0;
+      }
+      this.evictedTotal += evicted;
+      unwrap(meta).put({ key: 'evicted', value: this.evictedTotal });
     }
   }
 
   private persistBatch(events: readonly ValidEvent[]): Promise<number> {
     return writeWithQuotaRetry(
-      (keepLog) =>
-        this.writeBatch(events, keepLog).catch((error: unknown) => {
-          this.logSize = null; // the aborted transaction's count is not the stored one
-          throw error;
-        }),
+      async (keepLog) => {
+        const written = await this.writeBatch(events, keepLog ? 'assume-new' : 'profile-only');
+        if (written !== 'replayed') return written;
+        const checked = await this.writeBatch(events, 'look-up');
+        if (checked === 'replayed') throw new Error('event log: a row collided although its id was looked up first');
+        return checked;
+      },
       () => evictOldest(this.database, 0.25, 100),
     );
   }
 
-  private async writeBatch(events: readonly ValidEvent[], keepLog: boolean): Promise<number> {
-    const outcome = await this.database.write(['events', 'profile', 'items', 'itemJournal', 'meta'], async (tx) => {
-      // With the log: adding the rows deduplicates them (primary key) in the same round trip.
-      // Without (quota fallback): look the ids up instead.
-      let fresh: ValidEvent[];
-      if (keepLog) {
-        const added = await appendNewEvents(tx, events);
-        fresh = events.filter((e) => added.has(e.id));
-        if (this.logSize !== null) this.logSize += fresh.length;
-      } else {
-        const stored = await storedEventIds(tx, events);
-        fresh = events.filter((e) => !stored.has(e.id));
-      }
-      if (fresh.length === 0) return null;
-      const draft = cloneProfile(this.state);
-      const drafts = new ItemDrafts((id) => this.items.get(id));
-      applyBatch(draft, fresh, this.applyContext(drafts));
-      const touched = drafts.touched;
-      await settleTogether([
-        () => tx.objectStore('profile').put(draft, PROFILE_KEY),
-        () => appendJournal(tx, [...touched.values()]),
-      ]);
-      const folded = this.journalRecords + touched.size >= this.limits.itemJournalLimit;
-      if (folded) {
-        const ids = new Set([...this.journaled, ...touched.keys()]);
-        await foldJournal(tx, [...ids].map((id) => touched.get(id) ?? this.items.get(id)).filter((item) => item !== undefined));
-      }
-      await this.maintainLog(tx);
-      return { accepted: fresh.length, draft, drafts, folded };
-    });
+  /**
+   * One transaction: the log rows, the profile and the item journal, queued together and
+   * committed at once (no request awaited unless the log needs trimming).
+   * - 'assume-new': the batch passed the in-memory dedup, so its rows are queued without a
+   *   lookup; if one was stored after all (a replay past the memory of ids), the transaction
+   *   aborts and this returns 'replayed', and the caller writes again with 'look-up'.
+   * - 'look-up': the stored ids are read first and skipped.
+   * - 'profile-only': the quota fallback; looks the ids up and writes no log rows.
+   */
+  private async writeBatch(events: readonly ValidEvent[], mode: 'assume-new' | 'look-up' | 'profile-only'): Promise<number | 'replayed'> {
+    const replays = new ReplayWatch();
+    let outcome;
+    try {
+      outcome = await this.database.write(['events', 'profile', 'items', 'itemJournal', 'meta'], (tx) => this.batchBody(tx, events, mode, replays));
+    } catch (error) {
+      this.logSize = null; // the aborted transaction's count is not the stored one
+      this.evictedTotal = null;
+      if (replays.replayed) return 'replayed';
+      throw error;
+    }
     if (outcome === null) return 0;
     this.adopt(outcome.draft, outcome.drafts);
     if (outcome.folded) {
@@ -384,6 +383,35 @@ export class Engine implements EngineApi {
       for (const id of outcome.drafts.touched.keys()) this.journaled.add(id);
     }
     return outcome.accepted;
+  }
+
+  private async batchBody(tx: WriteTransaction, events: readonly ValidEvent[], mode: 'assume-new' | 'look-up' | 'profile-only', replays: ReplayWatch) {
+    let fresh = events;
+    if (mode !== 'assume-new') {
+      const stored = await storedEventIds(tx, events);
+      fresh = events.filter((e) => !stored.has(e.id));
+    }
+    if (fresh.length === 0) return null;
+    const draft = cloneProfile(this.state);
+    const drafts = new ItemDrafts((id) => this.items.get(id));
+    applyBatch(draft, fresh, this.applyContext(drafts));
+    const touched = drafts.touched;
+    if (mode !== 'profile-only') {
+      queueEventRows(tx, fresh, replays);
+      if (this.logSize !== null) this.logSize += fresh.length;
+    }
+    unwrap(tx.objectStore('profile')).put(draft, PROFILE_KEY);
+    // Past the journal's limit the touched records go straight into `items` with the rest of
+    // the journal, instead of into one more journal row.
+    const folded = this.journalRecords + touched.size >= this.limits.itemJournalLimit;
+    if (folded) {
+      const ids = new Set([...this.journaled, ...touched.keys()]);
+      await foldJournal(tx, [...ids].map((id) => touched.get(id) ?? this.items.get(id)).filter((item) => item !== undefined));
+    } else {
+      queueJournal(tx, [...touched.values()]);
+    }
+    await this.maintainLog(tx);
+    return { accepted: fresh.length, draft, drafts, folded };
   }
 
   recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
@@ -471,6 +499,7 @@ export class Engine implements EngineApi {
 
   private resetMemory(): void {
     this.logSize = null;
+    this.evictedTotal = null;
     this.journalRecords = 0;
     this.journaled = new Set();
     this.lastAgeSweep = Number.NEGATIVE_INFINITY;

@@ -19,6 +19,21 @@ function isConnectionLost(error: unknown): boolean {
   return name === 'InvalidStateError' || (name === 'UnknownError' && /connection/i.test(message)) || /connection.*clos/i.test(message);
 }
 
+/**
+ * Asks for the commit as soon as `body` is done instead of leaving it to auto-commit, which
+ * waits until every queued request has answered back to this thread (a round trip per batch).
+ * A transaction that is no longer active (already committing, or aborted by a failed request)
+ * throws InvalidStateError here: it finishes on its own and `done` reports how.
+ */
+function commitNow(tx: WriteTransaction): void {
+  try {
+    tx.commit();
+  } catch (error) {
+    const notActive = typeof error === 'object' && error !== null && 'name' in error && error.name === 'InvalidStateError';
+    if (!notActive) throw error;
+  }
+}
+
 export class Database {
   private db: IDBPDatabase<InklingDB> | null = null;
   private opening: Promise<IDBPDatabase<InklingDB>> | null = null;
@@ -86,13 +101,17 @@ export class Database {
   }
 
   /**
-   * One read-write transaction over `stores`; `body` must only await requests of `tx`. Resolves
-   * when the transaction has committed; if `body` throws, the transaction is aborted and nothing
-   * of it is kept.
+   * One read-write transaction over `stores`; `body` must only await requests of `tx`, and may
+   * queue requests without awaiting them (they land with the commit; a failing one aborts the
+   * transaction). Resolves when the transaction has committed; if `body` throws, the transaction
+   * is aborted and nothing of it is kept.
    */
   write<T>(stores: readonly StoreName[], body: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.run(async (db) => {
       const tx = db.transaction([...stores], 'readwrite');
+      // A queued request can fail (and abort the transaction) while `body` still runs; `done` is
+      // awaited below, this only keeps its early rejection from counting as unhandled.
+      tx.done.catch(() => undefined);
       let result: T;
       try {
         result = await body(tx);
@@ -105,6 +124,7 @@ export class Database {
         await tx.done.catch(() => undefined);
         throw error;
       }
+      commitNow(tx);
       await tx.done;
       return result;
     });

@@ -52,6 +52,31 @@ export async function appendNewEvents(tx: WriteTransaction, events: readonly Val
   return added;
 }
 
+/**
+ * Watches rows queued by queueEventRows: `replayed` turns true when one of them collided with a
+ * stored row (an event replayed from an earlier visit, past the engine's memory of ids). The
+ * collision's ConstraintError is not cancelled, so it aborts the whole transaction.
+ */
+export class ReplayWatch {
+  replayed = false;
+  readonly onError = (event: Event): void => {
+    const request = event.target;
+    if (request instanceof IDBRequest && request.error?.name === 'ConstraintError') this.replayed = true;
+  };
+}
+
+/**
+ * Queues one `add` per event and returns without awaiting anything: no promise and no round
+ * trip per row, the rows land when the transaction commits. For batches the caller believes new
+ * (their ids are not in its memory): a row that is already stored aborts the transaction and
+ * sets `watch.replayed`, and the caller writes the batch again after looking the ids up
+ * (storedEventIds). One shared error handler instead of a promise per request.
+ */
+export function queueEventRows(tx: WriteTransaction, events: readonly ValidEvent[], watch: ReplayWatch): void {
+  const store = unwrap(tx.objectStore('events'));
+  for (const event of events) store.add({ eventId: event.id, at: event.at, event }).onerror = watch.onError;
+}
+
 /** Appends rows; the adds are queued together and awaited once. */
 export async function appendEvents(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<void> {
   const store = tx.objectStore('events');
@@ -97,7 +122,7 @@ export async function evictEvents(
   // [t] sorts before every [t, id]: this range is every row with at < now − maxAge.
   const expired = IDBKeyRange.upperBound([now - limits.maxAgeMs], true);
   const expiredCount = await store.count(expired);
-  if (expiredCount > 0) await store.delete(expired);
+  if (expiredCount > 0) unwrap(store).delete(expired);
   let left = before - expiredCount;
   let evicted = expiredCount;
   if (left > limits.maxEvents) {
@@ -114,8 +139,15 @@ async function deleteOldest(tx: WriteTransaction, count: number): Promise<number
   const store = tx.objectStore('events');
   const cursor = await store.openKeyCursor();
   if (cursor === null) return 0;
-  const last: EventKey = count > 1 ? ((await cursor.advance(count - 1))?.key ?? (await lastKey(tx))) : cursor.key;
-  const range = IDBKeyRange.upperBound(last);
+  const reached = count > 1 ? await cursor.advance(count - 1) : cursor;
+  if (reached !== null) {
+    // Keys are unique and the transaction holds the store: exactly `count` rows are ≤ this key,
+    // no need to count them again. The delete is queued, not awaited: it lands with the commit.
+    unwrap(store).delete(IDBKeyRange.upperBound(reached.key));
+    return count;
+  }
+  // Fewer rows than asked for: everything goes.
+  const range = IDBKeyRange.upperBound(await lastKey(tx));
   const deleted = await store.count(range);
   await store.delete(range);
   return deleted;

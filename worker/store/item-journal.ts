@@ -4,6 +4,7 @@
  * one journal row inside its transaction; reading merges the journal over `items` (later rows
  * win); folding writes each journaled product once into `items` and clears the journal.
  */
+import { unwrap } from 'idb';
 import type { ItemRecord } from '../features/items.js';
 import { settleTogether } from './event-log.js';
 import type { ReadTransaction, WriteTransaction } from './database.js';
@@ -34,8 +35,9 @@ export async function readItems(tx: ReadTransaction | WriteTransaction): Promise
   return { items, journalRecords, journaled };
 }
 
-export async function appendJournal(tx: WriteTransaction, items: readonly ItemRecord[]): Promise<void> {
-  if (items.length > 0) await tx.objectStore('itemJournal').add({ items: [...items] });
+/** Queues one journal row with the records a batch touched; not awaited, it lands with the commit. */
+export function queueJournal(tx: WriteTransaction, items: ItemRecord[]): void {
+  if (items.length > 0) unwrap(tx.objectStore('itemJournal')).add({ items });
 }
 
 /** Writes the current record of every id into `items` and empties the journal. */
