@@ -4,41 +4,32 @@
  */
 import type { InklingEventName, InklingEvents, Listener } from './api.js';
 
-export class Emitter {
-  readonly #listeners: { [E in InklingEventName]: Set<Listener<E>> } = {
-    error: new Set(),
-    ready: new Set(),
-    consent: new Set(),
-  };
-
-  readonly #onListenerError: (error: unknown) => void;
-
-  constructor(onListenerError: (error: unknown) => void = () => {}) {
-    this.#onListenerError = onListenerError;
-  }
-
-  on<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    this.#listeners[event].add(listener);
-  }
-
-  off<E extends InklingEventName>(event: E, listener: Listener<E>): void {
-    this.#listeners[event].delete(listener);
-  }
-
-  has(event: InklingEventName): boolean {
-    return event in this.#listeners;
-  }
-
-  emit<E extends InklingEventName>(event: E, payload: InklingEvents[E]): void {
-    for (const listener of [...this.#listeners[event]]) this.emitTo(listener, payload);
-  }
-
+export interface Emitter {
+  on<E extends InklingEventName>(event: E, listener: Listener<E>): void;
+  off<E extends InklingEventName>(event: E, listener: Listener<E>): void;
+  /** Whether `event` is one of ours (own names only: not `toString`). */
+  has(event: unknown): event is InklingEventName;
+  emit<E extends InklingEventName>(event: E, payload: InklingEvents[E]): void;
   /** Calls one listener, isolated like the others. */
-  emitTo<E extends InklingEventName>(listener: Listener<E>, payload: InklingEvents[E]): void {
+  emitTo<E extends InklingEventName>(listener: Listener<E>, payload: InklingEvents[E]): void;
+}
+
+export function createEmitter(onListenerError: (error: unknown) => void = () => {}): Emitter {
+  const listeners: { [E in InklingEventName]: Set<Listener<E>> } = { error: new Set(), ready: new Set(), consent: new Set() };
+  const emitTo = <E extends InklingEventName>(listener: Listener<E>, payload: InklingEvents[E]): void => {
     try {
       listener(payload);
     } catch (error) {
-      this.#onListenerError(error);
+      onListenerError(error);
     }
-  }
+  };
+  return {
+    on: (event, listener) => void listeners[event].add(listener),
+    off: (event, listener) => void listeners[event].delete(listener),
+    has: (event): event is InklingEventName => typeof event === 'string' && Object.hasOwn(listeners, event),
+    emit(event, payload) {
+      for (const listener of [...listeners[event]]) emitTo(listener, payload);
+    },
+    emitTo,
+  };
 }

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EventBuffer, type QueuedEvent, type Scheduler } from './event-buffer.js';
+import { createEventBuffer, type QueuedEvent, type Scheduler } from './event-buffer.js';
 
 const event = (name: string): QueuedEvent => ({ name, properties: {}, timestamp: 0, path: '/' });
 
-describe('EventBuffer', () => {
+describe('createEventBuffer', () => {
   it('holds events while paused, then drains them in one batch per scheduled run', () => {
     const batches: string[][] = [];
     const runs: (() => void)[] = [];
     const manual: Scheduler = (run) => runs.push(run);
-    const buffer = new EventBuffer(manual, (events) => batches.push(events.map((e) => e.name)));
+    const buffer = createEventBuffer(manual, (events) => batches.push(events.map((e) => e.name)));
     buffer.push(event('a'));
     expect(runs).toHaveLength(0);
     buffer.resume();
@@ -25,7 +25,7 @@ describe('EventBuffer', () => {
   });
 
   it('keeps only the newest events when trimmed', () => {
-    const buffer = new EventBuffer(() => {}, () => {});
+    const buffer = createEventBuffer(() => {}, () => {});
     for (const name of ['a', 'b', 'c', 'd']) buffer.push(event(name));
     expect(buffer.trimTo(2)).toBe(2);
     expect(buffer.size).toBe(2);

@@ -35,62 +35,61 @@ export function scheduler(kind: BatchScheduling): Scheduler {
 /** Held while the SDK has no site yet (script tag without data-site, waiting for `init()`). */
 export const MAX_HELD_EVENTS = 1000;
 
-export class EventBuffer {
-  #events: QueuedEvent[] = [];
-  #scheduled = false;
-  #paused = true;
-  #schedule: Scheduler;
-  readonly #drain: (events: QueuedEvent[]) => void;
-
-  constructor(schedule: Scheduler, drain: (events: QueuedEvent[]) => void) {
-    this.#schedule = schedule;
-    this.#drain = drain;
-  }
-
-  push(event: QueuedEvent): void {
-    this.#events.push(event);
-    if (!this.#scheduled && !this.#paused) {
-      this.#scheduled = true;
-      this.#schedule(this.#runScheduled);
-    }
-  }
-
-  get size(): number {
-    return this.#events.length;
-  }
-
+export interface EventBuffer {
+  push(event: QueuedEvent): void;
+  readonly size: number;
   /** Drops the oldest events beyond `max`; returns how many were dropped. */
-  trimTo(max: number): number {
-    const over = this.#events.length - max;
-    if (over <= 0) return 0;
-    this.#events.splice(0, over);
-    return over;
-  }
-
+  trimTo(max: number): number;
   /** Events are held (not drained) until `resume()`: before the engine exists. */
-  pause(): void {
-    this.#paused = true;
-  }
+  pause(): void;
+  resume(schedule?: Scheduler): void;
+  drainNow(): void;
+  clear(): void;
+}
 
-  resume(schedule?: Scheduler): void {
-    if (schedule) this.#schedule = schedule;
-    this.#paused = false;
-    if (this.#events.length > 0) this.drainNow();
-  }
-
-  drainNow(): void {
-    if (this.#paused || this.#events.length === 0) return;
-    const events = this.#events;
-    this.#events = [];
-    this.#drain(events);
-  }
-
-  clear(): void {
-    this.#events = [];
-  }
-
-  readonly #runScheduled = (): void => {
-    this.#scheduled = false;
-    this.drainNow();
+/** A closure, not a class: the minifier shortens its state (the loader's 6 KB budget). */
+export function createEventBuffer(schedule: Scheduler, drain: (events: QueuedEvent[]) => void): EventBuffer {
+  let events: QueuedEvent[] = [];
+  let scheduled = false;
+  let paused = true;
+  const drainNow = (): void => {
+    if (paused || events.length === 0) return;
+    const batch = events;
+    events = [];
+    drain(batch);
+  };
+  const runScheduled = (): void => {
+    scheduled = false;
+    drainNow();
+  };
+  return {
+    push(event) {
+      events.push(event);
+      if (!scheduled && !paused) {
+        scheduled = true;
+        schedule(runScheduled);
+      }
+    },
+    get size() {
+      return events.length;
+    },
+    trimTo(max) {
+      const over = events.length - max;
+      if (over <= 0) return 0;
+      events.splice(0, over);
+      return over;
+    },
+    pause() {
+      paused = true;
+    },
+    resume(next) {
+      if (next) schedule = next;
+      paused = false;
+      drainNow();
+    },
+    drainNow,
+    clear() {
+      events = [];
+    },
   };
 }

@@ -6,6 +6,7 @@
 import type { Inkling } from './api.js';
 import { messageOf, type InklingClient } from './client.js';
 
+/** The client's methods are closures (no `this`): most are handed over as they are. */
 export function createFacade(client: InklingClient): Inkling {
   const unexpected = (method: string, error: unknown): void => {
     try {
@@ -33,17 +34,18 @@ export function createFacade(client: InklingClient): Inkling {
         return fallback;
       });
   return {
+    // track/page: two arguments only (the client's third, the call's time, is the replay's).
     track: guard('track', (event, properties) => client.track(event, properties)),
     page: guard('page', (properties) => client.page(properties)),
-    recommend: answer('recommend', (options) => client.recommend(options), []),
-    profile: answer('profile', () => client.profile(), null),
-    consent: guard('consent', (state) => client.consent(state)),
-    optOut: guard('optOut', () => client.optOut()),
-    forget: answer('forget', () => client.forget(), undefined),
-    export: answer('export', () => client.export(), null),
-    on: guard('on', (event, listener) => client.on(event, listener)),
-    off: guard('off', (event, listener) => client.off(event, listener)),
-    flush: answer('flush', () => client.flush(), undefined),
+    recommend: answer('recommend', client.recommend, []),
+    profile: answer('profile', client.profile, null),
+    consent: guard('consent', client.consent),
+    optOut: guard('optOut', client.optOut),
+    forget: answer('forget', client.forget, undefined),
+    export: answer('export', client.export, null),
+    on: guard('on', client.on),
+    off: guard('off', client.off),
+    flush: answer('flush', client.flush, undefined),
     init: guard('init', (site: string, options?: object) => client.configure({ ...options, site })),
   };
 }

@@ -39,17 +39,11 @@ function load(): void {
 
   const queue = takeQueue(existing);
   Reflect.set(window, GLOBAL_NAME, api);
-  const target = {
-    api,
-    trackAt: (name: unknown, properties: unknown, calledAt: number) => client.track(name, properties, calledAt),
-    pageAt: (properties: unknown, calledAt: number) => client.page(properties, calledAt),
-    report: (method: string, message: string) => client.report({ field: 'method', rule: 'known-method', message, method }),
-  };
   // Listeners first, so that problems found while starting reach the on('error') the page queued.
   const isListener = (call: (typeof queue)[number]) => call[0] === 'on' || call[0] === 'off';
-  replayQueue(queue.filter(isListener), target);
+  replayQueue(queue.filter(isListener), api, client);
   if (attributes.site !== undefined) client.configure(attributes);
-  replayQueue(queue.filter((call) => !isListener(call)), target);
+  replayQueue(queue.filter((call) => !isListener(call)), api, client);
 }
 
 try {

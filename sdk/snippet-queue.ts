@@ -6,6 +6,7 @@
  * answer (their stub returns a Promise that the loader settles with the real answer).
  */
 import type { Inkling } from './api.js';
+import type { InklingClient } from './client.js';
 
 export const GLOBAL_NAME = 'inkling';
 
@@ -29,33 +30,29 @@ export function takeQueue(existing: unknown): QueuedCall[] {
   );
 }
 
-/** Where a replayed call goes: the public object, and the client for the original timestamps. */
-export interface ReplayTarget {
-  readonly api: Inkling;
-  trackAt(name: unknown, properties: unknown, calledAt: number): void;
-  pageAt(properties: unknown, calledAt: number): void;
-  report(method: string, message: string): void;
-}
+/** Where a replayed call goes besides the public object: the client, for the original timestamps and reports. */
+export type ReplayClient = Pick<InklingClient, 'track' | 'page' | 'report'>;
 
 /**
  * Replays in call order. `track`/`page` keep the time they were called, not the time of replay;
  * the rest go through the public object, which checks its arguments as for any other call.
  */
-export function replayQueue(queue: readonly QueuedCall[], target: ReplayTarget): void {
+export function replayQueue(queue: readonly QueuedCall[], api: Inkling, client: ReplayClient): void {
   for (const [method, args, calledAt, resolve] of queue) {
+    const report = (rule: string, message: string) => client.report({ field: 'method', rule, message, method });
     try {
       let result: unknown;
-      if (method === 'track') target.trackAt(args[0], args[1], calledAt);
-      else if (method === 'page') target.pageAt(args[0], calledAt);
+      if (method === 'track') client.track(args[0], args[1], calledAt);
+      else if (method === 'page') client.page(args[0], calledAt);
       else {
         // Only the API's own methods (not `toString`, `constructor`...): the same set as the stub's lists.
-        const fn: unknown = Object.hasOwn(target.api, method) ? Reflect.get(target.api, method) : undefined;
-        if (typeof fn === 'function') result = Reflect.apply(fn, target.api, args);
-        else target.report(method, `inkling.${method.slice(0, 40)}() does not exist`);
+        const fn: unknown = Object.hasOwn(api, method) ? Reflect.get(api, method) : undefined;
+        if (typeof fn === 'function') result = Reflect.apply(fn, api, args);
+        else report('known-method', `inkling.${method.slice(0, 40)}() does not exist`);
       }
       resolve?.(result);
     } catch (error) {
-      target.report(method, error instanceof Error ? error.message : String(error));
+      report('internal', error instanceof Error ? error.message : String(error));
       resolve?.(undefined);
     }
   }

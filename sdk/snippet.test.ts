@@ -66,13 +66,12 @@ describe('replayQueue', () => {
       ['page', [{ title: 't' }], 114],
       ['launchMissiles', [], 115],
     ];
-    replayQueue(queue, {
-      api,
-      trackAt: (name, _properties, at) => log.push(`track ${String(name)} @${at}`),
-      pageAt: (_properties, at) => log.push(`page @${at}`),
-      report: (method, message) => log.push(`report ${method}: ${message}`),
+    replayQueue(queue, api, {
+      track: (name, _properties, at) => log.push(`track ${String(name)} @${at}`),
+      page: (_properties, at) => log.push(`page @${at}`),
+      report: ({ method, rule, message }) => log.push(`report ${method} ${rule}: ${message}`),
     });
-    expect(log).toEqual(['track Product Viewed @111', 'consent granted', 'page @114', 'report launchMissiles: inkling.launchMissiles() does not exist']);
+    expect(log).toEqual(['track Product Viewed @111', 'consent granted', 'page @114', 'report launchMissiles known-method: inkling.launchMissiles() does not exist']);
     await expect(recommended).resolves.toEqual([{ id: 'm1', score: 1, reason: 'r' }]);
   });
 
