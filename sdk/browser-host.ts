@@ -8,7 +8,8 @@ export function browserHost(defaultWorkerUrl: string | undefined, autocapture: H
     pageUrl: () => location.href,
     path: () => location.pathname,
     now: Date.now,
-    navigator: typeof navigator === 'undefined' ? undefined : navigator,
+    // A page always has these (the Host allows their absence for Node tests).
+    navigator,
     storage: () => {
       try {
         return window.localStorage;
@@ -31,6 +32,6 @@ export function browserHost(defaultWorkerUrl: string | undefined, autocapture: H
       };
     },
     autocapture,
-    console: typeof console === 'undefined' ? undefined : console,
+    console,
   };
 }

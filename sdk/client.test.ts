@@ -60,7 +60,7 @@ function harness(world: World, navigator: Host['navigator'] = { userAgent: 'Mozi
       failure.catch(() => {});
       if (options.brokenWorker) fail(new Error('the Worker failed: not loaded'));
       return {
-        api: remoteEngine(port1),
+        call: remoteEngine(port1, failure),
         failure,
         terminate() {
           fail(new Error('the Worker was stopped'));

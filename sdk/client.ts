@@ -9,7 +9,7 @@
  * `this.` before each (the loader's budget is 6 KB gzipped).
  */
 import type { ConsentState, ProfileView, RawEvent, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
-import type { WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
+import type { WorkerConfig } from '../core/protocol/worker-boot.js';
 import type { PAGE_EVENT } from '../core/events/names.js';
 import type { ErrorReport, InklingEventName, Listener } from './api.js';
 import { isAutomatedBrowser, type NavigatorLike } from './automation.js';
@@ -18,7 +18,8 @@ import { consentMemory, privacySignalSet, resolveInitialConsent, type ConsentMem
 import { createEmitter } from './emitter.js';
 import { createEventBuffer, MAX_HELD_EVENTS, scheduler, type QueuedEvent } from './event-buffer.js';
 import { createIdSource } from './ids.js';
-import { optionsToCheck, resolveOptions, type ResolvedOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions } from './options.js';
+import type { RemoteCall } from './rpc.js';
 import { chooseWorkerSource, type EngineConnection, type WorkerSource } from './worker-client.js';
 
 /** What the client needs from its surroundings. */
@@ -148,8 +149,9 @@ export function createClient(host: Host): InklingClient {
     }
     // Known before any problem is reported, so that debug mode logs them.
     resolved = options;
-    // The Worker checks the other options' rules (core/protocol/options.ts): they travel as plain data.
-    const { value, issues } = toCloneSafe(optionsToCheck(input), 'options');
+    // The Worker checks the other options' rules (core/protocol/options.ts): they travel as plain
+    // data, and what cannot travel (a function, a DOM node) is reported here, by clone-safety's rules.
+    const { value, issues } = toCloneSafe(input, 'options');
     for (const issue of issues) report({ ...issue, method: 'init' });
     unchecked = value;
 
@@ -213,7 +215,7 @@ export function createClient(host: Host): InklingClient {
       stop();
       return null;
     }
-    guard(started, started.api.configure(config)).then(
+    started.call('configure', config).then(
       async ({ problems }) => {
         for (const problem of problems) report({ ...problem, method: 'init' });
         await captureReady;
@@ -246,8 +248,8 @@ export function createClient(host: Host): InklingClient {
     const worker = current ?? (resolved && connect(resolved, 'denied'));
     if (!worker) return;
     try {
-      if (current) await guard(worker, worker.api.setConsent('denied'));
-      await guard(worker, worker.api.forget());
+      if (current) await worker.call('setConsent', 'denied');
+      await worker.call('forget');
     } catch (error) {
       fail('forget', 'worker', 'erase', messageOf(error));
     } finally {
@@ -298,7 +300,7 @@ export function createClient(host: Host): InklingClient {
         for (const issue of issues) report({ ...issue, method: 'track', eventId: id });
         batch.push({ id, name, properties: value ?? {}, timestamp, ...(path !== undefined && { path }) });
       }
-      const ingest = guard(current, current.api.ingest(batch)).then(
+      const ingest = current.call('ingest', batch).then(
         ({ errors }) => {
           for (const { field, rule, message, eventId } of errors) report({ field, rule, message, eventId, method: 'track' });
         },
@@ -325,7 +327,7 @@ export function createClient(host: Host): InklingClient {
       consentState = consentToSend = 'granted';
       const current = connection;
       if (mode === 'stopped') start(options);
-      else if (current) guard(current, current.api.setConsent('granted')).catch((error: unknown) => fail('consent', 'worker', 'consent', messageOf(error)));
+      else if (current) current.call('setConsent', 'granted').catch((error: unknown) => fail('consent', 'worker', 'consent', messageOf(error)));
       emitter.emit('consent', { state: 'granted' });
     }
   }
@@ -343,7 +345,7 @@ export function createClient(host: Host): InklingClient {
 
   // ---- questions to the engine -----------------------------------------------------------------
 
-  async function ask<T, F>(method: string, fallback: F, call: (api: WorkerApi) => Promise<T>): Promise<T | F> {
+  async function ask<T, F>(method: string, fallback: F, question: (call: RemoteCall) => Promise<T>): Promise<T | F> {
     // Events tracked before the question reach the engine before it (the Worker answers in order).
     buffer.drainNow();
     const current = connection;
@@ -352,16 +354,11 @@ export function createClient(host: Host): InklingClient {
       return fallback;
     }
     try {
-      return await guard(current, call(current.api));
+      return await question(current.call);
     } catch (error) {
       report(engineReport(method, 'options', error));
       return fallback;
     }
-  }
-
-  /** A call that settles even when the Worker dies (its answer would never come). */
-  function guard<T>(worker: EngineConnection, call: Promise<T>): Promise<T> {
-    return Promise.race([call, worker.failure]);
   }
 
   // ---- listeners and reports -------------------------------------------------------------------
@@ -405,13 +402,13 @@ export function createClient(host: Host): InklingClient {
       for (const issue of issues) report({ ...issue, method: 'recommend' });
       if (issues.length > 0) return [];
       // toCloneSafe returns a plain copy of an object that was checked above to be one.
-      return ask('recommend', [], (api) => api.recommend(value as RecommendOptions));
+      return ask('recommend', [], (call) => call('recommend', value as RecommendOptions));
     },
-    profile: () => ask('profile', null, (api) => api.profile()),
-    export: () => ask('export', null, (api) => api.exportAll()),
+    profile: () => ask('profile', null, (call) => call('profile')),
+    export: () => ask('export', null, (call) => call('exportAll')),
     async forget() {
       buffer.clear();
-      if (connection) await ask('forget', undefined, (api) => api.forget());
+      if (connection) await ask('forget', undefined, (call) => call('forget'));
       else if (resolved) await erase(null);
       else fail('forget', 'site', 'required', NO_SITE);
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { optionsFromAttributes, optionsToCheck, parseAutocapture, resolveOptions } from './options.js';
+import { optionsFromAttributes, parseAutocapture, resolveOptions } from './options.js';
 
 const attributes = (values: Record<string, string>) => (name: string) => values[name] ?? null;
 
@@ -44,13 +44,5 @@ describe('resolveOptions', () => {
   it('keeps the values that follow the rules', () => {
     const given = { site: 's', consent: 'granted', batch: 'microtask', debug: true, respectGpc: false, catalog: '/c.json', workerUrl: '/w.js', endpoint: 'https://agg', searchParam: 'query' } as const;
     expect(resolveOptions(given)).toMatchObject(given);
-  });
-});
-
-describe('optionsToCheck', () => {
-  it('hands the Worker only the options\' own fields', () => {
-    const picked = optionsToCheck({ site: 's', consent: 'yes', onReady: () => 1 });
-    expect(picked).toMatchObject({ site: 's', consent: 'yes' });
-    expect(Object.keys(picked)).not.toContain('onReady');
   });
 });

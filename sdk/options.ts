@@ -5,7 +5,7 @@
  * and reports each broken rule in words (core/protocol/options.ts `checkOptions`), which keeps
  * the loader small. Pure: the caller passes an attribute reader, so Node tests need no DOM.
  */
-import { CAPTURES, CHOICES, FLAG_OPTIONS, isTextOption, OPTION_NAMES, SITE_PATTERN, TEXT_OPTIONS, type CaptureName } from '../core/protocol/options.js';
+import { CAPTURES, CHOICES, FLAG_OPTIONS, isTextOption, SITE_PATTERN, TEXT_OPTIONS, type CaptureName } from '../core/protocol/options.js';
 import type { AutocaptureOptions, BatchScheduling, ConsentState } from './api.js';
 
 /** Everything resolved: no optional knobs left. */
@@ -103,9 +103,4 @@ export function resolveOptions(input: unknown): ResolvedOptions | null {
     allowAutomation: toggle('allowAutomation', false),
     debug: toggle('debug', false),
   };
-}
-
-/** What the Worker checks: only the options' own fields (a page's other keys are no concern of ours). */
-export function optionsToCheck(input: unknown): Record<string, unknown> {
-  return Object.fromEntries(OPTION_NAMES.map((name) => [name, Reflect.get(Object(input), name)]));
 }

@@ -27,7 +27,14 @@ export function thrownError(value: unknown): Error {
   return error;
 }
 
-export function remoteEngine(endpoint: MessageEndpoint): WorkerApi {
+/** Calls one method of the Worker's `WorkerApi`, typed as that method. */
+export type RemoteCall = <M extends keyof WorkerApi>(method: M, ...args: Parameters<WorkerApi[M]>) => ReturnType<WorkerApi[M]>;
+
+/**
+ * `failure`: rejects when the Worker dies; every call settles with it then (the answer would
+ * never come), so no caller waits forever.
+ */
+export function remoteEngine(endpoint: MessageEndpoint, failure: Promise<never>): RemoteCall {
   const waiting = new Map<string, [resolve: (value: never) => void, reject: (error: Error) => void]>();
   let counter = 0;
 
@@ -41,35 +48,20 @@ export function remoteEngine(endpoint: MessageEndpoint): WorkerApi {
     else call[0](value as never);
   });
 
-  /**
-   * The answer has the Worker method's type, as with Comlink's `wrap`: the Worker is our own code
-   * built from the same WorkerApi, and structured clone keeps plain data as it was.
-   */
-  const send = <T>(method: keyof WorkerApi, ...args: unknown[]): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      const id = `inkling-${counter++}`;
-      waiting.set(id, [resolve, reject]);
-      try {
-        endpoint.postMessage({ id, type: 'APPLY', path: [method], argumentList: args.map((value) => ({ type: 'RAW', value })) });
-      } catch (error) {
-        waiting.delete(id);
-        reject(error);
-      }
-    });
-
-  const method =
-    <M extends keyof WorkerApi>(name: M) =>
-    (...args: Parameters<WorkerApi[M]>): ReturnType<WorkerApi[M]> =>
-      // The answer has the method's type (see `send`): a Promise of what the Worker returned.
-      send(name, ...args) as ReturnType<WorkerApi[M]>;
-  return {
-    configure: method('configure'),
-    setConsent: method('setConsent'),
-    ingest: method('ingest'),
-    recommend: method('recommend'),
-    profile: method('profile'),
-    exportAll: method('exportAll'),
-    forget: method('forget'),
-    setCatalog: method('setCatalog'),
-  };
+  return (method, ...args) =>
+    // The answer has the Worker method's type, as with Comlink's `wrap`: the Worker is our own code
+    // built from the same WorkerApi, and structured clone keeps plain data as it was.
+    Promise.race([
+      new Promise((resolve, reject) => {
+        const id = `inkling-${counter++}`;
+        waiting.set(id, [resolve, reject]);
+        try {
+          endpoint.postMessage({ id, type: 'APPLY', path: [method], argumentList: args.map((value) => ({ type: 'RAW', value })) });
+        } catch (error) {
+          waiting.delete(id);
+          reject(error);
+        }
+      }),
+      failure,
+    ]) as ReturnType<WorkerApi[typeof method]>;
 }

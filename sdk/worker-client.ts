@@ -6,8 +6,7 @@
  * the real one; that import is cross-origin, so the CDN must send CORS headers, and the page's
  * CSP must allow `worker-src blob:` (see sdk/README.md).
  */
-import type { WorkerApi } from '../core/protocol/worker-boot.js';
-import { remoteEngine } from './rpc.js';
+import { remoteEngine, type RemoteCall } from './rpc.js';
 
 export type WorkerSource =
   | { readonly kind: 'same-origin'; readonly url: string }
@@ -25,8 +24,9 @@ export function blobShimSource(moduleUrl: string): string {
 }
 
 export interface EngineConnection {
-  readonly api: WorkerApi;
-  /** Rejects when the Worker fails to load or crashes; its answers would otherwise never come. */
+  /** Calls the engine; settles (rejects) also when the Worker fails, so no answer is awaited forever. */
+  readonly call: RemoteCall;
+  /** Rejects when the Worker fails to load or crashes. */
   readonly failure: Promise<never>;
   terminate(): void;
 }
@@ -64,7 +64,7 @@ export function connectEngine(source: WorkerSource): EngineConnection {
     fail(new Error(`the Worker failed: ${event.message || 'not loaded (check the worker URL and worker-src)'}`));
   });
   return {
-    api: remoteEngine(worker),
+    call: remoteEngine(worker, failure),
     failure,
     terminate() {
       fail(new Error('the Worker was stopped'));

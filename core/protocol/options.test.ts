@@ -23,6 +23,10 @@ describe('checkOptions', () => {
     expect(problems.find((p) => p.field === 'options.consent')?.message).toBe('init: options.consent must be one of pending, granted, denied');
   });
 
+  it('names a key that is no option (a typo), and nothing else about it', () => {
+    expect(checkOptions({ site: 's', allowAutomaton: true })).toEqual([expect.objectContaining({ field: 'options.allowAutomaton', rule: 'known-option' })]);
+  });
+
   it('refuses an autocapture that is neither a boolean nor an object of captures', () => {
     for (const autocapture of ['all', 1, ['pageviews']]) {
       expect(checkOptions({ autocapture })).toEqual([expect.objectContaining({ field: 'options.autocapture', rule: 'type:boolean|object' })]);

@@ -28,7 +28,7 @@ export const FLAG_OPTIONS = ['respectGpc', 'allowAutomation', 'debug'] as const;
 /** The first choice is the default. `idle` batching measured cheaper (bench/sdk-batching.bench.ts, sdk/README.md). */
 export const CHOICES = { consent: ['pending', 'granted', 'denied'], batch: ['idle', 'microtask'] } as const;
 
-/** Every option's name: the fields the page hands to the Worker for `checkOptions`. */
+/** Every option's name (any other key is reported as unknown: a typo such as `allowAutomaton`). */
 export const OPTION_NAMES = ['site', 'autocapture', ...TEXT_OPTIONS, ...FLAG_OPTIONS, 'consent', 'batch'] as const;
 
 export function isTextOption(value: unknown): value is string {
@@ -37,7 +37,8 @@ export function isTextOption(value: unknown): value is string {
 
 /**
  * Every rule but the site's (the page checks that one before any Worker exists), one problem per
- * broken rule, each naming the field (`options.<name>`) and the rule. Pure; never throws.
+ * broken rule, each naming the field (`options.<name>`) and the rule; a key that is no option
+ * breaks `known-option`. Pure; never throws.
  *
  * @example
  * checkOptions({ site: 'shop-1', consent: 'yes' });
@@ -48,6 +49,10 @@ export function checkOptions(options: unknown): BootProblem[] {
   const report = (field: string, rule: string, expected: string) =>
     problems.push({ field: `options.${field}`, rule, message: `init: options.${field} must be ${expected}` });
   const given = (field: string): unknown => (typeof options === 'object' && options !== null ? Reflect.get(options, field) : undefined);
+
+  for (const key of typeof options === 'object' && options !== null ? Object.keys(options) : []) {
+    if (!(OPTION_NAMES as readonly string[]).includes(key)) report(key, 'known-option', `one of ${OPTION_NAMES.join(', ')} (an unknown option is ignored)`);
+  }
 
   for (const field of TEXT_OPTIONS) {
     const value = given(field);
