@@ -14,5 +14,12 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--seed-server', 'ftp://x'])).toThrow(/--seed-server must be an http\(s\) URL/);
     expect(() => parseArgs(['--rounds'])).toThrow(/got nothing/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option "--bogus"/);
+    expect(() => parseArgs(['--sweep', '1,x'])).toThrow(/--sweep must be 1 to 8 comma-separated positive numbers/);
+    expect(() => parseArgs(['--sweep', '0'])).toThrow(/--sweep/);
+  });
+
+  it('reads the ε list of --sweep', () => {
+    expect(parseArgs(['--sweep', '1, 4,8']).sweep).toEqual([1, 4, 8]);
+    expect(DEFAULT_OPTIONS.sweep).toEqual([]);
   });
 });

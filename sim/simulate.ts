@@ -29,7 +29,9 @@ import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality } from './quality.js';
 import { seededRandom, shuffled } from './random.js';
-import { formatEvaluation, TARGETS, type MethodResult } from './report.js';
+import { formatEvaluation, formatSweep, TARGETS, type MethodResult, type SweepResult } from './report.js';
+import { averagedNoiseNorm, sweepPoint, type TrustModel } from './dp-sweep.js';
+import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
 
 /** The knobs of a run that are not command-line flags, in one place with their reasons. */
@@ -44,12 +46,10 @@ export const SETTINGS = {
    */
   central: { epochs: 10, learningRate: 3, batchSize: 32, maxStepsPerUser: 20, l2: 0.001 },
   /**
-   * Device and server learning rates of both federated runs, tuned without DP (200 users, 3 rounds
-   * of 50, HR@10): the server's defaults (0.05 / 1) barely move the items (0.18 at lr 1 / 1);
-   * lr 1 with server lr 10 reached 0.445, server lr 40 0.44. Same values for the DP run, so the
-   * two runs differ only by noise.
+   * The MF task's device and server learning rates are the server's defaults (server/tasks.ts:
+   * lr 1, η 10, tuned here without DP; see sim/README.md), the same for every federated run so the
+   * runs differ only by their noise.
    */
-  training: { learningRate: 1, serverLearningRate: 10 },
   /** No-DP run: local noise 1e−4 Δ (negligible; the ledger cannot account an infinite ρ), no central noise. */
   noDp: { localNoiseMultiplier: 1e-4, centralNoiseMultiplier: 0 },
   /** DP run on an in-process server: the SDK's local noise (σ = Δ, ρ = 0.5 per contribution) and the server's default central noise. */
@@ -137,7 +137,7 @@ async function simulate(options: SimulateOptions): Promise<number> {
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
 
   // Federated without DP: always an in-process aggregator configured without noise.
-  const plain = await startSimAggregator({ mfItems: nItems, epsilonBudget: 100, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.training, ...SETTINGS.noDp });
+  const plain = await startSimAggregator({ mfItems: nItems, epsilonBudget: 100, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.noDp });
   let federated: RankingQuality;
   try {
     const run = await runFederation({
@@ -154,7 +154,7 @@ async function simulate(options: SimulateOptions): Promise<number> {
 
   // Federated with DP: the given server, else an in-process one at --epsilon.
   let own: SimAggregator | null = null;
-  const endpoint = options.server ?? (own = await startSimAggregator({ mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.training, ...SETTINGS.dp })).url;
+  const endpoint = options.server ?? (own = await startSimAggregator({ mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.dp })).url;
   let federatedDp: RankingQuality;
   let dpRun: FederationResult;
   let noiseNote = '';
@@ -191,8 +191,63 @@ async function simulate(options: SimulateOptions): Promise<number> {
     delta: dpRun.delta,
   });
   process.stdout.write(`\n${table}\n\n${noiseNote}\n\n`);
+  if (options.sweep.length > 0) {
+    const sweep = await runSweep(options, dataset, visitors, adminToken);
+    process.stdout.write(`DP sweep (${options.rounds} rounds × ${devicesPerRound} contributions asked, ${visitors.length} devices, δ = ${TARGETS.delta}):\n\n${formatSweep(sweep, centralQuality, popularity)}\n\n`);
+  }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
   return 0;
+}
+
+const TRUST_LABEL: Record<TrustModel, string> = {
+  local: 'local noise (SDK)',
+  distributed: 'secure aggregation (assumed)',
+};
+
+/**
+ * Federated MF with DP at each ε of --sweep, under both trust models of sim/dp-sweep.ts, each on a
+ * fresh in-process aggregator. 'ε' is what the guarantee rests on: the device ledger's bound for
+ * local noise (the server sees each contribution), the server accountant's for secure aggregation.
+ */
+async function runSweep(options: SimulateOptions, dataset: Dataset, visitors: readonly Visitor[], adminToken: string): Promise<SweepResult[]> {
+  const nItems = dataset.catalogue.ids.length;
+  const results: SweepResult[] = [];
+  const run = { rounds: options.rounds, perRound: options.perRound, clients: visitors.filter((v) => v.interactions.length > 0).length, delta: TARGETS.delta, serverCentralNoise: SETTINGS.dp.centralNoiseMultiplier };
+  for (const epsilon of options.sweep) {
+    for (const trust of ['local', 'distributed'] as const) {
+      const point = sweepPoint(trust, epsilon, run);
+      const server = await startSimAggregator({
+        mfItems: nItems, epsilonBudget: point.serverEpsilonBudget, delta: TARGETS.delta, contributionsPerRound: options.perRound, adminToken,
+        localNoiseMultiplier: point.localNoiseMultiplier, centralNoiseMultiplier: point.centralNoiseMultiplier,
+      });
+      try {
+        const task = await fetchMfTask(server.url);
+        if (!task) throw new Error('the sweep aggregator opened no mf-items round');
+        const budget = point.deviceRhoBudget;
+        const result = await runFederation({
+          endpoint: server.url, runName: `sweep-${trust}-${epsilon}`, catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound: options.perRound,
+          budgets: { rhoPerTask: budget, rhoPerSite: budget, rhoGlobal: budget },
+          random: seededRandom(SETTINGS.seed + 10), onProgress: federationProgress(`sweep: ${TRUST_LABEL[trust]}, ε ${epsilon}`, options.rounds * options.perRound, options),
+        });
+        if (result.stoppedEarly) log(`sweep ${trust} ε ${epsilon} stopped early: ${result.stoppedEarly}`);
+        const quality = await evaluateFederated(`evaluating (sweep ${trust} ε ${epsilon})`, server.url, result, dataset, visitors, options);
+        await result.devices.close();
+        const contributions = result.rounds.reduce((s, r) => s + r.sent, 0);
+        results.push({
+          trust: TRUST_LABEL[trust], targetEpsilon: epsilon,
+          localNoiseMultiplier: point.localNoiseMultiplier, centralNoiseMultiplier: point.centralNoiseMultiplier,
+          noiseToClip: averagedNoiseNorm(point, options.perRound, task.vectorLength, 1),
+          contributions,
+          epsilonSpent: trust === 'local' ? zcdpToEpsilon(point.rho, TARGETS.delta).epsilon : result.epsilonSpent,
+          quality,
+        });
+        log(`sweep ${TRUST_LABEL[trust]} ε ${epsilon}: HR@10 ${quality.hitRate.toFixed(4)} (${contributions} contributions)`);
+      } finally {
+        await server.close();
+      }
+    }
+  }
+  return results;
 }
 
 /** Seeding for `npm start`: rounds against the given server, quality posted as it learns. */

@@ -20,6 +20,8 @@ export interface CentralMfOptions {
   /** Steps per user per epoch: ⌈positives / batchSize⌉, capped here so heavy users do not dominate. */
   readonly maxStepsPerUser: number;
   readonly l2?: number;
+  /** Negatives sampled per positive (trainLocal's negatives). Default 1. */
+  readonly negatives?: number;
   readonly random: SeededRandom;
   /** Called after each epoch (progress). */
   readonly onEpoch?: (epoch: number) => void;
@@ -48,6 +50,7 @@ export async function trainCentralMf(shape: MfShape, interactions: readonly (rea
           learningRate: options.learningRate,
           batchSize: options.batchSize,
           ...(options.l2 !== undefined ? { l2: options.l2 } : {}),
+          ...(options.negatives !== undefined ? { negatives: options.negatives } : {}),
           random: options.random,
         });
         users[u] = await getUserEmbedding(model);
