@@ -87,10 +87,10 @@ export function messageOf(error: unknown): string {
  * The engine rejects with RangeErrors that start with the field ("k: must be an integer..."):
  * that field names the report.
  */
-function engineReport(method: string, prefix: string, error: unknown): ErrorReport {
+function engineReport(method: string, error: unknown): ErrorReport {
   const message = messageOf(error);
   const field = /^([\w.[\]]+): /.exec(message)?.[1];
-  return { field: field ? `${prefix}.${field}` : 'worker', rule: field ? 'engine' : method, message, method };
+  return { field: field ? `options.${field}` : 'worker', rule: field ? 'engine' : method, message, method };
 }
 
 /** What the loader and the ESM entry drive; facade.ts wraps it into the public `Inkling`. */
@@ -282,9 +282,10 @@ export function createClient(host: Host): InklingClient {
     else track(PAGE_VIEWED, properties ?? {}, timestamp);
   }
 
+  // track/page as they are: a capture passes no timestamp.
   const sink: CaptureSink = {
-    track: (name, properties) => track(name, properties),
-    page: (properties) => page(properties),
+    track,
+    page,
     warn: (field, rule, message) => fail('autocapture', field, rule, message),
   };
 
@@ -356,7 +357,7 @@ export function createClient(host: Host): InklingClient {
     try {
       return await question(current.call);
     } catch (error) {
-      report(engineReport(method, 'options', error));
+      report(engineReport(method, error));
       return fallback;
     }
   }

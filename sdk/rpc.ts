@@ -21,10 +21,8 @@ export interface MessageEndpoint {
 export function thrownError(value: unknown): Error {
   const thrown: unknown = Reflect.get(Object(value), 'value');
   const message: unknown = Reflect.get(Object(thrown), 'message');
-  const error = new Error(typeof message === 'string' ? message : String(thrown));
-  const name: unknown = Reflect.get(Object(thrown), 'name');
-  if (typeof name === 'string') error.name = name;
-  return error;
+  // Only the message: the client reads nothing else (the engine's RangeErrors start with their field).
+  return new Error(typeof message === 'string' ? message : String(thrown));
 }
 
 /** Calls one method of the Worker's `WorkerApi`, typed as that method. */

@@ -10,12 +10,13 @@ import { remoteEngine, type RemoteCall } from './rpc.js';
 
 export type WorkerSource =
   | { readonly kind: 'same-origin'; readonly url: string }
-  | { readonly kind: 'blob-shim'; readonly moduleUrl: string };
+  /** `url`: the module the blob: shim imports. */
+  | { readonly kind: 'blob-shim'; readonly url: string };
 
 /** Pure: which way a worker at `workerUrl` can be started from a page at `pageUrl`. */
 export function chooseWorkerSource(workerUrl: string, pageUrl: string): WorkerSource {
   const url = new URL(workerUrl, pageUrl);
-  return url.origin === new URL(pageUrl).origin ? { kind: 'same-origin', url: url.href } : { kind: 'blob-shim', moduleUrl: url.href };
+  return url.origin === new URL(pageUrl).origin ? { kind: 'same-origin', url: url.href } : { kind: 'blob-shim', url: url.href };
 }
 
 /** The module text of the blob shim: a static import, so the Worker's errors surface as its own. */
@@ -38,7 +39,7 @@ function startWorker(source: WorkerSource): Worker {
       return new Worker(source.url, options);
     case 'blob-shim':
       // Not revoked: the Worker may still be fetching it; one small blob per page is the cost.
-      return new Worker(URL.createObjectURL(new Blob([blobShimSource(source.moduleUrl)], { type: 'text/javascript' })), options);
+      return new Worker(URL.createObjectURL(new Blob([blobShimSource(source.url)], { type: 'text/javascript' })), options);
     default: {
       const unreachable: never = source;
       return unreachable;
@@ -53,7 +54,7 @@ export function connectEngine(source: WorkerSource): EngineConnection {
   } catch (error) {
     // A CSP whose worker-src allows blob: but not this URL throws SecurityError at once.
     if (source.kind !== 'same-origin') throw error;
-    worker = startWorker({ kind: 'blob-shim', moduleUrl: source.url });
+    worker = startWorker({ kind: 'blob-shim', url: source.url });
   }
   let fail!: (reason: Error) => void;
   const failure = new Promise<never>((_, reject) => (fail = reject));
