@@ -121,6 +121,41 @@ describe('Engine', () => {
     expect(items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 3], ['sf2', 1], ['sf3', 1]]);
   });
 
+  it('compacts the journal into one chunk row when its products are few, instead of folding', async () => {
+    const s = setup({ consent: 'granted', limits: { itemJournalLimit: 6 } });
+    const engine = await s.open();
+    for (let round = 0; round < 3; round++) {
+      await engine.ingest([s.view('sf1'), s.view('sf2')]);
+      s.clock.t += MINUTE;
+    }
+    // 2 + 2 journaled records, then 2 more reach the limit of 6: 2 products ≤ 6 / 2, so compacted.
+    const db = await openRaw(s.factory);
+    const journal = await db.getAll('itemJournal');
+    expect([await db.count('items'), journal.length]).toEqual([0, 1]);
+    expect(journal[0]?.items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 3], ['sf2', 3]]);
+    db.close();
+    await engine.ingest([s.view('sf3')]);
+    await engine.close();
+    const items = await (await s.open()).itemRecords();
+    expect(items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 3], ['sf2', 3], ['sf3', 1]]);
+  });
+
+  it('a batch mixing an event stored in an earlier visit with new ones stores and counts only the new ones', async () => {
+    const s = setup({ consent: 'granted' });
+    const first = s.view('sf1');
+    const engine = await s.open();
+    await engine.ingest([first]);
+    await engine.close();
+    // A new engine has no memory of `first`: its row collides, the batch is written again after a lookup.
+    const reloaded = await s.open();
+    s.clock.t += MINUTE;
+    expect(await reloaded.ingest([first, s.view('sf2')])).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect((await reloaded.profile()).storage.events).toBe(2);
+    await reloaded.close();
+    const items = await (await s.open()).itemRecords();
+    expect(items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 1], ['sf2', 1]]);
+  });
+
   it('forget deletes the database and the next use starts empty', async () => {
     const s = setup({ consent: 'granted' });
     const engine = await s.open();

@@ -36,8 +36,9 @@ import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning
 import { recommend, type ExtraScorer } from './recommend.js';
 import { unwrap } from 'idb';
 import { Database, type WriteTransaction } from './store/database.js';
+import { RecentKeys } from './store/recent-keys.js';
 import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, queueEventRows, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
-import { foldJournal, ITEM_JOURNAL_LIMIT, queueJournal, readItems } from './store/item-journal.js';
+import { ITEM_JOURNAL_LIMIT, JournalTracker, queueFold, queueItemWrites, readItems } from './store/item-journal.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
 
@@ -97,15 +98,14 @@ export class Engine implements EngineApi {
   private state: ProfileState = emptyProfile();
   private items = new Map<string, ItemRecord>();
   /** Records in the item journal and the products they name (store/item-journal.ts). */
-  private journalRecords = 0;
-  private journaled = new Set<string>();
+  private readonly journal = new JournalTracker();
   /** Ids of items bought, kept with `items` so recommend() does not scan them. */
   private bought = new Set<string>();
   private catalogItems: readonly CatalogItem[] = [];
   private catalog = new CatalogIndex([]);
   private pending: ValidEvent[] = [];
-  private readonly recentIds = new Set<string>();
-  private readonly lastAction = new Map<string, number>();
+  private readonly recentIds: RecentKeys<true>;
+  private readonly lastAction: RecentKeys<number>;
   private queue: Promise<unknown>;
   private readonly loaded: Promise<void>;
 
@@ -120,6 +120,8 @@ export class Engine implements EngineApi {
     this.database = new Database(factory, databaseName(options.site), () => this.resetMemory());
     this.now = options.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.recentIds = new RecentKeys(this.limits.recentIds);
+    this.lastAction = new RecentKeys(this.limits.recentIds);
     this.halfLives = options.tuning?.halfLives ?? DEFAULT_HALF_LIVES;
     this.shortTermWeight = options.tuning?.shortTermWeight ?? DEFAULT_SHORT_TERM_WEIGHT;
     if (options.catalog !== undefined) this.useCatalog(options.catalog);
@@ -161,8 +163,7 @@ export class Engine implements EngineApi {
     });
     if (stored.profile !== undefined) this.state = reviveProfile(stored.profile);
     this.items = stored.items.items;
-    this.journalRecords = stored.items.journalRecords;
-    this.journaled = stored.items.journaled;
+    this.journal.load(stored.items);
     this.bought = new Set([...this.items.values()].filter((item) => item.purchases > 0).map((item) => item.id));
     if (this.options.catalog === undefined && stored.catalog.length > 0) this.useCatalog(stored.catalog);
     const storedConsent = stored.consent?.key === 'consent' ? stored.consent.value : undefined;
@@ -217,15 +218,14 @@ export class Engine implements EngineApi {
       this.lastAgeSweep = Number.NEGATIVE_INFINITY;
       await this.maintainLog(tx);
       const catalog = tx.objectStore('catalog');
+      queueFold(tx, this.items.values());
       await settleTogether([
         () => tx.objectStore('profile').put(this.state, PROFILE_KEY),
-        () => foldJournal(tx, this.items.values()),
         ...this.catalogItems.map((item) => () => catalog.put(item)),
       ]);
     });
     this.pending = [];
-    this.journalRecords = 0;
-    this.journaled.clear();
+    this.journal.reset();
   }
 
   ingest(events: readonly RawEvent[]): Promise<IngestResult> {
@@ -283,16 +283,11 @@ export class Engine implements EngineApi {
     const key = `${event.name}\u0000${event.product.productId}`;
     const last = this.lastAction.get(key);
     this.lastAction.set(key, event.at);
-    if (this.lastAction.size > this.limits.recentIds) this.lastAction.delete(this.lastAction.keys().next().value ?? key);
     return last !== undefined && Math.abs(event.at - last) < this.limits.debounceMs;
   }
 
   private remember(id: string): void {
-    this.recentIds.add(id);
-    if (this.recentIds.size > this.limits.recentIds) {
-      const oldest = this.recentIds.values().next().value;
-      if (oldest !== undefined) this.recentIds.delete(oldest);
-    }
+    this.recentIds.set(id, true);
   }
 
   private applyContext(drafts: ItemDrafts) {
@@ -375,13 +370,7 @@ export class Engine implements EngineApi {
     }
     if (outcome === null) return 0;
     this.adopt(outcome.draft, outcome.drafts);
-    if (outcome.folded) {
-      this.journalRecords = 0;
-      this.journaled.clear();
-    } else {
-      this.journalRecords += outcome.drafts.touched.size;
-      for (const id of outcome.drafts.touched.keys()) this.journaled.add(id);
-    }
+    this.journal.apply(outcome.journalStep, outcome.drafts.touched.keys());
     return outcome.accepted;
   }
 
@@ -401,17 +390,10 @@ export class Engine implements EngineApi {
       if (this.logSize !== null) this.logSize += fresh.length;
     }
     unwrap(tx.objectStore('profile')).put(draft, PROFILE_KEY);
-    // Past the journal's limit the touched records go straight into `items` with the rest of
-    // the journal, instead of into one more journal row.
-    const folded = this.journalRecords + touched.size >= this.limits.itemJournalLimit;
-    if (folded) {
-      const ids = new Set([...this.journaled, ...touched.keys()]);
-      await foldJournal(tx, [...ids].map((id) => touched.get(id) ?? this.items.get(id)).filter((item) => item !== undefined));
-    } else {
-      queueJournal(tx, [...touched.values()]);
-    }
+    // One journal row, or past the limit a compaction or fold of the journal (store/item-journal.ts).
+    const journalStep = queueItemWrites(tx, touched, this.journal, (id) => this.items.get(id), this.limits.itemJournalLimit);
     await this.maintainLog(tx);
-    return { accepted: fresh.length, draft, drafts, folded };
+    return { accepted: fresh.length, draft, drafts, journalStep };
   }
 
   recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
@@ -500,8 +482,7 @@ export class Engine implements EngineApi {
   private resetMemory(): void {
     this.logSize = null;
     this.evictedTotal = null;
-    this.journalRecords = 0;
-    this.journaled = new Set();
+    this.journal.reset();
     this.lastAgeSweep = Number.NEGATIVE_INFINITY;
     this.state = emptyProfile();
     this.items = new Map();
