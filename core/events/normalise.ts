@@ -24,6 +24,11 @@ export const QUERY_LIMITS = {
 export const MAX_PRICE = 1_000_000_000;
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/gu;
+/**
+ * One segment that normalisation leaves as it is: printable ASCII (NFKC-stable, no control
+ * characters), no separator ("/" or ">"), no space at either end. Double spaces are checked apart.
+ */
+const CLEAN_SEGMENT = /^[!-.0-=?-~](?:[ -.0-=?-~]*[!-.0-=?-~])?$/u;
 const WHITESPACE = /\s+/gu;
 
 function cleanText(text: string): string {
@@ -37,6 +42,9 @@ function cleanText(text: string): string {
  * @example normaliseCategoryPath(' Movies > Sci-Fi ') === 'Movies/Sci-Fi'
  */
 export function normaliseCategoryPath(path: string): string | null {
+  // Most category text is already clean ("Drama", "Sci-Fi"): then the full pipeline below returns
+  // it unchanged, and checking that is ~10x cheaper than running it (NFKC, three regexes, split).
+  if (path.length <= CATEGORY_LIMITS.segmentLength && CLEAN_SEGMENT.test(path) && !path.includes('  ')) return path;
   const segments = cleanText(path)
     .split(/[/>]/u)
     .map((segment) => segment.trim().slice(0, CATEGORY_LIMITS.segmentLength).trim())
