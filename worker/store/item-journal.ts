@@ -2,20 +2,26 @@
  * The visitor's item records, stored in two parts: the `items` store (one record per product) and
  * the `itemJournal` (rows holding item records). A batch writes one journal row inside its
  * transaction with the records it touched; reading merges the journal over `items` (later rows
- * win). Past ITEM_JOURNAL_LIMIT journaled records the journal is either
- * - compacted: rewritten as a few chunk rows holding the latest record of each journaled product
- *   (when they are at most half the limit), or
- * - folded: each journaled product written once into `items`, the journal emptied.
- * Rows, not bytes, are what IndexedDB charges for (measured in Chromium: folding 2,500 products
- * as 2,500 puts cost ~3 ms per batch of 100 amortised, a third of the ingest time; as 13 chunk
- * rows it is lost in the noise; bench/engine-browser.bench.ts).
+ * win). Once the journal holds ITEM_JOURNAL_LIMIT records it is
+ * - compacted when at least half of its records are stale (a later record of the same product
+ *   follows): rewritten as a few chunk rows holding the latest record of each product, so each
+ *   compaction rewrites at most as many records as were appended since the last one;
+ * - folded when it reaches FOLD_FACTOR × the limit without that: each product written once into
+ *   `items`, the journal emptied (a visitor with tens of thousands of distinct products).
+ * So the journal holds at most max(limit, 2 × its products) records, and never more than
+ * FOLD_FACTOR × limit. Rows, not bytes, are what IndexedDB charges for (measured in Chromium:
+ * folding 2,500 products as 2,500 puts cost ~3 ms per batch of 100 amortised, a third of the
+ * ingest time; as 13 chunk rows it is lost in the noise; bench/engine-browser.bench.ts).
  */
 import { unwrap } from 'idb';
 import type { ItemRecord } from '../features/items.js';
 import type { ReadTransaction, WriteTransaction } from './database.js';
 
-/** Journaled records before the journal is compacted or folded (bounds its size, ~2 MB). */
+/** Journaled records before the journal may be compacted (~2 MB). */
 export const ITEM_JOURNAL_LIMIT = 10_000;
+
+/** Journaled records, as a multiple of the limit, past which the journal is folded into `items`. */
+export const FOLD_FACTOR = 4;
 
 /**
  * Item records per compacted journal row: ~40 KB, under the 64 KB above which Chromium stores a
@@ -70,22 +76,27 @@ export function queueItemWrites(
   current: (id: string) => ItemRecord | undefined,
   limit: number,
 ): JournalStep {
-  if (journal.records + touched.size < limit) {
-    queueJournal(tx, [...touched.values()]);
-    return { kind: 'append' };
+  const records = journal.records + touched.size;
+  if (records >= limit) {
+    let products = journal.ids.size;
+    for (const id of touched.keys()) if (!journal.ids.has(id)) products++;
+    if (2 * products <= records || records >= FOLD_FACTOR * limit) {
+      const latest: ItemRecord[] = [...touched.values()];
+      for (const id of journal.ids) {
+        if (touched.has(id)) continue;
+        const record = current(id);
+        if (record !== undefined) latest.push(record);
+      }
+      if (2 * products <= records) {
+        queueCompaction(tx, latest);
+        return { kind: 'compact', records: latest.length };
+      }
+      queueFold(tx, latest);
+      return { kind: 'fold' };
+    }
   }
-  const latest: ItemRecord[] = [...touched.values()];
-  for (const id of journal.ids) {
-    if (touched.has(id)) continue;
-    const record = current(id);
-    if (record !== undefined) latest.push(record);
-  }
-  if (latest.length <= limit / 2) {
-    queueCompaction(tx, latest);
-    return { kind: 'compact', records: latest.length };
-  }
-  queueFold(tx, latest);
-  return { kind: 'fold' };
+  queueJournal(tx, [...touched.values()]);
+  return { kind: 'append' };
 }
 
 /** What this connection knows the journal holds; updated only after a transaction committed. */
