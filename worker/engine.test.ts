@@ -161,6 +161,19 @@ describe('Engine', () => {
     expect(items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 1], ['sf2', 1]]);
   });
 
+  it('estimates the stored bytes from a sample of the items, close to their full JSON size', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    // 500 products (more than the 200 sampled), with categories of varying length.
+    await engine.ingest(Array.from({ length: 500 }, (_, i) =>
+      s.event('Product Viewed', { product_id: `p${i}`, category: i % 3 === 0 ? 'Sci-Fi|Drama|Comedy' : 'Drama', price: 1 + i }, T0 + i * 1000)));
+    const profile = await engine.profile();
+    const exported = (await engine.exportAll()) as { profile: unknown; items: unknown[] };
+    const exact = JSON.stringify(exported.profile).length + JSON.stringify(exported.items).length + profile.storage.events * 300;
+    expect(profile.storage.items).toBe(500);
+    expect(Math.abs(profile.storage.bytesEstimate - exact) / exact).toBeLessThan(0.05);
+  });
+
   it('forget deletes the database and the next use starts empty', async () => {
     const s = setup({ consent: 'granted' });
     const engine = await s.open();

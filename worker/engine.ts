@@ -381,14 +381,15 @@ export class Engine implements EngineApi {
       fresh = events.filter((e) => !stored.has(e.id));
     }
     if (fresh.length === 0) return null;
-    const draft = cloneProfile(this.state);
-    const drafts = new ItemDrafts((id) => this.items.get(id));
-    applyBatch(draft, fresh, this.applyContext(drafts));
-    const touched = drafts.touched;
+    // The rows first: IndexedDB writes them while this thread computes the profile.
     if (mode !== 'profile-only') {
       queueEventRows(tx, fresh, replays);
       if (this.logSize !== null) this.logSize += fresh.length;
     }
+    const draft = cloneProfile(this.state);
+    const drafts = new ItemDrafts((id) => this.items.get(id));
+    applyBatch(draft, fresh, this.applyContext(drafts));
+    const touched = drafts.touched;
     unwrap(tx.objectStore('profile')).put(draft, PROFILE_KEY);
     // One journal row, or past the limit a compaction or fold of the journal (store/item-journal.ts).
     const journalStep = queueItemWrites(tx, touched, this.journal, (id) => this.items.get(id), this.limits.itemJournalLimit);
@@ -446,11 +447,22 @@ export class Engine implements EngineApi {
     });
   }
 
-  /** Rough stored size: the profile and items as JSON plus the log at its typical row size. */
+  /**
+   * Rough stored size: the profile as JSON, the items at the JSON size of a sample of them, and
+   * the log at its typical row size. Items are sampled because profile() is on the event →
+   * profile path: stringifying 20,000 item records cost ~10 ms per call in Chromium.
+   */
   private bytesEstimate(events: number): number {
     if (this.consent !== 'granted') return 0;
     const AVERAGE_EVENT_BYTES = 300;
-    return JSON.stringify(toPlain(this.state)).length + JSON.stringify([...this.items.values()]).length + events * AVERAGE_EVENT_BYTES;
+    const ITEM_SAMPLE = 200;
+    const sample: ItemRecord[] = [];
+    for (const item of this.items.values()) {
+      if (sample.length === ITEM_SAMPLE) break;
+      sample.push(item);
+    }
+    const itemBytes = sample.length === 0 ? 0 : Math.round((JSON.stringify(sample).length / sample.length) * this.items.size);
+    return JSON.stringify(toPlain(this.state)).length + itemBytes + events * AVERAGE_EVENT_BYTES;
   }
 
   exportAll(): Promise<unknown> {
