@@ -10,6 +10,7 @@
  *   denied:  drop.
  * Operations are serialised on one promise chain so a forget() never interleaves with a write.
  */
+import { unwrap } from 'idb';
 import type { ValidEvent } from '../core/events/event.js';
 import { validateEvent } from '../core/events/validate.js';
 import type {
@@ -34,7 +35,6 @@ import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExam
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { recommend, type ExtraScorer } from './recommend.js';
-import { unwrap } from 'idb';
 import { Database, type WriteTransaction } from './store/database.js';
 import { RecentKeys } from './store/recent-keys.js';
 import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, queueEventRows, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
@@ -120,8 +120,8 @@ export class Engine implements EngineApi {
     this.database = new Database(factory, databaseName(options.site), () => this.resetMemory());
     this.now = options.now ?? Date.now;
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.recentIds = new RecentKeys(this.limits.recentIds);
-    this.lastAction = new RecentKeys(this.limits.recentIds);
+    this.recentIds = new RecentKeys(this.limits.recentIds, 'limits.recentIds');
+    this.lastAction = new RecentKeys(this.limits.recentIds, 'limits.recentIds');
     this.halfLives = options.tuning?.halfLives ?? DEFAULT_HALF_LIVES;
     this.shortTermWeight = options.tuning?.shortTermWeight ?? DEFAULT_SHORT_TERM_WEIGHT;
     if (options.catalog !== undefined) this.useCatalog(options.catalog);
@@ -359,15 +359,16 @@ export class Engine implements EngineApi {
    */
   private async writeBatch(events: readonly ValidEvent[], mode: 'assume-new' | 'look-up' | 'profile-only'): Promise<number | 'replayed'> {
     const replays = new ReplayWatch();
-    let outcome;
-    try {
-      outcome = await this.database.write(['events', 'profile', 'items', 'itemJournal', 'meta'], (tx) => this.batchBody(tx, events, mode, replays));
-    } catch (error) {
-      this.logSize = null; // the aborted transaction's count is not the stored one
-      this.evictedTotal = null;
-      if (replays.replayed) return 'replayed';
-      throw error;
-    }
+    const outcome = await this.database
+      .write(['events', 'profile', 'items', 'itemJournal', 'meta'], (tx) => this.batchBody(tx, events, mode, replays))
+      .catch((error: unknown) => {
+        // The aborted transaction's counts are not the stored ones.
+        this.logSize = null;
+        this.evictedTotal = null;
+        if (replays.replayed) return 'replayed' as const;
+        throw error;
+      });
+    if (outcome === 'replayed') return outcome;
     if (outcome === null) return 0;
     this.adopt(outcome.draft, outcome.drafts);
     this.journal.apply(outcome.journalStep, outcome.drafts.touched.keys());
