@@ -55,13 +55,17 @@ export async function appendNewEvents(tx: WriteTransaction, events: readonly Val
 /**
  * Watches rows queued by queueEventRows: `replayed` turns true when one of them collided with a
  * stored row (an event replayed from an earlier visit, past the engine's memory of ids). The
- * collision's ConstraintError is not cancelled, so it aborts the whole transaction.
+ * collision's ConstraintError is not cancelled, so it aborts the whole transaction. Only an
+ * `add` to the log can fail with ConstraintError in the batch's transaction (no unique index).
  */
 export class ReplayWatch {
   replayed = false;
+  /** For the transaction's `error` event, which every failed request's error bubbles to. */
   readonly onError = (event: Event): void => {
-    const request = event.target;
-    if (request instanceof IDBRequest && request.error?.name === 'ConstraintError') this.replayed = true;
+    const request: unknown = event.target;
+    if (typeof request !== 'object' || request === null || !('error' in request)) return;
+    const error: unknown = request.error;
+    if (typeof error === 'object' && error !== null && 'name' in error && error.name === 'ConstraintError') this.replayed = true;
   };
 }
 
@@ -70,11 +74,12 @@ export class ReplayWatch {
  * trip per row, the rows land when the transaction commits. For batches the caller believes new
  * (their ids are not in its memory): a row that is already stored aborts the transaction and
  * sets `watch.replayed`, and the caller writes the batch again after looking the ids up
- * (storedEventIds). One shared error handler instead of a promise per request.
+ * (storedEventIds). One error listener on the transaction instead of one per request.
  */
 export function queueEventRows(tx: WriteTransaction, events: readonly ValidEvent[], watch: ReplayWatch): void {
+  unwrap(tx).addEventListener('error', watch.onError);
   const store = unwrap(tx.objectStore('events'));
-  for (const event of events) store.add({ eventId: event.id, at: event.at, event }).onerror = watch.onError;
+  for (const event of events) store.add({ eventId: event.id, at: event.at, event });
 }
 
 /** Appends rows; the adds are queued together and awaited once. */
