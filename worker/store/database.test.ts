@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { ValidEvent } from '../../core/events/event.js';
 import { emptyProfile } from '../features/profile-state.js';
 import { Database } from './database.js';
-import { appendEvents, evictEvents, evictOldest } from './event-log.js';
+import { unwrap } from 'idb';
+import { appendEvents, evictEvents, evictOldest, queueEventRows, ReplayWatch } from './event-log.js';
 import { writeWithQuotaRetry } from './quota.js';
 import { DB_VERSION, PROFILE_KEY } from './schema.js';
 
@@ -40,6 +41,22 @@ describe('Database', () => {
     const db = await database.connection();
     expect(await db.count('events')).toBe(1);
     expect((await db.get('profile', PROFILE_KEY))?.eventsApplied).toBe(0);
+  });
+
+  it('a queued, unawaited request that fails aborts the whole transaction and is reported as the cause', async () => {
+    const { database } = fresh();
+    await database.write(['events'], async (tx) => {
+      await appendEvents(tx, [view('a', 1)]);
+    });
+    const written = database.write(['events', 'profile'], async (tx) => {
+      queueEventRows(tx, [view('b', 2), view('a', 1)], new ReplayWatch()); // 'a' is stored already
+      unwrap(tx.objectStore('profile')).put({ ...emptyProfile(), eventsApplied: 7 }, PROFILE_KEY);
+    });
+    // Not a bare AbortError: the quota retry and the replay handling both need the cause.
+    await expect(written).rejects.toMatchObject({ name: 'ConstraintError' });
+    const db = await database.connection();
+    expect(await db.count('events')).toBe(1);
+    expect(await db.get('profile', PROFILE_KEY)).toBeUndefined();
   });
 
   it('evicts by age and by cap inside the transaction, and the oldest fraction on demand', async () => {

@@ -5,7 +5,7 @@
  *   blocking it, and reopen on our next use;
  * - a connection the browser drops (Safari does this) is reopened and the operation retried once.
  */
-import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { unwrap, wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { DB_VERSION, migrate, type InklingDB } from './schema.js';
 
 export type StoreName = StoreNames<InklingDB>;
@@ -32,6 +32,19 @@ function commitNow(tx: WriteTransaction): void {
     const notActive = typeof error === 'object' && error !== null && 'name' in error && error.name === 'InvalidStateError';
     if (!notActive) throw error;
   }
+}
+
+/**
+ * Settles when `tx` finishes: resolves on `complete`, rejects on `abort` with the transaction's
+ * error, which by then is the failed request's (idb's `done` rejects at the request's `error`
+ * event, before the abort sets it, with a bare AbortError; with requests queued unawaited that
+ * would hide a QuotaExceededError from the quota retry).
+ */
+function settled(tx: IDBTransaction): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    tx.addEventListener('complete', () => resolve(), { once: true });
+    tx.addEventListener('abort', () => reject(tx.error ?? new DOMException('the transaction was aborted', 'AbortError')), { once: true });
+  });
 }
 
 export class Database {
@@ -104,13 +117,18 @@ export class Database {
    * One read-write transaction over `stores`; `body` must only await requests of `tx`, and may
    * queue requests without awaiting them (they land with the commit; a failing one aborts the
    * transaction). Resolves when the transaction has committed; if `body` throws, the transaction
-   * is aborted and nothing of it is kept.
+   * is aborted and nothing of it is kept. Rejects with the cause: the error of the request that
+   * aborted the transaction (QuotaExceededError, ConstraintError...) when there is one, else
+   * `body`'s error.
    */
   write<T>(stores: readonly StoreName[], body: (tx: WriteTransaction) => Promise<T>): Promise<T> {
     return this.run(async (db) => {
       const tx = db.transaction([...stores], 'readwrite');
-      // A queued request can fail (and abort the transaction) while `body` still runs; `done` is
-      // awaited below, this only keeps its early rejection from counting as unhandled.
+      const finished = settled(unwrap(tx));
+      // A queued request can fail (and abort the transaction) while `body` still runs; `finished`
+      // is awaited below, this only keeps its early rejection from counting as unhandled, and so
+      // for idb's own `done`, which it creates for every transaction and nobody awaits here.
+      finished.catch(() => undefined);
       tx.done.catch(() => undefined);
       let result: T;
       try {
@@ -121,11 +139,12 @@ export class Database {
         } catch {
           // Already finished or aborted: nothing to undo.
         }
-        await tx.done.catch(() => undefined);
-        throw error;
+        await finished.catch(() => undefined);
+        // Aborted by a failed request: its error is the cause (`body` only saw an AbortError).
+        throw unwrap(tx).error ?? error;
       }
       commitNow(tx);
-      await tx.done;
+      await finished;
       return result;
     });
   }
