@@ -51,6 +51,50 @@ export interface TaskDescriptor {
   readonly privacy: TaskPrivacy;
   /** Histogram tasks: the name of each bin (vector index i counts labels[i]). */
   readonly labels?: readonly string[];
+  /** The site owner's latest offline evaluation of this task's model against the baseline, if any. */
+  readonly quality?: TaskQuality;
+}
+
+/**
+ * The newest model version the site owner evaluated with both the model's series
+ * (QUALITY_MODEL_SERIES) and the baseline's (QUALITY_BASELINE_SERIES) on one metric (hr@10
+ * preferred). Devices stop using a model the owner found no better than the baseline.
+ */
+export interface TaskQuality {
+  /** e.g. 'hr@10'. */
+  readonly metric: string;
+  /** Model version both values were measured at. */
+  readonly version: number;
+  /** The federated model's value (higher is better). */
+  readonly model: number;
+  /** The baseline's (popularity) value on the same held-out data. */
+  readonly baseline: number;
+}
+
+/** Quality series that evaluate the model devices download ('federated' is the server's default series). */
+export const QUALITY_MODEL_SERIES: readonly string[] = ['federated-dp', 'federated'];
+export const QUALITY_BASELINE_SERIES = 'popularity';
+/** The metric a comparison prefers when several were posted. */
+export const QUALITY_PREFERRED_METRIC = 'hr@10';
+
+/** Whether the comparison says the model is no better than the baseline (so devices should not use it). */
+export function modelIsNoBetterThanBaseline(quality: TaskQuality): boolean {
+  return quality.model <= quality.baseline;
+}
+
+/**
+ * Validates a task descriptor's optional `quality` (input from the network); undefined when absent.
+ * Throws a RangeError naming the field and the rule.
+ */
+export function parseTaskQuality(value: unknown, where = 'task.quality'): TaskQuality | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw new RangeError(`${where} must be an object`);
+  const { metric, version, model, baseline } = value as Record<string, unknown>;
+  if (typeof metric !== 'string' || metric.length === 0 || metric.length > 64) throw new RangeError(`${where}.metric must be a non-empty string of at most 64 characters`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new RangeError(`${where}.version must be an integer ≥ 1; got ${String(version)}`);
+  if (typeof model !== 'number' || !Number.isFinite(model)) throw new RangeError(`${where}.model must be a finite number; got ${String(model)}`);
+  if (typeof baseline !== 'number' || !Number.isFinite(baseline)) throw new RangeError(`${where}.baseline must be a finite number; got ${String(baseline)}`);
+  return { metric, version, model, baseline };
 }
 
 export interface TasksResponse {

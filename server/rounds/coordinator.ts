@@ -23,6 +23,7 @@ import type { AcceptOutcome, AggregatorStorage, PendingContribution, RoundRecord
 import type { HistogramRelease, RoundConfig, RoundSettings, Strategy } from '../strategies/strategy.js';
 import type { TaskDefinition } from '../tasks.js';
 import { checkContributionBody, checkRound, type Rejection, type RoundView } from './validate-contribution.js';
+import { latestQualityComparison } from './task-quality.js';
 
 export type SubmitResult =
   | { readonly kind: 'accepted'; readonly duplicate: boolean }
@@ -159,7 +160,8 @@ export class RoundCoordinator {
         maxContributions: config.maxContributions,
         privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: this.epsilonSpent(task) },
       };
-      out.push(task.labels === undefined ? descriptor : { ...descriptor, labels: task.labels });
+      const quality = latestQualityComparison(this.storage.quality(task.task));
+      out.push({ ...descriptor, ...(task.labels === undefined ? {} : { labels: task.labels }), ...(quality === undefined ? {} : { quality }) });
     }
     return out;
   }

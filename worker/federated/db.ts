@@ -5,12 +5,14 @@
  *             holding the charge AND the contribution it paid for (its receipt), keyed by charge id
  *   models    downloaded global model blobs, keyed 'name@version' (immutable, so cached forever,
  *             older versions of a name deleted when a newer one lands)
- *   state     small device-only values: the MF user embedding, the backend choice
+ *   state     small device-only values: the MF user embedding, the backend choice, the site
+ *             owner's latest quality verdict per task ('quality:<task>', from GET /v1/tasks)
  * A charge and its receipt are one record written in ONE readwrite transaction (ledger-store.ts)
  * before anything is sent.
  */
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LedgerEntry } from '../../core/dp/ledger.js';
+import { parseTaskQuality, type TaskQuality } from '../../core/protocol/aggregator.js';
 import type { ContributionReceipt } from '../../core/protocol/engine-api.js';
 
 export const FEDERATED_DB_NAME = 'inkling-federated';
@@ -106,4 +108,24 @@ export async function listReceipts(db: FederatedDb): Promise<ContributionReceipt
 export async function clearEverything(db: FederatedDb): Promise<void> {
   const tx = db.transaction(['ledger', 'models', 'state'], 'readwrite');
   await Promise.all([tx.objectStore('ledger').clear(), tx.objectStore('models').clear(), tx.objectStore('state').clear(), tx.done]);
+}
+
+const qualityKey = (task: string): string => `quality:${task}`;
+
+/**
+ * Keeps what the aggregator last said about `task`'s quality: the comparison, or nothing (deleted)
+ * when the server has none, so the device follows the site owner's latest word either way.
+ */
+export async function saveTaskQuality(db: FederatedDb, task: string, quality: TaskQuality | undefined): Promise<void> {
+  if (quality === undefined) await db.delete('state', qualityKey(task));
+  else await db.put('state', quality, qualityKey(task));
+}
+
+/** The stored verdict for `task`, or undefined when none was posted (or the stored value is unreadable). */
+export async function loadTaskQuality(db: FederatedDb, task: string): Promise<TaskQuality | undefined> {
+  try {
+    return parseTaskQuality(await db.get('state', qualityKey(task)));
+  } catch {
+    return undefined;
+  }
 }

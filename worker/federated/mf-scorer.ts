@@ -8,14 +8,21 @@
  * When a newer global model has landed than the one the embedding was fitted to, the embedding is
  * reconstructed first (FedRecon: a few user-only steps against the new items), if interactions are
  * given. Pure arithmetic otherwise: no tensors unless reconstructing.
+ *
+ * When the site owner's latest offline evaluation (stored by the client from GET /v1/tasks) says
+ * the model is no better than popularity, the scorer has no opinion at all (NaN everywhere), so
+ * recommend() neither blends it in nor gives its reason. No evaluation posted: the model is used.
+ * The verdict covers the version it measured (and older): a newer version, not yet evaluated, is
+ * used, which also lets the site owner's evaluation (sim/federation.ts scores through this scorer)
+ * measure the next version instead of reading back its own "no opinion".
  */
-import { decodeModel } from '../../core/protocol/aggregator.js';
+import { decodeModel, modelIsNoBetterThanBaseline } from '../../core/protocol/aggregator.js';
 import type { Interaction } from '../models/feedback.js';
 import { createMfModel, disposeMfModel, getUserEmbedding, trainLocal } from '../models/mf.js';
 import { mfShapeFromSpecs, type MfShape } from '../models/mf-layout.js';
 import { scoreAll } from '../models/mf-score.js';
 import type { ExtraScorer } from '../recommend.js';
-import type { FederatedDb } from './db.js';
+import { loadTaskQuality, type FederatedDb } from './db.js';
 import { loadUserEmbedding, saveUserEmbedding } from './user-embedding.js';
 
 export const MF_REASON = 'because visitors with similar taste liked it';
@@ -27,6 +34,8 @@ export interface MfScorerOptions {
   /** The model's item list in row order (the public catalogue list shared with the aggregator). */
   readonly catalogueIds: readonly string[];
   readonly modelName?: string;
+  /** The task whose quality verdict gates the model. Default 'mf-items'. */
+  readonly task?: string;
   readonly weight?: number;
   /**
    * For reconstruction against a newer model inside score(); without it a stale embedding is used
@@ -49,6 +58,7 @@ async function newestModel(db: FederatedDb, name: string) {
 /** @example new Engine({ site, extraScorer: createMfScorer({ db, catalogueIds }) }) */
 export function createMfScorer(options: MfScorerOptions): ExtraScorer {
   const modelName = options.modelName ?? 'mf-items';
+  const task = options.task ?? 'mf-items';
   const weight = options.weight ?? MF_DEFAULT_WEIGHT;
   if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`weight must be a finite number ≥ 0; got ${weight}`);
   const rowOf = new Map<string, number>();
@@ -61,6 +71,9 @@ export function createMfScorer(options: MfScorerOptions): ExtraScorer {
       const out = new Float32Array(itemIds.length).fill(Number.NaN);
       const blob = await newestModel(options.db, modelName);
       if (blob === undefined) return out;
+      // A verdict covers the version it measured and older ones; a newer version is not judged yet.
+      const verdict = await loadTaskQuality(options.db, task);
+      if (verdict !== undefined && verdict.version >= blob.header.version && modelIsNoBetterThanBaseline(verdict)) return out;
       const shape = mfShapeFromSpecs(blob.header.tensors);
       if (shape.nItems !== options.catalogueIds.length) return out; // a different catalogue: no opinion
       const user = await currentUserEmbedding(options.db, options, modelName, shape, blob.header.version, blob.data);
