@@ -81,7 +81,11 @@ function main(): void {
   console.log(`[tasks] mf-items sized to ${mfItems ?? MF_ITEMS} items (${mfItems === undefined ? 'default; no catalog.json under --static-dir' : `${config.staticDir}/demo/catalog.json`})`);
   const aggregator = createAggregator(
     { ...config, adminToken },
-    { tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }), onEvent: (e) => console.log(`[rounds] ${describe(e)}`) },
+    {
+      tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }),
+      // An empty round extended at its deadline is routine (every round-seconds per idle task): not logged.
+      onEvent: (e) => (e.kind === 'round_extended' && e.contributions === 0 ? undefined : console.log(`[rounds] ${describe(e)}`)),
+    },
   );
   let child: ChildProcess | null = null;
   const server = serve({ fetch: aggregator.app.fetch, port: config.port, hostname: config.host }, (info) => {

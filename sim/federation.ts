@@ -12,6 +12,7 @@ import type { LedgerBudgets } from '../core/dp/ledger.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { createFederatedDevice, type FederatedDevice } from '../worker/federated/device.js';
 import { loadModel } from '../worker/federated/model-cache.js';
+import { topInterest } from '../worker/federated/histogram-task.js';
 import { parseTasksResponse } from '../worker/federated/task-descriptor.js';
 import type { Catalogue, Dataset } from './data.js';
 import type { Scorer } from './metrics.js';
@@ -83,6 +84,8 @@ export class DevicePool {
         indexedDB: visitor.idbFactory,
         dbName: `inkling-federated:${SIM_SITE}:${this.runName}`,
         interactions: () => Promise.resolve(visitor.interactions),
+        // The DP category histogram (the dashboard's aggregate), answered from the replayed profile.
+        topCategory: async () => topInterest(await visitor.engine.profile()),
         catalogueIds: this.catalogue.ids,
         ...(this.budgets ? { budgets: this.budgets } : {}),
         // Negative sampling and initialisation only; the DP noise keeps its CSPRNG default.
@@ -99,10 +102,31 @@ export class DevicePool {
   }
 }
 
-export async function fetchMfTask(endpoint: string): Promise<TaskDescriptor | undefined> {
+export async function fetchTask(endpoint: string, name: string): Promise<TaskDescriptor | undefined> {
   const response = await fetch(`${endpoint}/v1/tasks`);
   if (!response.ok) throw new Error(`GET ${endpoint}/v1/tasks answered ${response.status}`);
-  return parseTasksResponse(await response.json()).find((t) => t.task === MF_TASK);
+  return parseTasksResponse(await response.json()).find((t) => t.task === name);
+}
+
+export function fetchMfTask(endpoint: string): Promise<TaskDescriptor | undefined> {
+  return fetchTask(endpoint, MF_TASK);
+}
+
+/**
+ * One round of a histogram task (e.g. 'category-histogram'): visitors answer with their top
+ * long-term interest, privatized on their device, until the round is full. Returns how many sent.
+ */
+export async function fillHistogramRound(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom): Promise<number> {
+  const task = await fetchTask(endpoint, taskName);
+  if (!task) return 0;
+  let sent = 0;
+  for (const visitor of shuffled(visitors, random)) {
+    if (sent >= task.maxContributions) break;
+    const result = await (await pool.get(visitor)).client.participate(task);
+    if (result.status === 'sent') sent++;
+    else if (result.status === 'rejected' && result.code === 'round_closed') break;
+  }
+  return sent;
 }
 
 /** The task's user-level ε so far, from the public stats. */

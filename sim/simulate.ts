@@ -22,7 +22,7 @@ import { centralMfScorer, trainCentralMf } from './baselines/central-mf.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
-import { DevicePool, federatedScores, fetchMfTask, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
+import { DevicePool, federatedScores, fetchMfTask, fillHistogramRound, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { replayPopulation, type Visitor } from './population.js';
@@ -33,6 +33,9 @@ import { formatEvaluation, formatSweep, TARGETS, type MethodResult, type SweepRe
 import { averagedNoiseNorm, sweepPoint, type TrustModel } from './dp-sweep.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
+
+/** The server's histogram task the seeder fills once (server/tasks.ts). */
+const HISTOGRAM_TASK = 'category-histogram';
 
 /** The knobs of a run that are not command-line flags, in one place with their reasons. */
 export const SETTINGS = {
@@ -89,7 +92,8 @@ async function prepare(options: SimulateOptions, maxUsers: number): Promise<{ da
 function federationProgress(label: string, total: number, options: SimulateOptions): (event: FederationProgress) => void {
   const progress = createProgress({ label, total, silent: options.quiet });
   return (event) => {
-    if (event.kind === 'contribution') progress.tick(1, `round ${event.round}`);
+    // The total counts contributions sent; a device that skipped (out of budget) only refreshes the line.
+    if (event.kind === 'contribution') progress.tick(event.status === 'sent' ? 1 : 0, `round ${event.round}`);
     else progress.tick(0, `round ${event.round} → v${event.version}, ε ${formatEpsilon(event.epsilonSpent)}`);
   };
 }
@@ -295,6 +299,9 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
   });
   if (result.stoppedEarly) log(`seeding stopped early: ${result.stoppedEarly}`);
   await postQualityOf(result.finalVersion);
+  // The dashboard's DP aggregate: one round of the category histogram from the same devices.
+  const histogram = await fillHistogramRound(endpoint, pool, visitors, HISTOGRAM_TASK, seededRandom(SETTINGS.seed + 5));
+  log(`${HISTOGRAM_TASK}: ${histogram} devices sent their top category (privatized on the device)`);
   await result.devices.close();
   log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);
   return 0;

@@ -29,3 +29,10 @@ export function createHistogramTaskHandler(options: HistogramTaskOptions): Local
     },
   };
 }
+
+/** The long-term interest with the largest share; its top-level category (before any '/'). */
+export function topInterest(profile: { readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }): string | null {
+  let best: { category: string; longTerm: number } | null = null;
+  for (const interest of profile.interests) if (interest.longTerm > 0 && (best === null || interest.longTerm > best.longTerm)) best = interest;
+  return best === null ? null : (best.category.split('/')[0] ?? null);
+}

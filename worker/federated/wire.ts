@@ -24,6 +24,7 @@ import { createQuietPeriod, Trainer, type TrainerOutcome } from '../training/tra
 import { decodeModel } from '../../core/protocol/aggregator.js';
 import type { ParticipationResult } from './client.js';
 import { createFederatedDevice, type FederatedDevice } from './device.js';
+import { topInterest } from './histogram-task.js';
 import { interactionsFromItems } from './item-feedback.js';
 import { propensityLayout } from './propensity-task.js';
 
@@ -136,11 +137,4 @@ async function adoptGlobalPropensity(device: FederatedDevice, engine: FederatedE
   if (newest === undefined) return;
   const blob = decodeModel(newest.bytes);
   await engine.setPropensityWeights(propensityLayout(blob).toEngine(blob.data));
-}
-
-/** The long-term interest with the largest share; its top-level category (before any '/'). */
-function topInterest(profile: { readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }): string | null {
-  let best: { category: string; longTerm: number } | null = null;
-  for (const interest of profile.interests) if (interest.longTerm > 0 && (best === null || interest.longTerm > best.longTerm)) best = interest;
-  return best === null ? null : (best.category.split('/')[0] ?? null);
 }
