@@ -9,15 +9,14 @@
  * Run: `node --import tsx bench/engine-browser.bench.ts` (needs /usr/bin/chromium).
  */
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchContext } from '../test/support/chromium.js';
+import { loadMovieLensCatalog } from './movielens-catalog.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = join(root, 'demo', 'data', 'ml-latest-small');
 
 const WORKER_SOURCE = `
 import { createEngine } from './worker/engine.ts';
@@ -94,23 +93,6 @@ self.onmessage = async ({ data: { catalog, rounds } }) => {
 };
 `;
 
-function loadCatalog(): { id: string; categories: string[]; price: number; popularity: number }[] {
-  const counts = new Map<string, number>();
-  for (const line of readFileSync(join(dataDir, 'ratings.csv'), 'utf8').split('\n').slice(1)) {
-    const movie = line.split(',')[1];
-    if (movie) counts.set(movie, (counts.get(movie) ?? 0) + 1);
-  }
-  const max = Math.max(...counts.values());
-  return readFileSync(join(dataDir, 'movies.csv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const id = line.slice(0, line.indexOf(','));
-      const genres = line.slice(line.lastIndexOf(',') + 1).trim();
-      return { id, categories: genres === '(no genres listed)' ? [] : genres.split('|'), price: 4.99, popularity: (counts.get(id) ?? 0) / max };
-    });
-}
 
 /** What the Worker reports. */
 interface Measured {
@@ -149,7 +131,7 @@ const browser = await launchContext();
 try {
   const tab = await browser.context.newPage();
   await tab.goto(origin + '/');
-  const catalog = loadCatalog();
+  const catalog = loadMovieLensCatalog(() => 4.99);
   const m = await tab.evaluate(
     (catalog) =>
       new Promise<Measured>((resolve, reject) => {

@@ -9,36 +9,16 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { CatalogItem, RawEvent } from '../core/protocol/engine-api.js';
+import type { RawEvent } from '../core/protocol/engine-api.js';
 import { createEngine } from '../worker/engine.js';
+import { loadMovieLensCatalog } from './movielens-catalog.js';
 
-const dataDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'data', 'ml-latest-small');
 
-function loadCatalog(): CatalogItem[] {
-  const counts = new Map<string, number>();
-  for (const line of readFileSync(join(dataDir, 'ratings.csv'), 'utf8').split('\n').slice(1)) {
-    const movie = line.split(',')[1];
-    if (movie) counts.set(movie, (counts.get(movie) ?? 0) + 1);
-  }
-  const max = Math.max(...counts.values());
-  return readFileSync(join(dataDir, 'movies.csv'), 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const id = line.slice(0, line.indexOf(','));
-      const genres = line.slice(line.lastIndexOf(',') + 1).trim();
-      return { id, categories: genres === '(no genres listed)' ? [] : genres.split('|'), price: 3 + (Number(id) % 12), popularity: (counts.get(id) ?? 0) / max };
-    });
-}
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
-const catalog = loadCatalog();
+const catalog = loadMovieLensCatalog((id) => 3 + (Number(id) % 12));
 let clock = Date.UTC(2026, 10, 1);
 const engine = await createEngine({ site: 'bench', idbFactory: new IDBFactory(), now: () => clock, catalog, consent: 'granted' });
 let n = 0;
