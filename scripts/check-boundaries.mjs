@@ -47,7 +47,8 @@ for (const [name, rule] of Object.entries(rules)) {
   if (!dir) continue;
   for (const file of walk(dir)) {
     const rel = relative(root, file);
-    const isTest = /\.(test|stat\.test|e2e\.test)\.ts$/.test(file) || rel.includes(`${sep}test${sep}`);
+    // `*.testkit.ts`: fixtures only tests import.
+    const isTest = /\.(test|stat\.test|e2e\.test|testkit)\.ts$/.test(file) || rel.includes(`${sep}test${sep}`);
     // Build tooling (vite configs, build-time generators) runs in Node at build time, never ships.
     const isBuildTool = /\.config\.ts$/.test(file) || rel.includes(`${sep}build${sep}`);
     const source = readFileSync(file, 'utf8');
@@ -55,7 +56,9 @@ for (const [name, rule] of Object.entries(rules)) {
     if (!isTest && !isBuildTool) {
       for (const match of source.matchAll(IMPORT)) {
         const spec = match[1] ?? match[2] ?? match[3];
-        if (spec.startsWith('.')) {
+        if (/\.testkit(\.js)?$/.test(spec)) {
+          violations.push(`${rel}: imports ${spec} (test fixtures are for tests only)`);
+        } else if (spec.startsWith('.')) {
           const target = relative(root, resolve(dirname(file), spec));
           if (!rule.areas.some((a) => target === a || target.startsWith(a + sep) || target.startsWith(a + '/'))) {
             violations.push(`${rel}: imports ${spec} (${name}/ may import only ${rule.areas.join(', ')})`);

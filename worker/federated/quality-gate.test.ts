@@ -12,12 +12,11 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { QualityReport } from '../../core/protocol/aggregator.js';
 import { createAggregator, type Aggregator } from '../../server/aggregator.js';
-import type { TaskDefinition } from '../../server/tasks.js';
 import { TEST_CONFIG } from '../../server/testkit.js';
 import { CatalogIndex } from '../catalog-index.js';
-import { mfTensorSpecs } from '../models/mf-layout.js';
 import { recommend } from '../recommend.js';
 import { loadTaskQuality } from './db.js';
+import { smallMfTask } from './aggregator.testkit.js';
 import { createFederatedDevice, type FederatedDevice } from './device.js';
 import { MF_REASON } from './mf-scorer.js';
 
@@ -28,18 +27,7 @@ beforeAll(async () => {
 const shape = { nItems: 12, dim: 4 };
 const catalogueIds = Array.from({ length: shape.nItems }, (_, i) => `m${i + 1}`);
 const endpoint = 'http://aggregator.test';
-const mfTask: TaskDefinition = {
-  task: 'mf-items',
-  kind: 'fedavg',
-  model: { name: 'mf-items', tensors: mfTensorSpecs(shape) },
-  init: { kind: 'normal', stddev: 0.1, seed: 7, tensors: ['item_embeddings'] },
-  clipNorm: 1,
-  granularity: 1e-4,
-  localNoiseMultiplier: 4,
-  localSteps: 2,
-  learningRate: 0.1,
-  serverLearningRate: 1,
-};
+const mfTask = smallMfTask(shape, { localSteps: 2 });
 
 let aggregator: Aggregator | undefined;
 let device: FederatedDevice | undefined;

@@ -13,7 +13,7 @@ import { createAggregator, type Aggregator } from '../../server/aggregator.js';
 import type { TaskDefinition } from '../../server/tasks.js';
 import { TEST_CONFIG } from '../../server/testkit.js';
 import { PROPENSITY_FEATURE_COUNT } from '../features/propensity.js';
-import { mfTensorSpecs } from '../models/mf-layout.js';
+import { smallMfTask } from './aggregator.testkit.js';
 import { createFederatedDevice, type FederatedDevice } from './device.js';
 
 beforeAll(async () => {
@@ -33,19 +33,8 @@ afterEach(() => {
 });
 
 const tasks: TaskDefinition[] = [
-  {
-    task: 'mf-items',
-    kind: 'fedavg',
-    model: { name: 'mf-items', tensors: mfTensorSpecs(shape) },
-    init: { kind: 'normal', stddev: 0.1, seed: 7, tensors: ['item_embeddings'] },
-    clipNorm: 1,
-    granularity: 1e-4,
-    // σ = 4Δ: ρ = 1/32 per contribution, well inside the default ledger budget.
-    localNoiseMultiplier: 4,
-    localSteps: 10,
-    learningRate: 0.1,
-    serverLearningRate: 1,
-  },
+  smallMfTask(shape),
+
   {
     task: 'propensity',
     kind: 'fedavg',

@@ -8,10 +8,9 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAggregator, type Aggregator } from '../../server/aggregator.js';
-import type { TaskDefinition } from '../../server/tasks.js';
 import { TEST_CONFIG } from '../../server/testkit.js';
 import { createEngine, type Engine } from '../engine.js';
-import { mfTensorSpecs } from '../models/mf-layout.js';
+import { smallMfTask } from './aggregator.testkit.js';
 import { NODE_BACKEND_LOADERS } from '../training/tfjs-environment.js';
 import { startFederatedLearning, type FederatedWiring } from './wire.js';
 import { loadUserEmbedding, saveUserEmbedding } from './user-embedding.js';
@@ -33,18 +32,7 @@ afterEach(async () => {
   aggregator = undefined;
 });
 
-const mfTask: TaskDefinition = {
-  task: 'mf-items',
-  kind: 'fedavg',
-  model: { name: 'mf-items', tensors: mfTensorSpecs(shape) },
-  init: { kind: 'normal', stddev: 0.1, seed: 3, tensors: ['item_embeddings'] },
-  clipNorm: 1,
-  granularity: 1e-4,
-  localNoiseMultiplier: 4,
-  localSteps: 5,
-  learningRate: 0.1,
-  serverLearningRate: 1,
-};
+const mfTask = smallMfTask(shape, { localSteps: 5 });
 
 async function setUp(): Promise<void> {
   aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 1, maxContributions: 1 }, { tasks: [mfTask], timer: false });
