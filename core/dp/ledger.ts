@@ -80,11 +80,11 @@ export interface LedgerStore<R> {
 export interface LedgerBudgets {
   /** Length of the rolling window in ms. */
   readonly windowMs: number;
-  /** ρ one task of one site may spend in a window. */
+  /** ρ one task of one site may spend within one rolling window */
   readonly rhoPerTask: number;
-  /** ρ all tasks of one site together may spend in a window. */
+  /** ρ all tasks of one site together may spend within one rolling window */
   readonly rhoPerSite: number;
-  /** ρ every site and task sharing this store may spend in a window. */
+  /** ρ every site and task sharing this store may spend within one rolling window */
   readonly rhoGlobal: number;
   /** δ at which views translate ρ into an ε for people (display only; budgets are in ρ). */
   readonly displayDelta: number;
