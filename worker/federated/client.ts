@@ -15,7 +15,6 @@ import {
   CONTRIBUTION_CONTENT_TYPE,
   encodeContribution,
   newContributionId,
-  parseTaskQuality,
   type ModelBlob,
   type TaskDescriptor,
 } from '../../core/protocol/aggregator.js';
@@ -76,24 +75,10 @@ export class FederatedClient {
     const url = `${this.endpoint}/v1/tasks`;
     const response = await this.fetchImpl(url, { ...ANONYMOUS_REQUEST, method: 'GET' });
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-    const body: unknown = await response.json();
-    const tasks = parseTasksResponse(body);
-    await this.keepQualityVerdicts(body);
+    const tasks = parseTasksResponse(await response.json());
+    // The site owner's verdict per task (or its absence) for the MF scorer's quality gate.
+    for (const { task, quality } of tasks) await saveTaskQuality(this.options.db, task, quality);
     return tasks;
-  }
-
-  /**
-   * Stores each listed task's quality comparison (or its absence) for the MF scorer, which stops
-   * blending in a model the site owner measured as no better than popularity. Read from the raw
-   * body: parseTasksResponse keeps only the fields training needs. A malformed `quality` throws
-   * here, like any other malformed field of the response.
-   */
-  private async keepQualityVerdicts(body: unknown): Promise<void> {
-    const raw = (body as { tasks: unknown[] }).tasks;
-    for (const [i, t] of raw.entries()) {
-      const { task, quality } = t as { task: string; quality?: unknown };
-      await saveTaskQuality(this.options.db, task, parseTaskQuality(quality, `tasks[${i}].quality`));
-    }
   }
 
   /**

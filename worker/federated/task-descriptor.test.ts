@@ -10,6 +10,8 @@ const valid = {
 describe('parseTasksResponse', () => {
   it('accepts a well-formed descriptor', () => {
     expect(parseTasksResponse({ tasks: [valid] })).toEqual([valid]);
+    const quality = { metric: 'hr@10', version: 2, model: 0.12, baseline: 0.33 };
+    expect(parseTasksResponse({ tasks: [{ ...valid, quality }] })).toEqual([{ ...valid, quality }]);
   });
 
   it('rejects hostile or inconsistent fields, naming the task and the field', () => {
@@ -20,5 +22,6 @@ describe('parseTasksResponse', () => {
     expect(() => parseTasksResponse({ tasks: [{ ...valid, roundId: '../admin' }] })).toThrow(/roundId/);
     expect(() => parseTasksResponse({ tasks: [{ ...valid, localNoiseStddev: -1 }] })).toThrow(/localNoiseStddev/);
     expect(() => parseTasksResponse({ tasks: [{ ...valid, privacy: { ...valid.privacy, delta: 1 } }] })).toThrow(/privacy\.delta/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, quality: { metric: 'hr@10', version: 2, model: 'high', baseline: 0.3 } }] })).toThrow(/tasks\[0\]\.quality/);
   });
 });

@@ -2,7 +2,7 @@
  * `GET /v1/tasks` is input from the network: checked here, once, before any field is used to size
  * a buffer or configure a mechanism.
  */
-import { contributionByteLength, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
+import { contributionByteLength, parseTaskQuality, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
 
 const KINDS: readonly TaskKind[] = ['fedavg', 'histogram', 'kmeans'];
 
@@ -62,6 +62,7 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
   if (labels !== undefined && !isStringArray(labels)) {
     throw new RangeError(`${where}.labels must be an array of strings`);
   }
+  const quality = parseTaskQuality(t['quality'], `${where}.quality`);
   return {
     task: str('task'),
     kind,
@@ -83,5 +84,6 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
       epsilonSpent: num('epsilonSpent', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonSpent'),
     },
     ...(isStringArray(labels) ? { labels } : {}),
+    ...(quality === undefined ? {} : { quality }),
   };
 }
