@@ -302,11 +302,6 @@ export class Engine implements EngineApi {
     }
   }
 
-  /**
-   * Writes a batch and the profile it produces in ONE transaction. On QuotaExceededError the
-   * oldest events are evicted and the write retried; as a last resort the profile is written
-   * without the batch's log rows, so the profile is never the casualty.
-   */
   /** Rows in the log as far as this connection knows (null: not counted yet); drives when eviction runs. */
   private logSize: number | null = null;
   private lastAgeSweep = Number.NEGATIVE_INFINITY;
@@ -335,6 +330,11 @@ export class Engine implements EngineApi {
     }
   }
 
+  /**
+   * Writes a batch and the profile it produces in ONE transaction. On QuotaExceededError the
+   * oldest events are evicted and the write retried; as a last resort the profile is written
+   * without the batch's log rows, so the profile is never the casualty.
+   */
   private persistBatch(events: readonly ValidEvent[]): Promise<number> {
     return writeWithQuotaRetry(
       async (keepLog) => {
