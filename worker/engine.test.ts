@@ -145,6 +145,23 @@ describe('Engine', () => {
     expect(items.map((i) => [i.id, i.views]).sort()).toEqual([['sf1', 3], ['sf2', 3], ['sf3', 1]]);
   });
 
+  it('a batch replayed whole from past the memory of ids collides on its row and is looked up, not stored twice', async () => {
+    const s = setup({ consent: 'granted' });
+    const batch = [s.view('sf1'), s.view('sf2')];
+    const engine = await s.open();
+    await engine.ingest(batch);
+    s.clock.t += MINUTE;
+    await engine.ingest([s.view('sf3')]);
+    await engine.close();
+    // The reopened engine remembers only the newest row's id (limits.recentIds 1).
+    const reloaded = await s.open({ limits: { recentIds: 1 } });
+    s.clock.t += MINUTE;
+    expect(await reloaded.ingest(batch)).toMatchObject({ accepted: 0, duplicates: 2 });
+    expect(await reloaded.ingest([batch[0]!, s.view('sf4')])).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect((await reloaded.profile()).storage.events).toBe(4);
+    await reloaded.close();
+  });
+
   it('a batch mixing an event stored in an earlier visit with new ones stores and counts only the new ones', async () => {
     const s = setup({ consent: 'granted' });
     const first = s.view('sf1');

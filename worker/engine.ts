@@ -37,7 +37,7 @@ import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
 import { RecentKeys } from './store/recent-keys.js';
-import { appendNewEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, queueEventRows, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
+import { countLoggedEvents, DEFAULT_LOG_LIMITS, eventsInRows, evictEvents, evictOldest, newestEventIds, queueEventRows, readLoggedEvents, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
 import { ITEM_JOURNAL_LIMIT, JournalTracker, queueFold, queueItemWrites, readItems } from './store/item-journal.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
@@ -49,7 +49,7 @@ export interface EngineLimits extends LogLimits {
   readonly maxPendingEvents: number;
   /** Events accepted in one ingest call; the rest are reported as errors. */
   readonly maxBatch: number;
-  /** Event ids remembered in memory for deduplication (the log's primary key covers the rest). */
+  /** Event ids remembered for deduplication, loaded from the log's end on open (past them, a batch replayed whole collides on the log's key). */
   readonly recentIds: number;
   /** Journaled item records before the journal is folded into `items` (store/item-journal.ts). */
   readonly itemJournalLimit: number;
@@ -161,6 +161,8 @@ export class Engine implements EngineApi {
       ]);
       return { profile, items, catalog, consent };
     });
+    // Replays from an earlier visit are caught by id, not only when a whole batch comes back.
+    for (const id of await newestEventIds(this.database, this.limits.recentIds)) this.remember(id);
     if (stored.profile !== undefined) this.state = reviveProfile(stored.profile);
     this.items = stored.items.items;
     this.journal.load(stored.items);
@@ -213,7 +215,10 @@ export class Engine implements EngineApi {
       const created = await tx.objectStore('meta').get('created');
       if (created === undefined) await tx.objectStore('meta').put({ key: 'created', value: this.now() });
       // Held events may already be stored (a returning visitor's replayed batch): add only the new ones.
-      await appendNewEvents(tx, held);
+      const stored = await storedEventIds(tx, held);
+      // Batches were each sorted; rows need the whole run in time order (a stable sort).
+      const unstored = held.filter((event) => !stored.has(event.id)).sort((a, b) => a.at - b.at);
+      queueEventRows(tx, unstored, new ReplayWatch());
       this.logSize = null;
       this.lastAgeSweep = Number.NEGATIVE_INFINITY;
       await this.maintainLog(tx);
@@ -314,7 +319,7 @@ export class Engine implements EngineApi {
    */
   private async maintainLog(tx: WriteTransaction): Promise<void> {
     const now = this.now();
-    if (this.logSize === null) this.logSize = await tx.objectStore('events').count();
+    if (this.logSize === null) this.logSize = await countLoggedEvents(tx);
     if (this.logSize <= this.limits.maxEvents && now - this.lastAgeSweep < 60_000) return;
     this.lastAgeSweep = now;
     const { evicted, size } = await evictEvents(tx, now, this.limits, this.logSize);
@@ -421,7 +426,7 @@ export class Engine implements EngineApi {
       const state = this.state;
       const rfm = readRfm(state.activity, now, this.halfLives.longMs, this.catalog.priceBands);
       // The log size is tracked with each write; counting is only needed before the first one.
-      const events = this.consent !== 'granted' ? this.pending.length : (this.logSize ??= await this.database.run((db) => db.count('events')));
+      const events = this.consent !== 'granted' ? this.pending.length : (this.logSize ??= eventsInRows(await this.database.run((db) => db.getAllKeys('events'))));
       const privacy = (await this.options.privacy?.()) ?? { budgets: [], receipts: [] };
       return {
         consent: this.consent,
@@ -469,7 +474,7 @@ export class Engine implements EngineApi {
   exportAll(): Promise<unknown> {
     return this.serial(async () => {
       const events = this.consent === 'granted'
-        ? (await this.database.run((db) => db.getAll('events'))).map((row) => row.event)
+        ? await readLoggedEvents(this.database)
         : [...this.pending];
       return toPlain({
         format: 'inkling-export',

@@ -1,11 +1,12 @@
 /**
- * The capped event log: append, deduplicate by client event id, evict by age and by count.
- * All functions work inside a caller's transaction so that they commit with the profile.
+ * The capped event log: rows of events (schema.ts EventChunk, one per batch), appended,
+ * deduplicated by client event id, evicted by age and by count. All functions work inside a
+ * caller's transaction so that they commit with the profile.
  */
 import { unwrap } from 'idb';
 import type { ValidEvent } from '../../core/events/event.js';
 import type { Database, WriteTransaction } from './database.js';
-import { eventKey, type EventKey } from './schema.js';
+import { eventRows, type EventChunk, type EventKey } from './schema.js';
 
 export interface LogLimits {
   /** Events older than this are evicted (default 30 days). */
@@ -16,45 +17,64 @@ export interface LogLimits {
 
 export const DEFAULT_LOG_LIMITS: LogLimits = { maxAgeMs: 30 * 86_400_000, maxEvents: 10_000 };
 
-/** Ids of the events already in the log. All lookups are issued at once: one round trip, not n. */
-export async function storedEventIds(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<Set<string>> {
-  const store = tx.objectStore('events');
-  const keys = await Promise.all(events.map((event) => store.getKey(eventKey(event))));
-  return new Set(events.filter((_, i) => keys[i] !== undefined).map((event) => event.id));
+/** Events a row holds, read from its key. */
+const countOf = (key: EventKey): number => key[2];
+
+/** Events in the rows with these keys. */
+export function eventsInRows(keys: readonly EventKey[]): number {
+  let total = 0;
+  for (const key of keys) total += countOf(key);
+  return total;
+}
+
+/** Events in the log, counted from the keys alone. */
+export async function countLoggedEvents(tx: WriteTransaction): Promise<number> {
+  return eventsInRows(await tx.objectStore('events').getAllKeys());
 }
 
 /**
- * Appends the rows whose [timestamp, event id] is not in the log yet and returns the ids that
- * were new. The primary key does the deduplication: a duplicate's `add` fails with ConstraintError, which is
- * cancelled (preventDefault) so that it does not abort the transaction. One request per event
- * instead of a lookup and a write.
+ * Ids of the newest `limit` logged events (or a few more: whole rows), oldest first: what the
+ * engine remembers across visits so that a replayed event is caught even within a new batch.
+ * Reads the keys, then only the rows at the end.
  */
-export async function appendNewEvents(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<Set<string>> {
-  const store = unwrap(tx.objectStore('events'));
-  const added = new Set<string>();
-  await settleTogether(
-    events.map((event) => () =>
-      new Promise<void>((resolve, reject) => {
-        const request = store.add({ eventId: event.id, at: event.at, event });
-        request.onsuccess = () => {
-          added.add(event.id);
-          resolve();
-        };
-        request.onerror = (errorEvent) => {
-          if (request.error?.name !== 'ConstraintError') return reject(request.error ?? new Error('add failed'));
-          errorEvent.preventDefault();
-          errorEvent.stopPropagation();
-          resolve();
-        };
-      }),
-    ),
-  );
-  return added;
+export async function newestEventIds(database: Database, limit: number): Promise<string[]> {
+  return database.run(async (db) => {
+    const tx = db.transaction('events', 'readonly');
+    const keys = await tx.store.getAllKeys();
+    let from = keys.length;
+    for (let events = 0; from > 0 && events < limit; ) events += countOf(keys[--from]!);
+    if (from === keys.length) return [];
+    const rows = await tx.store.getAll(IDBKeyRange.lowerBound(keys[from]!));
+    return rows.flatMap((row) => row.events.map((event) => event.id));
+  });
+}
+
+/** Every logged event, oldest first (export). */
+export async function readLoggedEvents(database: Database): Promise<ValidEvent[]> {
+  const rows = await database.run((db) => db.getAll('events'));
+  return rows.flatMap((row) => row.events);
+}
+
+/**
+ * Ids of the given events that are in the log already. An event of time t sits in a row whose
+ * oldest event is no later than t, so only the rows up to the batch's latest time are read.
+ * For the rare paths (a replayed batch, consent granted with events held): it reads events.
+ */
+export async function storedEventIds(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const event of events) latest = Math.max(latest, event.at);
+  // Arrays sort after strings in IndexedDB keys: [latest, []] is above every [latest, id, n].
+  const rows = await tx.objectStore('events').getAll(IDBKeyRange.upperBound([latest, []]));
+  const wanted = new Set(events.map((event) => event.id));
+  const found = new Set<string>();
+  for (const row of rows) for (const event of row.events) if (wanted.has(event.id)) found.add(event.id);
+  return found;
 }
 
 /**
  * Watches rows queued by queueEventRows: `replayed` turns true when one of them collided with a
- * stored row (an event replayed from an earlier visit, past the engine's memory of ids). The
+ * stored row (a batch replayed from an earlier visit, past the engine's memory of ids). The
  * collision's ConstraintError is not cancelled, so it aborts the whole transaction. Only an
  * `add` to the log can fail with ConstraintError in the batch's transaction (no unique index).
  */
@@ -70,22 +90,16 @@ export class ReplayWatch {
 }
 
 /**
- * Queues one `add` per event and returns without awaiting anything: no promise and no round
- * trip per row, the rows land when the transaction commits. For batches the caller believes new
- * (their ids are not in its memory): a row that is already stored aborts the transaction and
- * sets `watch.replayed`, and the caller writes the batch again after looking the ids up
- * (storedEventIds). One error listener on the transaction instead of one per request.
+ * Queues the rows of `events` (in time order) and returns without awaiting anything: the rows
+ * land when the transaction commits. For batches the caller believes new (their ids are not in
+ * its memory): a row whose key is stored already aborts the transaction and sets
+ * `watch.replayed`, and the caller writes the batch again after looking the ids up
+ * (storedEventIds).
  */
 export function queueEventRows(tx: WriteTransaction, events: readonly ValidEvent[], watch: ReplayWatch): void {
   unwrap(tx).addEventListener('error', watch.onError);
   const store = unwrap(tx.objectStore('events'));
-  for (const event of events) store.add({ eventId: event.id, at: event.at, event });
-}
-
-/** Appends rows; the adds are queued together and awaited once. */
-export async function appendEvents(tx: WriteTransaction, events: readonly ValidEvent[]): Promise<void> {
-  const store = tx.objectStore('events');
-  await settleTogether(events.map((event) => () => store.add({ eventId: event.id, at: event.at, event })));
+  for (const row of eventRows(events)) store.add(row);
 }
 
 /**
@@ -105,16 +119,15 @@ export async function settleTogether(requests: readonly (() => Promise<unknown>)
 
 /**
  * Over the cap, the log is cut to this fraction of it, so that a full log is trimmed once every
- * ~cap/10 events instead of on every batch (measured: trimming 100 rows per batch of 100 cost
- * most of the ingest time once the log was full; bench/engine-browser.bench.ts).
+ * ~cap/10 events instead of on every batch (measured: trimming on every batch cost most of the
+ * ingest time once the log was full; bench/engine-browser.bench.ts).
  */
 export const LOW_WATER = 0.9;
 
 /**
  * Deletes events older than the age limit, then, if the log is over its cap, the oldest down to
- * LOW_WATER × cap. The key is in time order, so each step is one key-range delete (plus, for the
- * cap, one query for the last key to go). `size` is the log's row count if the caller knows it.
- * Returns what went and how many rows are left.
+ * LOW_WATER × cap. `size` is the log's event count if the caller knows it. Returns what went and
+ * how many events are left.
  */
 export async function evictEvents(
   tx: WriteTransaction,
@@ -122,14 +135,10 @@ export async function evictEvents(
   limits: LogLimits,
   size: number | null = null,
 ): Promise<{ evicted: number; size: number }> {
-  const store = tx.objectStore('events');
-  const before = size ?? (await store.count());
-  // [t] sorts before every [t, id]: this range is every row with at < now − maxAge.
-  const expired = IDBKeyRange.upperBound([now - limits.maxAgeMs], true);
-  const expiredCount = await store.count(expired);
-  if (expiredCount > 0) unwrap(store).delete(expired);
-  let left = before - expiredCount;
-  let evicted = expiredCount;
+  const before = size ?? (await countLoggedEvents(tx));
+  const expired = await deleteOlderThan(tx, now - limits.maxAgeMs);
+  let left = before - expired;
+  let evicted = expired;
   if (left > limits.maxEvents) {
     const deleted = await deleteOldest(tx, left - Math.floor(limits.maxEvents * LOW_WATER));
     evicted += deleted;
@@ -138,36 +147,59 @@ export async function evictEvents(
   return { evicted, size: left };
 }
 
-/** Deletes the `count` oldest rows with one range delete; returns how many went. */
-async function deleteOldest(tx: WriteTransaction, count: number): Promise<number> {
-  if (count <= 0) return 0;
+/**
+ * Deletes the events with a timestamp before `cutoff`. Only rows whose oldest event is before it
+ * can hold one ([t] sorts before every [t, id, n]); a row that also holds newer events is
+ * written back without the old ones.
+ */
+async function deleteOlderThan(tx: WriteTransaction, cutoff: number): Promise<number> {
   const store = tx.objectStore('events');
-  const cursor = await store.openKeyCursor();
-  if (cursor === null) return 0;
-  const reached = count > 1 ? await cursor.advance(count - 1) : cursor;
-  if (reached !== null) {
-    // Keys are unique and the transaction holds the store: exactly `count` rows are ≤ this key,
-    // no need to count them again. The delete is queued, not awaited: it lands with the commit.
-    unwrap(store).delete(IDBKeyRange.upperBound(reached.key));
-    return count;
+  const range = IDBKeyRange.upperBound([cutoff], true);
+  const rows = await store.getAll(range);
+  if (rows.length === 0) return 0;
+  const raw = unwrap(store);
+  raw.delete(range);
+  let deleted = 0;
+  for (const row of rows) {
+    const kept = row.events.filter((event) => event.at >= cutoff);
+    deleted += row.count - kept.length;
+    for (const rest of eventRows(kept)) raw.add(rest);
   }
-  // Fewer rows than asked for: everything goes.
-  const range = IDBKeyRange.upperBound(await lastKey(tx));
-  const deleted = await store.count(range);
-  await store.delete(range);
   return deleted;
 }
 
-async function lastKey(tx: WriteTransaction): Promise<EventKey> {
-  const cursor = await tx.objectStore('events').openKeyCursor(null, 'prev');
-  if (cursor === null) throw new Error('the event log emptied during eviction');
-  return cursor.key;
+/**
+ * Deletes the `count` oldest events: whole rows with one range delete (found from the keys
+ * alone), and the row that straddles the boundary written back without its oldest events.
+ * Returns how many went (fewer than `count` only when the log holds fewer).
+ */
+async function deleteOldest(tx: WriteTransaction, count: number): Promise<number> {
+  if (count <= 0) return 0;
+  const store = tx.objectStore('events');
+  // Every row holds at least one event: the first `count` keys reach far enough.
+  const keys = await store.getAllKeys(null, count);
+  let whole = 0;
+  let deleted = 0;
+  while (whole < keys.length && deleted + countOf(keys[whole]!) <= count) deleted += countOf(keys[whole++]!);
+  const raw = unwrap(store);
+  if (whole > 0) raw.delete(IDBKeyRange.upperBound(keys[whole - 1]!));
+  const straddling = keys[whole];
+  if (deleted < count && straddling !== undefined) {
+    const row: EventChunk | undefined = await store.get(straddling);
+    if (row !== undefined) {
+      const cut = count - deleted;
+      raw.delete(straddling);
+      for (const rest of eventRows(row.events.slice(cut))) raw.add(rest);
+      deleted += cut;
+    }
+  }
+  return deleted;
 }
 
-/** Frees space after a QuotaExceededError: deletes the oldest `fraction` of the log (at least `minimum`). */
+/** Frees space after a QuotaExceededError: deletes the oldest `fraction` of the log (at least `minimum` events). */
 export async function evictOldest(database: Database, fraction: number, minimum: number): Promise<number> {
   return database.write(['events'], async (tx) => {
-    const count = Math.max(minimum, Math.ceil((await tx.objectStore('events').count()) * fraction));
+    const count = Math.max(minimum, Math.ceil((await countLoggedEvents(tx)) * fraction));
     return deleteOldest(tx, count);
   });
 }
