@@ -34,19 +34,22 @@ for (let b = 0; b < BATCHES; b++) {
 }
 const ingestRate = (BATCHES * BATCH) / ((performance.now() - started) / 1000);
 
-// Raw ceilings: the same number of rows put by idb in the same batch shape, nothing else; once
-// into a bare store, once into a store shaped like the log (keyed by [timestamp, event id]).
+// Raw ceilings: the same events put by idb in the same batch shape, nothing else; once as one
+// row per event into a bare store, once as the log writes them (one row per batch, keyed by
+// [oldest timestamp, its id, count]; worker/store/schema.ts).
 const raw = await openDB('raw', 1, {
   upgrade: (db) => {
     db.createObjectStore('bare', { autoIncrement: true });
-    db.createObjectStore('log', { keyPath: ['at', 'eventId'] });
+    db.createObjectStore('log', { keyPath: ['at', 'eventId', 'count'] });
   },
 });
 async function rawRate(store: 'bare' | 'log'): Promise<number> {
   const t0 = performance.now();
   for (let b = 0; b < BATCHES; b++) {
     const tx = raw.transaction(store, 'readwrite');
-    for (let i = 0; i < BATCH; i++) void tx.store.add({ eventId: `r${b}-${i}`, at: clock + i, event: { name: 'Product Viewed', product_id: String(i) } });
+    const events = Array.from({ length: BATCH }, (_, i) => ({ id: `r${b}-${i}`, at: clock + i, name: 'Product Viewed', product_id: String(i) }));
+    if (store === 'bare') for (const event of events) void tx.store.add(event);
+    else void tx.store.add({ at: events[0]!.at, eventId: events[0]!.id, count: BATCH, events });
     await tx.done;
   }
   return (BATCHES * BATCH) / ((performance.now() - t0) / 1000);
@@ -89,7 +92,7 @@ console.log(`| event → profile (ingest 1 event + profile()) | ${fmt(quantile(l
 console.log('\n| throughput (batches of 20) | events/s | ratio to ceiling |');
 console.log('|---|---|---|');
 console.log(`| raw idb puts, bare store (ceiling) | ${bareRate.toFixed(0)} | 100 % |`);
-console.log(`| raw idb puts, store shaped like the log | ${logRate.toFixed(0)} | ${((100 * logRate) / bareRate).toFixed(0)} % |`);
+console.log(`| raw idb, one row per batch (the log's write pattern) | ${logRate.toFixed(0)} | ${((100 * logRate) / bareRate).toFixed(0)} % |`);
 console.log(`| engine ingest (validate + dedup + profile + items + log, one tx per batch) | ${ingestRate.toFixed(0)} | ${((100 * ingestRate) / bareRate).toFixed(0)} % |`);
 await engine.close();
 raw.close();
