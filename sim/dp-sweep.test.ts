@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { roundRho } from '../server/privacy/round-privacy.js';
-import { averagedNoiseNorm, rhoForEpsilon, sweepPoint } from './dp-sweep.js';
+import { averagedNoiseNorm, sweepPoint } from './dp-sweep.js';
 
 const run = { rounds: 5, perRound: 50, clients: 200, delta: 1e-6, serverCentralNoise: 1 };
-
-describe('rhoForEpsilon', () => {
-  it('inverts the tight zCDP conversion', () => {
-    for (const epsilon of [0.5, 1, 4, 8, 20]) {
-      expect(zcdpToEpsilon(rhoForEpsilon(epsilon, 1e-6), 1e-6).epsilon).toBeCloseTo(epsilon, 6);
-    }
-    expect(() => rhoForEpsilon(0, 1e-6)).toThrow(/epsilon must be a finite number > 0/);
-  });
-});
 
 describe('sweepPoint', () => {
   it('local: c = ⌈R·P/N⌉ contributions of ρ = 1/(2m²) each spend exactly the budget', () => {

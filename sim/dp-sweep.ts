@@ -14,7 +14,7 @@
  *
  * ρ(ε) inverts the tight zCDP → (ε, δ) conversion the accountants use (core/dp/accountant/zcdp.ts).
  */
-import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
+import { zcdpRhoFor } from '../core/dp/calibrate.js';
 
 export type TrustModel = 'local' | 'distributed';
 
@@ -45,23 +45,10 @@ export interface SweepRun {
   readonly serverCentralNoise: number;
 }
 
-/** The ρ whose tight (ε, δ) conversion is `epsilon` (bisection; ε is increasing in ρ). */
-export function rhoForEpsilon(epsilon: number, delta: number): number {
-  if (!Number.isFinite(epsilon) || epsilon <= 0) throw new RangeError(`epsilon must be a finite number > 0; got ${epsilon}`);
-  let low = 0;
-  let high = 1;
-  while (zcdpToEpsilon(high, delta).epsilon < epsilon) high *= 2;
-  for (let i = 0; i < 100; i++) {
-    const mid = (low + high) / 2;
-    if (zcdpToEpsilon(mid, delta).epsilon < epsilon) low = mid;
-    else high = mid;
-  }
-  return low;
-}
 
 /** Noise settings for one (trust model, ε) cell of the sweep. */
 export function sweepPoint(trust: TrustModel, epsilon: number, run: SweepRun): SweepPoint {
-  const rho = rhoForEpsilon(epsilon, run.delta);
+  const rho = zcdpRhoFor({ epsilon, delta: run.delta });
   const serverEpsilonBudget = epsilon * (1 + 1e-6);
   switch (trust) {
     case 'local': {

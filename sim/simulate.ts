@@ -107,8 +107,9 @@ function describeNoise(task: TaskDescriptor, devices: number, centralMultiplier:
   const localFloat = task.localNoiseStddev * task.granularity;
   // Δ in float units ≈ the clip bound (conditional rounding adds a few %); central σ = z·Δ.
   const centralFloat = centralMultiplier === null ? 0 : centralMultiplier * task.clipNorm;
-  const perCoordinate = Math.sqrt(devices * localFloat ** 2 + centralFloat ** 2) / devices;
-  const norm = perCoordinate * Math.sqrt(task.vectorLength);
+  const multipliers = { localNoiseMultiplier: localFloat / task.clipNorm, centralNoiseMultiplier: centralMultiplier ?? 0 };
+  const norm = averagedNoiseNorm(multipliers, devices, task.vectorLength, task.clipNorm);
+  const perCoordinate = norm / Math.sqrt(task.vectorLength);
   return [
     `Noise in one DP round: ${devices} devices each add σ = ${localFloat.toFixed(3)} per coordinate (local noise; the device ledger's ρ ≤ 1 per task per 7 days needs σ ≥ 0.71·Δ)${centralMultiplier === null ? '' : ` plus central σ = ${centralFloat.toFixed(3)}`};`,
     `the averaged update carries σ = ${perCoordinate.toFixed(4)} per coordinate, an L2 norm of ${norm.toFixed(1)} over ${task.vectorLength} coordinates,`,

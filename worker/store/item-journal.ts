@@ -148,7 +148,7 @@ function queueCompaction(tx: WriteTransaction, latest: readonly ItemRecord[]): v
 }
 
 /** Queues one journal row with the records a batch touched; not awaited, it lands with the commit. */
-export function queueJournal(tx: WriteTransaction, items: ItemRecord[]): void {
+function queueJournal(tx: WriteTransaction, items: ItemRecord[]): void {
   if (items.length > 0) unwrap(tx.objectStore('itemJournal')).add({ items });
 }
 
