@@ -1,6 +1,7 @@
 /**
  * Issue 3 §4, second bullet: a reload keeps the profile; Export downloads it; Forget empties it; consent `denied`
- * or Global Privacy Control leaves nothing in IndexedDB.
+ * or Global Privacy Control leaves nothing in IndexedDB. And (§2, migrations) a database left by
+ * version 1 of the schema is migrated in Chromium without losing an event.
  *
  * Each case runs in its own fresh Chromium profile (a new user-data-dir) against the BUILT
  * storefront on 127.0.0.1; IndexedDB is inspected from the page with `indexedDB.databases()`
@@ -83,6 +84,45 @@ describe('what is kept, and what is not (issue 3 §4)', () => {
     await inklingReady(page);
     const fresh = await profileOf(page);
     expect(fresh.interests.find((i) => i.category === GENRE)).toBeUndefined();
+  });
+
+  it('migrates a log left by an earlier version (one row per event) and keeps every event', async () => {
+    shop = await openShop();
+    const { page, server } = shop;
+    // A same-origin page without the SDK, to leave the database as version 1 of the schema wrote it.
+    await page.goto(`${server.origin}/catalog.json`);
+    const ids = await page.evaluate(async () => {
+      const request = indexedDB.open('inkling:demo-shop', 1);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        const events = db.createObjectStore('events', { keyPath: ['at', 'eventId'] });
+        db.createObjectStore('profile');
+        db.createObjectStore('items', { keyPath: 'id' });
+        db.createObjectStore('itemJournal', { autoIncrement: true });
+        db.createObjectStore('catalog', { keyPath: 'id' });
+        db.createObjectStore('meta', { keyPath: 'key' }).put({ key: 'consent', value: 'granted' });
+        const now = Date.now();
+        for (let i = 0; i < 250; i++) {
+          const event = { id: `v1-${i}`, at: now - 3_600_000 + i * 1000, path: '/', name: 'Product Viewed', product: { productId: '1', categories: ['Comedy'], price: null, quantity: 1 } };
+          events.add({ eventId: event.id, at: event.at, event });
+        }
+      };
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      db.close();
+      return Array.from({ length: 250 }, (_, i) => `v1-${i}`);
+    });
+
+    await visit(page, server.origin, '/');
+    await acceptConsent(page);
+    await inklingReady(page);
+    const exported = (await page.evaluate(() => (window as InklingWindow).inkling?.export())) as { events: { id: string }[] };
+    const stored = new Set(exported.events.map((event) => event.id));
+    expect(ids.filter((id) => !stored.has(id))).toEqual([]);
+    expect((await profileOf(page)).storage.events).toBeGreaterThanOrEqual(ids.length);
+    expect(await page.evaluate(async () => (await indexedDB.databases()).find((d) => d.name === 'inkling:demo-shop')?.version)).toBe(2);
   });
 
   it('stores nothing when the visitor declines', async () => {
