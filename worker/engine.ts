@@ -307,7 +307,7 @@ export class Engine implements EngineApi {
     }
   }
 
-  /** Rows in the log as far as this connection knows (null: not counted yet); drives when eviction runs. */
+  /** Events in the log as far as this connection knows (null: not counted yet); drives when eviction runs. */
   private logSize: number | null = null;
   private lastAgeSweep = Number.NEGATIVE_INFINITY;
   /** The stored count of evicted events (meta 'evicted'), once read; null: read it on the next eviction. */
