@@ -161,8 +161,6 @@ export class Engine implements EngineApi {
       ]);
       return { profile, items, catalog, consent };
     });
-    // Replays from an earlier visit are caught by id, not only when a whole batch comes back.
-    for (const id of await newestEventIds(this.database, this.limits.recentIds)) this.remember(id);
     if (stored.profile !== undefined) this.state = reviveProfile(stored.profile);
     this.items = stored.items.items;
     this.journal.load(stored.items);
@@ -259,6 +257,12 @@ export class Engine implements EngineApi {
 
     // Stable sort: the log and the decay see events in time order even when batches interleave.
     valid.sort((a, b) => a.at - b.at);
+    if (this.consent === 'granted' && !this.rememberedStoredIds) {
+      // Once per visit, on the first batch (not at open, which recommend() on page load waits
+      // for): replays from an earlier visit are then caught by id, not only as whole batches.
+      this.rememberedStoredIds = true;
+      for (const id of await newestEventIds(this.database, this.limits.recentIds)) this.remember(id);
+    }
     let duplicates = 0;
     const fresh: ValidEvent[] = [];
     for (const event of valid) {
@@ -307,6 +311,8 @@ export class Engine implements EngineApi {
     }
   }
 
+  /** Whether the newest stored event ids were loaded into `recentIds` (on the first granted batch). */
+  private rememberedStoredIds = false;
   /** Events in the log as far as this connection knows (null: not counted yet); drives when eviction runs. */
   private logSize: number | null = null;
   private lastAgeSweep = Number.NEGATIVE_INFINITY;
