@@ -49,7 +49,7 @@ export interface EngineLimits extends LogLimits {
   readonly maxPendingEvents: number;
   /** Events accepted in one ingest call; the rest are reported as errors. */
   readonly maxBatch: number;
-  /** Event ids remembered for deduplication, loaded from the log's end on open (past them, a batch replayed whole collides on the log's key). */
+  /** Event ids remembered for deduplication, loaded from the log's end on a visit's first batch (past them, a batch replayed whole collides on the log's key). */
   readonly recentIds: number;
   /** Journaled item records before the journal is folded into `items` (store/item-journal.ts). */
   readonly itemJournalLimit: number;
