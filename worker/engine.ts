@@ -37,7 +37,7 @@ import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning
 import { recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
 import { RecentKeys } from './store/recent-keys.js';
-import { countLoggedEvents, DEFAULT_LOG_LIMITS, eventsInRows, evictEvents, evictOldest, newestEventIds, queueEventRows, readLoggedEvents, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
+import { countLoggedEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, newestEventIds, queueEventRows, readLoggedEvents, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
 import { ITEM_JOURNAL_LIMIT, JournalTracker, queueFold, queueItemWrites, readItems } from './store/item-journal.js';
 import { writeWithQuotaRetry } from './store/quota.js';
 import { databaseName, PROFILE_KEY } from './store/schema.js';
@@ -325,7 +325,7 @@ export class Engine implements EngineApi {
    */
   private async maintainLog(tx: WriteTransaction): Promise<void> {
     const now = this.now();
-    if (this.logSize === null) this.logSize = await countLoggedEvents(tx);
+    if (this.logSize === null) this.logSize = await countLoggedEvents(tx.objectStore('events'));
     if (this.logSize <= this.limits.maxEvents && now - this.lastAgeSweep < 60_000) return;
     this.lastAgeSweep = now;
     const { evicted, size } = await evictEvents(tx, now, this.limits, this.logSize);
@@ -432,7 +432,7 @@ export class Engine implements EngineApi {
       const state = this.state;
       const rfm = readRfm(state.activity, now, this.halfLives.longMs, this.catalog.priceBands);
       // The log size is tracked with each write; counting is only needed before the first one.
-      const events = this.consent !== 'granted' ? this.pending.length : (this.logSize ??= eventsInRows(await this.database.run((db) => db.getAllKeys('events'))));
+      const events = this.consent !== 'granted' ? this.pending.length : (this.logSize ??= await this.database.run((db) => countLoggedEvents(db.transaction('events').store)));
       const privacy = (await this.options.privacy?.()) ?? { budgets: [], receipts: [] };
       return {
         consent: this.consent,

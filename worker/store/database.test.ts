@@ -91,7 +91,7 @@ describe('Database', () => {
     const batches = [[1, 2, 3], [4], [5, 6, 7, 8]].map((times) => times.map((t) => view(`e${t}`, t)));
     for (const batch of batches) await database.write(['events'], async (tx) => append(tx, batch));
     await database.write(['events'], async (tx) => {
-      expect(await countLoggedEvents(tx)).toBe(8);
+      expect(await countLoggedEvents(tx.objectStore('events'))).toBe(8);
       // Older than t = 4.5: the first two rows whole, the third untouched.
       expect(await evictEvents(tx, 10, { maxAgeMs: 5.5, maxEvents: 100 })).toEqual({ evicted: 4, size: 4 });
       // Cap 2 → LOW_WATER × 2 = 1 left: three of the last row's four go, the row is rewritten.

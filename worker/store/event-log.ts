@@ -20,16 +20,11 @@ export const DEFAULT_LOG_LIMITS: LogLimits = { maxAgeMs: 30 * 86_400_000, maxEve
 /** Events a row holds, read from its key. */
 const countOf = (key: EventKey): number => key[2];
 
-/** Events in the rows with these keys. */
-export function eventsInRows(keys: readonly EventKey[]): number {
+/** Events in the log, counted from the keys alone; `log` is the `events` store of any transaction. */
+export async function countLoggedEvents(log: { getAllKeys(): Promise<EventKey[]> }): Promise<number> {
   let total = 0;
-  for (const key of keys) total += countOf(key);
+  for (const key of await log.getAllKeys()) total += countOf(key);
   return total;
-}
-
-/** Events in the log, counted from the keys alone. */
-export async function countLoggedEvents(tx: WriteTransaction): Promise<number> {
-  return eventsInRows(await tx.objectStore('events').getAllKeys());
 }
 
 /**
@@ -135,7 +130,7 @@ export async function evictEvents(
   limits: LogLimits,
   size: number | null = null,
 ): Promise<{ evicted: number; size: number }> {
-  const before = size ?? (await countLoggedEvents(tx));
+  const before = size ?? (await countLoggedEvents(tx.objectStore('events')));
   const expired = await deleteOlderThan(tx, now - limits.maxAgeMs);
   let left = before - expired;
   let evicted = expired;
@@ -199,7 +194,7 @@ async function deleteOldest(tx: WriteTransaction, count: number): Promise<number
 /** Frees space after a QuotaExceededError: deletes the oldest `fraction` of the log (at least `minimum` events). */
 export async function evictOldest(database: Database, fraction: number, minimum: number): Promise<number> {
   return database.write(['events'], async (tx) => {
-    const count = Math.max(minimum, Math.ceil((await countLoggedEvents(tx)) * fraction));
+    const count = Math.max(minimum, Math.ceil((await countLoggedEvents(tx.objectStore('events'))) * fraction));
     return deleteOldest(tx, count);
   });
 }
