@@ -246,7 +246,6 @@ async function measure(origin: string): Promise<Measured> {
           return { ingest, raw, rawRows, ratios: adjacent(raw), rowRatios: adjacent(rawRows) };
         };
         await rawRound(); // warms the raw Worker up (its first round also creates its database)
-        rawFrom = 0;
         // The log holds the latency samples above; the first phase fills it to its cap.
         const filling = await phase();
         const cappedIngest = await phase();

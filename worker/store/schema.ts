@@ -18,11 +18,11 @@ export function databaseName(site: string): string {
 /**
  * One row of the capped event log: the events of (part of) one ingested batch, in time order,
  * keyed by [time of the oldest, its client id, how many]. One row per batch instead of one per
- * event: in Chromium every row is a request and a backing-store record of its own, and writing
- * 100 events as one row wrote 7-10× more events/s than as 100 rows (bench/engine-browser.bench.ts prints
- * both ceilings). The key is in time order, so eviction by age or cap works from the front with
- * key ranges; the count is in the key so that counting and trimming the log read keys, not
- * events; a batch replayed whole collides on its key.
+ * event: in Chromium every row is a request and a backing-store record of its own, and 100
+ * events as one row wrote 7-10× more events/s than as 100 rows (bench/engine-browser.bench.ts
+ * prints both ceilings). The key is in time order, so eviction by age or cap works from the
+ * front with key ranges; the count is in the key so that counting and trimming the log read
+ * keys, not events; a batch replayed whole collides on its key.
  */
 export interface EventChunk {
   at: number;
