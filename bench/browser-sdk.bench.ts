@@ -71,9 +71,10 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__
  * batch of `perTx`, committed explicitly as the engine does, in two shapes: one record per event
  * (the ceiling issue 3 names) and one record holding the whole batch (the engine's own write
  * pattern, worker/store/schema.ts EventChunk; the ratio to it is what the engine's work costs).
- * It keeps its database open across rounds, so that its stores grow from empty like the
- * engine's log: each message runs one round of `tx` transactions per shape, starting at record
- * `from`, and answers events/s per shape.
+ * It keeps its database open across rounds, so that its stores grow like the engine's log (which
+ * holds the latency samples before the first round; the raw stores hold the warm-up round's
+ * rows): each message runs one round of `tx` transactions per shape, starting at record `from`,
+ * and answers events/s per shape.
  */
 const RAW_IDB_WORKER = `
 let db;
