@@ -31,7 +31,8 @@ function area(absPath) {
 const rules = {
   core: {
     areas: ['core'],
-    packages: [],
+    // RFC 9180 HPKE over WebCrypto (isomorphic): sealing the helper's share (core/secagg/hpke.ts).
+    packages: ['@hpke/core'],
     globals: [/\bwindow\./, /\bdocument\./, /\bindexedDB\b/, /\bnavigator\./, /\bprocess\./, /\brequire\(/],
   },
   sdk: { areas: ['sdk', 'core/protocol', 'core/events'], packages: ['comlink'], globals: [] },
