@@ -16,6 +16,7 @@
  *   which the device's own ledger charges.
  */
 
+import { distributedGaussianRho } from '../../core/dp/accountant/distributed-gaussian.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
 
 /**
@@ -95,13 +96,6 @@ export function totalNoiseStddev(noise: RoundNoise): number {
 export function roundRho(noise: RoundNoise): number {
   const { sensitivity: delta, localStddev, centralStddev, contributions, vectorLength } = noise;
   const central = centralStddev > 0 ? delta ** 2 / (2 * centralStddev ** 2) : Infinity;
-  const others = contributions - 1;
-  let distributed = Infinity;
-  // KLS21 Prop. 14 needs σ ≥ 1/2.
-  if (others >= 1 && localStddev >= 0.5) {
-    // Every term of τ is ≤ e^{−π²σ_l²} (k/(k+1) ≥ 1/2): an O(1) upper bound on τ.
-    const tau = others > 1 ? 10 * (others - 1) * Math.exp(-(Math.PI ** 2) * localStddev ** 2) : 0;
-    distributed = delta ** 2 / (2 * others * localStddev ** 2) + tau * vectorLength;
-  }
+  const distributed = localStddev > 0 ? distributedGaussianRho({ sensitivity: delta, sigma: localStddev, contributions, dimension: vectorLength }) : Infinity;
   return Math.min(central, distributed);
 }
