@@ -53,6 +53,18 @@ export interface TaskDescriptor {
   readonly labels?: readonly string[];
   /** The site owner's latest offline evaluation of this task's model against the baseline, if any. */
   readonly quality?: TaskQuality;
+  /**
+   * Present when this round is secret-shared between this server (the leader) and a helper
+   * (./secure-aggregation.ts): devices send an INK2 upload, and `localNoiseStddev` is each
+   * device's share of the noise the round's SUM needs (distributed discrete Gaussian, charged at
+   * `minContributions`). Absent: the plain INK1 upload, protected by its local noise alone.
+   */
+  readonly secureAggregation?: SecureAggregationInfo;
+}
+
+export interface SecureAggregationInfo {
+  /** The helper's origin (no trailing slash); its keys are at `${helper}/v1/hpke-config`. */
+  readonly helper: string;
 }
 
 /**
@@ -120,6 +132,16 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'unauthorized'
   | 'forbidden_origin'
+  /** Secure aggregation: the sealed helper share does not open under the named key and the upload's fields. */
+  | 'bad_sealed_share'
+  /** Secure aggregation: the upload names a helper key id the helper does not publish. */
+  | 'unknown_key'
+  /** Secure aggregation: the helper could not be reached; nothing was stored, the upload may be retried. */
+  | 'helper_unavailable'
+  /** Helper: a collect names contributions it does not hold, or too few. */
+  | 'count_mismatch'
+  /** Helper: the round was already collected over another set of contributions. */
+  | 'already_collected'
   | 'internal';
 
 export interface ErrorBody {
