@@ -53,14 +53,24 @@ export interface InterestWeight {
   readonly longTerm: number;
 }
 
+/**
+ * 'local': the aggregator saw the noised vector (INK1), protected by the device's own noise.
+ * 'secure-aggregation': each of two aggregators saw a random share (INK2); the models see a sum.
+ */
+export type ContributionProtection = 'local' | 'secure-aggregation';
+
 export interface ContributionReceipt {
   readonly at: number;
   readonly task: string;
   readonly round: string;
+  /** ε charged: against anyone who sees the models or one aggregator (non-collusion assumed for secure aggregation). */
   readonly epsilon: number;
   readonly delta: number;
   readonly rho: number;
   readonly bytes: number;
+  readonly protection: ContributionProtection;
+  /** ε if both aggregators collude: only this device's own noise is left (= epsilon for 'local'). */
+  readonly collusionEpsilon: number;
 }
 
 export interface PrivacyBudgetView {

@@ -5,11 +5,16 @@
  *   → privatize (DP core vector sum mechanism) → charge + receipt (one IndexedDB transaction)
  *   → POST the fixed-size body → commit device-only state.
  *
- * What a request carries: the round id the server assigned (URL), and the INK1 body (random
- * contribution id, model version, the noised integer vector). No cookie (credentials 'omit'), no
- * referrer, no header beyond the content type, no user or item id, no free text. A failure after
- * the charge is reported, never retried: the budget is spent, and a retry with the same body would
- * be the same release (the server deduplicates on the id) but is not worth a second request here.
+ * What a request carries: the round id the server assigned (URL), and either the INK1 body (random
+ * contribution id, model version, the noised integer vector) or, when the task is secret-shared
+ * (`task.secureAggregation`), the INK2 body: the leader's share of that vector in the clear and the
+ * helper's share as a seed sealed to the helper's published HPKE key (core/secagg). No cookie
+ * (credentials 'omit'), no referrer, no header beyond the content type, no user or item id, no free
+ * text. The helper's keys are fetched from the helper itself, not from the leader, so a leader
+ * cannot hand out a key of its own; a missing or malformed key list means no upload at all.
+ * After the charge the same bytes are re-sent only when the leader says the helper was unavailable
+ * (503 helper_unavailable: nothing was stored, and the id makes a re-send idempotent); any other
+ * failure is reported, never retried.
  */
 import {
   CONTRIBUTION_CONTENT_TYPE,
@@ -19,6 +24,8 @@ import {
   type TaskDescriptor,
 } from '../../core/protocol/aggregator.js';
 import { secureRandom, type RandomSource } from '../../core/dp/random.js';
+import { parseHpkeConfigList, type HpkeKeyConfig } from '../../core/secagg/hpke.js';
+import { buildSharedUpload } from '../../core/secagg/upload.js';
 import { chargeId, type ChargeRefusal, type PrivacyLedger } from '../../core/dp/ledger.js';
 import { saveTaskQuality, type ContributionReport, type FederatedDb } from './db.js';
 import type { LocalTaskRegistry } from './local-task.js';
@@ -27,7 +34,16 @@ import { privacyCostOf, privatizeUpdate } from './privatize.js';
 import { ledgerRound } from './round-number.js';
 import { parseTasksResponse } from './task-descriptor.js';
 
-export type SkipReason = 'unknown-task' | 'unsupported-kind' | 'deadline-passed' | 'no-data' | 'out-of-budget' | 'already-contributed' | 'storage-failed';
+export type SkipReason =
+  | 'unknown-task'
+  | 'unsupported-kind'
+  | 'deadline-passed'
+  | 'no-data'
+  | 'out-of-budget'
+  | 'already-contributed'
+  | 'storage-failed'
+  /** Secure aggregation: the helper's key list could not be fetched or is malformed, or names another helper than the pinned one. */
+  | 'no-helper-key';
 
 export type ParticipationResult =
   | { readonly status: 'sent'; readonly task: string; readonly round: string; readonly bytes: number; readonly duplicate: boolean; readonly rho: number }
@@ -52,13 +68,24 @@ export interface FederatedClientOptions {
   /** CSPRNG for the DP noise and the contribution id (default: crypto.getRandomValues). */
   readonly random?: RandomSource;
   readonly now?: () => number;
+  /**
+   * The helper origin the site trusts (data-helper): a task naming another helper is refused. Without
+   * it the device takes the helper named by the leader's task list.
+   */
+  readonly pinnedHelper?: string;
+  /** Waits before re-sending an upload the leader answered 503 helper_unavailable (default 2 s, 6 s). */
+  readonly helperRetryDelaysMs?: readonly number[];
 }
+
+/** How long a fetched helper key list is reused (keys rotate slowly; a failed open is reported by the leader). */
+const HELPER_KEYS_TTL_MS = 10 * 60_000;
 
 export class FederatedClient {
   private readonly endpoint: string;
   private readonly fetchImpl: FetchLike;
   private readonly random: RandomSource;
   private readonly now: () => number;
+  private readonly helperKeys = new Map<string, { readonly key: HpkeKeyConfig; readonly at: number }>();
 
   constructor(private readonly options: FederatedClientOptions) {
     if (!/^https?:\/\/[^/]+(\/[^?#]*)?$/.test(options.endpoint) || options.endpoint.endsWith('/')) {
@@ -121,6 +148,13 @@ export class FederatedClient {
     const remaining = await this.options.ledger.remaining({ site: this.options.site, task: task.task });
     if (!(cost <= remaining)) return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${remaining} is left for ${task.task} in this window`);
 
+    let helperKey: HpkeKeyConfig | undefined;
+    if (task.secureAggregation !== undefined) {
+      const key = await this.helperKey(task.secureAggregation.helper);
+      if (typeof key === 'string') return skip('no-helper-key', key);
+      helperKey = key;
+    }
+
     if (model.data.length !== task.vectorLength) {
       throw new RangeError(`task ${task.task}: vectorLength ${task.vectorLength} differs from model ${task.model.name}@${task.model.version} (${model.data.length} floats)`);
     }
@@ -131,14 +165,13 @@ export class FederatedClient {
     }
 
     const privatized = privatizeUpdate(outcome.update, task, this.random);
-    const body = encodeContribution({
-      id: newContributionId((bytes) => {
-        this.random.fillBytes(bytes);
-        return bytes;
-      }),
-      modelVersion: task.model.version,
-      values: privatized.values,
+    const id = newContributionId((bytes) => {
+      this.random.fillBytes(bytes);
+      return bytes;
     });
+    const body = helperKey === undefined
+      ? encodeContribution({ id, modelVersion: task.model.version, values: privatized.values })
+      : await buildSharedUpload({ values: privatized.values, id, modelVersion: task.model.version, roundId: task.roundId, helperKey, random: this.random });
     if (body.length !== task.expectedBytes) throw new Error(`contribution is ${body.length} bytes; task ${task.task} expects ${task.expectedBytes}`);
 
     // Charge and receipt in one IndexedDB transaction; only a committed charge hands the body back.
@@ -147,7 +180,16 @@ export class FederatedClient {
       task: task.task,
       round,
       event: privatized.event,
-      report: { roundId: task.roundId, modelVersion: task.model.version, bytes: body.length, epsilon: privatized.epsilon, delta: privatized.delta, body },
+      report: {
+        roundId: task.roundId,
+        modelVersion: task.model.version,
+        bytes: body.length,
+        epsilon: privatized.epsilon,
+        delta: privatized.delta,
+        protection: helperKey === undefined ? 'local' : 'secure-aggregation',
+        collusionEpsilon: privatized.collusionEpsilon,
+        body,
+      },
     });
     if (!charged.ok) return skip(...refusalReason(charged.reason));
 
@@ -162,7 +204,38 @@ export class FederatedClient {
     return result;
   }
 
+  /**
+   * The first key of the helper's published list, or why there is none (then nothing is sent).
+   * Fetched from the helper, anonymously, and reused for HELPER_KEYS_TTL_MS.
+   */
+  private async helperKey(helper: string): Promise<HpkeKeyConfig | string> {
+    if (this.options.pinnedHelper !== undefined && helper !== this.options.pinnedHelper) {
+      return `the task names helper ${helper}; this site trusts only ${this.options.pinnedHelper}`;
+    }
+    const cached = this.helperKeys.get(helper);
+    if (cached !== undefined && this.now() - cached.at < HELPER_KEYS_TTL_MS) return cached.key;
+    const url = `${helper}/v1/hpke-config`;
+    try {
+      const response = await this.fetchImpl(url, { ...ANONYMOUS_REQUEST, method: 'GET' });
+      if (!response.ok) return `GET ${url} answered ${response.status}; without the helper's key nothing is sent`;
+      const key = parseHpkeConfigList(await response.json()).configs[0]!;
+      this.helperKeys.set(helper, { key, at: this.now() });
+      return key;
+    } catch (error) {
+      return `the helper's key list at ${url} is unusable (${error instanceof Error ? error.message : String(error)}); nothing is sent`;
+    }
+  }
+
   private async upload(task: TaskDescriptor, body: Uint8Array, rho: number): Promise<ParticipationResult> {
+    const delays = this.options.helperRetryDelaysMs ?? [2000, 6000];
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.uploadOnce(task, body, rho);
+      if (result.status !== 'rejected' || result.code !== 'helper_unavailable' || attempt >= delays.length) return result;
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
+  }
+
+  private async uploadOnce(task: TaskDescriptor, body: Uint8Array, rho: number): Promise<ParticipationResult> {
     const base = { task: task.task, round: task.roundId };
     const url = `${this.endpoint}/v1/rounds/${encodeURIComponent(task.roundId)}/contributions`;
     let response: Response;

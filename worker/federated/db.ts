@@ -13,7 +13,7 @@
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { LedgerEntry } from '../../core/dp/ledger.js';
 import { parseTaskQuality, type TaskQuality } from '../../core/protocol/aggregator.js';
-import type { ContributionReceipt } from '../../core/protocol/engine-api.js';
+import type { ContributionProtection, ContributionReceipt } from '../../core/protocol/engine-api.js';
 
 export const FEDERATED_DB_NAME = 'inkling-federated';
 const FEDERATED_DB_VERSION = 1;
@@ -41,6 +41,10 @@ export interface ContributionReport {
   /** ε of this release alone at `delta` (the task's δ). */
   readonly epsilon: number;
   readonly delta: number;
+  /** How the upload was protected (absent on receipts written before secure aggregation: 'local'). */
+  readonly protection?: ContributionProtection;
+  /** ε of this release if both aggregators collude (the device's own noise alone). */
+  readonly collusionEpsilon?: number;
   readonly body?: Uint8Array;
 }
 
@@ -98,6 +102,8 @@ export async function listReceipts(db: FederatedDb): Promise<ContributionReceipt
     delta: report.delta,
     rho: charge.rho,
     bytes: report.bytes,
+    protection: report.protection ?? 'local',
+    collusionEpsilon: report.collusionEpsilon ?? report.epsilon,
   }));
 }
 

@@ -4,8 +4,19 @@
  * noise in grid units, exact and driven by crypto.getRandomValues) is the DP core's vector sum
  * mechanism; this file only configures it from the task and names the cost in the units the
  * ledger and the receipt use.
+ *
+ * Two costs, because there are two adversaries:
+ * - a plain task (INK1): the aggregator sees this vector, so the device is protected by its own
+ *   noise alone: ρ = Δ²/2σ² (what it charges);
+ * - a secret-shared task (INK2, `task.secureAggregation`): each aggregator sees a uniformly random
+ *   share and the models see only the round's SUM, whose noise is the other devices' shares too:
+ *   ρ = the distributed discrete Gaussian's bound at the round's minimum size (what it charges,
+ *   assuming the two aggregators do not collude and the other devices ran this sampler). If both
+ *   aggregators collude they can rebuild this vector, and only the device's own noise is left:
+ *   `collusionRho` = Δ²/2σ², recorded on the receipt and shown on "Your data".
  */
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
+import { distributedGaussianRho } from '../../core/dp/accountant/distributed-gaussian.js';
 import { zcdpRhoOfEvent, zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import type { PrivacyEvent } from '../../core/dp/events.js';
 import type { RandomSource } from '../../core/dp/random.js';
@@ -14,13 +25,16 @@ import type { TaskDescriptor } from '../../core/protocol/aggregator.js';
 export interface PrivatizedUpdate {
   /** Clipped, quantised, noised; exactly task.vectorLength values. */
   readonly values: Int32Array;
-  /** The mechanism's own account of the cost (zcdp ρ). */
+  /** What the ledger charges: the cost against anyone who sees one aggregator or the models. */
   readonly event: PrivacyEvent;
-  /** ρ of this one release (zCDP). Infinity when the task asks for no local noise. */
+  /** ρ of `event` (zCDP). Infinity when the task asks for no noise. */
   readonly rho: number;
   /** (ε, δ) of this one release alone, δ = task.privacy.delta (CKS20 Prop. 12). */
   readonly epsilon: number;
   readonly delta: number;
+  /** ρ and ε if both aggregators collude (secure aggregation only; equal to rho/epsilon otherwise). */
+  readonly collusionRho: number;
+  readonly collusionEpsilon: number;
 }
 
 /**
@@ -30,18 +44,42 @@ export function privatizeUpdate(update: Float32Array, task: TaskDescriptor, rand
   if (update.length !== task.vectorLength) {
     throw new RangeError(`update must have the task's vectorLength ${task.vectorLength}; got ${update.length}`);
   }
-  const { output, event } = mechanismFor(task, random).release(update);
-  const rho = zcdpRhoOfEvent(event);
+  const mechanism = mechanismFor(task, random);
+  const { output } = mechanism.release(update);
+  const costs = costsOf(task, mechanism);
   const delta = task.privacy.delta;
-  return { values: output, event, rho, epsilon: zcdpToEpsilon(rho, delta).epsilon, delta };
+  return {
+    values: output,
+    event: costs.event,
+    rho: costs.rho,
+    epsilon: zcdpToEpsilon(costs.rho, delta).epsilon,
+    delta,
+    collusionRho: costs.collusionRho,
+    collusionEpsilon: zcdpToEpsilon(costs.collusionRho, delta).epsilon,
+  };
 }
 
 /**
- * ρ of one contribution to `task`, known before any training (it depends only on the task's clip
- * bound, grid and noise): lets a device out of budget skip the work entirely.
+ * ρ one contribution to `task` charges, known before any training (it depends only on the task's
+ * clip bound, grid, noise and, for secure aggregation, the round minimum): a device out of budget
+ * skips the work entirely.
  */
 export function privacyCostOf(task: TaskDescriptor): number {
-  return zcdpRhoOfEvent(mechanismFor(task).event);
+  return costsOf(task, mechanismFor(task)).rho;
+}
+
+function costsOf(task: TaskDescriptor, mechanism: ReturnType<typeof mechanismFor>): { event: PrivacyEvent; rho: number; collusionRho: number } {
+  const localRho = zcdpRhoOfEvent(mechanism.event);
+  if (task.secureAggregation === undefined) return { event: mechanism.event, rho: localRho, collusionRho: localRho };
+  const rho = distributedGaussianRho({
+    sensitivity: mechanism.sensitivity,
+    sigma: task.localNoiseStddev,
+    contributions: task.minContributions,
+    dimension: task.vectorLength,
+  });
+  // Both bounds hold at once (the local one assumes nothing), so the smaller is the guarantee.
+  const charged = Math.min(rho, localRho);
+  return { event: { kind: 'zcdp', rho: charged }, rho: charged, collusionRho: localRho };
 }
 
 function mechanismFor(task: TaskDescriptor, random?: RandomSource) {

@@ -2,7 +2,9 @@
  * `GET /v1/tasks` is input from the network: checked here, once, before any field is used to size
  * a buffer or configure a mechanism.
  */
-import { contributionByteLength, parseTaskQuality, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
+import { contributionByteLength, parseTaskQuality, type SecureAggregationInfo, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
+import { sharedContributionByteLength } from '../../core/protocol/secure-aggregation.js';
+import { SEALED_SEED_BYTES } from '../../core/secagg/hpke.js';
 
 const KINDS: readonly TaskKind[] = ['fedavg', 'histogram', 'kmeans'];
 
@@ -47,9 +49,12 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
   if (typeof modelRecord['name'] !== 'string' || modelRecord['name'].length === 0) throw new RangeError(`${where}.model.name must be a non-empty string`);
   const version = num('version', (n) => Number.isInteger(n) && n >= 1, 'an integer ≥ 1', modelRecord, 'model.version');
   const vectorLength = num('vectorLength', (n) => Number.isInteger(n) && n >= 1 && n <= 1 << 24, 'an integer in [1, 2^24]');
+  const secureAggregation = parseSecureAggregation(t['secureAggregation'], `${where}.secureAggregation`);
   const expectedBytes = num('expectedBytes', count, 'an integer ≥ 0');
-  if (expectedBytes !== contributionByteLength(vectorLength)) {
-    throw new RangeError(`${where}.expectedBytes must be 28 + 4 × vectorLength = ${contributionByteLength(vectorLength)}; got ${expectedBytes}`);
+  const uploadBytes = secureAggregation === undefined ? contributionByteLength(vectorLength) : sharedContributionByteLength(vectorLength, SEALED_SEED_BYTES);
+  if (expectedBytes !== uploadBytes) {
+    const rule = secureAggregation === undefined ? '28 + 4 × vectorLength' : `32 + ${SEALED_SEED_BYTES} + 4 × vectorLength (a secret-shared upload)`;
+    throw new RangeError(`${where}.expectedBytes must be ${rule} = ${uploadBytes}; got ${expectedBytes}`);
   }
   const privacy = t['privacy'];
   if (typeof privacy !== 'object' || privacy === null) throw new RangeError(`${where}.privacy must be an object`);
@@ -85,5 +90,17 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
     },
     ...(isStringArray(labels) ? { labels } : {}),
     ...(quality === undefined ? {} : { quality }),
+    ...(secureAggregation === undefined ? {} : { secureAggregation }),
   };
+}
+
+/** The helper's origin must be a plain http(s) origin: devices fetch its keys from it. */
+function parseSecureAggregation(value: unknown, where: string): SecureAggregationInfo | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) throw new RangeError(`${where} must be an object`);
+  const { helper } = value as Record<string, unknown>;
+  if (typeof helper !== 'string' || !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(helper)) {
+    throw new RangeError(`${where}.helper must be an http(s) origin without a path or trailing slash; got ${JSON.stringify(helper)}`);
+  }
+  return { helper };
 }
