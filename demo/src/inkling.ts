@@ -27,6 +27,10 @@ export interface ContributionReceipt {
   readonly delta: number;
   readonly rho: number;
   readonly bytes: number;
+  /** 'secure-aggregation': split between two servers; 'local': noised on the device and sent to one. */
+  readonly protection: 'local' | 'secure-aggregation';
+  /** ε if both servers collude (the device's own noise alone). */
+  readonly collusionEpsilon: number;
 }
 
 export interface PrivacyBudgetView {

@@ -44,17 +44,32 @@ function fact(label: string, value: string, testId?: string): HTMLElement {
 function receipts(profile: ProfileView): HTMLElement {
   const list = profile.privacy.receipts;
   if (list.length === 0) return h('p', { class: 'empty', 'data-testid': 'receipts-empty' }, 'Nothing has left this browser. When it helps train the shared model, each noised contribution is listed here.');
-  return h('table', { class: 'table', 'data-testid': 'receipts' },
-    h('thead', {}, h('tr', {}, ['When', 'Task', 'Round', 'ε charged', 'Size'].map((c) => h('th', {}, c)))),
-    h('tbody', {}, [...list].reverse().map((r) =>
-      h('tr', {},
-        h('td', {}, new Date(r.at).toLocaleString()),
-        h('td', {}, r.task),
-        h('td', {}, r.round),
-        h('td', {}, r.epsilon.toFixed(3)),
-        h('td', {}, formatBytes(r.bytes)),
-      ))),
+  return h('div', {},
+    h('table', { class: 'table', 'data-testid': 'receipts' },
+      h('thead', {}, h('tr', {}, ['When', 'Task', 'Round', 'How it was protected', 'ε charged', 'ε if both servers collude', 'Size'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, [...list].reverse().map((r) =>
+        h('tr', { 'data-protection': r.protection },
+          h('td', {}, new Date(r.at).toLocaleString()),
+          h('td', {}, r.task),
+          h('td', {}, r.round),
+          h('td', {}, r.protection === 'secure-aggregation' ? 'split between two servers' : 'noised on this device'),
+          h('td', {}, r.epsilon.toFixed(3)),
+          h('td', {}, r.collusionEpsilon.toFixed(r.collusionEpsilon >= 100 ? 0 : 3)),
+          h('td', {}, formatBytes(r.bytes)),
+        ))),
+    ),
+    protectionExplained(list),
   );
+}
+
+/** The two guarantees in words: what each receipt's two ε mean for this visitor. */
+function protectionExplained(list: ProfileView['privacy']['receipts']): HTMLElement | null {
+  if (!list.some((r) => r.protection === 'secure-aggregation')) return null;
+  return h('p', { class: 'note', 'data-testid': 'protection-explained' },
+    'Each contribution was split into two random-looking halves: one went to the shop’s server, the other sealed so only a second, independent server can open it. ',
+    'Neither server alone learns anything about your contribution, and the models only ever see the sum over many visitors, with noise that every visitor adds a share of. ',
+    '“ε charged” is your protection against anyone who sees the models or one server. ',
+    'If both servers worked together against you, they could rebuild your contribution and only the noise this browser added would remain: that weaker protection is the last ε column.');
 }
 
 function budgets(profile: ProfileView): HTMLElement | null {
