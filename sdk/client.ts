@@ -206,6 +206,7 @@ export function createClient(host: Host): InklingClient {
         consent,
         catalogUrl: options.catalog && new URL(options.catalog, pageUrl).href,
         endpoint: options.endpoint,
+        helper: options.helper,
         options: unchecked,
       };
       unchecked = undefined;

@@ -12,6 +12,7 @@ import type { AutocaptureOptions, BatchScheduling, ConsentState } from './api.js
 export interface ResolvedOptions {
   readonly site: string;
   readonly endpoint: string | undefined;
+  readonly helper: string | undefined;
   readonly catalog: string | undefined;
   readonly consent: ConsentState;
   readonly autocapture: AutocaptureOptions;
@@ -92,6 +93,7 @@ export function resolveOptions(input: unknown): ResolvedOptions | null {
   return {
     site,
     endpoint: text('endpoint'),
+    helper: text('helper'),
     catalog: text('catalog'),
     searchParam: text('searchParam') ?? 'q',
     workerUrl: text('workerUrl'),

@@ -60,6 +60,7 @@ async function openInWorker(config: WorkerConfig, catalog: readonly CatalogItem[
         federated = await startFederatedLearning({
           site: config.site,
           endpoint: config.endpoint.replace(/\/+$/, ''),
+          ...(config.helper !== undefined ? { pinnedHelper: config.helper.replace(/\/+$/, '') } : {}),
           catalogueIds: catalog.map((item) => item.id),
           sdkVersion: SDK_VERSION,
           // How often and after how much quiet the trainer runs: worker/federated/wire.ts's defaults.

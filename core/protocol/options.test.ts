@@ -33,3 +33,10 @@ describe('checkOptions', () => {
     }
   });
 });
+
+describe('options.helper', () => {
+  it('must be an origin, named in the problem', () => {
+    expect(checkOptions({ site: 's', helper: 'https://helper.example' })).toEqual([]);
+    expect(checkOptions({ site: 's', helper: 'https://helper.example/keys' })).toMatchObject([{ field: 'options.helper', rule: 'origin' }]);
+  });
+});

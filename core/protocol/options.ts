@@ -19,7 +19,8 @@ export type CaptureName = (typeof CAPTURES)[number];
 export const SITE_PATTERN = /^[\w.-]{1,64}$/;
 
 /** Options whose value is a URL or a name: a non-empty string of at most MAX_TEXT_LENGTH. */
-export const TEXT_OPTIONS = ['endpoint', 'catalog', 'searchParam', 'workerUrl'] as const;
+/** `helper`: the origin of the second aggregator the site trusts (secure aggregation); the device refuses any other. */
+export const TEXT_OPTIONS = ['endpoint', 'helper', 'catalog', 'searchParam', 'workerUrl'] as const;
 /** Generous for a URL; a longer value is a mistake (or an attack), not a configuration. */
 export const MAX_TEXT_LENGTH = 2048;
 
@@ -57,6 +58,10 @@ export function checkOptions(options: unknown): BootProblem[] {
   for (const field of TEXT_OPTIONS) {
     const value = given(field);
     if (value !== undefined && !isTextOption(value)) report(field, 'type:string', `a non-empty string of at most ${MAX_TEXT_LENGTH} characters`);
+  }
+  const helper = given('helper');
+  if (isTextOption(helper) && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(helper)) {
+    report('helper', 'origin', 'an http(s) origin such as https://helper.example (no path): the device refuses any other helper');
   }
   for (const field of FLAG_OPTIONS) {
     const value = given(field);

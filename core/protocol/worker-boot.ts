@@ -12,6 +12,8 @@ export interface WorkerConfig {
   readonly catalogUrl?: string;
   /** The aggregator's base URL (federated rounds; unused until the aggregator exists). */
   readonly endpoint?: string;
+  /** The helper aggregator's origin the site pins (`data-helper`): a task naming another helper is refused. */
+  readonly helper?: string;
   /**
    * The consent the page starts with when it knows one (a privacy signal, the visitor's remembered
    * choice, the site's configuration); absent, the engine uses what it stored, else `pending`.

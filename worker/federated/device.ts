@@ -29,6 +29,8 @@ import { createHistogramTaskHandler } from './histogram-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
+  /** The helper origin the site trusts (data-helper): see FederatedClientOptions.pinnedHelper. */
+  readonly pinnedHelper?: string;
   readonly site: string;
   readonly indexedDB?: IDBFactory;
   /** Default 'inkling-federated:<site>'. */
@@ -107,6 +109,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     handlers,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.pinnedHelper !== undefined ? { pinnedHelper: options.pinnedHelper } : {}),
   });
   const scorer = options.catalogueIds
     ? createMfScorer({ db, catalogueIds: options.catalogueIds, ...(options.scorerReconstructs === false ? {} : { interactions: options.interactions }) })

@@ -40,6 +40,8 @@ export interface StartFederatedOptions {
   readonly site: string;
   /** Aggregator origin, no trailing slash. */
   readonly endpoint: string;
+  /** The helper origin the site trusts (data-helper); without it the leader's task list names it. */
+  readonly pinnedHelper?: string;
   /** The MF model's rows: the site's public catalogue ids in catalog.json order. */
   readonly catalogueIds: readonly string[];
   /** A new version re-measures the backends. */
@@ -80,6 +82,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
   const device = await createFederatedDevice({
     endpoint: options.endpoint,
     site: options.site,
+    ...(options.pinnedHelper !== undefined ? { pinnedHelper: options.pinnedHelper } : {}),
     catalogueIds: options.catalogueIds,
     // recommend() runs inside the engine's serial queue; the scorer must not read the engine there.
     scorerReconstructs: false,
