@@ -29,21 +29,26 @@ export interface SimulateOptions {
    * one assuming secure aggregation. Empty: no sweep.
    */
   readonly sweep: readonly number[];
+  /** `--json FILE`: also write the table as JSON (sim/report.ts EvaluationJson). */
+  readonly json: string | null;
 }
 
 export const DEFAULT_OPTIONS: SimulateOptions = {
   clients: 671,
   rounds: 5,
-  perRound: 100,
+  // Every device in every round: with secure aggregation the round's noise is fixed, so the more
+  // devices share it, the smaller it is against their summed signal.
+  perRound: 671,
   epsilon: TARGETS.maxEpsilon,
   server: null,
   seedServer: null,
   adminToken: null,
   quiet: false,
   sweep: [],
+  json: null,
 };
 
-export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--sweep E1,E2,...] [--quiet]
+export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--sweep E1,E2,...] [--json FILE] [--quiet]
   --clients N        simulated devices, one MovieLens user each (1–671, default ${DEFAULT_OPTIONS.clients})
   --rounds R         federated rounds per run (default ${DEFAULT_OPTIONS.rounds})
   --per-round P      devices per round (default ${DEFAULT_OPTIONS.perRound}; capped by the server's maxContributions)
@@ -52,6 +57,7 @@ export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--p
   --seed-server URL  seeding mode for npm start: train the global model on URL, print progress, no table
   --admin-token T    token for POST /v1/admin/quality (default: $INKLING_ADMIN_TOKEN)
   --sweep E1,E2,...  also run federated MF with DP at each ε: local noise (the SDK) and secure aggregation (assumed); prints a second table
+  --json FILE        also write the table as JSON: {"dataset", "rows": [{"method", "hr10", "ndcg10", "epsilon", "delta"}]}
   --quiet            no progress bar`;
 
 function positiveInteger(flag: string, value: string | undefined, max: number): number {
@@ -114,6 +120,12 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
           throw new RangeError(`--sweep must be 1 to 8 comma-separated positive numbers such as 1,4,8; got ${raw ?? 'nothing'}`);
         }
         options = { ...options, sweep: values };
+        break;
+      }
+      case '--json': {
+        const file = value();
+        if (!file || file.startsWith('--')) throw new RangeError('--json needs a file path');
+        options = { ...options, json: file };
         break;
       }
       case '--quiet':

@@ -16,6 +16,7 @@
  * the first visitor of the storefront gets a learned model; quality posted every few rounds.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { parseArgs, USAGE, type SimulateOptions } from './args.js';
 import { startSimAggregator, type SimAggregator } from './aggregator.js';
 import { centralMfScorer, trainCentralMf } from './baselines/central-mf.js';
@@ -29,10 +30,13 @@ import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality } from './quality.js';
 import { seededRandom, shuffled } from './random.js';
-import { formatEvaluation, formatSweep, TARGETS, type MethodResult, type SweepResult } from './report.js';
+import { evaluationJson, formatEvaluation, formatSweep, TARGETS, type Evaluation, type MethodResult, type SweepResult } from './report.js';
 import { averagedNoiseNorm, sweepPoint, type TrustModel } from './dp-sweep.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
+
+/** What `--json` names the data set. */
+const DATASET_NAME = 'ml-latest-small';
 
 /** The server's histogram task the seeder fills once (server/tasks.ts). */
 const HISTOGRAM_TASK = 'category-histogram';
@@ -190,15 +194,19 @@ async function simulate(options: SimulateOptions): Promise<number> {
   const rows = (method: string, quality: RankingQuality, privacy: string): MethodResult => ({ method, quality, privacy });
   const dpRounds = dpRun.rounds.length;
   const dpSent = dpRun.rounds.reduce((s, r) => s + r.sent, 0);
-  const table = formatEvaluation({
+  const evaluation: Evaluation = {
     popularity: rows('popularity', popularity, 'counts only'),
     central: rows('centralized MF (same model code)', centralQuality, 'none: all data on one server'),
     federated: rows(`federated MF, no DP (${options.rounds} rounds × ${devicesPerRound})`, federated, 'raw updates seen by the server'),
     federatedDp: rows(`federated MF, DP (${dpRounds} rounds, ${dpSent} contributions)`, federatedDp, `ε = ${formatEpsilon(dpRun.epsilonSpent)}, δ = ${dpRun.delta}`),
     epsilonSpent: dpRun.epsilonSpent,
     delta: dpRun.delta,
-  });
-  process.stdout.write(`\n${table}\n\n${noiseNote}\n\n`);
+  };
+  process.stdout.write(`\n${formatEvaluation(evaluation)}\n\n${noiseNote}\n\n`);
+  if (options.json !== null) {
+    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation), null, 2)}\n`);
+    log(`wrote ${options.json}`);
+  }
   if (options.sweep.length > 0) {
     const sweep = await runSweep(options, dataset, visitors, adminToken);
     process.stdout.write(`DP sweep (${options.rounds} rounds × ${devicesPerRound} contributions asked, ${visitors.length} devices, δ = ${TARGETS.delta}):\n\n${formatSweep(sweep, centralQuality, popularity)}\n\n`);
