@@ -1,7 +1,8 @@
 /**
  * Wires one aggregator together from a configuration: SQLite storage, the tasks, their
- * strategies (FedAvg or histogram, wrapped by central DP), the exact discrete Gaussian central
- * noise, the round coordinator and the HTTP app. Used by main.ts, the tests and the bench.
+ * strategies (FedAvg or histogram, wrapped by central DP; by distributed DP for a leader), the
+ * exact discrete Gaussian central noise, the round coordinator and the HTTP app. Used by main.ts,
+ * the tests and the bench. The helper role is wired by ./secagg/create-helper.ts.
  *
  * @example
  * const aggregator = createAggregator({ ...config, dbPath: ':memory:' });
@@ -10,10 +11,12 @@
  */
 import type { Hono } from 'hono';
 import type { RandomSource } from '../core/dp/random.js';
-import type { ServerConfig } from './config.js';
+import type { Role, ServerConfig } from './config.js';
+import { HttpHelperPeer, type HelperPeer } from './secagg/helper-client.js';
+import { withDistributedDp } from './strategies/distributed-dp.js';
 import { createApp } from './http/app.js';
 import { PreparedDiscreteGaussianNoise } from './privacy/central-noise.js';
-import { RoundCoordinator, type CoordinatorEvent } from './rounds/coordinator.js';
+import { RoundCoordinator, type CoordinatorEvent, type UploadPath } from './rounds/coordinator.js';
 import { SqliteStorage } from './storage/sqlite.js';
 import { withCentralDp } from './strategies/dp.js';
 import { createFedAvg } from './strategies/fedavg.js';
@@ -28,7 +31,16 @@ export interface Aggregator {
   close(): void;
 }
 
-export type AggregatorConfig = Omit<ServerConfig, 'host' | 'port' | 'seed' | 'staticDir'> & { readonly staticDir: string | null };
+/** `role` defaults to single, `plannedRounds` to 5 (embedders that predate secure aggregation set neither). */
+export type AggregatorConfig = Omit<ServerConfig, 'host' | 'port' | 'seed' | 'staticDir' | 'role' | 'plannedRounds'> & {
+  readonly staticDir: string | null;
+  readonly role?: Exclude<Role, { kind: 'helper' }>;
+  readonly plannedRounds?: number;
+};
+
+export const DEFAULT_PLANNED_ROUNDS = 5;
+/** The leader refetches the helper's key list this often (and whenever an upload names an unknown key). */
+const KEY_REFRESH_MS = 60_000;
 
 export interface AggregatorExtras {
   readonly tasks?: readonly TaskDefinition[];
@@ -38,15 +50,38 @@ export interface AggregatorExtras {
   readonly random?: RandomSource;
   /** Check deadlines on a timer (default true). */
   readonly timer?: boolean;
+  /** Leader role: the helper (default: HTTP to config.role.helperUrl). */
+  readonly helper?: HelperPeer;
 }
 
 export function createAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}): Aggregator {
   const tasks = checkTasks(extras.tasks ?? DEFAULT_TASKS);
   const storage = new SqliteStorage({ path: config.dbPath, durability: config.durability === 'power' ? 'power' : 'process' });
   const noise = new PreparedDiscreteGaussianNoise(extras.random);
+  const role = config.role ?? { kind: 'single' };
+  const plannedRounds = config.plannedRounds ?? DEFAULT_PLANNED_ROUNDS;
+  let uploads: UploadPath;
+  switch (role.kind) {
+    case 'single':
+      uploads = { kind: 'plain' };
+      break;
+    case 'leader':
+      uploads = {
+        kind: 'shared',
+        plannedRounds,
+        helper: extras.helper ?? new HttpHelperPeer({ url: role.helperUrl, publicUrl: role.helperPublicUrl, peerToken: role.peerToken }),
+      };
+      break;
+    default: {
+      const unreachable: never = role;
+      throw new RangeError(`createAggregator runs a single or leader aggregator; got ${JSON.stringify(unreachable)}`);
+    }
+  }
   const strategyFor = (task: TaskDefinition): Strategy => {
     const inner = task.kind === 'histogram' ? createHistogram() : createFedAvg();
     if (task.kind === 'kmeans') throw new RangeError(`task ${task.task}: kind 'kmeans' is not implemented by this aggregator yet`);
+    // Secure aggregation: the noise is distributed over the devices; the leader adds none (it sees the sum).
+    if (uploads.kind === 'shared') return withDistributedDp(inner, { plannedRounds });
     return config.centralNoiseMultiplier > 0 ? withCentralDp(inner, { noiseMultiplier: config.centralNoiseMultiplier, noise }) : inner;
   };
   let coordinator: RoundCoordinator;
@@ -62,7 +97,8 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
         delta: config.delta,
       },
       strategyFor,
-      noise,
+      uploads,
+      ...(uploads.kind === 'plain' ? { noise } : {}),
       ...(extras.clock === undefined ? {} : { clock: extras.clock }),
       ...(extras.onEvent === undefined ? {} : { onEvent: extras.onEvent }),
     });
@@ -72,6 +108,13 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
     throw error;
   }
   if (extras.timer ?? true) coordinator.startTimer();
+  let keyTimer: ReturnType<typeof setInterval> | undefined;
+  if (uploads.kind === 'shared') {
+    const helper = uploads.helper;
+    void helper.refreshKeys(true);
+    keyTimer = setInterval(() => void helper.refreshKeys(true), KEY_REFRESH_MS);
+    keyTimer.unref();
+  }
   const app = createApp({
     coordinator,
     allowedOrigins: config.allowedOrigins,
@@ -85,6 +128,7 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
     storage,
     close() {
       coordinator.stopTimer();
+      if (keyTimer !== undefined) clearInterval(keyTimer);
       storage.close();
     },
   };

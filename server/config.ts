@@ -9,6 +9,32 @@
 
 export type Durability = 'process' | 'power';
 
+/**
+ * Which aggregator this process is (../shared/DESIGN.md, privacy model point 5):
+ * - single: one aggregator that sees each (locally noised) INK1 upload, as before secure aggregation;
+ * - leader: the public endpoint; devices send it INK2 secret-shared uploads, it forwards the sealed
+ *   helper shares to the helper and adds the two aggregate shares at round close;
+ * - helper: only the leader talks to it (Bearer peer token); devices fetch its HPKE keys.
+ */
+export type Role =
+  | { readonly kind: 'single' }
+  | {
+      readonly kind: 'leader';
+      /** Where the leader reaches the helper. */
+      readonly helperUrl: string;
+      /** The helper's origin as devices reach it (/v1/tasks advertises it); default helperUrl. */
+      readonly helperPublicUrl: string;
+      /** Bearer token the leader sends to the helper. */
+      readonly peerToken: string;
+    }
+  | {
+      readonly kind: 'helper';
+      /** Bearer token the helper requires from the leader. */
+      readonly peerToken: string;
+      /** Publish a fresh HPKE key at start (older keys still open uploads sealed to them). */
+      readonly rotateKey: boolean;
+    };
+
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
@@ -39,6 +65,12 @@ export interface ServerConfig {
   readonly durability: Durability;
   /** Spawn the simulator in the background after start (npm start). */
   readonly seed: boolean;
+  readonly role: Role;
+  /**
+   * Secure aggregation: the rounds each task's ε budget is planned for. Each round gets
+   * ρ_round = ρ(ε, δ) / plannedRounds, and devices' noise is sized for it.
+   */
+  readonly plannedRounds: number;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +156,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     throw new ConfigError(`--durability (INKLING_DURABILITY) must be 'process' or 'power'; got ${JSON.stringify(durabilityRaw)}`);
   }
   const seed = bool('seed', 'INKLING_SEED', false);
+  const role = parseRole(flags, env, used);
+  const plannedRounds = get({ flag: 'planned-rounds', env: 'INKLING_PLANNED_ROUNDS', fallback: 5, parse: integerIn(1, 100_000) });
 
   for (const flag of flags.keys()) {
     if (!used.has(flag)) throw new ConfigError(`unknown flag --${flag}; see server/config.ts for the list`);
@@ -131,8 +165,58 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   return {
     host, port, dbPath, allowedOrigins, minContributions, maxContributions, roundSeconds, epsilonBudget,
     delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
-    durability: durabilityRaw, seed,
+    durability: durabilityRaw, seed, role, plannedRounds,
   };
+}
+
+const ROLES = ['single', 'leader', 'helper'] as const;
+
+/** --role with the flags each role needs, and refusing those it does not use. */
+function parseRole(flags: ReadonlyMap<string, string>, env: Readonly<Record<string, string | undefined>>, used: Set<string>): Role {
+  for (const flag of ['role', 'helper', 'helper-public-url', 'peer-token', 'rotate-key']) used.add(flag);
+  const raw = flags.get('role') ?? env['INKLING_ROLE'] ?? 'single';
+  const kind = ROLES.find((r) => r === raw);
+  if (kind === undefined) throw new ConfigError(`--role (INKLING_ROLE) must be one of ${ROLES.join(', ')}; got ${JSON.stringify(raw)}`);
+  const helper = flags.get('helper') ?? env['INKLING_HELPER_URL'];
+  const helperPublic = flags.get('helper-public-url') ?? env['INKLING_HELPER_PUBLIC_URL'];
+  const token = flags.get('peer-token') ?? env['INKLING_PEER_TOKEN'];
+  const rotateRaw = flags.get('rotate-key');
+  const onlyFor = (flag: string, envName: string, roles: string): ConfigError =>
+    new ConfigError(`--${flag} (${envName}) is only for --role ${roles}; this is --role ${kind}`);
+  if (kind !== 'leader' && helper !== undefined) throw onlyFor('helper', 'INKLING_HELPER_URL', 'leader');
+  if (kind !== 'leader' && helperPublic !== undefined) throw onlyFor('helper-public-url', 'INKLING_HELPER_PUBLIC_URL', 'leader');
+  if (kind === 'single' && token !== undefined) throw onlyFor('peer-token', 'INKLING_PEER_TOKEN', 'leader or helper');
+  if (kind !== 'helper' && rotateRaw !== undefined) throw new ConfigError(`--rotate-key is only for --role helper; this is --role ${kind}`);
+  switch (kind) {
+    case 'single':
+      return { kind };
+    case 'leader': {
+      if (helper === undefined) throw new ConfigError('--helper (INKLING_HELPER_URL) is required with --role leader: the helper\'s origin, e.g. http://127.0.0.1:8788');
+      const helperUrl = helperOrigin(helper, 'helper', 'INKLING_HELPER_URL');
+      const helperPublicUrl = helperPublic === undefined ? helperUrl : helperOrigin(helperPublic, 'helper-public-url', 'INKLING_HELPER_PUBLIC_URL');
+      return { kind, helperUrl, helperPublicUrl, peerToken: peerToken(token, kind) };
+    }
+    case 'helper': {
+      if (rotateRaw !== undefined && rotateRaw !== '' && rotateRaw !== 'true') throw new ConfigError(`--rotate-key takes no value; got ${JSON.stringify(rotateRaw)}`);
+      return { kind, peerToken: peerToken(token, kind), rotateKey: rotateRaw !== undefined };
+    }
+    default: {
+      const unreachable: never = kind;
+      throw new ConfigError(`unknown role ${String(unreachable)}`);
+    }
+  }
+}
+
+function helperOrigin(raw: string, flag: string, envName: string): string {
+  const trimmed = raw.trim().replace(/\/+$/, '');
+  if (!ORIGIN.test(trimmed)) throw new ConfigError(`--${flag} (${envName}) must be an origin like http://127.0.0.1:8788 with no path; got ${JSON.stringify(raw)}`);
+  return trimmed.toLowerCase();
+}
+
+function peerToken(raw: string | undefined, role: string): string {
+  if (raw === undefined) throw new ConfigError(`--peer-token (INKLING_PEER_TOKEN) is required with --role ${role}: the bearer token the leader sends to the helper`);
+  if (raw.length < 16) throw new ConfigError('--peer-token (INKLING_PEER_TOKEN) must be at least 16 characters');
+  return raw;
 }
 
 function parseOrigins(raw: string): string[] {

@@ -1,7 +1,9 @@
 /**
- * `npm start` (after the build): the aggregator on SQLite, serving the storefront, the dashboard
- * and the SDK, and with --seed the simulator in the background so the first visitor already gets
- * a trained model. Flags and environment: server/config.ts. Stops cleanly on SIGINT/SIGTERM.
+ * One aggregator process, in the role --role says (server/config.ts): `single` (default) or
+ * `leader` serve the storefront, the dashboard and the SDK, and with --seed run the simulator in
+ * the background so the first visitor already gets a trained model; `helper` serves only the
+ * helper API. `npm start` runs a helper and a leader together (./start.ts). Flags and
+ * environment: server/config.ts. Stops cleanly on SIGINT/SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createAggregator } from './aggregator.js';
-import { ConfigError, parseConfig, type ServerConfig } from './config.js';
+import { ConfigError, parseConfig, type Role, type ServerConfig } from './config.js';
+import { createHelper } from './secagg/create-helper.js';
 import type { CoordinatorEvent } from './rounds/coordinator.js';
 import { createDefaultTasks, MF_ITEMS } from './tasks.js';
 
@@ -26,6 +29,10 @@ function describe(event: CoordinatorEvent): string {
       return `round ${event.roundId} below its minimum (${event.contributions}) at its deadline: extended`;
     case 'task_stopped':
       return `task ${event.task} stopped: ${event.message}`;
+    case 'close_deferred':
+      return `round ${event.roundId} is frozen, waiting for the helper's aggregate share (retrying): ${event.reason}`;
+    case 'helper_unavailable':
+      return `${event.uploads} upload(s) to ${event.roundId} answered 503: ${event.reason}`;
     default: {
       const unreachable: never = event;
       return JSON.stringify(unreachable);
@@ -64,7 +71,7 @@ function catalogueSize(staticDir: string): number | undefined {
   return Array.isArray(items) && items.length >= 2 ? items.length : undefined;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let config: ServerConfig;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
@@ -75,27 +82,72 @@ function main(): void {
     }
     throw error;
   }
+  const role = config.role;
+  switch (role.kind) {
+    case 'helper':
+      return runHelper(config, role);
+    case 'single':
+    case 'leader':
+      return runAggregator(config, role);
+    default: {
+      const unreachable: never = role;
+      throw new Error(`unknown role ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'helper' }>): Promise<void> {
+  const mfItems = catalogueSize(config.staticDir);
+  const helper = await createHelper(
+    { dbPath: config.dbPath, allowedOrigins: config.allowedOrigins, minContributions: config.minContributions, maxContributions: config.maxContributions, peerToken: role.peerToken, rotateKey: role.rotateKey },
+    { tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }) },
+  );
+  const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
+    console.log(`Inkling helper on ${base} (SQLite ${config.dbPath}; HPKE key ids ${helper.service.keyIds().join(', ')}; mf-items ${mfItems ?? MF_ITEMS} items)`);
+    console.log(`  keys   ${base}/v1/hpke-config   stats ${base}/v1/stats`);
+  });
+  const stop = (): void => {
+    server.close();
+    helper.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: 'helper' }>): void {
   // Seeding posts quality reports; without a configured token, make a one-off one for this run.
   const adminToken = config.adminToken ?? (config.seed ? randomBytes(24).toString('base64url') : null);
   const mfItems = catalogueSize(config.staticDir);
   console.log(`[tasks] mf-items sized to ${mfItems ?? MF_ITEMS} items (${mfItems === undefined ? 'default; no catalog.json under --static-dir' : `${config.staticDir}/demo/catalog.json`})`);
   const aggregator = createAggregator(
-    { ...config, adminToken },
+    { ...config, adminToken, role },
     {
       tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }),
       // An empty round extended at its deadline is routine (every round-seconds per idle task): not logged.
-      onEvent: (e) => (e.kind === 'round_extended' && e.contributions === 0 ? undefined : console.log(`[rounds] ${describe(e)}`)),
+      onEvent: (e) => {
+        if (e.kind === 'round_extended' && e.contributions === 0) return;
+        // A helper outage would otherwise print a line per tick and per upload batch.
+        if ((e.kind === 'close_deferred' || e.kind === 'helper_unavailable') && !throttle(`${e.kind}:${e.roundId}`)) return;
+        console.log(`[rounds] ${describe(e)}`);
+      },
     },
   );
   let child: ChildProcess | null = null;
   const server = serve({ fetch: aggregator.app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
     const built = existsSync(join(config.staticDir, 'demo'));
-    console.log(`Inkling aggregator on ${base} (SQLite ${config.dbPath})`);
+    console.log(`Inkling aggregator on ${base} (SQLite ${config.dbPath}; ${role.kind === 'leader' ? `leader, helper ${role.helperUrl}` : 'single'})`);
     console.log(`  storefront  ${base}/${built ? '' : `   (not built: run npm run build; ${config.staticDir}/demo is missing)`}`);
     console.log(`  dashboard   ${base}/dashboard.html`);
     console.log(`  API         ${base}/v1/tasks  ${base}/v1/stats  ${base}/healthz`);
-    if (config.seed && adminToken !== null) child = startSimulator(config, base, adminToken);
+    if (config.seed && adminToken !== null) {
+      if (role.kind === 'leader') {
+        console.log('[seed] leader mode: the leader accepts only secret-shared (INK2) uploads. A simulator that still sends plain INK1 uploads is refused (400 bad_magic) and seeds nothing; the storefront and dashboard work regardless.');
+      }
+      child = startSimulator(config, base, adminToken);
+    }
   });
   const stop = (): void => {
     child?.kill('SIGTERM');
@@ -107,4 +159,13 @@ function main(): void {
   process.on('SIGTERM', stop);
 }
 
-main();
+const lastLogged = new Map<string, number>();
+/** True at most once per 10 s per key. */
+function throttle(key: string): boolean {
+  const now = Date.now();
+  if (now - (lastLogged.get(key) ?? -Infinity) < 10_000) return false;
+  lastLogged.set(key, now);
+  return true;
+}
+
+void main();

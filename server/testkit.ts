@@ -21,6 +21,8 @@ export const TEST_CONFIG: AggregatorConfig = {
   staticDir: null,
   crossOriginIsolation: false,
   durability: 'process',
+  role: { kind: 'single' },
+  plannedRounds: 5,
 };
 
 /** A FedAvg task of `length` floats (weights start at zero). */

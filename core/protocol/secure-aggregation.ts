@@ -11,14 +11,19 @@
  *    The leader stores its share and the sealed seed (it cannot open it).
  * 2. Leader → helper, `POST /v1/helper/rounds/:roundId/shares` (Bearer peer token), JSON
  *    `HelperShareBatch`: the sealed seeds with what the helper needs to rebuild their AAD.
- *    Idempotent per contribution id.
+ *    Idempotent per contribution id; answered per share (`HelperShareAnswer`), BEFORE the leader
+ *    commits its own half, so the leader keeps only contributions the helper holds too.
  * 3. Leader → helper at round close, `POST /v1/helper/rounds/:roundId/collect`, JSON
- *    `CollectRequest` {expected}: the helper answers its aggregate share (binary, below) only if
- *    it holds exactly `expected` contributions; it then freezes the round (later shares refused,
- *    the same answer to a repeated collect). Otherwise 409 `count_mismatch` with `have`.
+ *    `CollectRequest` {ids}: the EXACT contribution ids the leader summed. The helper answers its
+ *    aggregate share over those ids (binary, below) only if it holds every one of them and they
+ *    are at least its task's minimum (409 `count_mismatch` otherwise). Collect-once: the round is
+ *    then closed at the helper (later shares refused); the same id set again gets the same answer
+ *    (leader crash recovery), another set 409 `already_collected`.
  *      aggregate share: 'INKA' | u32 contributions | u32 n | n × u32
  * 4. Devices read the helper's keys from `GET /v1/hpke-config` on the helper (../secagg/hpke.ts).
  */
+
+import type { StatsResponse } from './aggregator.js';
 
 export const SHARED_CONTRIBUTION_MAGIC = new Uint8Array([0x49, 0x4e, 0x4b, 0x32]); // 'INK2'
 export const AGGREGATE_SHARE_MAGIC = new Uint8Array([0x49, 0x4e, 0x4b, 0x41]); // 'INKA'
@@ -126,17 +131,25 @@ export interface HelperShareBatch {
   readonly shares: readonly HelperShare[];
 }
 
+/** The helper's verdict on one forwarded share. */
+export type HelperShareResult =
+  | { readonly id: string; readonly outcome: 'added' }
+  /** Already held (a re-forward after a leader crash or a device retry): counts as held. */
+  | { readonly id: string; readonly outcome: 'duplicate' }
+  | { readonly id: string; readonly outcome: 'rejected'; readonly code: HelperShareRejection; readonly message: string };
+
+export type HelperShareRejection = 'bad_sealed_share' | 'unknown_key';
+
+/** 200 answer to a `HelperShareBatch`: one result per share, in the batch's order. */
 export interface HelperShareAnswer {
-  /** Shares newly added, and those the helper already held (a re-forward). */
-  readonly added: number;
-  readonly duplicates: number;
+  readonly results: readonly HelperShareResult[];
   /** Contributions the helper now holds for the round. */
   readonly contributions: number;
 }
 
 export interface CollectRequest {
-  /** Contributions the leader summed; the helper must hold exactly these many. */
-  readonly expected: number;
+  /** The contribution ids the leader summed (lower-case hex), each once. */
+  readonly ids: readonly string[];
   readonly vectorLength: number;
 }
 
@@ -146,6 +159,8 @@ export interface AggregateShare {
 }
 
 export const MAX_SHARES_PER_BATCH = 1024;
+/** A contribution id on the leader ↔ helper wire: 16 bytes as lower-case hex. */
+const HEX_ID = /^[0-9a-f]{32}$/;
 
 /** Validates a leader → helper batch; throws a RangeError naming the field and the rule. */
 export function parseHelperShareBatch(value: unknown): HelperShareBatch {
@@ -162,7 +177,7 @@ export function parseHelperShareBatch(value: unknown): HelperShareBatch {
     shares: shares.map((s: unknown, i) => {
       if (typeof s !== 'object' || s === null) throw new RangeError(`batch.shares[${i}] must be an object`);
       const { id, keyId, sealed } = s as Record<string, unknown>;
-      if (typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id)) throw new RangeError(`batch.shares[${i}].id must be 32 lower-case hex characters`);
+      if (typeof id !== 'string' || !HEX_ID.test(id)) throw new RangeError(`batch.shares[${i}].id must be 32 lower-case hex characters`);
       if (typeof keyId !== 'number' || !Number.isInteger(keyId) || keyId < 0 || keyId > 255) throw new RangeError(`batch.shares[${i}].keyId must be an integer in [0, 255]`);
       if (typeof sealed !== 'string' || sealed.length === 0 || sealed.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(sealed)) throw new RangeError(`batch.shares[${i}].sealed must be base64url of at most ${MAX_SEALED_BYTES} bytes`);
       return { id, keyId, sealed };
@@ -170,12 +185,79 @@ export function parseHelperShareBatch(value: unknown): HelperShareBatch {
   };
 }
 
-export function parseCollectRequest(value: unknown): CollectRequest {
+/** Validates a collect request; throws a RangeError naming the field and the rule. */
+export function parseCollectRequest(value: unknown, maxIds: number): CollectRequest {
   if (typeof value !== 'object' || value === null) throw new RangeError('collect request must be a JSON object');
-  const { expected, vectorLength } = value as Record<string, unknown>;
-  if (typeof expected !== 'number' || !Number.isInteger(expected) || expected < 1) throw new RangeError('collect.expected must be an integer ≥ 1');
+  const { ids, vectorLength } = value as Record<string, unknown>;
   if (typeof vectorLength !== 'number' || !Number.isInteger(vectorLength) || vectorLength < 1 || vectorLength > 2 ** 24) throw new RangeError('collect.vectorLength must be an integer in [1, 2^24]');
-  return { expected, vectorLength };
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > maxIds) throw new RangeError(`collect.ids must be an array of 1 to ${maxIds} contribution ids`);
+  const seen = new Set<string>();
+  ids.forEach((id: unknown, i) => {
+    if (typeof id !== 'string' || !HEX_ID.test(id)) throw new RangeError(`collect.ids[${i}] must be 32 lower-case hex characters`);
+    if (seen.has(id)) throw new RangeError(`collect.ids[${i}] repeats ${id}; each contribution is summed once`);
+    seen.add(id);
+  });
+  return { ids: ids as string[], vectorLength };
+}
+
+/** Validates the helper's answer to a batch (input from the network, read by the leader). */
+export function parseHelperShareAnswer(value: unknown, batch: HelperShareBatch): HelperShareAnswer {
+  if (typeof value !== 'object' || value === null) throw new RangeError('helper answer must be a JSON object');
+  const { results, contributions } = value as Record<string, unknown>;
+  if (typeof contributions !== 'number' || !Number.isInteger(contributions) || contributions < 0) throw new RangeError('helper answer.contributions must be an integer ≥ 0');
+  if (!Array.isArray(results) || results.length !== batch.shares.length) throw new RangeError(`helper answer.results must hold one result per share (${batch.shares.length})`);
+  return {
+    contributions,
+    results: results.map((r: unknown, i): HelperShareResult => {
+      const where = `helper answer.results[${i}]`;
+      if (typeof r !== 'object' || r === null) throw new RangeError(`${where} must be an object`);
+      const { id, outcome, code, message } = r as Record<string, unknown>;
+      if (id !== batch.shares[i]!.id) throw new RangeError(`${where}.id must be the batch's share ${i} (${batch.shares[i]!.id})`);
+      if (outcome === 'added' || outcome === 'duplicate') return { id, outcome };
+      if (outcome !== 'rejected') throw new RangeError(`${where}.outcome must be added, duplicate or rejected`);
+      if (code !== 'bad_sealed_share' && code !== 'unknown_key') throw new RangeError(`${where}.code must be bad_sealed_share or unknown_key`);
+      if (typeof message !== 'string') throw new RangeError(`${where}.message must be a string`);
+      return { id, outcome, code, message: message.slice(0, 500) };
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stats of the helper (`GET /v1/stats` on the helper; the leader shows them in its own stats)
+
+export interface HelperRoundStats {
+  readonly roundId: string;
+  readonly task: string;
+  /** Shares held (opened and stored). */
+  readonly shares: number;
+  /** Contributions in the released aggregate share; null while the round is not collected. */
+  readonly collected: number | null;
+}
+
+export interface HelperStatsResponse {
+  readonly role: 'helper';
+  readonly generatedAt: string;
+  /** Published key ids, newest (the one devices seal to) first. */
+  readonly keyIds: readonly number[];
+  readonly totals: { readonly shares: number; readonly roundsCollected: number };
+  /** The most recent rounds, newest first. */
+  readonly rounds: readonly HelperRoundStats[];
+}
+
+/** A leader's `GET /v1/stats`: the aggregator's stats plus its view of the helper. */
+export type LeaderStatsResponse = StatsResponse & { readonly helper: LeaderHelperView };
+
+/** The `helper` section of the leader's `GET /v1/stats`: what it last heard from the helper. */
+export interface LeaderHelperView {
+  /** The helper's origin as devices reach it. */
+  readonly url: string;
+  readonly reachable: boolean;
+  /** ISO-8601 time of the last attempt to reach it. */
+  readonly checkedAt: string | null;
+  /** Why it is not reachable, when it is not. */
+  readonly problem: string | null;
+  readonly keyIds: readonly number[];
+  readonly rounds: readonly HelperRoundStats[];
 }
 
 export function encodeAggregateShare(share: AggregateShare): Uint8Array<ArrayBuffer> {

@@ -6,11 +6,8 @@
  * const app = createApp({ coordinator, allowedOrigins: ['https://shop.example'], adminToken: null });
  * const res = await app.request('/v1/tasks');
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import type { IncomingMessage } from 'node:http';
-import type { HttpBindings } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import {
   MODEL_CONTENT_TYPE,
@@ -20,10 +17,12 @@ import {
   type QualityReport,
   type TasksResponse,
 } from '../../core/protocol/aggregator.js';
+import type { LeaderStatsResponse } from '../../core/protocol/secure-aggregation.js';
 import type { RoundCoordinator } from '../rounds/coordinator.js';
-import { checkContributionHeaders, maxContributionBytes } from '../rounds/validate-contribution.js';
+import { checkContributionHeaders } from '../rounds/validate-contribution.js';
 import { corsAllowlist } from './cors.js';
 import { errorResponse } from './errors.js';
+import { readBody, readLimited, tokenMatches } from './request.js';
 
 export interface AppOptions {
   readonly coordinator: RoundCoordinator;
@@ -42,7 +41,7 @@ const NAME = /^[A-Za-z0-9@._-]{1,64}$/;
 
 export function createApp(options: AppOptions): Hono {
   const { coordinator } = options;
-  const maxBytes = maxContributionBytes(coordinator.vectorLengths());
+  const maxBytes = coordinator.maxUploadBytes();
   const app = new Hono();
 
   app.use('*', corsAllowlist(options.allowedOrigins));
@@ -81,8 +80,7 @@ export function createApp(options: AppOptions): Hono {
   app.post('/v1/rounds/:roundId/contributions', async (c) => {
     const headers = checkContributionHeaders(c.req.header('content-type'), c.req.header('content-length'), maxBytes);
     if (!headers.ok) return errorResponse(c, headers.rejection.status, headers.rejection.code, headers.rejection.message);
-    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-    const body = incoming === undefined ? await readLimited(c.req.raw, maxBytes) : await readIncomingLimited(incoming, maxBytes);
+    const body = await readBody(c, maxBytes);
     if (body === null) return errorResponse(c, 413, 'body_too_large', `body exceeds the largest contribution (${maxBytes} bytes)`);
     const result = await coordinator.submit(c.req.param('roundId'), body);
     switch (result.kind) {
@@ -99,9 +97,13 @@ export function createApp(options: AppOptions): Hono {
     }
   });
 
-  app.get('/v1/stats', (c) => {
+  app.get('/v1/stats', async (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json(coordinator.stats());
+    const helper = coordinator.helper();
+    // A leader adds what it last heard from the helper, so the dashboard shows both aggregators.
+    if (helper === null) return c.json(coordinator.stats());
+    const stats: LeaderStatsResponse = { ...coordinator.stats(), helper: await helper.view() };
+    return c.json(stats);
   });
 
   app.post('/v1/admin/quality', async (c) => {
@@ -157,74 +159,10 @@ export function createApp(options: AppOptions): Hono {
   return app;
 }
 
-/** Reads the whole body, or returns null as soon as it exceeds `limit` bytes (chunked bodies too). */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | null> {
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
-
-/**
- * The same, straight from Node's IncomingMessage when running under @hono/node-server: skips the
- * web-stream adapter, which measured a large share of the per-contribution cost for 40–600 KB bodies.
- */
-function readIncomingLimited(incoming: IncomingMessage, limit: number): Promise<Uint8Array | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    let done = false;
-    incoming.on('data', (chunk: Buffer) => {
-      if (done) return;
-      total += chunk.length;
-      if (total > limit) {
-        done = true;
-        incoming.resume();
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    incoming.on('end', () => {
-      if (done) return;
-      done = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
-    });
-    incoming.on('error', (error) => {
-      if (!done) reject(error);
-      done = true;
-    });
-  });
-}
-
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   return copy.buffer;
-}
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  if (header === undefined || !header.startsWith('Bearer ')) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(header.slice(7)), digest(token));
 }
 
 /** Returns the report or a message naming the field and the rule. */

@@ -4,6 +4,17 @@
  * and closes them (`aggregate`) when they are full, or at their deadline once they have their
  * minimum; a round below its minimum at the deadline waits another round length. The only
  * place where strategies, storage and the clock meet. No HTTP here (see ../http/app.ts).
+ *
+ * Two upload paths (a tagged union, `UploadPath`):
+ * - plain (role single): INK1 vectors, validated (norm included) and committed in group commits;
+ * - shared (role leader): INK2 secret-shared uploads. Each group of valid uploads is forwarded to
+ *   the helper BEFORE the leader commits: only the ones the helper holds are committed here, so a
+ *   contribution is at the leader iff it is at the helper (or in flight to it). A round closes in
+ *   three steps: freeze it durably (it accepts nothing more), collect the helper's aggregate share
+ *   over the leader's exact id list, then combine the two shares and aggregate as usual. The
+ *   helper sums exactly the leader's ids, so every contribution is counted in both sums or in
+ *   neither, never twice; a helper that is down leaves the round frozen, and the close is retried
+ *   on later ticks (also after a leader restart).
  */
 import {
   contributionByteLength,
@@ -17,12 +28,17 @@ import {
   decodeModel,
 } from '../../core/protocol/aggregator.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
+import { decodeSharedContribution, MAX_SHARES_PER_BATCH, type HelperShare } from '../../core/protocol/secure-aggregation.js';
+import { toBase64Url } from '../../core/secagg/hpke.js';
+import { checkNoWrap, combineShares, honestCoordinateBound, reduceSum } from '../../core/secagg/ring.js';
+import type { HelperPeer } from '../secagg/helper-client.js';
+import { secureNoisePlan } from '../strategies/distributed-dp.js';
 import { initialWeights } from '../models/initial-weights.js';
 import { gridSensitivity, normAllowance, roundRho } from '../privacy/round-privacy.js';
 import type { AcceptOutcome, AggregatorStorage, PendingContribution, RoundRecord } from '../storage/storage.js';
 import type { HistogramRelease, RoundConfig, RoundSettings, Strategy } from '../strategies/strategy.js';
 import type { TaskDefinition } from '../tasks.js';
-import { checkContributionBody, checkRound, type Rejection, type RoundView } from './validate-contribution.js';
+import { checkContributionBody, checkRound, checkSharedBody, maxContributionBytes, maxSharedContributionBytes, type Rejection, type RoundView } from './validate-contribution.js';
 import { latestQualityComparison } from './task-quality.js';
 
 export type SubmitResult =
@@ -33,13 +49,24 @@ export type CoordinatorEvent =
   | { readonly kind: 'round_opened'; readonly task: string; readonly roundId: string; readonly version: number }
   | { readonly kind: 'round_closed'; readonly task: string; readonly roundId: string; readonly producedVersion: number; readonly contributions: number; readonly epsilon: number; readonly ms: number }
   | { readonly kind: 'round_extended'; readonly task: string; readonly roundId: string; readonly contributions: number }
-  | { readonly kind: 'task_stopped'; readonly task: string; readonly message: string };
+  | { readonly kind: 'task_stopped'; readonly task: string; readonly message: string }
+  /** Secure aggregation: the round is frozen but the helper's share could not be collected yet. */
+  | { readonly kind: 'close_deferred'; readonly task: string; readonly roundId: string; readonly reason: string }
+  /** Secure aggregation: uploads answered 503 because the helper could not be reached. */
+  | { readonly kind: 'helper_unavailable'; readonly task: string; readonly roundId: string; readonly uploads: number; readonly reason: string };
+
+/** How devices' uploads reach the round sums (see the file comment). */
+export type UploadPath =
+  | { readonly kind: 'plain' }
+  | { readonly kind: 'shared'; readonly helper: HelperPeer; readonly plannedRounds: number };
 
 interface QueuedContribution {
   readonly item: PendingContribution;
   readonly task: string;
   readonly resolve: (result: SubmitResult) => void;
   readonly reject: (error: unknown) => void;
+  /** Shared uploads: what the helper gets, and the fields it rebuilds the sealed seed's AAD from. */
+  readonly share?: { readonly helperShare: HelperShare; readonly modelVersion: number };
 }
 
 /** Prepares central noise ahead of a round's close (optional; see ../privacy/central-noise.ts). */
@@ -53,12 +80,16 @@ export interface CoordinatorOptions {
   readonly settings: RoundSettings;
   readonly strategyFor: (task: TaskDefinition) => Strategy;
   readonly noise?: NoisePreparer;
+  /** Default plain. */
+  readonly uploads?: UploadPath;
   readonly clock?: () => number;
   readonly onEvent?: (event: CoordinatorEvent) => void;
 }
 
 /** Rounds kept in /v1/stats per task. */
 const STATS_ROUNDS = 200;
+/** A frozen round whose collect failed is retried no sooner than this (the helper may be restarting). */
+const CLOSE_RETRY_MS = 2000;
 
 export class RoundCoordinator {
   private readonly storage: AggregatorStorage;
@@ -68,6 +99,9 @@ export class RoundCoordinator {
   private readonly weights = new Map<string, { readonly version: number; readonly data: Float32Array }>();
   private readonly stopped = new Map<string, string>();
   private readonly closing = new Set<string>();
+  /** Secure close retries: task → earliest next attempt. */
+  private readonly closeRetryAt = new Map<string, number>();
+  private readonly uploads: UploadPath;
   private readonly clock: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Validated contributions waiting for the next group commit. */
@@ -78,10 +112,12 @@ export class RoundCoordinator {
   constructor(private readonly options: CoordinatorOptions) {
     this.storage = options.storage;
     this.clock = options.clock ?? Date.now;
+    this.uploads = options.uploads ?? { kind: 'plain' };
     this.tasks = new Map(options.tasks.map((t) => [t.task, t]));
     for (const task of options.tasks) {
       this.strategies.set(task.task, options.strategyFor(task));
-      this.checkExactSums(task);
+      if (this.uploads.kind === 'plain') this.checkExactSums(task);
+      else this.checkSharedSums(task, this.uploads.plannedRounds);
     }
   }
 
@@ -125,7 +161,13 @@ export class RoundCoordinator {
     const now = this.clock();
     for (const task of this.tasks.values()) {
       const round = this.storage.openRoundOf(task.task);
-      if (round === undefined || round.deadline > now) continue;
+      if (round === undefined) continue;
+      if (round.frozenAt !== null) {
+        // A close that could not collect the helper's share (helper down, or leader restarted).
+        if (now >= (this.closeRetryAt.get(task.task) ?? 0)) this.closeRound(task.task);
+        continue;
+      }
+      if (round.deadline > now) continue;
       const config = this.configOf(round);
       if (round.contributions >= config.minContributions) this.closeRound(task.task);
       else {
@@ -140,9 +182,11 @@ export class RoundCoordinator {
     const out: TaskDescriptor[] = [];
     for (const task of this.tasks.values()) {
       const round = this.storage.openRoundOf(task.task);
-      if (round === undefined) continue;
+      // A frozen round accepts nothing: devices wait for the next one.
+      if (round === undefined || round.frozenAt !== null) continue;
       const config = this.configOf(round);
       const settings = this.settingsOf(task);
+      const shared = this.uploads.kind === 'shared';
       const descriptor: TaskDescriptor = {
         task: task.task,
         kind: task.kind,
@@ -155,19 +199,34 @@ export class RoundCoordinator {
         localSteps: config.localSteps,
         learningRate: config.learningRate,
         deadline: new Date(round.deadline).toISOString(),
-        expectedBytes: contributionByteLength(config.vectorLength),
+        expectedBytes: shared ? maxSharedContributionBytes([config.vectorLength]) : contributionByteLength(config.vectorLength),
         minContributions: config.minContributions,
         maxContributions: config.maxContributions,
         privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: this.epsilonSpent(task) },
       };
       const quality = latestQualityComparison(this.storage.quality(task.task));
-      out.push({ ...descriptor, ...(task.labels === undefined ? {} : { labels: task.labels }), ...(quality === undefined ? {} : { quality }) });
+      out.push({
+        ...descriptor,
+        ...(task.labels === undefined ? {} : { labels: task.labels }),
+        ...(quality === undefined ? {} : { quality }),
+        ...(this.uploads.kind === 'shared' ? { secureAggregation: { helper: this.uploads.helper.publicUrl } } : {}),
+      });
     }
     return out;
   }
 
   vectorLengths(): number[] {
     return [...this.tasks.values()].map((t) => this.vectorLengthOf(t));
+  }
+
+  /** The largest upload body any task accepts on this path (bigger requests are refused unread). */
+  maxUploadBytes(): number {
+    return this.uploads.kind === 'plain' ? maxContributionBytes(this.vectorLengths()) : maxSharedContributionBytes(this.vectorLengths());
+  }
+
+  /** The helper, when this aggregator is a leader. */
+  helper(): HelperPeer | null {
+    return this.uploads.kind === 'shared' ? this.uploads.helper : null;
   }
 
   modelBlob(name: string, version: number): Uint8Array | undefined {
@@ -198,6 +257,19 @@ export class RoundCoordinator {
    * the next turn, so the 202 does not wait for the aggregation.
    */
   submit(roundId: string, body: Uint8Array): Promise<SubmitResult> {
+    switch (this.uploads.kind) {
+      case 'plain':
+        return this.submitPlain(roundId, body);
+      case 'shared':
+        return this.submitShared(roundId, body, this.uploads.helper);
+      default: {
+        const unreachable: never = this.uploads;
+        throw new Error(`unknown upload path ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  private submitPlain(roundId: string, body: Uint8Array): Promise<SubmitResult> {
     const view = this.roundView(roundId);
     const known = checkRound(roundId, view);
     if (!known.ok) {
@@ -219,9 +291,140 @@ export class RoundCoordinator {
     });
   }
 
-  /** Commits every queued contribution in one transaction and answers each. */
-  private flush(): void {
+  /**
+   * A secret-shared upload: framing, round, version and key id checked here; then queued. The
+   * helper must hold its share before the leader commits (./flushShared). A replay of an id the
+   * leader committed is answered 202 duplicate without asking the helper again.
+   */
+  private async submitShared(roundId: string, body: Uint8Array, helper: HelperPeer): Promise<SubmitResult> {
+    const view = this.roundView(roundId);
+    const known = checkRound(roundId, view);
+    if (!known.ok) {
+      if (view !== undefined && this.isSharedReplay(body, view.config.vectorLength)) return { kind: 'accepted', duplicate: true };
+      return { kind: 'rejected', rejection: known.rejection };
+    }
+    const checked = checkSharedBody(body, known.value);
+    if (!checked.ok) return { kind: 'rejected', rejection: checked.rejection };
+    const contribution = checked.value;
+    if (this.storage.hasContribution(contribution.id)) return { kind: 'accepted', duplicate: true };
+    if (!helper.keyIds().includes(contribution.keyId)) {
+      // Keys rotate: an id we have not seen yet may be the helper's newest. Refetch (rate-limited).
+      const reachable = await helper.refreshKeys();
+      if (!reachable) {
+        return { kind: 'rejected', rejection: { status: 503, code: 'helper_unavailable', message: `the helper's keys (${helper.publicUrl}/v1/hpke-config) could not be fetched; nothing was stored, the same upload may be sent again` } };
+      }
+      if (!helper.keyIds().includes(contribution.keyId)) {
+        return { kind: 'rejected', rejection: { status: 400, code: 'unknown_key', message: `key id ${contribution.keyId} is not published by the helper; it accepts key ids ${helper.keyIds().join(', ')} (${helper.publicUrl}/v1/hpke-config)` } };
+      }
+    }
+    const { round, config } = known.value;
+    // The leader's share is uniform in Z_2^32; its int32 view is congruent mod 2^32, and the float64
+    // running sum of int32 views stays exact (≤ 2^21 contributions, checked per task) until it is
+    // reduced mod 2^32 at close.
+    const values = new Int32Array(contribution.leaderShare.buffer, contribution.leaderShare.byteOffset, contribution.leaderShare.length);
+    return new Promise((resolve, reject) => {
+      this.queue.push({
+        item: { roundId: round.roundId, id: contribution.id, values, maxContributions: config.maxContributions },
+        task: round.task,
+        share: {
+          helperShare: { id: Buffer.from(contribution.id).toString('hex'), keyId: contribution.keyId, sealed: toBase64Url(contribution.sealedSeed) },
+          modelVersion: contribution.modelVersion,
+        },
+        resolve,
+        reject,
+      });
+      if (this.queue.length === 1) setImmediate(() => void this.flushShared(helper));
+    });
+  }
+
+  /**
+   * Forwards the queued shared uploads to the helper, one batch per round (and version), then
+   * commits at the leader, in one transaction, exactly those the helper holds. Uploads the helper
+   * refused are answered with its code and stored nowhere; if the helper cannot be reached they
+   * are answered 503 helper_unavailable and stored nowhere (a retry of the same bytes is
+   * idempotent on both sides).
+   */
+  private async flushShared(helper: HelperPeer): Promise<void> {
     const batch = this.queue.splice(0);
+    const groups = new Map<string, QueuedContribution[]>();
+    for (const q of batch) {
+      const key = `${q.item.roundId}\u0000${q.share!.modelVersion}`;
+      const group = groups.get(key) ?? [];
+      group.push(q);
+      groups.set(key, group);
+    }
+    const chunks: QueuedContribution[][] = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += MAX_SHARES_PER_BATCH) chunks.push(group.slice(i, i + MAX_SHARES_PER_BATCH));
+    }
+    await Promise.all(chunks.map((chunk) => this.forwardAndCommit(helper, chunk)));
+  }
+
+  private async forwardAndCommit(helper: HelperPeer, chunk: readonly QueuedContribution[]): Promise<void> {
+    const first = chunk[0]!;
+    const { roundId } = first.item;
+    let forwarded;
+    try {
+      forwarded = await helper.forward(roundId, {
+        task: first.task,
+        modelVersion: first.share!.modelVersion,
+        vectorLength: first.item.values.length,
+        shares: chunk.map((q) => q.share!.helperShare),
+      });
+    } catch (error) {
+      for (const q of chunk) q.reject(error);
+      return;
+    }
+    const fail = (rejection: Rejection): void => {
+      for (const q of chunk) q.resolve({ kind: 'rejected', rejection });
+    };
+    switch (forwarded.kind) {
+      case 'unavailable':
+        this.options.onEvent?.({ kind: 'helper_unavailable', task: first.task, roundId, uploads: chunk.length, reason: forwarded.message });
+        fail({ status: 503, code: 'helper_unavailable', message: forwarded.message });
+        return;
+      case 'refused':
+        // The whole batch: the round is closed at the helper (409), or the helper is misconfigured.
+        if (forwarded.status === 409) fail({ status: 409, code: forwarded.code, message: forwarded.message });
+        else {
+          this.options.onEvent?.({ kind: 'helper_unavailable', task: first.task, roundId, uploads: chunk.length, reason: `${forwarded.status} ${forwarded.code}: ${forwarded.message}` });
+          fail({ status: 503, code: 'helper_unavailable', message: `the helper refused the leader's batch (${forwarded.status} ${forwarded.code}); nothing was stored` });
+        }
+        return;
+      case 'answer':
+        break;
+      default: {
+        const unreachable: never = forwarded;
+        throw new Error(`unknown forward outcome ${JSON.stringify(unreachable)}`);
+      }
+    }
+    const held: QueuedContribution[] = [];
+    forwarded.answer.results.forEach((result, i) => {
+      const q = chunk[i]!;
+      switch (result.outcome) {
+        case 'added':
+        case 'duplicate':
+          held.push(q);
+          return;
+        case 'rejected':
+          q.resolve({ kind: 'rejected', rejection: { status: 400, code: result.code, message: result.message } });
+          return;
+        default: {
+          const unreachable: never = result;
+          q.reject(new Error(`unknown helper result ${JSON.stringify(unreachable)}`));
+        }
+      }
+    });
+    if (held.length > 0) this.commit(held);
+  }
+
+  /** Commits every queued (plain) contribution in one transaction and answers each. */
+  private flush(): void {
+    this.commit(this.queue.splice(0));
+  }
+
+  /** One transaction for the batch (group commit), then one answer per contribution. */
+  private commit(batch: readonly QueuedContribution[]): void {
     if (batch.length === 0) return;
     let outcomes: AcceptOutcome[];
     try {
@@ -260,8 +463,16 @@ export class RoundCoordinator {
   /**
    * Aggregates the task's open round into a new model version and opens the next round.
    * Returns false when there is nothing to close (no open round, no contribution, or closing).
+   * On the shared path the close needs the helper: this starts it and returns true if it started
+   * (closeRoundAsync says when and whether it finished).
    */
   closeRound(taskName: string): boolean {
+    if (this.uploads.kind === 'shared') {
+      const started = this.closeShared(taskName, this.uploads.helper);
+      if (started === null) return false;
+      started.catch((error: unknown) => console.error(`[rounds] closing ${taskName} failed: ${error instanceof Error ? error.message : String(error)}`));
+      return true;
+    }
     const task = this.tasks.get(taskName);
     if (task === undefined || this.closing.has(taskName)) return false;
     const round = this.storage.openRoundOf(taskName);
@@ -269,45 +480,104 @@ export class RoundCoordinator {
     this.closing.add(taskName);
     try {
       const started = performance.now();
-      const config = this.configOf(round);
       const { sum, contributions } = this.storage.roundSum(round.roundId);
-      const strategy = this.strategies.get(taskName)!;
-      const output = strategy.aggregate({ roundId: round.roundId, task, config, weights: this.currentWeights(task), sum, contributions });
-      // Without the DP wrapper the release is still protected by the devices' own noise.
-      const rho = output.privacy?.rho ?? roundRho({
-        sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
-        localStddev: config.localNoiseStddev,
-        centralStddev: 0,
-        contributions,
-        vectorLength: config.vectorLength,
-      });
-      const rhoTotal = this.storage.rhoSpent(taskName) + rho;
-      const epsilonAfter = zcdpToEpsilon(rhoTotal, this.settingsOf(task).delta).epsilon;
-      const producedVersion = round.baseVersion + 1;
-      const now = this.clock();
-      this.storage.closeRound({
-        roundId: round.roundId,
-        outcome: 'aggregated',
-        closedAt: now,
-        producedModel: {
-          name: task.model.name,
-          version: producedVersion,
-          blob: encodeModel({ header: { name: task.model.name, version: producedVersion, tensors: task.model.tensors, dtype: 'float32' }, data: output.weights }),
-          createdAt: now,
-        },
-        rho,
-        epsilonAfter,
-        releaseJson: output.release === null ? null : JSON.stringify(output.release),
-      });
-      this.configs.delete(round.roundId);
-      this.weights.set(taskName, { version: producedVersion, data: output.weights });
-      this.lastCloseMs = performance.now() - started;
-      this.options.onEvent?.({ kind: 'round_closed', task: taskName, roundId: round.roundId, producedVersion, contributions, epsilon: epsilonAfter, ms: this.lastCloseMs });
-      this.openNextRound(task);
+      this.release(task, round, sum, contributions, started);
       return true;
     } finally {
       this.closing.delete(taskName);
     }
+  }
+
+  /** closeRound, resolving once the round is closed (true) or could not be (false: retried on a later tick). */
+  closeRoundAsync(taskName: string): Promise<boolean> {
+    if (this.uploads.kind === 'plain') return Promise.resolve(this.closeRound(taskName));
+    return this.closeShared(taskName, this.uploads.helper) ?? Promise.resolve(false);
+  }
+
+  /**
+   * The shared close. Synchronously, before anything is awaited: freeze the round (durable; from
+   * then on nothing is committed to it) and read its id list. Then collect the helper's share over
+   * exactly those ids, add the two aggregate shares, and release. Null when there is nothing to close.
+   */
+  private closeShared(taskName: string, helper: HelperPeer): Promise<boolean> | null {
+    const task = this.tasks.get(taskName);
+    if (task === undefined || this.closing.has(taskName)) return null;
+    const round = this.storage.openRoundOf(taskName);
+    if (round === undefined || round.contributions === 0) return null;
+    this.closing.add(taskName);
+    const started = performance.now();
+    if (round.frozenAt === null) this.storage.freezeRound(round.roundId, this.clock());
+    const ids = this.storage.roundContributionIds(round.roundId);
+    const config = this.configOf(round);
+    return (async () => {
+      try {
+        const collected = await helper.collect(round.roundId, ids.map((id) => Buffer.from(id).toString('hex')), config.vectorLength);
+        switch (collected.kind) {
+          case 'unavailable':
+          case 'refused': {
+            this.closeRetryAt.set(taskName, this.clock() + CLOSE_RETRY_MS);
+            const reason = collected.kind === 'unavailable' ? collected.message : `${collected.status} ${collected.code}: ${collected.message}`;
+            this.options.onEvent?.({ kind: 'close_deferred', task: taskName, roundId: round.roundId, reason });
+            return false;
+          }
+          case 'share':
+            break;
+          default: {
+            const unreachable: never = collected;
+            throw new Error(`unknown collect outcome ${JSON.stringify(unreachable)}`);
+          }
+        }
+        const { sum, contributions } = this.storage.roundSum(round.roundId);
+        if (collected.share.contributions !== ids.length || contributions !== ids.length) {
+          throw new Error(`round ${round.roundId}: the helper summed ${collected.share.contributions} contributions, the leader ${contributions} with ${ids.length} ids`);
+        }
+        const combined = combineShares(reduceSum(sum), collected.share.values);
+        this.closeRetryAt.delete(taskName);
+        this.release(task, this.storage.getRound(round.roundId)!, combined, contributions, started);
+        return true;
+      } finally {
+        this.closing.delete(taskName);
+      }
+    })();
+  }
+
+  /** The strategy aggregates the round's exact grid sum; the round closes in one transaction; the next opens. */
+  private release(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, started: number): void {
+    const taskName = task.task;
+    const config = this.configOf(round);
+    const strategy = this.strategies.get(taskName)!;
+    const output = strategy.aggregate({ roundId: round.roundId, task, config, weights: this.currentWeights(task), sum, contributions });
+    // Without the DP wrapper the release is still protected by the devices' own noise.
+    const rho = output.privacy?.rho ?? roundRho({
+      sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
+      localStddev: config.localNoiseStddev,
+      centralStddev: 0,
+      contributions,
+      vectorLength: config.vectorLength,
+    });
+    const rhoTotal = this.storage.rhoSpent(taskName) + rho;
+    const epsilonAfter = zcdpToEpsilon(rhoTotal, this.settingsOf(task).delta).epsilon;
+    const producedVersion = round.baseVersion + 1;
+    const now = this.clock();
+    this.storage.closeRound({
+      roundId: round.roundId,
+      outcome: 'aggregated',
+      closedAt: now,
+      producedModel: {
+        name: task.model.name,
+        version: producedVersion,
+        blob: encodeModel({ header: { name: task.model.name, version: producedVersion, tensors: task.model.tensors, dtype: 'float32' }, data: output.weights }),
+        createdAt: now,
+      },
+      rho,
+      epsilonAfter,
+      releaseJson: output.release === null ? null : JSON.stringify(output.release),
+    });
+    this.configs.delete(round.roundId);
+    this.weights.set(taskName, { version: producedVersion, data: output.weights });
+    this.lastCloseMs = performance.now() - started;
+    this.options.onEvent?.({ kind: 'round_closed', task: taskName, roundId: round.roundId, producedVersion, contributions, epsilon: epsilonAfter, ms: this.lastCloseMs });
+    this.openNextRound(task);
   }
 
   addQuality(report: QualityReport): void {
@@ -395,6 +665,11 @@ export class RoundCoordinator {
     }
   }
 
+  private isSharedReplay(body: Uint8Array, vectorLength: number): boolean {
+    const decoded = decodeSharedContribution(body, vectorLength);
+    return decoded.ok && this.storage.hasContribution(decoded.contribution.id);
+  }
+
   private isReplay(body: Uint8Array, vectorLength: number): boolean {
     const decoded = decodeContribution(body, vectorLength);
     return decoded.ok && this.storage.hasContribution(decoded.contribution.id);
@@ -452,6 +727,22 @@ export class RoundCoordinator {
     if (max * allowance >= 2 ** 53) {
       throw new RangeError(`task ${task.task}: maxContributions ${max} × norm allowance ${allowance.toFixed(0)} reaches 2^53; sums would lose exactness`);
     }
+  }
+
+  /**
+   * Shared path: (1) no honest round sum may wrap the ring Z_2^32, so it decodes exactly:
+   * maxContributions × honestCoordinateBound(C, g, σ_l, d) < 2^31 (core/secagg/ring.ts); (2) the
+   * leader's float64 sum of int32 share views stays exact: maxContributions × 2^31 < 2^53, i.e.
+   * at most 2^21 contributions. σ_l is the secure round's (strategies/distributed-dp.ts).
+   * Checked once per task at construction.
+   */
+  private checkSharedSums(task: TaskDefinition, plannedRounds: number): void {
+    const n = this.vectorLengthOf(task);
+    const settings = this.settingsOf(task);
+    const where = `task ${task.task}`;
+    const { sigma } = secureNoisePlan(where, { ...task, vectorLength: n, minContributions: settings.minContributions, epsilonBudget: settings.epsilonBudget, delta: settings.delta, plannedRounds });
+    checkNoWrap(settings.maxContributions, honestCoordinateBound(task.clipNorm, task.granularity, sigma, n), where);
+    if (settings.maxContributions > 2 ** 21) throw new RangeError(`${where}: maxContributions ${settings.maxContributions} exceeds 2^21; the leader's float64 sum of shares would lose exactness`);
   }
 }
 

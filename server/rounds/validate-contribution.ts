@@ -12,12 +12,14 @@ import {
   type Contribution,
   type ErrorCode,
 } from '../../core/protocol/aggregator.js';
+import { decodeSharedContribution, sharedContributionByteLength, type SharedContribution } from '../../core/protocol/secure-aggregation.js';
+import { SEALED_SEED_BYTES } from '../../core/secagg/hpke.js';
 import { normAllowance } from '../privacy/round-privacy.js';
 import type { RoundRecord } from '../storage/storage.js';
 import type { RoundConfig } from '../strategies/strategy.js';
 
 export interface Rejection {
-  readonly status: 400 | 404 | 409 | 413 | 415 | 422;
+  readonly status: 400 | 404 | 409 | 413 | 415 | 422 | 503;
   readonly code: ErrorCode;
   readonly message: string;
 }
@@ -67,6 +69,9 @@ export function checkRound(roundId: string, view: RoundView | undefined): Checke
       : `task ${view.round.task} is now at version ${view.current.baseVersion} in round ${view.current.roundId}`;
     return reject(409, 'round_closed', `round ${view.round.roundId} is closed; ${now}`);
   }
+  if (view.round.frozenAt !== null) {
+    return reject(409, 'round_closed', `round ${view.round.roundId} is closing (its sum is being combined with the helper's); GET /v1/tasks lists the next round once it opens`);
+  }
   return { ok: true, value: view };
 }
 
@@ -87,6 +92,39 @@ export function checkContributionBody(body: Uint8Array, view: RoundView): Checke
   for (let i = 0; i < values.length; i++) squared += values[i]! * values[i]!;
   if (!(squared <= allowance * allowance)) {
     return reject(422, 'norm_exceeded', `L2 norm ${Math.sqrt(squared).toFixed(1)} exceeds the bound ${allowance.toFixed(1)} grid steps (clip ${config.clipNorm}/${config.granularity} + rounding + local-noise allowance)`);
+  }
+  return { ok: true, value: contribution };
+}
+
+/** Largest shared (INK2) upload any task accepts, with an X25519 sealed seed. */
+export function maxSharedContributionBytes(vectorLengths: readonly number[]): number {
+  return Math.max(...vectorLengths.map((n) => sharedContributionByteLength(n, SEALED_SEED_BYTES)));
+}
+
+/**
+ * Body checks of a secret-shared (INK2) upload: framing, exact length, version. The key id is
+ * checked against the helper's published ids by the coordinator (they change with rotation).
+ *
+ * NO norm check is possible: the leader's share is uniform in Z_2^32 whatever the vector, and the
+ * helper's is a seed. A malicious device can therefore send any vector whose coordinates fit the
+ * ring, and shift the round's sum by up to 2^31 per coordinate (poisoning the model, or breaking
+ * the no-wrap guarantee that honest sums decode exactly). What bounds it: each such upload is one
+ * contribution among ≥ minContributions, and the models are evaluated before devices use them
+ * (task quality gate). Proving the bound (Prio3-style validity proofs) is left out for large
+ * vectors; see server/README.md.
+ */
+export function checkSharedBody(body: Uint8Array, view: RoundView): Checked<SharedContribution> {
+  const { round, config } = view;
+  const expectedBytes = sharedContributionByteLength(config.vectorLength, SEALED_SEED_BYTES);
+  if (body.length > expectedBytes) return reject(413, 'body_too_large', `body is ${body.length} bytes; task ${round.task} secret-shared uploads are exactly ${expectedBytes}`);
+  const decoded = decodeSharedContribution(body, config.vectorLength);
+  if (!decoded.ok) return reject(400, decoded.code, decoded.message);
+  const contribution = decoded.contribution;
+  if (contribution.sealedSeed.length !== SEALED_SEED_BYTES) {
+    return reject(400, 'bad_sealed_share', `the sealed seed is ${contribution.sealedSeed.length} bytes; an X25519 HPKE sealed seed is exactly ${SEALED_SEED_BYTES}`);
+  }
+  if (contribution.modelVersion !== round.baseVersion) {
+    return reject(409, 'stale_version', `round ${round.roundId} is for ${round.task} version ${round.baseVersion}; this contribution is for version ${contribution.modelVersion}`);
   }
   return { ok: true, value: contribution };
 }

@@ -53,6 +53,7 @@ interface RoundRow {
   opened_at: number;
   deadline: number;
   closed_at: number | null;
+  frozen_at: number | null;
   produced_version: number | null;
   rho: number | null;
   epsilon_after: number | null;
@@ -65,7 +66,7 @@ interface RunningSum {
 }
 
 /** Round columns without the sum BLOB and the release (reading a 1.2 MB sum per request would dominate). */
-const ROUND_COLUMNS = `round_id, task, base_version, outcome, vector_length, contributions, opened_at, deadline, closed_at,
+const ROUND_COLUMNS = `round_id, task, base_version, outcome, vector_length, contributions, opened_at, deadline, closed_at, frozen_at,
   produced_version, rho, epsilon_after, config_json`;
 
 const SCHEMA = `
@@ -79,11 +80,12 @@ CREATE TABLE IF NOT EXISTS rounds (
   vector_length INTEGER NOT NULL, contributions INTEGER NOT NULL DEFAULT 0,
   opened_at INTEGER NOT NULL, deadline INTEGER NOT NULL, closed_at INTEGER,
   produced_version INTEGER, rho REAL, epsilon_after REAL, config_json TEXT NOT NULL,
-  release_json TEXT, sum BLOB
+  release_json TEXT, sum BLOB, frozen_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS rounds_by_task ON rounds (task, opened_at);
 CREATE UNIQUE INDEX IF NOT EXISTS one_open_round_per_task ON rounds (task) WHERE outcome = 'open';
 CREATE TABLE IF NOT EXISTS contribution_ids (id BLOB PRIMARY KEY, round_id TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS contribution_ids_by_round ON contribution_ids (round_id);
 CREATE TABLE IF NOT EXISTS pending_contributions (
   seq INTEGER PRIMARY KEY, round_id TEXT NOT NULL,
   vector BLOB, spool_offset INTEGER,
@@ -122,6 +124,11 @@ export class SqliteStorage implements AggregatorStorage {
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('wal_autocheckpoint = 4096');
+    // Databases made before secure aggregation lack rounds.frozen_at; the index below needs it.
+    const hasRounds = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rounds'").get() !== undefined;
+    if (hasRounds && !this.db.prepare<[], { name: string }>('PRAGMA table_info(rounds)').all().some((c) => c.name === 'frozen_at')) {
+      this.db.exec('ALTER TABLE rounds ADD COLUMN frozen_at INTEGER');
+    }
     this.db.exec(SCHEMA);
     const db = this.db;
     this.stmt = {
@@ -138,9 +145,11 @@ export class SqliteStorage implements AggregatorStorage {
         `SELECT ${ROUND_COLUMNS} FROM rounds WHERE task = ? AND outcome != 'open' ORDER BY opened_at DESC, rowid DESC LIMIT ?`,
       ),
       extend: db.prepare("UPDATE rounds SET deadline = ? WHERE round_id = ? AND outcome = 'open'"),
-      roundState: db.prepare<[string], { outcome: RoundOutcome; contributions: number }>(
-        'SELECT outcome, contributions FROM rounds WHERE round_id = ?',
+      roundState: db.prepare<[string], { outcome: RoundOutcome; contributions: number; frozen_at: number | null }>(
+        'SELECT outcome, contributions, frozen_at FROM rounds WHERE round_id = ?',
       ),
+      freeze: db.prepare("UPDATE rounds SET frozen_at = ? WHERE round_id = ? AND outcome = 'open' AND frozen_at IS NULL"),
+      roundIds: db.prepare<[string], { id: Buffer }>('SELECT id FROM contribution_ids WHERE round_id = ? ORDER BY id'),
       hasId: db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM contribution_ids WHERE id = ?'),
       insertId: db.prepare('INSERT INTO contribution_ids (id, round_id) VALUES (?, ?)'),
       insertPending: db.prepare('INSERT INTO pending_contributions (round_id, vector, spool_offset) VALUES (?, ?, ?)'),
@@ -176,7 +185,7 @@ export class SqliteStorage implements AggregatorStorage {
         const idBuffer = toBuffer(id);
         if (this.stmt.hasId.get(idBuffer) !== undefined) return { kind: 'duplicate' };
         const state = this.stmt.roundState.get(roundId);
-        if (state === undefined || state.outcome !== 'open') return { kind: 'not_open' };
+        if (state === undefined || state.outcome !== 'open' || state.frozen_at !== null) return { kind: 'not_open' };
         if (state.contributions >= maxContributions) return { kind: 'full' };
         this.stmt.insertId.run(idBuffer, roundId);
         if (this.spool === null) this.stmt.insertPending.run(roundId, toBuffer(values), null);
@@ -237,6 +246,14 @@ export class SqliteStorage implements AggregatorStorage {
 
   extendDeadline(roundId: string, deadline: number): void {
     this.stmt.extend.run(deadline, roundId);
+  }
+
+  freezeRound(roundId: string, at: number): void {
+    this.stmt.freeze.run(at, roundId);
+  }
+
+  roundContributionIds(roundId: string): Uint8Array[] {
+    return this.stmt.roundIds.all(roundId).map((r) => new Uint8Array(r.id));
   }
 
   hasContribution(id: Uint8Array): boolean {
@@ -366,6 +383,7 @@ function toRecord(row: RoundRow): RoundRecord {
     openedAt: row.opened_at,
     deadline: row.deadline,
     closedAt: row.closed_at,
+    frozenAt: row.frozen_at,
     producedVersion: row.produced_version,
     rho: row.rho,
     epsilonAfter: row.epsilon_after,

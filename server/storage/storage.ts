@@ -28,6 +28,11 @@ export interface RoundRecord {
   readonly openedAt: number;
   readonly deadline: number;
   readonly closedAt: number | null;
+  /**
+   * Secure aggregation: when the leader stopped accepting for this round to collect the helper's
+   * share (still outcome 'open' until it closes); null otherwise. A frozen round accepts nothing.
+   */
+  readonly frozenAt: number | null;
   readonly producedVersion: number | null;
   /** zCDP ρ this round cost (aggregated rounds only). */
   readonly rho: number | null;
@@ -96,9 +101,17 @@ export interface AggregatorStorage {
   /** Moves an open round's deadline (a round below its minimum at the deadline waits longer). */
   extendDeadline(roundId: string, deadline: number): void;
 
+  /**
+   * Durably stops the open round from accepting (accept answers 'not_open' from then on), so its
+   * set of contributions is final while the helper's aggregate share is collected. Idempotent.
+   */
+  freezeRound(roundId: string, at: number): void;
+  /** The ids of the contributions accepted in the round (its exact set, once frozen). */
+  roundContributionIds(roundId: string): Uint8Array[];
+
   /** True when this contribution id was accepted before (in any round). */
   hasContribution(id: Uint8Array): boolean;
-  /** Atomic, durable: records the id and adds `values` into the round's sum, unless it is a duplicate, the round is full or not open. */
+  /** Atomic, durable: records the id and adds `values` into the round's sum, unless it is a duplicate, the round is full, not open or frozen. */
   acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): AcceptOutcome;
   /**
    * The same for several contributions in ONE transaction (group commit): outcomes in order, each
