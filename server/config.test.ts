@@ -35,6 +35,32 @@ describe('parseConfig', () => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });
 
+  it('reads the role and the flags each role needs', () => {
+    expect(parseConfig([], {}).role).toEqual({ kind: 'single' });
+    expect(parseConfig([], {}).plannedRounds).toBe(5);
+    const token = 'peer-token-0123456789';
+    expect(parseConfig(['--role', 'leader', '--helper', 'http://127.0.0.1:8788/', '--peer-token', token], {}).role)
+      .toEqual({ kind: 'leader', helperUrl: 'http://127.0.0.1:8788', helperPublicUrl: 'http://127.0.0.1:8788', peerToken: token });
+    expect(parseConfig(['--helper-public-url', 'https://helper.example'], { INKLING_ROLE: 'leader', INKLING_HELPER_URL: 'http://10.0.0.2:8788', INKLING_PEER_TOKEN: token }).role)
+      .toMatchObject({ kind: 'leader', helperUrl: 'http://10.0.0.2:8788', helperPublicUrl: 'https://helper.example' });
+    expect(parseConfig(['--role', 'helper', '--rotate-key'], { INKLING_PEER_TOKEN: token }).role).toEqual({ kind: 'helper', peerToken: token, rotateKey: true });
+    expect(parseConfig(['--planned-rounds', '20'], {}).plannedRounds).toBe(20);
+  });
+
+  it.each([
+    [['--role', 'boss'], /--role \(INKLING_ROLE\) must be one of single, leader, helper/],
+    [['--role', 'leader', '--peer-token', 'peer-token-0123456789'], /--helper \(INKLING_HELPER_URL\) is required with --role leader/],
+    [['--role', 'leader', '--helper', 'http://h.example:1'], /--peer-token \(INKLING_PEER_TOKEN\) is required with --role leader/],
+    [['--role', 'helper', '--peer-token', 'short'], /--peer-token \(INKLING_PEER_TOKEN\) must be at least 16 characters/],
+    [['--role', 'leader', '--helper', 'http://h.example/path', '--peer-token', 'peer-token-0123456789'], /--helper \(INKLING_HELPER_URL\) must be an origin/],
+    [['--helper', 'http://h.example'], /--helper \(INKLING_HELPER_URL\) is only for --role leader; this is --role single/],
+    [['--peer-token', 'peer-token-0123456789'], /--peer-token .* is only for --role leader or helper/],
+    [['--role', 'leader', '--helper', 'http://h.example', '--peer-token', 'peer-token-0123456789', '--rotate-key'], /--rotate-key is only for --role helper/],
+    [['--planned-rounds', '0'], /--planned-rounds \(INKLING_PLANNED_ROUNDS\) must be an integer in \[1, 100000\]/],
+  ])('refuses the role flags %j naming the flag and the rule', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(message);
+  });
+
   it('names the environment variable for a bad environment value', () => {
     expect(() => parseConfig([], { INKLING_MAX_CONTRIBUTIONS: 'many' })).toThrow(/INKLING_MAX_CONTRIBUTIONS/);
   });
