@@ -8,7 +8,7 @@ import '../styles.css';
 import './dashboard.css';
 import { h } from '../ui/dom.js';
 import { icon } from '../ui/icons.js';
-import { fetchStats, type StatsResponse, type TaskStats, type StatsResult } from './stats.js';
+import { fetchStats, type HelperView, type StatsResponse, type TaskStats, type StatsResult } from './stats.js';
 import { lineChart, type Series } from './line-chart.js';
 import { errorBarChart } from './error-bars.js';
 
@@ -104,6 +104,37 @@ function taskCard(task: TaskStats): HTMLElement {
   );
 }
 
+/**
+ * Secure aggregation: the two aggregators side by side. Each holds only random-looking shares;
+ * a round's sum exists only once the leader adds the helper's aggregate share to its own.
+ */
+function aggregators(stats: StatsResponse, helper: HelperView): HTMLElement {
+  const open = new Map(stats.tasks.filter((t) => t.currentRound !== null).map((t) => [t.currentRound!.roundId, t.currentRound!.contributions]));
+  const rows = helper.rounds.slice(0, 6);
+  return h('section', { class: 'panel panel--wide', 'data-testid': 'aggregators' },
+    h('h2', {}, 'Secure aggregation: two aggregators'),
+    h('p', { class: 'muted small' }, 'Each device splits its noised update into two random shares: one for this server (the leader), one sealed to the helper. Neither sees a device\'s update; only the sum of a round is revealed, and only if both take part.'),
+    h('div', { class: 'aggregators' },
+      h('div', { class: 'tile', 'data-testid': 'leader' },
+        h('span', { class: 'tile__label' }, 'Leader (this server)'),
+        h('strong', { class: 'tile__value' }, `${stats.totals.contributions.toLocaleString('en-US')} shares`),
+        h('span', { class: 'muted small' }, `${stats.totals.roundsAggregated} rounds combined with the helper`)),
+      h('div', { class: 'tile', 'data-testid': 'helper' },
+        h('span', { class: 'tile__label' }, `Helper · ${helper.url}`),
+        h('strong', { class: 'tile__value' }, h('span', { class: `pill pill--${helper.reachable ? 'open' : 'expired'}` }, helper.reachable ? 'reachable' : 'unreachable')),
+        h('span', { class: 'muted small' }, helper.reachable ? `HPKE key ids ${helper.keyIds.join(', ') || '—'}` : (helper.problem ?? 'no answer'))),
+    ),
+    rows.length === 0 ? h('p', { class: 'empty' }, 'The helper holds no round yet.') : h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ['Round', 'Leader shares', 'Helper shares', 'Helper'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, rows.map((r) => h('tr', {},
+        h('td', { class: 'mono' }, r.roundId),
+        h('td', {}, open.has(r.roundId) ? String(open.get(r.roundId)) : '—'),
+        h('td', {}, String(r.shares)),
+        h('td', {}, r.collected === null ? 'collecting shares' : `released its share of ${r.collected}`),
+      )))),
+  );
+}
+
 function renderStats(stats: StatsResponse): HTMLElement {
   const versions = stats.tasks.map((t) => `${t.model.name} v${t.model.version}`).join(', ') || '—';
   const epsilon = stats.tasks.map((t) => t.privacy.epsilonSpent);
@@ -114,8 +145,11 @@ function renderStats(stats: StatsResponse): HTMLElement {
       tile('Models', versions, 'versions', true),
       tile('Highest ε spent', epsilon.length ? Math.max(...epsilon).toFixed(2) : '—', 'max-epsilon'),
     ),
+    stats.helper === undefined ? null : aggregators(stats, stats.helper),
     stats.tasks.length === 0 ? h('p', { class: 'empty' }, 'The aggregator has no tasks yet.') : stats.tasks.map(taskCard),
-    h('p', { class: 'muted small' }, `Updated ${new Date(stats.generatedAt).toLocaleTimeString()}. The server sees only clipped, noised, fixed-size contributions and their sums — never a visitor's events, items or searches.`),
+    h('p', { class: 'muted small' }, stats.helper === undefined
+      ? `Updated ${new Date(stats.generatedAt).toLocaleTimeString()}. The server sees only clipped, noised, fixed-size contributions and their sums — never a visitor's events, items or searches.`
+      : `Updated ${new Date(stats.generatedAt).toLocaleTimeString()}. Each aggregator sees only random shares of clipped, noised, fixed-size contributions; the models see round sums — never a visitor's events, items or searches.`),
   );
 }
 

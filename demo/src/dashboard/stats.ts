@@ -44,10 +44,29 @@ export interface TaskStats {
   readonly aggregates: readonly HistogramAggregate[];
 }
 
+/** A helper's round as the leader last heard of it (core/protocol/secure-aggregation.ts HelperRoundStats). */
+export interface HelperRoundStats {
+  readonly roundId: string;
+  readonly task: string;
+  readonly shares: number;
+  readonly collected: number | null;
+}
+
+/** Present when the aggregator is the leader of a secure-aggregation pair (LeaderHelperView). */
+export interface HelperView {
+  readonly url: string;
+  readonly reachable: boolean;
+  readonly checkedAt: string | null;
+  readonly problem: string | null;
+  readonly keyIds: readonly number[];
+  readonly rounds: readonly HelperRoundStats[];
+}
+
 export interface StatsResponse {
   readonly generatedAt: string;
   readonly totals: { readonly contributions: number; readonly roundsAggregated: number };
   readonly tasks: readonly TaskStats[];
+  readonly helper?: HelperView;
 }
 
 export type StatsResult =
@@ -70,6 +89,9 @@ function statsProblem(body: unknown): string | null {
       if (!Array.isArray(task[field])) return `tasks[${i}].${field} must be an array`;
     }
     if (!isRecord(task.privacy) || !isRecord(task.model)) return `tasks[${i}] needs "privacy" and "model" objects`;
+  }
+  if (body.helper !== undefined) {
+    if (!isRecord(body.helper) || !Array.isArray(body.helper.rounds) || !Array.isArray(body.helper.keyIds)) return '"helper" must be an object with "rounds" and "keyIds" arrays';
   }
   return null;
 }
