@@ -504,11 +504,13 @@ export class RoundCoordinator {
     if (task === undefined || this.closing.has(taskName)) return null;
     const round = this.storage.openRoundOf(taskName);
     if (round === undefined || round.contributions === 0) return null;
+    const config = this.configOf(round);
+    // Never freeze what may not be released: a secure round below its minimum would stay frozen.
+    if (round.contributions < config.minContributions) return null;
     this.closing.add(taskName);
     const started = performance.now();
     if (round.frozenAt === null) this.storage.freezeRound(round.roundId, this.clock());
     const ids = this.storage.roundContributionIds(round.roundId);
-    const config = this.configOf(round);
     return (async () => {
       try {
         const collected = await helper.collect(round.roundId, ids.map((id) => Buffer.from(id).toString('hex')), config.vectorLength);

@@ -188,6 +188,15 @@ describe('the helper guards its aggregate share', () => {
     expect(await errorOf(tiny)).toMatchObject({ code: 'count_mismatch', message: expect.stringMatching(/at least 2/) });
   });
 
+  it('the leader does not freeze a round below its minimum', async () => {
+    const { helper, leader } = await start();
+    const d = await descriptor(leader);
+    const [one] = await devices(d, helper.url, 1);
+    expect((await post(leader, d.roundId, one!.body)).status).toBe(202);
+    expect(await leader.coordinator.closeRoundAsync('bins')).toBe(false);
+    expect(leader.storage.getRound(d.roundId)?.frozenAt).toBeNull();
+  });
+
   it('answers 401 without the peer token', async () => {
     const { helper } = await start();
     for (const token of [null, 'wrong-token-0123456789']) {
