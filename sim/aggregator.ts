@@ -2,13 +2,21 @@
  * A real aggregator for a simulation run: server/aggregator.ts (SQLite in a temp folder, the
  * Hono app, the round coordinator with its DP strategy) served over real HTTP on 127.0.0.1 by
  * @hono/node-server, in this process. Devices talk to it only through fetch, like browsers.
+ *
+ * With `secure`, the two aggregators of secure aggregation instead: a helper
+ * (server/secagg/create-helper.ts, its own SQLite file and HPKE key, its own port) and a leader
+ * pointing at it over HTTP with a random peer token; devices upload INK2 to the leader and fetch
+ * the helper's key from the helper, as browsers do. The leader calibrates each device's share of
+ * the noise from the ε budget and `plannedRounds` (server/strategies/distributed-dp.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { randomBytes } from 'node:crypto';
 import { createAggregator, type AggregatorConfig } from '../server/aggregator.js';
+import { createHelper } from '../server/secagg/create-helper.js';
 import { createDefaultTasks, type TaskDefinition } from '../server/tasks.js';
 
 export interface SimAggregatorOptions {
@@ -29,6 +37,8 @@ export interface SimAggregatorOptions {
   readonly serverLearningRate?: number;
   readonly clipNorm?: number;
   readonly adminToken: string;
+  /** Leader + helper with distributed noise over this many planned rounds (the local/central multipliers are then unused). */
+  readonly secure?: { readonly plannedRounds: number };
 }
 
 export interface SimAggregator {
@@ -51,6 +61,13 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
 
 export async function startSimAggregator(options: SimAggregatorOptions): Promise<SimAggregator> {
   const dir = mkdtempSync(join(tmpdir(), 'inkling-sim-agg-'));
+  const tasks = simulationTasks(options);
+  const servers: ReturnType<typeof serve>[] = [];
+  const closers: (() => void)[] = [];
+  const listen = (fetch: (request: Request) => Response | Promise<Response>): Promise<number> =>
+    new Promise<number>((resolve) => {
+      servers.push(serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port)));
+    });
   const config: AggregatorConfig = {
     dbPath: join(dir, 'aggregator.sqlite'),
     allowedOrigins: [],
@@ -66,16 +83,31 @@ export async function startSimAggregator(options: SimAggregatorOptions): Promise
     crossOriginIsolation: false,
     durability: 'process',
   };
-  const aggregator = createAggregator(config, { tasks: simulationTasks(options) });
-  let server: ReturnType<typeof serve> | undefined;
-  const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch: aggregator.app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port));
+  let role: AggregatorConfig['role'] = { kind: 'single' };
+  if (options.secure !== undefined) {
+    const peerToken = randomBytes(24).toString('base64url');
+    const helper = await createHelper(
+      { dbPath: join(dir, 'helper.sqlite'), allowedOrigins: [], minContributions: options.contributionsPerRound, maxContributions: options.contributionsPerRound, peerToken, rotateKey: false },
+      { tasks },
+    );
+    closers.push(() => helper.close());
+    const helperUrl = `http://127.0.0.1:${await listen(helper.app.fetch)}`;
+    role = { kind: 'leader', helperUrl, helperPublicUrl: helperUrl, peerToken };
+  }
+  const aggregator = createAggregator({ ...config, role, ...(options.secure ? { plannedRounds: options.secure.plannedRounds } : {}) }, {
+    tasks,
+    // What a run should not hide: a task stopped by its budget, a close the helper held up.
+    onEvent: (e) => {
+      if (e.kind === 'task_stopped' || e.kind === 'close_deferred' || e.kind === 'helper_unavailable') process.stderr.write(`[sim aggregator] ${JSON.stringify(e)}\n`);
+    },
   });
+  closers.unshift(() => aggregator.close());
+  const port = await listen(aggregator.app.fetch);
   return {
     url: `http://127.0.0.1:${port}`,
     async close() {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      aggregator.close();
+      for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const close of closers) close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -139,15 +139,28 @@ export async function fetchEpsilonSpent(endpoint: string): Promise<{ epsilon: nu
   return { epsilon: task.privacy.epsilonSpent, delta: task.privacy.delta, version: task.model.version };
 }
 
-/** Waits until the server has closed `roundId` (the open round differs, or the task stopped). */
+/**
+ * Waits until the server has closed `roundId`: a new round is open, or the task stopped at its
+ * budget. (A secure round that is full is first frozen while the leader collects the helper's
+ * share; it is then listed by neither /v1/tasks nor as closed, so "no open round" alone is not
+ * the end of it.)
+ */
 async function waitForRoundClose(endpoint: string, roundId: string, timeoutMs: number): Promise<TaskDescriptor | undefined> {
   const started = Date.now();
   for (;;) {
     const task = await fetchMfTask(endpoint);
-    if (!task || task.roundId !== roundId) return task;
+    if (task && task.roundId !== roundId) return task;
+    if (!task && (await mfTaskStopped(endpoint))) return undefined;
     if (Date.now() - started > timeoutMs) throw new Error(`round ${roundId} did not close within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+async function mfTaskStopped(endpoint: string): Promise<boolean> {
+  const response = await fetch(`${endpoint}/v1/stats`);
+  if (!response.ok) throw new Error(`GET ${endpoint}/v1/stats answered ${response.status}`);
+  const stats = (await response.json()) as { tasks?: { task: string; status: string }[] };
+  return stats.tasks?.find((t) => t.task === MF_TASK)?.status === 'budget_exhausted';
 }
 
 export async function runFederation(options: FederationOptions): Promise<FederationResult> {

@@ -62,8 +62,13 @@ export const SETTINGS = {
    */
   /** No-DP run: local noise 1e−4 Δ (negligible; the ledger cannot account an infinite ρ), no central noise. */
   noDp: { localNoiseMultiplier: 1e-4, centralNoiseMultiplier: 0 },
-  /** DP run on an in-process server: the SDK's local noise (σ = Δ, ρ = 0.5 per contribution) and the server's default central noise. */
-  dp: { localNoiseMultiplier: 1, centralNoiseMultiplier: 1 },
+  /**
+   * DP run on in-process servers: what ships. A leader and a helper (secure aggregation); each
+   * device adds its share of the noise the round's sum needs, calibrated by the leader from the ε
+   * budget over `--rounds` planned rounds (the multipliers below are unused in that mode; the
+   * --sweep's local-noise rows still use the single-aggregator path).
+   */
+  dp: { localNoiseMultiplier: 1, centralNoiseMultiplier: 0 },
   /** Seeding: evaluate on this many users every `qualityEvery` rounds (cheap enough to chart). */
   seedQualityUsers: 100,
   seedQualityEvery: 2,
@@ -104,19 +109,20 @@ function federationProgress(label: string, total: number, options: SimulateOptio
 
 /**
  * Why the DP row looks the way it does, in numbers: the noise the averaged update of one round
- * carries (n devices' local discrete Gaussians plus the central one, in float units) against the
- * clip bound that caps every device's signal.
+ * carries against the clip bound that caps every device's signal. With secure aggregation the
+ * sum carries n devices' shares, √n·σ_l per coordinate; without it each device's full local noise.
  */
-function describeNoise(task: TaskDescriptor, devices: number, centralMultiplier: number | null): string {
+function describeNoise(task: TaskDescriptor, devices: number): string {
   const localFloat = task.localNoiseStddev * task.granularity;
-  // Δ in float units ≈ the clip bound (conditional rounding adds a few %); central σ = z·Δ.
-  const centralFloat = centralMultiplier === null ? 0 : centralMultiplier * task.clipNorm;
-  const multipliers = { localNoiseMultiplier: localFloat / task.clipNorm, centralNoiseMultiplier: centralMultiplier ?? 0 };
-  const norm = averagedNoiseNorm(multipliers, devices, task.vectorLength, task.clipNorm);
-  const perCoordinate = norm / Math.sqrt(task.vectorLength);
+  const sumFloat = Math.sqrt(devices) * localFloat;
+  const perCoordinate = sumFloat / devices;
+  const norm = perCoordinate * Math.sqrt(task.vectorLength);
+  const how = task.secureAggregation
+    ? `secure aggregation (leader + helper ${task.secureAggregation.helper}): ${devices} devices each add σ_l = ${localFloat.toFixed(4)} per coordinate, their share of the sum's σ = ${sumFloat.toFixed(3)}`
+    : `one aggregator: ${devices} devices each add σ_l = ${localFloat.toFixed(4)} per coordinate (local noise)`;
   return [
-    `Noise in one DP round: ${devices} devices each add σ = ${localFloat.toFixed(3)} per coordinate (local noise; the device ledger's ρ ≤ 1 per task per 7 days needs σ ≥ 0.71·Δ)${centralMultiplier === null ? '' : ` plus central σ = ${centralFloat.toFixed(3)}`};`,
-    `the averaged update carries σ = ${perCoordinate.toFixed(4)} per coordinate, an L2 norm of ${norm.toFixed(1)} over ${task.vectorLength} coordinates,`,
+    `Noise in one DP round, ${how};`,
+    `the averaged update carries σ = ${perCoordinate.toFixed(5)} per coordinate, an L2 norm of ${norm.toFixed(3)} over ${task.vectorLength} coordinates,`,
     `against a signal whose norm is at most the clip bound C = ${task.clipNorm}: signal-to-noise ≤ ${(task.clipNorm / norm).toFixed(3)}.`,
   ].join('\n');
 }
@@ -166,14 +172,17 @@ async function simulate(options: SimulateOptions): Promise<number> {
 
   // Federated with DP: the given server, else an in-process one at --epsilon.
   let own: SimAggregator | null = null;
-  const endpoint = options.server ?? (own = await startSimAggregator({ mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.dp })).url;
+  const endpoint = options.server ?? (own = await startSimAggregator({
+    mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.dp,
+    secure: { plannedRounds: options.rounds },
+  })).url;
   let federatedDp: RankingQuality;
   let dpRun: FederationResult;
   let noiseNote = '';
   try {
     const task = await fetchMfTask(endpoint);
     if (!task) throw new Error(`${endpoint} has no open mf-items round`);
-    noiseNote = describeNoise(task, Math.min(devicesPerRound, task.maxContributions), options.server ? null : SETTINGS.dp.centralNoiseMultiplier);
+    noiseNote = describeNoise(task, Math.min(devicesPerRound, task.maxContributions));
     if (task.vectorLength !== nItems * (SETTINGS.dim + 1)) throw new Error(`${endpoint}'s mf-items has ${task.vectorLength} floats; this catalogue needs ${nItems * (SETTINGS.dim + 1)}`);
     dpRun = await runFederation({
       endpoint, runName: 'dp', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound,
