@@ -5,8 +5,10 @@
  * Three binary/JSON shapes cross the wire:
  * - task descriptors (`GET /v1/tasks`), JSON;
  * - model blobs (`GET /v1/models/:name/:version`): [u32 LE headerLength][UTF-8 JSON header][f32 LE data];
- * - contributions (`POST /v1/rounds/:roundId/contributions`):
- *   'INK1' | 16-byte random id | u32 LE model version | u32 LE n | n × i32 LE (integer grid).
+ * - contributions (`POST /v1/rounds/:roundId/contributions`), to a single aggregator:
+ *   'INK1' | 16-byte random id | u32 LE model version | u32 LE n | n × i32 LE (integer grid);
+ *   to a leader (secure aggregation, the task names `secureAggregation`), the secret-shared INK2
+ *   upload and the leader ↔ helper messages of ./secure-aggregation.ts.
  * Plus the JSON answers (`ContributionAccepted`, `ErrorBody`), the dashboard's `StatsResponse`
  * and the site owner's `QualityReport`.
  */
