@@ -1,0 +1,113 @@
+/**
+ * Shared pieces of the fast, in-process model experiments (issue 9, part 4): the same data, the
+ * same device-side positives and the same metrics as `npm run simulate`, with the model maths in
+ * plain Float32Array loops (no tfjs, no aggregator, no fake-indexeddb after the first replay).
+ *
+ * - `loadExperimentData()`: the storefront catalogue (2,588 items), every user's time split, and
+ *   each user's weighted positives exactly as the device derives them (replayed once through the
+ *   engine, sim/population.ts, then cached in /tmp as JSON).
+ * - `evaluate(scores)`: sim/metrics.ts evaluateRanking over per-user score vectors.
+ * - `rhoForEpsilon(ε, δ)`: the zCDP ρ whose tightest conversion (core/dp zcdpToEpsilon) is ε.
+ * - `gaussian(rng)`: a seeded normal (experiment noise only; the SDK draws from the CSPRNG).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { storefrontCatalogueIds } from '../catalogue-source.js';
+import { loadDataset, type Dataset } from '../data.js';
+import { evaluateRanking, type RankingQuality } from '../metrics.js';
+import { popularityScorer } from '../baselines/popularity.js';
+import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
+import type { Interaction } from '../../worker/models/feedback.js';
+
+export interface ExperimentData {
+  readonly dataset: Dataset;
+  readonly nItems: number;
+  /** Per user (dataset order): positives as catalogue rows with the device's confidence weights. */
+  readonly interactions: readonly (readonly Interaction[])[];
+}
+
+const CACHE = '/tmp/inkling-exp-interactions.json';
+
+export async function loadExperimentData(): Promise<ExperimentData> {
+  const source = storefrontCatalogueIds();
+  const dataset = loadDataset({ catalogueIds: source.ids });
+  const nItems = dataset.catalogue.ids.length;
+  let interactions: Interaction[][];
+  if (existsSync(CACHE)) {
+    interactions = JSON.parse(readFileSync(CACHE, 'utf8')) as Interaction[][];
+  } else {
+    const { replayPopulation } = await import('../population.js');
+    const visitors = await replayPopulation(dataset);
+    interactions = visitors.map((v) => v.interactions.map((i) => ({ item: i.item, weight: i.weight })));
+    writeFileSync(CACHE, JSON.stringify(interactions));
+  }
+  if (interactions.length !== dataset.users.length) throw new Error('interaction cache does not match the data set');
+  return { dataset, nItems, interactions };
+}
+
+export function evaluate(data: ExperimentData, scores: (userIndex: number) => Float32Array): RankingQuality {
+  return evaluateRanking(data.dataset, (_u, i) => scores(i));
+}
+
+export function popularity(data: ExperimentData): RankingQuality {
+  return evaluateRanking(data.dataset, popularityScorer(data.dataset));
+}
+
+/** Largest ρ with zcdpToEpsilon(ρ, δ).epsilon ≤ ε (bisection). */
+export function rhoForEpsilon(epsilon: number, delta: number): number {
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (zcdpToEpsilon(mid, delta).epsilon <= epsilon) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** σ of the Gaussian noise on ONE round's sum: clip C, R rounds sharing ρ_total, each device once per round. */
+export function sumSigma(clip: number, rounds: number, rhoTotal: number): number {
+  return clip * Math.sqrt(rounds / (2 * rhoTotal));
+}
+
+export type Rng = () => number;
+
+export function seeded(seed: number): Rng {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+export function gaussian(rng: Rng): number {
+  return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+export function fmt(q: RankingQuality): string {
+  return `HR@10 ${q.hitRate.toFixed(4)} NDCG@10 ${q.ndcg.toFixed(4)} (${q.users} users)`;
+}
+
+/** Parses `--key value` pairs into a record (numbers where they parse). */
+export function flags(argv: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) out[a.slice(2)] = 'true';
+      else {
+        out[a.slice(2)] = next;
+        i++;
+      }
+    }
+  }
+  return out;
+}
+
+export function num(f: Record<string, string>, key: string, fallback: number): number {
+  const v = f[key];
+  return v === undefined ? fallback : Number(v);
+}
