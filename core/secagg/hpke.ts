@@ -21,7 +21,8 @@ export const AEAD_ID = 0x0001;
 export const PUBLIC_KEY_BYTES = 32;
 /** enc (32) + AES-128-GCM of a 16-byte seed (16 + 16-byte tag). */
 export const SEALED_SEED_BYTES = 64;
-const INFO = new TextEncoder().encode('inkling secagg v1 helper seed');
+/** HPKE `info` of every seal (the helper's fast opener in server/ uses it too). */
+export const HPKE_INFO = new TextEncoder().encode('inkling secagg v1 helper seed');
 
 let suite: CipherSuite | undefined;
 function cipherSuite(): CipherSuite {
@@ -90,7 +91,7 @@ export function parseHpkeConfigList(value: unknown): HpkeConfigList {
 export async function sealSeed(config: HpkeKeyConfig, seed: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
   const s = cipherSuite();
   const recipientPublicKey = await s.kem.deserializePublicKey(fromBase64Url(config.publicKey));
-  const { ct, enc } = await s.seal({ recipientPublicKey, info: INFO }, new Uint8Array(seed), new Uint8Array(aad));
+  const { ct, enc } = await s.seal({ recipientPublicKey, info: HPKE_INFO }, new Uint8Array(seed), new Uint8Array(aad));
   const out = new Uint8Array(enc.byteLength + ct.byteLength);
   out.set(new Uint8Array(enc), 0);
   out.set(new Uint8Array(ct), enc.byteLength);
@@ -113,7 +114,7 @@ export async function createHpkeOpener(pair: HpkeKeyPair): Promise<HpkeOpener> {
     async open(sealed, aad) {
       if (sealed.length !== SEALED_SEED_BYTES) return null;
       try {
-        const plain = await s.open({ recipientKey, enc: sealed.subarray(0, PUBLIC_KEY_BYTES), info: INFO }, sealed.subarray(PUBLIC_KEY_BYTES), aad);
+        const plain = await s.open({ recipientKey, enc: sealed.subarray(0, PUBLIC_KEY_BYTES), info: HPKE_INFO }, sealed.subarray(PUBLIC_KEY_BYTES), aad);
         return new Uint8Array(plain);
       } catch {
         return null;

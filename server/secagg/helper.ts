@@ -17,12 +17,13 @@
  */
 import type { ErrorCode } from '../../core/protocol/aggregator.js';
 import type { AggregateShare, CollectRequest, HelperShareAnswer, HelperShareBatch, HelperShareResult, HelperStatsResponse } from '../../core/protocol/secure-aggregation.js';
-import { createHpkeOpener, fromBase64Url, generateHpkeKeyPair, type HpkeConfigList, type HpkeOpener } from '../../core/secagg/hpke.js';
+import { fromBase64Url, generateHpkeKeyPair, type HpkeConfigList, type HpkeOpener } from '../../core/secagg/hpke.js';
 import { addInto, reduceSum } from '../../core/secagg/ring.js';
 import { helperShareOf, openHelperSeed } from '../../core/secagg/upload.js';
 import type { TaskDefinition } from '../tasks.js';
 import { modelParameterCount } from '../../core/protocol/aggregator.js';
 import { HelperStorage, idSetHash, type NewShare } from './helper-storage.js';
+import { createNodeHpkeOpener } from './hpke-open-node.js';
 
 /** Keys kept for opening after a rotation (uploads sealed to an older key still in flight). */
 const KEYS_KEPT = 4;
@@ -196,7 +197,8 @@ export class HelperService {
   private async loadKeys(): Promise<void> {
     const keys = this.options.storage.keys();
     const openers = new Map<number, HpkeOpener>();
-    for (const key of keys) openers.set(key.pair.config.id, await createHpkeOpener(key.pair));
+    // node:crypto's open (./hpke-open-node.ts): ~10× faster than @hpke/core's, checked against it.
+    for (const key of keys) openers.set(key.pair.config.id, createNodeHpkeOpener(key.pair));
     this.openers = openers;
     this.configList = { configs: keys.map((k) => k.pair.config) };
   }
