@@ -106,6 +106,8 @@ export class RoundCoordinator {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Validated contributions waiting for the next group commit. */
   private readonly queue: QueuedContribution[] = [];
+  /** Secure aggregation: a batch is being forwarded to the helper (the next one waits for it). */
+  private forwarding = false;
   /** Duration of the last round close, ms (bench and stats). */
   lastCloseMs = 0;
 
@@ -333,7 +335,7 @@ export class RoundCoordinator {
         resolve,
         reject,
       });
-      if (this.queue.length === 1) setImmediate(() => void this.flushShared(helper));
+      if (this.queue.length === 1 && !this.forwarding) setImmediate(() => void this.flushShared(helper));
     });
   }
 
@@ -345,7 +347,22 @@ export class RoundCoordinator {
    * idempotent on both sides).
    */
   private async flushShared(helper: HelperPeer): Promise<void> {
+    // One forward in flight at a time: uploads that arrive meanwhile wait and go together in the
+    // next batch. Under load the batches grow with the request rate (one helper request and one
+    // leader commit per batch instead of per event-loop turn); when idle, an upload still goes at
+    // once. Measured at d = 1,836, 16 uploads in flight: see bench/secure-aggregation.bench.ts.
     const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    this.forwarding = true;
+    try {
+      await this.forwardBatch(helper, batch);
+    } finally {
+      this.forwarding = false;
+      if (this.queue.length > 0) setImmediate(() => void this.flushShared(helper));
+    }
+  }
+
+  private async forwardBatch(helper: HelperPeer, batch: QueuedContribution[]): Promise<void> {
     const groups = new Map<string, QueuedContribution[]>();
     for (const q of batch) {
       const key = `${q.item.roundId}\u0000${q.share!.modelVersion}`;
