@@ -65,8 +65,11 @@ function run(): void {
   };
 
   // Later flags win (server/config.ts), so the role's own flags are appended after the user's.
+  // The storefront the leader serves fetches the helper's keys cross-origin: allow its origin too.
+  const storefront = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+  const helperOrigins = [...new Set([...config.allowedOrigins, ...(config.port === 0 ? [] : [storefront])])];
   let leaderStarted = false;
-  spawnRole([...argv, '--seed', 'false', '--role', 'helper', '--port', String(helperPort), '--db', helperDb, '--allowed-origins', config.allowedOrigins.join(',')], 'helper', (line) => {
+  spawnRole([...argv, '--seed', 'false', '--role', 'helper', '--port', String(helperPort), '--db', helperDb, '--allowed-origins', helperOrigins.join(',')], 'helper', (line) => {
     const match = /^Inkling helper on (http:\/\/[\d.]+:\d+)/.exec(line);
     if (match === null || leaderStarted) return;
     leaderStarted = true;
