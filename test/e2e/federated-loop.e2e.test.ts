@@ -1,29 +1,41 @@
 /**
- * Issue 4 §5, first bullet: the whole federated loop in real Chromium against the BUILT
- * storefront served by the REAL aggregator (server/main.ts as a child process, SQLite in a temp
- * folder, rounds of exactly 2 contributions) on 127.0.0.1.
+ * The whole federated loop in real Chromium against the BUILT storefront, through the two
+ * aggregators of secure aggregation as real processes on 127.0.0.1: a helper
+ * (server/main.ts --role helper, its own SQLite file and HPKE key) and a leader
+ * (server/main.ts --role leader, serving the storefront), rounds of exactly 2 contributions.
  *
  * Two separate browsers (two persistent contexts: nothing shared) each browse, search and rate
- * different films; their Workers train and each sends one contribution; the round closes; the
- * model version increments; both download the new version; recommend() changes.
+ * different films; their Workers fetch the helper's key from the helper, train and each sends one
+ * secret-shared contribution to the leader; the leader collects the helper's aggregate share and
+ * closes the round; the model version increments; both download the new version; recommend() changes.
  *
  * The network capture (Chromium's own view of every request of the pages and their Workers) then
- * shows that every contribution has exactly the task's size, a well-formed header, a dense vector
- * (a sparse one would reveal which rows the visitor touched) and none of the journey's ids, titles
- * or search strings in any encoding we can search for; and that no request carries a cookie.
+ * shows that the browsers sent the helper nothing (one GET of its keys), and that every upload to
+ * the leader has exactly the task's size, the INK2 header, a leader share that is uniformly random
+ * on its own, and a sealed helper seed the leader cannot open: opened here with the helper's
+ * private key (read from the helper's database, as only the helper could), the two shares add up
+ * to a dense, clipped, noised vector (a sparse one would reveal which rows the visitor touched).
+ * No body carries the journey's ids, titles or search strings in any encoding we can search for,
+ * and no request carries a cookie.
  *
  * The page is told where the aggregator is the way a site does it, with `data-endpoint` on the
  * script tag: the built index.html ships `data-endpoint=""`, so the test rewrites that attribute
  * in the HTML it serves to the browser (the only change to the built storefront).
  */
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTRIBUTION_HEADER_BYTES, CONTRIBUTION_MAGIC, type TaskDescriptor } from '../../core/protocol/aggregator.js';
+import type { TaskDescriptor } from '../../core/protocol/aggregator.js';
+import { decodeSharedContribution, SHARED_CONTRIBUTION_MAGIC, type HelperStatsResponse } from '../../core/protocol/secure-aggregation.js';
+import { createHpkeOpener, type HpkeKeyConfig } from '../../core/secagg/hpke.js';
+import { centered } from '../../core/secagg/ring.js';
+import { helperShareOf, openHelperSeed } from '../../core/secagg/upload.js';
 import { launchContext, type LaunchedContext } from '../support/chromium.js';
 import { acceptConsent, browseFilms, filmsOnly, inklingReady, loadBuiltCatalog, visit, type InklingWindow, type ShopMovie } from '../support/shop-session.js';
 
@@ -61,9 +73,10 @@ interface Visitor {
   readonly page: Page;
 }
 
-let server: ChildProcess | null = null;
+let servers: ChildProcess[] = [];
 let dataDir = '';
 let origin = '';
+let helperOrigin = '';
 const captured: CapturedRequest[] = [];
 const visitors: Visitor[] = [];
 
@@ -104,6 +117,21 @@ async function openTasks(): Promise<TaskDescriptor[]> {
 
 async function mfTask(): Promise<TaskDescriptor | undefined> {
   return (await openTasks()).find((t) => t.task === 'mf-items');
+}
+
+function roundIdOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.split('/')[3] ?? '');
+}
+
+/** The helper's current key pair, read from its SQLite file: only the helper can do this. */
+function helperKeyFromItsDatabase(): { config: HpkeKeyConfig; privateKey: Uint8Array } {
+  const db = new Database(join(dataDir, 'helper.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT private_key, config_json FROM hpke_keys ORDER BY created_at DESC LIMIT 1').get() as { private_key: Buffer; config_json: string };
+    return { config: JSON.parse(row.config_json) as HpkeKeyConfig, privateKey: new Uint8Array(row.private_key) };
+  } finally {
+    db.close();
+  }
 }
 
 /** The task a contribution URL's round belongs to (round ids are '<task>-v<version>-<suffix>'). */
@@ -167,33 +195,42 @@ const title = 'the federated loop in two real browsers (issue 4 §5)';
 describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, missing ${missing.join('; ')}` : title, () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'inkling-e2e-agg-'));
-    const port = await freePort();
+    const [port, helperPort] = [await freePort(), await freePort()];
     origin = `http://127.0.0.1:${port}`;
-    server = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'server', 'main.ts'),
-        '--port', String(port), '--db', join(dataDir, 'aggregator.sqlite'), '--static-dir', dist,
-        '--min-contributions', '2', '--max-contributions', '2', '--round-seconds', '120'],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(`the aggregator on ${origin} (output so far: ${output.slice(-500)})`, 60_000, async () => {
-      if (server?.exitCode !== null) throw new Error(`server/main.ts exited with ${server?.exitCode}: ${output.slice(-1000)}`);
-      try {
-        return (await fetch(`${origin}/healthz`)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    });
+    helperOrigin = `http://127.0.0.1:${helperPort}`;
+    const rounds = ['--min-contributions', '2', '--max-contributions', '2', '--round-seconds', '120'];
+    // The peer token travels in the environment, as npm start (server/start.ts) passes it.
+    const env = { ...process.env, INKLING_PEER_TOKEN: randomBytes(24).toString('base64url') };
+    const start = (role: string, args: string[]): ChildProcess => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server', 'main.ts'), '--role', role, ...rounds, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.on('exit', (code) => code !== 0 && code !== null && process.stderr.write(`[federated-loop] ${role} exited ${code}: ${output.slice(-1500)}\n`));
+      servers.push(child);
+      return child;
+    };
+    const ready = async (url: string, child: ChildProcess): Promise<void> => {
+      await waitFor(`${url}/healthz`, 60_000, async () => {
+        if (child.exitCode !== null) throw new Error(`server/main.ts for ${url} exited with ${child.exitCode}`);
+        try {
+          return (await fetch(`${url}/healthz`)).ok ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+    };
+    // The storefront's Worker fetches the helper's keys cross-origin: the helper allows the leader's origin.
+    await ready(helperOrigin, start('helper', ['--port', String(helperPort), '--db', join(dataDir, 'helper.sqlite'), '--allowed-origins', origin]));
+    await ready(origin, start('leader', ['--port', String(port), '--db', join(dataDir, 'leader.sqlite'), '--static-dir', dist, '--helper', helperOrigin]));
     visitors.push(await openVisitor('A'), await openVisitor('B'));
-    step(`aggregator on ${origin}, two browsers open`);
+    step(`leader on ${origin}, helper on ${helperOrigin}, two browsers open`);
   });
 
   afterAll(async () => {
     for (const v of visitors) await v.launched.close();
-    server?.kill('SIGTERM');
+    for (const child of servers) child.kill('SIGTERM');
+    servers = [];
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -265,6 +302,7 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
     const contributions = captured.filter((r) => r.method === 'POST' && r.url.includes('/v1/rounds/'));
     expect(contributions.filter((c) => taskOfContribution(c.url, tasks)?.task === 'mf-items').length, 'one MF contribution per browser').toBeGreaterThanOrEqual(2);
     const ids = new Set<string>();
+    const opener = await createHpkeOpener(helperKeyFromItsDatabase());
     for (const c of contributions) {
       const task = taskOfContribution(c.url, tasks);
       expect(task, `the task of ${c.url}`).toBeDefined();
@@ -272,16 +310,32 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
       expect(body, 'a contribution has a body').not.toBeNull();
       if (!body || !task) continue;
       expect(body.length, `${task.task} contribution size`).toBe(task.expectedBytes);
-      expect([...body.subarray(0, 4)]).toEqual([...CONTRIBUTION_MAGIC]);
-      const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-      expect(view.getUint32(24, true)).toBe(task.vectorLength);
-      ids.add(body.subarray(4, 20).toString('hex'));
-      // Dense: a sparse vector would tell the server which items were touched (MF: 43,996 noised values).
-      if (task.task === 'mf-items') {
-        let zeros = 0;
-        for (let k = 0; k < task.vectorLength; k++) if (view.getInt32(CONTRIBUTION_HEADER_BYTES + 4 * k, true) === 0) zeros++;
-        expect(zeros / task.vectorLength).toBeLessThan(0.05);
+      expect([...body.subarray(0, 4)], 'a secret-shared INK2 upload').toEqual([...SHARED_CONTRIBUTION_MAGIC]);
+      const decoded = decodeSharedContribution(body, task.vectorLength);
+      expect(decoded.ok, decoded.ok ? '' : decoded.message).toBe(true);
+      if (!decoded.ok) continue;
+      const upload = decoded.contribution;
+      ids.add(Buffer.from(upload.id).toString('hex'));
+      // What the leader holds: a share that is uniform on Z_2^32 (centred RMS ≈ 2^32/√12 ≈ 1.24e9).
+      let shareSquares = 0;
+      for (const v of upload.leaderShare) shareSquares += centered(v) ** 2;
+      expect(Math.sqrt(shareSquares / task.vectorLength), `${task.task}: the leader's share looks uniform`).toBeGreaterThan(1e9);
+      // Only the helper's key opens the seed; with it, the two shares add up to the device's vector.
+      const seed = await openHelperSeed(opener, { id: upload.id, modelVersion: upload.modelVersion, vectorLength: task.vectorLength, keyId: upload.keyId, roundId: roundIdOf(c.url), sealed: upload.sealedSeed });
+      expect(seed, `${task.task}: the sealed seed opens with the helper's key and the upload's fields`).not.toBeNull();
+      if (!seed) continue;
+      const helperShare = await helperShareOf(seed, task.vectorLength);
+      let zeros = 0;
+      let squares = 0;
+      for (let k = 0; k < task.vectorLength; k++) {
+        const x = centered(upload.leaderShare[k]! + helperShare[k]!);
+        if (x === 0) zeros++;
+        squares += x * x;
       }
+      // Clipped (C/g grid steps) plus the device's noise share: far below a share's norm.
+      expect(Math.sqrt(squares), `${task.task}: the rebuilt vector is a clipped, noised update`).toBeLessThan(1e-3 * Math.sqrt(shareSquares));
+      // Dense: a sparse vector would tell which rows were touched (the noise fills every coordinate).
+      if (task.vectorLength > 100) expect(zeros / task.vectorLength, `${task.task}: dense`).toBeLessThan(0.05);
       for (const secret of secrets) {
         for (const encoded of encodings(secret)) expect(body.includes(encoded), `contribution contains ${JSON.stringify(secret)}`).toBe(false);
       }
@@ -300,5 +354,13 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
       }
     }
     for (const visitor of visitors) expect(await visitor.context.cookies()).toEqual([]);
+
+    // The browsers sent the helper nothing: they only read its published keys.
+    const toHelper = captured.filter((r) => r.url.startsWith(helperOrigin));
+    expect(toHelper.length, 'each Worker fetched the helper key list').toBeGreaterThan(0);
+    for (const r of toHelper) expect(`${r.method} ${new URL(r.url).pathname}`).toBe('GET /v1/hpke-config');
+    // The leader released the round from the helper's aggregate share: the helper reports it collected.
+    const helperStats = (await (await fetch(`${helperOrigin}/v1/stats`)).json()) as HelperStatsResponse;
+    expect(helperStats.rounds.find((r) => r.roundId === before.roundId)?.collected, `the helper released round ${before.roundId} over 2 contributions`).toBe(2);
   });
 });
