@@ -16,7 +16,11 @@
 // ---------------------------------------------------------------------------------------------
 // Tasks
 
-export type TaskKind = 'fedavg' | 'histogram' | 'kmeans';
+/**
+ * 'als': federated implicit ALS (core/models/als.ts): devices send item-side sufficient statistics
+ * over the round's `rows`; the server solves the item factors.
+ */
+export type TaskKind = 'fedavg' | 'histogram' | 'kmeans' | 'als';
 
 export interface TaskPrivacy {
   /** User-level ε the site owner allows over all rounds of the task; the task stops there. */
@@ -53,6 +57,11 @@ export interface TaskDescriptor {
   readonly privacy: TaskPrivacy;
   /** Histogram tasks: the name of each bin (vector index i counts labels[i]). */
   readonly labels?: readonly string[];
+  /**
+   * ALS tasks: the catalogue rows (model rows, ascending, distinct) the statistics vector covers,
+   * chosen by the server from a released DP popularity count (core/models/als.ts has the layout).
+   */
+  readonly rows?: readonly number[];
   /** The site owner's latest offline evaluation of this task's model against the baseline, if any. */
   readonly quality?: TaskQuality;
   /**

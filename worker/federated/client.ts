@@ -133,7 +133,7 @@ export class FederatedClient {
     const skip = (reason: SkipReason, message: string): ParticipationResult => ({ status: 'skipped', ...base, reason, message });
     const handler = this.options.handlers.get(task.task);
     if (!handler) return skip('unknown-task', `no local handler for task ${task.task}`);
-    if (task.kind !== 'fedavg' && task.kind !== 'histogram') return skip('unsupported-kind', `task kind ${task.kind} is not trained on devices`);
+    if (task.kind !== 'fedavg' && task.kind !== 'histogram' && task.kind !== 'als') return skip('unsupported-kind', `task kind ${task.kind} is not trained on devices`);
     // The newest global model is downloaded whatever follows: recommendations use it, and the
     // download is the same anonymous GET every device makes (it costs no privacy budget).
     const model: ModelBlob = await loadModel({ db: this.options.db, endpoint: this.endpoint, fetch: this.fetchImpl, now: this.now }, task.model.name, task.model.version);

@@ -1,6 +1,8 @@
 /**
  * Everything the federated half of one device needs, wired once: its database, its privacy ledger,
- * the task handlers, the client, the MF scorer for recommend() and the privacy view for profile().
+ * the task handlers ('als-items' and 'item-popularity', what ships; 'mf-items' for a server that
+ * still runs it; propensity; category histograms), the client, the scorer for recommend() (the ALS
+ * model once one is trained, else MF) and the privacy view for profile().
  * The browser Worker and the simulator (one per simulated visitor, in Node with fake-indexeddb)
  * build devices the same way.
  *
@@ -25,7 +27,9 @@ import { createMfTaskHandler } from './mf-task.js';
 import type { FetchLike } from './model-cache.js';
 import { privacyView } from './privacy-view.js';
 import { createPropensityTaskHandler } from './propensity-task.js';
-import { createHistogramTaskHandler } from './histogram-task.js';
+import { createHistogramTaskHandler, createItemHistogramTaskHandler } from './histogram-task.js';
+import { createAlsScorer, refreshAlsUserVector } from './als-scorer.js';
+import { createAlsTaskHandler } from './als-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
@@ -66,7 +70,7 @@ export interface FederatedDevice {
   readonly ledger: PrivacyLedger<ContributionReport>;
   readonly client: FederatedClient;
   readonly scorer: ExtraScorer | undefined;
-  /** Reconstructs the user embedding against the newest cached MF model, if it is stale. */
+  /** Solves the ALS user vector and reconstructs a stale MF user embedding against the newest cached models. */
   refreshUserEmbedding(): Promise<void>;
   /** For the engine's `privacy` option (profile()). */
   privacy(): Promise<ProfileView['privacy']>;
@@ -96,6 +100,8 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
       ...(options.reconstructionSteps !== undefined ? { reconstructionSteps: options.reconstructionSteps } : {}),
     }),
   );
+  handlers.set('als-items', createAlsTaskHandler({ db, interactions: options.interactions }));
+  handlers.set('item-popularity', createItemHistogramTaskHandler({ interactions: options.interactions }));
   if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples }));
   const topCategory = options.topCategory;
   if (topCategory) {
@@ -111,17 +117,36 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     ...(options.random ? { random: options.random } : {}),
     ...(options.pinnedHelper !== undefined ? { pinnedHelper: options.pinnedHelper } : {}),
   });
+  const reconstructs = options.scorerReconstructs === false ? {} : { interactions: options.interactions };
   const scorer = options.catalogueIds
-    ? createMfScorer({ db, catalogueIds: options.catalogueIds, ...(options.scorerReconstructs === false ? {} : { interactions: options.interactions }) })
+    ? firstOpinion(createAlsScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }), createMfScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }))
     : undefined;
   return {
     db,
     ledger,
     client,
     scorer,
-    refreshUserEmbedding: () => refreshUserEmbedding(db, { interactions: options.interactions }),
+    refreshUserEmbedding: async () => {
+      await refreshAlsUserVector(db, await options.interactions());
+      await refreshUserEmbedding(db, { interactions: options.interactions });
+    },
     privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
     forget: () => clearEverything(db),
     close: () => db.close(),
+  };
+}
+
+/**
+ * The first scorer with an opinion: `primary`'s scores unless it has none at all (every value NaN:
+ * no trained model cached, or gated by the site owner's verdict), then `fallback`'s.
+ */
+export function firstOpinion(primary: ExtraScorer, fallback: ExtraScorer): ExtraScorer {
+  return {
+    reason: primary.reason,
+    weight: primary.weight,
+    async score(request) {
+      const scores = await primary.score(request);
+      return scores.some((s) => !Number.isNaN(s)) ? scores : fallback.score(request);
+    },
   };
 }

@@ -36,3 +36,28 @@ export function topInterest(profile: { readonly interests: readonly { readonly c
   for (const interest of profile.interests) if (interest.longTerm > 0 && (best === null || interest.longTerm > best.longTerm)) best = interest;
   return best === null ? null : (best.category.split('/')[0] ?? null);
 }
+
+export interface ItemHistogramTaskOptions {
+  /** The visitor's positives as catalogue rows (item-feedback.ts). */
+  readonly interactions: () => Promise<readonly { readonly item: number }[]>;
+}
+
+/**
+ * Item count histograms (e.g. 'item-popularity', one bin per catalogue row): the device says which
+ * items it has, a 0/1 vector scaled to L2 = 1 (1/√k on each of its k items), so one visitor moves
+ * the sum by at most the clip bound whatever its history (sim/experiments/als.ts's histogram).
+ * @example handlers.set('item-popularity', createItemHistogramTaskHandler({ interactions }));
+ */
+export function createItemHistogramTaskHandler(options: ItemHistogramTaskOptions): LocalTaskHandler {
+  return {
+    async train(task: TaskDescriptor, _model: ModelBlob): Promise<LocalOutcome> {
+      const items = new Set<number>();
+      for (const { item } of await options.interactions()) if (Number.isInteger(item) && item >= 0 && item < task.vectorLength) items.add(item);
+      if (items.size === 0) return { kind: 'no-data' };
+      const update = new Float32Array(task.vectorLength);
+      const share = 1 / Math.sqrt(items.size);
+      for (const item of items) update[item] = share;
+      return { kind: 'update', update, commit: async () => undefined };
+    },
+  };
+}

@@ -49,7 +49,7 @@ export interface MfScorerOptions {
 }
 
 /** The newest cached version of a model, or undefined before the first download. */
-async function newestModel(db: FederatedDb, name: string) {
+export async function newestModel(db: FederatedDb, name: string) {
   const stored = await db.getAllFromIndex('models', 'name', name);
   const newest = stored.reduce<(typeof stored)[number] | undefined>((best, m) => (best === undefined || m.version > best.version ? m : best), undefined);
   return newest === undefined ? undefined : decodeModel(newest.bytes);
@@ -122,7 +122,7 @@ async function currentUserEmbedding(db: FederatedDb, options: ReconstructionOpti
 }
 
 /** Logistic of the z-score: order-preserving, in (0, 1), scale-free across model versions. */
-function squash(scores: Float32Array): Float32Array {
+export function squash(scores: Float32Array): Float32Array {
   let mean = 0;
   for (const s of scores) mean += s;
   mean /= scores.length;

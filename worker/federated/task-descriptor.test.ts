@@ -24,4 +24,17 @@ describe('parseTasksResponse', () => {
     expect(() => parseTasksResponse({ tasks: [{ ...valid, privacy: { ...valid.privacy, delta: 1 } }] })).toThrow(/privacy\.delta/);
     expect(() => parseTasksResponse({ tasks: [{ ...valid, quality: { metric: 'hr@10', version: 2, model: 'high', baseline: 0.3 } }] })).toThrow(/tasks\[0\]\.quality/);
   });
+
+  it('checks an ALS task\'s rows: present, integers, strictly ascending; absent on other kinds', () => {
+    const als = { ...valid, task: 'als-items', kind: 'als', model: { name: 'als-items', version: 2 }, rows: [0, 3, 9] };
+    expect(parseTasksResponse({ tasks: [als] })).toEqual([als]);
+    const { rows: _rows, ...withoutRows } = als;
+    expect(() => parseTasksResponse({ tasks: [withoutRows] })).toThrow(/tasks\[0\]\.rows must be a non-empty array/);
+    expect(() => parseTasksResponse({ tasks: [{ ...als, rows: [] }] })).toThrow(/rows must be a non-empty array/);
+    expect(() => parseTasksResponse({ tasks: [{ ...als, rows: [0, 1.5] }] })).toThrow(/rows\[1\] must be an integer/);
+    expect(() => parseTasksResponse({ tasks: [{ ...als, rows: [0, -1] }] })).toThrow(/rows\[1\] must be an integer/);
+    expect(() => parseTasksResponse({ tasks: [{ ...als, rows: [3, 3] }] })).toThrow(/strictly ascending/);
+    expect(() => parseTasksResponse({ tasks: [{ ...als, rows: 'all' }] })).toThrow(/rows must be a non-empty array/);
+    expect(() => parseTasksResponse({ tasks: [{ ...valid, rows: [1] }] })).toThrow(/rows is only for als tasks/);
+  });
 });

@@ -6,7 +6,7 @@ import { contributionByteLength, parseTaskQuality, type SecureAggregationInfo, t
 import { sharedContributionByteLength } from '../../core/protocol/secure-aggregation.js';
 import { SEALED_SEED_BYTES } from '../../core/secagg/hpke.js';
 
-const KINDS: readonly TaskKind[] = ['fedavg', 'histogram', 'kmeans'];
+const KINDS: readonly TaskKind[] = ['fedavg', 'histogram', 'kmeans', 'als'];
 
 function isTaskKind(value: string): value is TaskKind {
   return (KINDS as readonly string[]).includes(value);
@@ -42,7 +42,7 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
   const count = (n: number): boolean => Number.isInteger(n) && n >= 0;
 
   const kind = str('kind');
-  if (!isTaskKind(kind)) throw new RangeError(`${where}.kind must be one of fedavg, histogram, kmeans; got ${kind}`);
+  if (!isTaskKind(kind)) throw new RangeError(`${where}.kind must be one of ${KINDS.join(', ')}; got ${kind}`);
   const model = t['model'];
   if (typeof model !== 'object' || model === null) throw new RangeError(`${where}.model must be an object`);
   const modelRecord = model as Record<string, unknown>;
@@ -68,6 +68,7 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
     throw new RangeError(`${where}.labels must be an array of strings`);
   }
   const quality = parseTaskQuality(t['quality'], `${where}.quality`);
+  const rows = parseRows(t['rows'], kind, `${where}.rows`);
   return {
     task: str('task'),
     kind,
@@ -89,9 +90,34 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
       epsilonSpent: num('epsilonSpent', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonSpent'),
     },
     ...(isStringArray(labels) ? { labels } : {}),
+    ...(rows === undefined ? {} : { rows }),
     ...(quality === undefined ? {} : { quality }),
     ...(secureAggregation === undefined ? {} : { secureAggregation }),
   };
+}
+
+/** Most rows an ALS round may cover (the device builds a vector of dim(dim+1)/2 + rows·(dim+1) floats). */
+export const MAX_ALS_ROWS = 100_000;
+
+/**
+ * ALS tasks must name their rows (catalogue indices, strictly ascending, so each appears once);
+ * other kinds must not. The vector length is checked against the rows by the handler, which knows dim.
+ */
+function parseRows(value: unknown, kind: TaskKind, where: string): number[] | undefined {
+  if (kind !== 'als') {
+    if (value !== undefined) throw new RangeError(`${where} is only for als tasks; this task is ${kind}`);
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_ALS_ROWS) {
+    throw new RangeError(`${where} must be a non-empty array of at most ${MAX_ALS_ROWS} catalogue rows`);
+  }
+  let previous = -1;
+  for (const [i, row] of value.entries()) {
+    if (typeof row !== 'number' || !Number.isInteger(row) || row < 0 || row >= 1 << 24) throw new RangeError(`${where}[${i}] must be an integer in [0, 2^24); got ${String(row)}`);
+    if (row <= previous) throw new RangeError(`${where} must be strictly ascending; ${where}[${i}] = ${row} follows ${previous}`);
+    previous = row;
+  }
+  return value as number[];
 }
 
 /** The helper's origin must be a plain http(s) origin: devices fetch its keys from it. */

@@ -34,7 +34,7 @@ export interface HistogramAggregate {
 
 export interface TaskStats {
   readonly task: string;
-  readonly kind: 'fedavg' | 'histogram' | 'kmeans';
+  readonly kind: 'fedavg' | 'histogram' | 'kmeans' | 'als';
   readonly model: { readonly name: string; readonly version: number };
   readonly status: 'open' | 'budget_exhausted';
   readonly privacy: { readonly epsilonBudget: number; readonly delta: number; readonly epsilonSpent: number; readonly rhoSpent: number };
