@@ -1,6 +1,6 @@
 /**
  * Wires one aggregator together from a configuration: SQLite storage, the tasks, their
- * strategies (FedAvg or histogram, wrapped by central DP; by distributed DP for a leader), the
+ * strategies (FedAvg, histogram or ALS, wrapped by central DP; by distributed DP for a leader), the
  * exact discrete Gaussian central noise, the round coordinator and the HTTP app. Used by main.ts,
  * the tests and the bench. The helper role is wired by ./secagg/create-helper.ts.
  *
@@ -19,6 +19,7 @@ import { PreparedDiscreteGaussianNoise } from './privacy/central-noise.js';
 import { RoundCoordinator, type CoordinatorEvent, type UploadPath } from './rounds/coordinator.js';
 import { SqliteStorage } from './storage/sqlite.js';
 import { withCentralDp } from './strategies/dp.js';
+import { createAls } from './strategies/als.js';
 import { createFedAvg } from './strategies/fedavg.js';
 import { createHistogram } from './strategies/histogram.js';
 import type { Strategy } from './strategies/strategy.js';
@@ -77,12 +78,30 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
       throw new RangeError(`createAggregator runs a single or leader aggregator; got ${JSON.stringify(unreachable)}`);
     }
   }
+  // Rounds whose sums carry DP noise (secure: the devices' shares; central noise; or real local
+  // noise, multiplier ≥ 0.01): ALS adds its extra ridge there (server/tasks.ts ALS_SETTINGS).
+  const noisy = (task: TaskDefinition): boolean => uploads.kind === 'shared' || config.centralNoiseMultiplier > 0 || task.localNoiseMultiplier >= 0.01;
+  const innerFor = (task: TaskDefinition): Strategy => {
+    switch (task.kind) {
+      case 'fedavg':
+        return createFedAvg();
+      case 'histogram':
+        return createHistogram();
+      case 'als':
+        return createAls({ extraRidge: noisy(task) ? (task.als?.lambdaDp ?? 0) : 0 });
+      case 'kmeans':
+        throw new RangeError(`task ${task.task}: kind 'kmeans' is not implemented by this aggregator yet`);
+      default: {
+        const unreachable: never = task.kind;
+        throw new RangeError(`unknown task kind ${String(unreachable)}`);
+      }
+    }
+  };
   const strategyFor = (task: TaskDefinition): Strategy => {
-    const inner = task.kind === 'histogram' ? createHistogram() : createFedAvg();
-    if (task.kind === 'kmeans') throw new RangeError(`task ${task.task}: kind 'kmeans' is not implemented by this aggregator yet`);
+    const inner = innerFor(task);
     // Secure aggregation: the noise is distributed over the devices; the leader adds none (it sees the sum).
     if (uploads.kind === 'shared') return withDistributedDp(inner, { plannedRounds });
-    return config.centralNoiseMultiplier > 0 ? withCentralDp(inner, { noiseMultiplier: config.centralNoiseMultiplier, noise }) : inner;
+    return config.centralNoiseMultiplier > 0 ? withCentralDp(inner, { noiseMultiplier: config.centralNoiseMultiplier, noise, plannedRounds }) : inner;
   };
   let coordinator: RoundCoordinator;
   try {

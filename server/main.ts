@@ -29,6 +29,8 @@ function describe(event: CoordinatorEvent): string {
       return `round ${event.roundId} below its minimum (${event.contributions}) at its deadline: extended`;
     case 'task_stopped':
       return `task ${event.task} stopped: ${event.message}`;
+    case 'task_waiting':
+      return `task ${event.task} waiting: ${event.message}`;
     case 'close_deferred':
       return `round ${event.roundId} is frozen, waiting for the helper's aggregate share (retrying): ${event.reason}`;
     case 'helper_unavailable':

@@ -5,30 +5,50 @@ import { describe, expect, it } from 'vitest';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 import { createAggregator } from './aggregator.js';
 import { initialWeights } from './models/initial-weights.js';
-import { checkTasks, createDefaultTasks, PROPENSITY_INITIAL_BIAS } from './tasks.js';
+import { checkTasks, createDefaultTasks, createMfTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
 import { fedavgTask, TEST_CONFIG } from './testkit.js';
 
 describe('task definitions', () => {
-  it('sizes the defaults as the device models lay them out', () => {
-    const [mf, propensity, histogram] = createDefaultTasks({ mfItems: 100 });
-    expect(modelParameterCount(mf!.model.tensors)).toBe(100 * 17); // nItems × (dim + 1)
+  it('sizes the defaults as the device models lay them out: ALS and its popularity histogram ship, MF does not', () => {
+    const tasks = createDefaultTasks({ mfItems: 300 });
+    expect(tasks.map((t) => t.task)).toEqual(['item-popularity', 'als-items', 'propensity', 'category-histogram']);
+    const [popularity, als, propensity, histogram] = tasks;
+    expect(modelParameterCount(popularity!.model.tensors)).toBe(300); // one count per catalogue row
+    expect(modelParameterCount(als!.model.tensors)).toBe(300 * 8 + 300); // item_factors [nItems, 8] + item_popularity [nItems]
+    expect(uploadLength(als!)).toBe(36 + 200 * 9); // 1,836 floats: u uᵀ triangle + top 200 rows × (dim + 1)
+    expect(uploadLength(createDefaultTasks({ mfItems: 50 })[1]!)).toBe(36 + 50 * 9); // K ≤ the catalogue
+    expect((als!.budgetShare ?? 1) + (popularity!.budgetShare ?? 1)).toBeCloseTo(1, 12);
     expect(modelParameterCount(propensity!.model.tensors)).toBe(9); // PROPENSITY_FEATURE_COUNT
     expect(histogram!.labels).toHaveLength(modelParameterCount(histogram!.model.tensors));
     expect(() => checkTasks(createDefaultTasks())).not.toThrow();
+    expect(modelParameterCount(createMfTask({ mfItems: 100 }).model.tensors)).toBe(100 * 17); // still available: nItems × (dim + 1)
+    expect(() => checkTasks([createMfTask(), ...createDefaultTasks()])).not.toThrow();
   });
 
   it('initialises weights deterministically: seeded normal embeddings, the propensity prior, zeros elsewhere', () => {
-    const [mf, propensity] = createDefaultTasks({ mfItems: 50 });
-    const a = initialWeights(mf!);
-    expect(Array.from(a)).toEqual(Array.from(initialWeights(mf!)));
+    const mf = createMfTask({ mfItems: 50 });
+    const [, als, propensity] = createDefaultTasks({ mfItems: 50 });
+    const a = initialWeights(mf);
+    expect(Array.from(a)).toEqual(Array.from(initialWeights(mf)));
     const embeddings = a.subarray(0, 50 * 16);
     const sd = Math.sqrt(embeddings.reduce((s, v) => s + v * v, 0) / embeddings.length);
     expect(sd).toBeGreaterThan(0.07); // N(0, 0.1²) over 800 values: sd within ±30 % (> 8 standard errors)
     expect(sd).toBeLessThan(0.13);
     expect(a.subarray(50 * 16).every((v) => v === 0)).toBe(true); // item_bias
+    const w = initialWeights(als!);
+    expect(w.subarray(0, 50 * 8).some((v) => v !== 0)).toBe(true); // item_factors: seeded normal
+    expect(w.subarray(50 * 8).every((v) => v === 0)).toBe(true); // item_popularity: zero until the first ALS release
     const p = initialWeights(propensity!);
     expect(Array.from(p.subarray(0, 8))).toEqual(new Array(8).fill(0));
     expect(p[8]).toBeCloseTo(PROPENSITY_INITIAL_BIAS, 6);
+  });
+
+  it('refuses ALS tasks without their settings or popularity histogram, and shares that exceed one budget', () => {
+    const [popularity, als] = createDefaultTasks({ mfItems: 300 });
+    expect(() => checkTasks([als!])).toThrow(/dependsOn must name a histogram task/);
+    expect(() => checkTasks([popularity!, { ...als!, als: undefined }])).toThrow(/needs als settings/);
+    expect(() => checkTasks([popularity!, { ...als!, budgetShare: 1 }])).toThrow(/exceeds the one budget/);
+    expect(() => checkTasks([{ ...popularity!, model: { name: 'item-popularity', tensors: [{ name: 'counts', shape: [299] }] } }, als!])).toThrow(/one bin per item/);
   });
 
   it('refuses bad task lists by name', () => {

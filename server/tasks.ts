@@ -6,6 +6,7 @@
  * Round sizes, deadlines, ε budget, δ and the central noise come from the server configuration
  * (server/config.ts) unless a task overrides them.
  */
+import { alsTensorSpecs, alsVectorLength } from '../core/models/als.js';
 import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 
@@ -31,8 +32,24 @@ export interface TaskDefinition {
   readonly learningRate: number;
   /** FedAvg server learning rate η: w ← w + η · mean(update). */
   readonly serverLearningRate: number;
-  /** Histogram tasks: bin names (vector index i counts labels[i]). */
+  /**
+   * Histogram tasks: bin names (vector index i counts labels[i]), shown on the dashboard. A
+   * histogram without labels (e.g. 'item-popularity', one bin per catalogue row) is a model only:
+   * no dashboard release.
+   */
   readonly labels?: readonly string[];
+  /** ALS tasks (kind 'als'): the model's hyper-parameters (core/models/als.ts). */
+  readonly als?: AlsSettings;
+  /**
+   * A task whose first released model this one waits for (the ALS task's popularity histogram: it
+   * picks its rows from it). Both spend one privacy budget: the ε this task reports is the two
+   * tasks' combined (zCDP ρ adds up), and each keeps to its `budgetShare`.
+   */
+  readonly dependsOn?: string;
+  /** Fraction of ρ(ε budget, δ) this task may spend (default 1); shares of dependent tasks sum to ≤ 1. */
+  readonly budgetShare?: number;
+  /** Secure rounds this task's share is planned over (default: the server's plannedRounds). */
+  readonly plannedRounds?: number;
   /** Per-task overrides of the server-wide round settings. */
   readonly minContributions?: number;
   readonly maxContributions?: number;
@@ -62,41 +79,129 @@ export const MF_DIM = 16;
 export const PROPENSITY_WEIGHTS = 8;
 export const PROPENSITY_INITIAL_BIAS = Math.log(0.03 / 0.97);
 
+export interface AlsSettings {
+  readonly dim: number;
+  /** Item factors are learned for the top K catalogue items of the popularity release only. */
+  readonly topK: number;
+  /** Ridge λ of the item solve. */
+  readonly lambda: number;
+  /** Extra ridge when the round's sum carries DP noise (damps noise-driven factors). */
+  readonly lambdaDp: number;
+}
+
+/**
+ * The ALS that ships, as measured in sim/experiments (README there): dim 8, top 200 by a DP count,
+ * λ 1 (+5 under DP noise: λ_dp 1/5/20 gave HR@10 0.464/0.485/0.476). Upload: 36 + 200 × 9 = 1,836 floats.
+ */
+export const ALS_SETTINGS: AlsSettings = { dim: 8, topK: 200, lambda: 1, lambdaDp: 5 };
+/** Share of the ρ budget the popularity round gets (the rest goes to the ALS rounds): --hist-rho-share 0.05. */
+export const POPULARITY_BUDGET_SHARE = 0.05;
+
+/** Floats in one device's upload for `task` (the model's size, except for ALS: its statistics over K rows). */
+export function uploadLength(task: Pick<TaskDefinition, 'kind' | 'model' | 'als'>): number {
+  if (task.kind === 'als') {
+    if (task.als === undefined) throw new RangeError('an als task needs its als settings');
+    const nItems = task.model.tensors[0]?.shape[0] ?? 0;
+    return alsVectorLength(task.als.dim, Math.min(task.als.topK, nItems));
+  }
+  return modelParameterCount(task.model.tensors);
+}
+
 export interface DefaultTaskOptions {
-  /** Rows of the MF item embedding (the catalogue size). */
+  /** The catalogue size: rows of the item models (ALS, popularity, and MF where it runs). */
   readonly mfItems?: number;
 }
 
-export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefinition[] {
+function catalogueSize(options: DefaultTaskOptions): number {
   const mfItems = options.mfItems ?? MF_ITEMS;
   if (!Number.isInteger(mfItems) || mfItems < 2 || mfItems > 100_000) throw new RangeError(`mfItems must be an integer in [2, 100000]; got ${mfItems}`);
-  return [
-    {
-      task: 'mf-items',
-      kind: 'fedavg',
-      model: {
-        name: 'mf-items',
-        tensors: [
-          { name: 'item_embeddings', shape: [mfItems, MF_DIM] },
-          { name: 'item_bias', shape: [mfItems] },
-        ],
-      },
-      init: { kind: 'normal', stddev: 0.1, seed: 20_260_401, tensors: ['item_embeddings'] },
-      // Matched to what devices send at learningRate 1 (sim, 60 users, 20 + 20 steps): update L2 norm
-      // p10 0.98, median 1.86, p90 2.39. A bound near the low end of that range clips most updates
-      // by at most ~2× (direction kept) while the noise, calibrated to C, is never spent on signal
-      // that is not there (at the old learningRate 0.05 the median norm was 0.09: 1/11 of C).
-      clipNorm: 1,
-      // 1e-4: C/g = 10,000 grid steps, so the rounding slack (≈ √n/2 in L2) stays a few % of the bound.
-      granularity: 1e-4,
-      localNoiseMultiplier: 1,
-      localSteps: 20,
-      // trainLocal's loss is a batch mean (one pair moves a row by lr/32): lr 0.05 with η 1 barely
-      // moved the items (federated no-DP HR@10 0.18 on 200 users, below popularity's 0.38);
-      // lr 1 with η 10 reached 0.445 (sim/README.md has the measurements).
-      learningRate: 1,
-      serverLearningRate: 10,
+  return mfItems;
+}
+
+/**
+ * What ships: the item popularity histogram (a DP count per catalogue row, 5 % of the budget, one
+ * round), the ALS model that waits for it (95 %), propensity and the category histogram.
+ * 'mf-items' (createMfTask) is no longer a default: under DP noise its FedAvg updates lose to
+ * popularity (sim/experiments/README.md); a server may still run it.
+ */
+export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefinition[] {
+  const nItems = catalogueSize(options);
+  return [createPopularityTask(nItems), createAlsTask(nItems), ...createDefaultTasksWithoutItems()];
+}
+
+export function createPopularityTask(nItems: number): TaskDefinition {
+  return {
+    task: 'item-popularity',
+    kind: 'histogram',
+    model: { name: 'item-popularity', tensors: [{ name: 'counts', shape: [nItems] }] },
+    init: { kind: 'zeros' },
+    // A device sends 1/√k on each of its k items (L2 = 1): worker/federated/histogram-task.ts.
+    clipNorm: 1,
+    // C/g = 1,000 grid steps: a count's rounding error (≤ g/2 per device per bin) stays ≪ the noise.
+    granularity: 1e-3,
+    localNoiseMultiplier: 1,
+    localSteps: 0,
+    learningRate: 0,
+    serverLearningRate: 1,
+    budgetShare: POPULARITY_BUDGET_SHARE,
+    plannedRounds: 1,
+  };
+}
+
+export function createAlsTask(nItems: number, settings: AlsSettings = ALS_SETTINGS): TaskDefinition {
+  return {
+    task: 'als-items',
+    kind: 'als',
+    model: { name: 'als-items', tensors: alsTensorSpecs({ nItems, dim: settings.dim }) },
+    // Factors start N(0, 0.1²) (sim/experiments/als.ts); the popularity tensor starts at zero, which
+    // tells devices' scorers the model is not trained yet.
+    init: { kind: 'normal', stddev: 0.1, seed: 20_260_402, tensors: ['item_factors'] },
+    // The device caps ‖u‖ ≤ 1 and scales its whole statistics vector to L2 ≤ C = 1.
+    clipNorm: 1,
+    granularity: 1e-4,
+    localNoiseMultiplier: 1,
+    localSteps: 0,
+    learningRate: 0,
+    serverLearningRate: 1,
+    als: settings,
+    dependsOn: 'item-popularity',
+    budgetShare: 1 - POPULARITY_BUDGET_SHARE,
+  };
+}
+
+/** The FedAvg MF task (kept for servers that still run it; not a default). */
+export function createMfTask(options: DefaultTaskOptions = {}): TaskDefinition {
+  const mfItems = catalogueSize(options);
+  return {
+    task: 'mf-items',
+    kind: 'fedavg',
+    model: {
+      name: 'mf-items',
+      tensors: [
+        { name: 'item_embeddings', shape: [mfItems, MF_DIM] },
+        { name: 'item_bias', shape: [mfItems] },
+      ],
     },
+    init: { kind: 'normal', stddev: 0.1, seed: 20_260_401, tensors: ['item_embeddings'] },
+    // Matched to what devices send at learningRate 1 (sim, 60 users, 20 + 20 steps): update L2 norm
+    // p10 0.98, median 1.86, p90 2.39. A bound near the low end of that range clips most updates
+    // by at most ~2× (direction kept) while the noise, calibrated to C, is never spent on signal
+    // that is not there (at the old learningRate 0.05 the median norm was 0.09: 1/11 of C).
+    clipNorm: 1,
+    // 1e-4: C/g = 10,000 grid steps, so the rounding slack (≈ √n/2 in L2) stays a few % of the bound.
+    granularity: 1e-4,
+    localNoiseMultiplier: 1,
+    localSteps: 20,
+    // trainLocal's loss is a batch mean (one pair moves a row by lr/32): lr 0.05 with η 1 barely
+    // moved the items (federated no-DP HR@10 0.18 on 200 users, below popularity's 0.38);
+    // lr 1 with η 10 reached 0.445 (sim/README.md has the measurements).
+    learningRate: 1,
+    serverLearningRate: 10,
+  };
+}
+
+function createDefaultTasksWithoutItems(): TaskDefinition[] {
+  return [
     {
       task: 'propensity',
       kind: 'fedavg',
@@ -150,10 +255,34 @@ export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefin
     if (!Number.isFinite(t.localNoiseMultiplier) || t.localNoiseMultiplier < 0) {
       throw new RangeError(`${where}: localNoiseMultiplier must be ≥ 0; got ${t.localNoiseMultiplier}`);
     }
-    if (t.kind === 'histogram' && t.labels?.length !== n) {
-      throw new RangeError(`${where}: a histogram needs one label per value (${n}); got ${t.labels?.length ?? 0}`);
+    if (t.kind === 'histogram' && t.labels !== undefined && t.labels.length !== n) {
+      throw new RangeError(`${where}: a histogram needs one label per value (${n}); got ${t.labels.length}`);
     }
+    if (t.kind === 'als') {
+      const a = t.als;
+      if (a === undefined) throw new RangeError(`${where}: an als task needs als settings`);
+      if (!Number.isInteger(a.dim) || a.dim < 1 || a.dim > 64) throw new RangeError(`${where}: als.dim must be an integer in [1, 64]; got ${a.dim}`);
+      if (!Number.isInteger(a.topK) || a.topK < 1) throw new RangeError(`${where}: als.topK must be an integer ≥ 1; got ${a.topK}`);
+      for (const [field, value] of [['lambda', a.lambda], ['lambdaDp', a.lambdaDp]] as const) {
+        if (!Number.isFinite(value) || value < 0) throw new RangeError(`${where}: als.${field} must be a finite number ≥ 0; got ${value}`);
+      }
+      const [factors, popularity] = t.model.tensors;
+      if (t.model.tensors.length !== 2 || factors?.shape.length !== 2 || factors.shape[1] !== a.dim || popularity?.shape.join() !== String(factors.shape[0])) {
+        throw new RangeError(`${where}: an als model is item_factors [nItems, ${a.dim}] and item_popularity [nItems]`);
+      }
+      if (t.dependsOn === undefined) throw new RangeError(`${where}: an als task picks its rows from a popularity histogram named by dependsOn`);
+    }
+    if (t.budgetShare !== undefined && !(t.budgetShare > 0 && t.budgetShare <= 1)) throw new RangeError(`${where}: budgetShare must be in (0, 1]; got ${t.budgetShare}`);
+    if (t.plannedRounds !== undefined && !(Number.isInteger(t.plannedRounds) && t.plannedRounds >= 1)) throw new RangeError(`${where}: plannedRounds must be an integer ≥ 1; got ${t.plannedRounds}`);
     if (t.clipNorm / t.granularity > 2 ** 30) throw new RangeError(`${where}: clipNorm / granularity must stay below 2^30 grid steps`);
+  }
+  for (const t of tasks) {
+    if (t.dependsOn === undefined) continue;
+    const where = `task ${JSON.stringify(t.task)}`;
+    const dep = tasks.find((d) => d.task === t.dependsOn);
+    if (dep === undefined || dep.kind !== 'histogram' || dep.dependsOn !== undefined) throw new RangeError(`${where}: dependsOn must name a histogram task of this server; got ${JSON.stringify(t.dependsOn)}`);
+    if (t.kind === 'als' && dep.model.tensors[0]?.shape.join() !== String(t.model.tensors[0]?.shape[0])) throw new RangeError(`${where}: its popularity histogram ${dep.task} must have one bin per item`);
+    if ((t.budgetShare ?? 1) + (dep.budgetShare ?? 1) > 1 + 1e-12) throw new RangeError(`${where}: budgetShare ${t.budgetShare ?? 1} + ${dep.task}'s ${dep.budgetShare ?? 1} exceeds the one budget they share`);
   }
   return tasks;
 }

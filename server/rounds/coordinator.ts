@@ -37,7 +37,7 @@ import { initialWeights } from '../models/initial-weights.js';
 import { gridSensitivity, normAllowance, roundRho } from '../privacy/round-privacy.js';
 import type { AcceptOutcome, AggregatorStorage, PendingContribution, RoundRecord } from '../storage/storage.js';
 import type { HistogramRelease, RoundConfig, RoundSettings, Strategy } from '../strategies/strategy.js';
-import type { TaskDefinition } from '../tasks.js';
+import { uploadLength, type TaskDefinition } from '../tasks.js';
 import { checkContributionBody, checkRound, checkSharedBody, maxContributionBytes, maxSharedContributionBytes, type Rejection, type RoundView } from './validate-contribution.js';
 import { latestQualityComparison } from './task-quality.js';
 
@@ -50,6 +50,8 @@ export type CoordinatorEvent =
   | { readonly kind: 'round_closed'; readonly task: string; readonly roundId: string; readonly producedVersion: number; readonly contributions: number; readonly epsilon: number; readonly ms: number }
   | { readonly kind: 'round_extended'; readonly task: string; readonly roundId: string; readonly contributions: number }
   | { readonly kind: 'task_stopped'; readonly task: string; readonly message: string }
+  /** The task's strategy is not ready to open a round (e.g. the ALS task before its popularity release). */
+  | { readonly kind: 'task_waiting'; readonly task: string; readonly message: string }
   /** Secure aggregation: the round is frozen but the helper's share could not be collected yet. */
   | { readonly kind: 'close_deferred'; readonly task: string; readonly roundId: string; readonly reason: string }
   /** Secure aggregation: uploads answered 503 because the helper could not be reached. */
@@ -98,6 +100,8 @@ export class RoundCoordinator {
   private readonly configs = new Map<string, RoundConfig>();
   private readonly weights = new Map<string, { readonly version: number; readonly data: Float32Array }>();
   private readonly stopped = new Map<string, string>();
+  /** Tasks whose strategy said 'wait' (e.g. for their dependency's first release): asked again on ticks and releases. */
+  private readonly waiting = new Map<string, string>();
   private readonly closing = new Set<string>();
   /** Secure close retries: task → earliest next attempt. */
   private readonly closeRetryAt = new Map<string, number>();
@@ -119,7 +123,7 @@ export class RoundCoordinator {
     for (const task of options.tasks) {
       this.strategies.set(task.task, options.strategyFor(task));
       if (this.uploads.kind === 'plain') this.checkExactSums(task);
-      else this.checkSharedSums(task, this.uploads.plannedRounds);
+      else this.checkSharedSums(task, task.plannedRounds ?? this.uploads.plannedRounds);
     }
   }
 
@@ -161,6 +165,7 @@ export class RoundCoordinator {
   /** Closes or extends every open round whose deadline has passed. */
   tick(): void {
     const now = this.clock();
+    this.retryWaiting();
     for (const task of this.tasks.values()) {
       const round = this.storage.openRoundOf(task.task);
       if (round === undefined) continue;
@@ -205,6 +210,7 @@ export class RoundCoordinator {
         minContributions: config.minContributions,
         maxContributions: config.maxContributions,
         privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: this.epsilonSpent(task) },
+        ...(config.rows === undefined ? {} : { rows: config.rows }),
       };
       const quality = latestQualityComparison(this.storage.quality(task.task));
       out.push({
@@ -574,7 +580,7 @@ export class RoundCoordinator {
       contributions,
       vectorLength: config.vectorLength,
     });
-    const rhoTotal = this.storage.rhoSpent(taskName) + rho;
+    const rhoTotal = this.rhoSpentCombined(task) + rho;
     const epsilonAfter = zcdpToEpsilon(rhoTotal, this.settingsOf(task).delta).epsilon;
     const producedVersion = round.baseVersion + 1;
     const now = this.clock();
@@ -597,6 +603,33 @@ export class RoundCoordinator {
     this.lastCloseMs = performance.now() - started;
     this.options.onEvent?.({ kind: 'round_closed', task: taskName, roundId: round.roundId, producedVersion, contributions, epsilon: epsilonAfter, ms: this.lastCloseMs });
     this.openNextRound(task);
+    this.retryWaiting();
+  }
+
+  /** Asks every waiting task's strategy again (its dependency may have released since). */
+  private retryWaiting(): void {
+    for (const name of [...this.waiting.keys()]) {
+      const task = this.tasks.get(name);
+      if (task !== undefined && this.storage.openRoundOf(name) === undefined) this.openNextRound(task);
+    }
+  }
+
+  /**
+   * ρ spent by the task and by the task it depends on: one guarantee covers both (zCDP composes by
+   * adding ρ), so that is what the task reports.
+   */
+  private rhoSpentCombined(task: TaskDefinition): number {
+    const own = this.storage.rhoSpent(task.task);
+    return task.dependsOn === undefined ? own : own + this.storage.rhoSpent(task.dependsOn);
+  }
+
+  /** The newest released model of the task's dependency (version ≥ 2), or null. */
+  private dependencyRelease(task: TaskDefinition): Float32Array | null {
+    if (task.dependsOn === undefined) return null;
+    const dependency = this.tasks.get(task.dependsOn);
+    if (dependency === undefined) return null;
+    const latest = this.storage.latestModelVersion(dependency.model.name) ?? 1;
+    return latest > 1 ? this.currentWeights(dependency) : null;
   }
 
   addQuality(report: QualityReport): void {
@@ -613,7 +646,7 @@ export class RoundCoordinator {
       const settings = this.settingsOf(task);
       const open = this.storage.openRoundOf(task.task);
       const closed = this.storage.closedRounds(task.task, STATS_ROUNDS).reverse();
-      const rhoSpent = this.storage.rhoSpent(task.task);
+      const rhoSpent = this.rhoSpentCombined(task);
       tasks.push({
         task: task.task,
         kind: task.kind,
@@ -641,8 +674,14 @@ export class RoundCoordinator {
       modelVersion: version,
       now,
       rhoSpent: this.storage.rhoSpent(task.task),
+      dependency: this.dependencyRelease(task),
     });
+    if (plan.kind !== 'wait') this.waiting.delete(task.task);
     switch (plan.kind) {
+      case 'wait':
+        if (!this.waiting.has(task.task)) this.options.onEvent?.({ kind: 'task_waiting', task: task.task, message: plan.message });
+        this.waiting.set(task.task, plan.message);
+        return;
       case 'stop':
         this.stopped.set(task.task, plan.message);
         this.options.onEvent?.({ kind: 'task_stopped', task: task.task, message: plan.message });
@@ -714,7 +753,7 @@ export class RoundCoordinator {
   }
 
   private epsilonSpent(task: TaskDefinition): number {
-    return jsonSafe(zcdpToEpsilon(this.storage.rhoSpent(task.task), this.settingsOf(task).delta).epsilon);
+    return jsonSafe(zcdpToEpsilon(this.rhoSpentCombined(task), this.settingsOf(task).delta).epsilon);
   }
 
   private settingsOf(task: TaskDefinition): RoundSettings {
@@ -730,7 +769,7 @@ export class RoundCoordinator {
   }
 
   private vectorLengthOf(task: TaskDefinition): number {
-    return task.model.tensors.reduce((total, t) => total + t.shape.reduce((a, b) => a * b, 1), 0);
+    return uploadLength(task);
   }
 
   /**
@@ -759,7 +798,7 @@ export class RoundCoordinator {
     const n = this.vectorLengthOf(task);
     const settings = this.settingsOf(task);
     const where = `task ${task.task}`;
-    const { sigma } = secureNoisePlan(where, { ...task, vectorLength: n, minContributions: settings.minContributions, epsilonBudget: settings.epsilonBudget, delta: settings.delta, plannedRounds });
+    const { sigma } = secureNoisePlan(where, { ...task, vectorLength: n, minContributions: settings.minContributions, epsilonBudget: settings.epsilonBudget, delta: settings.delta, plannedRounds, budgetShare: task.budgetShare ?? 1 });
     checkNoWrap(settings.maxContributions, honestCoordinateBound(task.clipNorm, task.granularity, sigma, n), where);
     if (settings.maxContributions > 2 ** 21) throw new RangeError(`${where}: maxContributions ${settings.maxContributions} exceeds 2^21; the leader's float64 sum of shares would lose exactness`);
   }

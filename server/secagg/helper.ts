@@ -21,7 +21,7 @@ import { fromBase64Url, generateHpkeKeyPair, type HpkeConfigList, type HpkeOpene
 import { addInto, reduceSum } from '../../core/secagg/ring.js';
 import { helperShareOf, openHelperSeed } from '../../core/secagg/upload.js';
 import type { TaskDefinition } from '../tasks.js';
-import { modelParameterCount } from '../../core/protocol/aggregator.js';
+import { uploadLength } from '../tasks.js';
 import { HelperStorage, idSetHash, type NewShare } from './helper-storage.js';
 import { createNodeHpkeOpener } from './hpke-open-node.js';
 
@@ -96,7 +96,7 @@ export class HelperService {
   async addShares(roundId: string, batch: HelperShareBatch): Promise<SharesOutcome> {
     const task = this.tasks.get(batch.task);
     if (task === undefined) return refuse(404, 'not_found', `batch.task ${JSON.stringify(batch.task)} is not a task this helper runs (${[...this.tasks.keys()].join(', ')})`);
-    const vectorLength = modelParameterCount(task.model.tensors);
+    const vectorLength = uploadLength(task);
     if (batch.vectorLength !== vectorLength) return refuse(400, 'bad_length', `batch.vectorLength ${batch.vectorLength} must be task ${task.task}'s ${vectorLength}`);
     const known = this.options.storage.getRound(roundId);
     if (known?.collectedAt != null) return refuse(409, 'round_closed', `round ${roundId} was already collected; it takes no more shares`);

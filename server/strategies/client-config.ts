@@ -1,11 +1,11 @@
 /** The part of a round's configuration every strategy derives the same way from its task. */
-import { modelParameterCount } from '../../core/protocol/aggregator.js';
 import { gridSensitivity } from '../privacy/round-privacy.js';
+import { uploadLength } from '../tasks.js';
 import type { ConfigureContext, RoundConfig } from './strategy.js';
 
 export function baseRoundConfig(context: ConfigureContext): RoundConfig {
   const { task, settings, now } = context;
-  const vectorLength = modelParameterCount(task.model.tensors);
+  const vectorLength = uploadLength(task);
   const sensitivity = gridSensitivity(task.clipNorm, task.granularity, vectorLength);
   return {
     vectorLength,

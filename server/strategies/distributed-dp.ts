@@ -2,7 +2,8 @@
  * Distributed DP for secure aggregation (Kairouz, Liu & Steinke 2021, "The Distributed Discrete
  * Gaussian Mechanism"), as a wrapper around any strategy, the counterpart of ./dp.ts for a leader:
  * - each device's σ_l (grid units) is sized so that the SUM of a round with minContributions
- *   devices costs ρ_round = ρ(ε, δ) / plannedRounds, not counting the device's own noise
+ *   devices costs ρ_round = share · ρ(ε, δ) / plannedRounds (the task's budgetShare, default 1; its
+ *   plannedRounds, default the server's), not counting the device's own noise
  *   (core/dp/accountant/distributed-gaussian.ts, shared with the device);
  * - no central noise: the leader sees the combined sum, so noise it added itself would not protect
  *   anyone against the leader; the helper sees only uniform shares;
@@ -15,7 +16,7 @@
  */
 import { distributedGaussianRho, distributedGaussianSigmaFor } from '../../core/dp/accountant/distributed-gaussian.js';
 import { zcdpRhoFor } from '../../core/dp/calibrate.js';
-import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
+import { budgetStop } from './budget.js';
 import { gridSensitivity } from '../privacy/round-privacy.js';
 import type { AggregateInput, AggregateOutput, ConfigureContext, RoundConfig, RoundPlan, Strategy } from './strategy.js';
 
@@ -44,12 +45,16 @@ export function secureNoisePlan(where: string, params: {
   readonly epsilonBudget: number;
   readonly delta: number;
   readonly plannedRounds: number;
+  /** Fraction of ρ(ε, δ) the task may spend (TaskDefinition.budgetShare); default 1. */
+  readonly budgetShare?: number;
 }): SecureNoisePlan {
   const { clipNorm, granularity, vectorLength, minContributions, epsilonBudget, delta, plannedRounds } = params;
+  const share = params.budgetShare ?? 1;
+  if (!(share > 0 && share <= 1)) throw new RangeError(`${where}: budgetShare must be in (0, 1]; got ${share}`);
   if (!Number.isInteger(plannedRounds) || plannedRounds < 1) throw new RangeError(`${where}: plannedRounds must be an integer ≥ 1; got ${plannedRounds}`);
   if (minContributions < 2) throw new RangeError(`${where}: secure aggregation needs minContributions ≥ 2 (the other devices' noise protects each one); got ${minContributions}`);
   const sensitivity = gridSensitivity(clipNorm, granularity, vectorLength);
-  const rhoPerRound = zcdpRhoFor({ epsilon: epsilonBudget, delta }) / plannedRounds;
+  const rhoPerRound = (share * zcdpRhoFor({ epsilon: epsilonBudget, delta })) / plannedRounds;
   const sigma = distributedGaussianSigmaFor(rhoPerRound, sensitivity, minContributions, vectorLength);
   return { rhoPerRound, sigma, sensitivity };
 }
@@ -58,20 +63,17 @@ export function withDistributedDp(inner: Strategy, options: DistributedDpOptions
   return {
     configure(context: ConfigureContext): RoundPlan {
       const plan = inner.configure(context);
-      if (plan.kind === 'stop') return plan;
+      if (plan.kind !== 'open') return plan;
       const { epsilonBudget, delta } = context.settings;
-      const noise = secureNoisePlan(`task ${context.task.task}`, { ...plan.config, epsilonBudget, delta, plannedRounds: options.plannedRounds });
+      const noise = secureNoisePlan(`task ${context.task.task}`, {
+        ...plan.config, epsilonBudget, delta,
+        plannedRounds: context.task.plannedRounds ?? options.plannedRounds,
+        budgetShare: context.task.budgetShare ?? 1,
+      });
       const config: RoundConfig = { ...plan.config, localNoiseStddev: noise.sigma, centralNoiseStddev: 0 };
       const worstRho = rhoOf(config, config.minContributions);
-      const epsilonAfter = zcdpToEpsilon(context.rhoSpent + worstRho, delta).epsilon;
-      if (epsilonAfter > epsilonBudget) {
-        const spent = zcdpToEpsilon(context.rhoSpent, delta).epsilon;
-        return {
-          kind: 'stop',
-          reason: 'budget_exhausted',
-          message: `task ${context.task.task} has spent ε = ${spent.toFixed(3)} of ${epsilonBudget} (δ = ${delta}); one more secure round could reach ε = ${epsilonAfter.toFixed(3)}`,
-        };
-      }
+      const stop = budgetStop(context, worstRho, 'secure round');
+      if (stop !== null) return stop;
       return { kind: 'open', config };
     },
     aggregate(input: AggregateInput): AggregateOutput {

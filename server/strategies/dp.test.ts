@@ -10,7 +10,7 @@ import type { AggregateInput, ConfigureContext, RoundSettings, Strategy } from '
 const settings: RoundSettings = { minContributions: 10, maxContributions: 100, roundMs: 1000, epsilonBudget: 8, delta: 1e-6 };
 
 function context(task = fedavgTask('t', 20_000), rhoSpent = 0): ConfigureContext {
-  return { task, settings, modelVersion: 1, now: 0, rhoSpent };
+  return { task, settings, modelVersion: 1, now: 0, rhoSpent, dependency: null };
 }
 
 /** An inner strategy that records the sum it is given. */

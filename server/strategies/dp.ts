@@ -9,7 +9,8 @@
  * - reports the round's user-level zCDP ρ (../privacy/round-privacy.ts says what is assumed).
  * Noise vectors come from an injected source (no I/O, no ambient randomness here).
  */
-import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
+import { zcdpRhoFor } from '../../core/dp/calibrate.js';
+import { budgetStop } from './budget.js';
 import { gridSensitivity, roundRho } from '../privacy/round-privacy.js';
 import type { AggregateInput, AggregateOutput, ConfigureContext, RoundConfig, RoundPlan, Strategy } from './strategy.js';
 
@@ -22,6 +23,12 @@ export interface DpOptions {
   /** z: σ_c = z · Δ. Must be > 0 (a DP wrapper without noise is a configuration error). */
   readonly noiseMultiplier: number;
   readonly noise: CentralNoiseSource;
+  /**
+   * Rounds a task with a budgetShare < 1 spreads its share over (its own plannedRounds first):
+   * such a task's σ_c is raised, if need be, so that one round costs at most share·ρ(ε, δ)/rounds
+   * (ρ = Δ²/(2σ_c²), the central noise alone). Default 5.
+   */
+  readonly plannedRounds?: number;
 }
 
 export function withCentralDp(inner: Strategy, options: DpOptions): Strategy {
@@ -31,20 +38,19 @@ export function withCentralDp(inner: Strategy, options: DpOptions): Strategy {
   return {
     configure(context: ConfigureContext): RoundPlan {
       const plan = inner.configure(context);
-      if (plan.kind === 'stop') return plan;
+      if (plan.kind !== 'open') return plan;
       const sensitivity = gridSensitivity(plan.config.clipNorm, plan.config.granularity, plan.config.vectorLength);
-      const config: RoundConfig = { ...plan.config, centralNoiseStddev: options.noiseMultiplier * sensitivity };
-      const worstRho = rhoOf(config, config.minContributions);
-      const { epsilonBudget, delta } = context.settings;
-      const epsilonAfter = zcdpToEpsilon(context.rhoSpent + worstRho, delta).epsilon;
-      if (epsilonAfter > epsilonBudget) {
-        const spent = zcdpToEpsilon(context.rhoSpent, delta).epsilon;
-        return {
-          kind: 'stop',
-          reason: 'budget_exhausted',
-          message: `task ${context.task.task} has spent ε = ${spent.toFixed(3)} of ${epsilonBudget} (δ = ${delta}); one more round could reach ε = ${epsilonAfter.toFixed(3)}`,
-        };
+      let sigma = options.noiseMultiplier * sensitivity;
+      const share = context.task.budgetShare ?? 1;
+      if (share < 1) {
+        const rounds = context.task.plannedRounds ?? options.plannedRounds ?? 5;
+        const rhoRound = (share * zcdpRhoFor({ epsilon: context.settings.epsilonBudget, delta: context.settings.delta })) / rounds;
+        sigma = Math.max(sigma, sensitivity / Math.sqrt(2 * rhoRound));
       }
+      const config: RoundConfig = { ...plan.config, centralNoiseStddev: sigma };
+      const worstRho = rhoOf(config, config.minContributions);
+      const stop = budgetStop(context, worstRho);
+      if (stop !== null) return stop;
       return { kind: 'open', config };
     },
     aggregate(input: AggregateInput): AggregateOutput {

@@ -7,7 +7,7 @@ const settings = { minContributions: 1, maxContributions: 10, roundMs: 1000, eps
 describe('FedAvg', () => {
   it('moves the weights by η times the mean decoded update', () => {
     const task = fedavgTask('t', 3, { serverLearningRate: 0.5, granularity: 0.01 });
-    const plan = createFedAvg().configure({ task, settings, modelVersion: 1, now: 0, rhoSpent: 0 });
+    const plan = createFedAvg().configure({ task, settings, modelVersion: 1, now: 0, rhoSpent: 0, dependency: null });
     if (plan.kind !== 'open') throw new Error('expected an open round');
     const out = createFedAvg().aggregate({
       roundId: 'r', task, config: plan.config, weights: Float32Array.from([1, 1, 1]), sum: Float64Array.from([100, -200, 0]), contributions: 4,

@@ -15,9 +15,11 @@ export function createHistogram(): Strategy {
     },
     aggregate(input: AggregateInput): AggregateOutput {
       const { sum, contributions, task, config } = input;
-      const labels = task.labels ?? [];
-      if (labels.length !== sum.length) throw new RangeError(`histogram ${task.task} has ${labels.length} labels; sum has ${sum.length} values`);
       const values = Array.from(sum, (v) => v * config.granularity);
+      // Unlabelled (e.g. one bin per catalogue row): the counts are a model, not a dashboard figure.
+      const labels = task.labels;
+      if (labels === undefined) return { weights: Float32Array.from(values), release: null, privacy: null };
+      if (labels.length !== sum.length) throw new RangeError(`histogram ${task.task} has ${labels.length} labels; sum has ${sum.length} values`);
       const stddev = totalNoiseStddev({
         sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
         localStddev: config.localNoiseStddev,

@@ -31,6 +31,10 @@ export interface RoundConfig {
   readonly maxContributions: number;
   /** Epoch milliseconds. */
   readonly deadline: number;
+  /** ALS rounds: the catalogue rows the statistics cover (advertised to devices). */
+  readonly rows?: readonly number[];
+  /** ALS rounds: the released popularity counts the rows were chosen by (clamped ≥ 0; stored in the model). */
+  readonly popularity?: readonly number[];
 }
 
 export interface ConfigureContext {
@@ -38,13 +42,20 @@ export interface ConfigureContext {
   readonly settings: RoundSettings;
   readonly modelVersion: number;
   readonly now: number;
-  /** zCDP ρ already spent by the task's aggregated rounds. */
+  /** zCDP ρ already spent by the task's aggregated rounds (its own, not its dependency's). */
   readonly rhoSpent: number;
+  /**
+   * The newest released model of the task's `dependsOn` task (e.g. the popularity counts the ALS
+   * task picks its rows from); null when the task has no dependency or it has released nothing yet.
+   */
+  readonly dependency: Float32Array | null;
 }
 
 export type RoundPlan =
   | { readonly kind: 'open'; readonly config: RoundConfig }
-  | { readonly kind: 'stop'; readonly reason: 'budget_exhausted'; readonly message: string };
+  | { readonly kind: 'stop'; readonly reason: 'budget_exhausted'; readonly message: string }
+  /** Not yet (e.g. the task's dependency has released nothing): the coordinator asks again later. */
+  | { readonly kind: 'wait'; readonly message: string };
 
 export interface AggregateInput {
   readonly roundId: string;
