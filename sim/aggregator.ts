@@ -17,11 +17,13 @@ import { serve } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { createAggregator, type AggregatorConfig } from '../server/aggregator.js';
 import { createHelper } from '../server/secagg/create-helper.js';
-import { createDefaultTasks, type TaskDefinition } from '../server/tasks.js';
+import { createDefaultTasks, createMfTask, type TaskDefinition } from '../server/tasks.js';
 
 export interface SimAggregatorOptions {
-  /** Rows of the MF model: the storefront catalogue's size. */
+  /** Rows of the item models: the storefront catalogue's size. */
   readonly mfItems: number;
+  /** 'als' (default: item-popularity + als-items, what ships) or 'mf' (the FedAvg MF task alone). */
+  readonly model?: 'als' | 'mf';
   /** User-level ε budget over all rounds of each task. */
   readonly epsilonBudget: number;
   readonly delta: number;
@@ -47,16 +49,25 @@ export interface SimAggregator {
   close(): Promise<void>;
 }
 
-/** The default tasks with the MF task's knobs replaced; only MF is trained by the simulator. */
+/**
+ * What the simulator trains: the default item-popularity histogram and the ALS task that waits for
+ * it (server/tasks.ts), with the device-side noise multiplier replaced; `model: 'mf'` gives the MF
+ * task instead (kept for comparisons), with its knobs replaced.
+ */
 export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[] {
-  return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'mf-items').map((t) => ({
-    ...t,
-    localNoiseMultiplier: options.localNoiseMultiplier,
-    ...(options.localSteps !== undefined ? { localSteps: options.localSteps } : {}),
-    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
-    ...(options.serverLearningRate !== undefined ? { serverLearningRate: options.serverLearningRate } : {}),
-    ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
-  }));
+  if (options.model === 'mf') {
+    return [{
+      ...createMfTask({ mfItems: options.mfItems }),
+      localNoiseMultiplier: options.localNoiseMultiplier,
+      ...(options.localSteps !== undefined ? { localSteps: options.localSteps } : {}),
+      ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+      ...(options.serverLearningRate !== undefined ? { serverLearningRate: options.serverLearningRate } : {}),
+      ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
+    }];
+  }
+  return createDefaultTasks({ mfItems: options.mfItems })
+    .filter((t) => t.task === 'item-popularity' || t.task === 'als-items')
+    .map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier, ...(options.clipNorm !== undefined && t.kind === 'als' ? { clipNorm: options.clipNorm } : {}) }));
 }
 
 export async function startSimAggregator(options: SimAggregatorOptions): Promise<SimAggregator> {

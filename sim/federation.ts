@@ -20,6 +20,9 @@ import { SIM_SITE, type Visitor } from './population.js';
 import { seededRandom, shuffled, type SeededRandom } from './random.js';
 
 export const MF_TASK = 'mf-items';
+/** What ships (server/tasks.ts): the ALS model and the popularity histogram it picks its rows from. */
+export const ALS_TASK = 'als-items';
+export const POPULARITY_TASK = 'item-popularity';
 
 export interface FederationOptions {
   readonly endpoint: string;
@@ -28,6 +31,13 @@ export interface FederationOptions {
   readonly catalogue: Catalogue;
   readonly visitors: readonly Visitor[];
   readonly rounds: number;
+  /** The task the rounds train (default ALS_TASK); its model is what devices score with. */
+  readonly task?: string;
+  /**
+   * A histogram task filled once before the first round (default POPULARITY_TASK for ALS, none
+   * otherwise): the ALS task opens only after it is released.
+   */
+  readonly before?: string | null;
   /** Devices asked per round; capped by the task's maxContributions. */
   readonly devicesPerRound: number;
   /** Device ledger budgets; default: the SDK's (ρ ≤ 1 per task per 7 days). */
@@ -55,13 +65,19 @@ export interface RoundLog {
 export interface FederationResult {
   readonly finalVersion: number;
   readonly rounds: readonly RoundLog[];
-  /** User-level ε the server's accountant reports for the MF task after the last round. */
+  /** The task trained. */
+  readonly task: string;
+  /** User-level ε the server's accountant reports for the task after the last round (combined with its popularity round for ALS). */
   readonly epsilonSpent: number;
   readonly delta: number;
   /** Why the run stopped before `rounds`, if it did. */
   readonly stoppedEarly: string | null;
   /** Each visitor's device (created lazily; evaluation and tests read them). */
   readonly devices: DevicePool;
+  /** The first round's descriptor (noise and sizes), if a round opened. */
+  readonly firstTask: TaskDescriptor | undefined;
+  /** Devices that sent to the histogram filled first. */
+  readonly beforeSent: number;
 }
 
 /** One federated device per visitor, created on first use, all closed together. */
@@ -130,12 +146,12 @@ export async function fillHistogramRound(endpoint: string, pool: DevicePool, vis
 }
 
 /** The task's user-level ε so far, from the public stats. */
-export async function fetchEpsilonSpent(endpoint: string): Promise<{ epsilon: number; delta: number; version: number }> {
+export async function fetchEpsilonSpent(endpoint: string, taskName = ALS_TASK): Promise<{ epsilon: number; delta: number; version: number }> {
   const response = await fetch(`${endpoint}/v1/stats`);
   if (!response.ok) throw new Error(`GET ${endpoint}/v1/stats answered ${response.status}`);
   const stats = (await response.json()) as { tasks?: { task: string; model: { version: number }; privacy: { epsilonSpent: number; delta: number } }[] };
-  const task = stats.tasks?.find((t) => t.task === MF_TASK);
-  if (!task) throw new Error(`GET ${endpoint}/v1/stats has no ${MF_TASK} task`);
+  const task = stats.tasks?.find((t) => t.task === taskName);
+  if (!task) throw new Error(`GET ${endpoint}/v1/stats has no ${taskName} task`);
   return { epsilon: task.privacy.epsilonSpent, delta: task.privacy.delta, version: task.model.version };
 }
 
@@ -145,22 +161,22 @@ export async function fetchEpsilonSpent(endpoint: string): Promise<{ epsilon: nu
  * share; it is then listed by neither /v1/tasks nor as closed, so "no open round" alone is not
  * the end of it.)
  */
-async function waitForRoundClose(endpoint: string, roundId: string, timeoutMs: number): Promise<TaskDescriptor | undefined> {
+async function waitForRoundClose(endpoint: string, taskName: string, roundId: string | null, timeoutMs: number): Promise<TaskDescriptor | undefined> {
   const started = Date.now();
   for (;;) {
-    const task = await fetchMfTask(endpoint);
+    const task = await fetchTask(endpoint, taskName);
     if (task && task.roundId !== roundId) return task;
-    if (!task && (await mfTaskStopped(endpoint))) return undefined;
+    if (!task && (await taskStopped(endpoint, taskName))) return undefined;
     if (Date.now() - started > timeoutMs) throw new Error(`round ${roundId} did not close within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
-async function mfTaskStopped(endpoint: string): Promise<boolean> {
+async function taskStopped(endpoint: string, taskName: string): Promise<boolean> {
   const response = await fetch(`${endpoint}/v1/stats`);
   if (!response.ok) throw new Error(`GET ${endpoint}/v1/stats answered ${response.status}`);
   const stats = (await response.json()) as { tasks?: { task: string; status: string }[] };
-  return stats.tasks?.find((t) => t.task === MF_TASK)?.status === 'budget_exhausted';
+  return stats.tasks?.find((t) => t.task === taskName)?.status === 'budget_exhausted';
 }
 
 export async function runFederation(options: FederationOptions): Promise<FederationResult> {
@@ -168,10 +184,19 @@ export async function runFederation(options: FederationOptions): Promise<Federat
   const eligible = options.visitors.filter((v) => v.interactions.length > 0);
   const logs: RoundLog[] = [];
   let stoppedEarly: string | null = null;
-  let task = await fetchMfTask(options.endpoint);
+  const taskName = options.task ?? ALS_TASK;
+  const before = options.before === undefined ? (taskName === ALS_TASK ? POPULARITY_TASK : null) : options.before;
+  let beforeSent = 0;
+  let task = await fetchTask(options.endpoint, taskName);
+  if (!task && before !== null) {
+    // The ALS task waits for the popularity histogram: fill one round of it, then wait for ALS to open.
+    beforeSent = await fillHistogramRound(options.endpoint, pool, eligible, before, options.random);
+    task = await waitForRoundClose(options.endpoint, taskName, null, 60_000);
+  }
+  const firstTask = task;
   for (let round = 1; round <= options.rounds; round++) {
     if (!task) {
-      stoppedEarly = `the server opened no ${MF_TASK} round after ${round - 1} rounds (task stopped, e.g. at its ε budget)`;
+      stoppedEarly = `the server opened no ${taskName} round after ${round - 1} rounds (task stopped, e.g. at its ε budget)`;
       break;
     }
     const target = Math.min(options.devicesPerRound, task.maxContributions);
@@ -196,19 +221,19 @@ export async function runFederation(options: FederationOptions): Promise<Federat
     }
     // Full rounds close at once; otherwise the server's deadline closes them.
     const deadlineMs = Math.max(0, Date.parse(task.deadline) - Date.now()) + 10_000;
-    task = await waitForRoundClose(options.endpoint, task.roundId, deadlineMs);
-    const privacy = await fetchEpsilonSpent(options.endpoint);
+    task = await waitForRoundClose(options.endpoint, taskName, task.roundId, deadlineMs);
+    const privacy = await fetchEpsilonSpent(options.endpoint, taskName);
     options.onProgress?.({ kind: 'round', round, version: privacy.version, sent, epsilonSpent: privacy.epsilon });
     await options.afterRound?.(round, privacy.version);
   }
-  const privacy = await fetchEpsilonSpent(options.endpoint);
-  return { finalVersion: privacy.version, rounds: logs, epsilonSpent: privacy.epsilon, delta: privacy.delta, stoppedEarly, devices: pool };
+  const privacy = await fetchEpsilonSpent(options.endpoint, taskName);
+  return { task: taskName, finalVersion: privacy.version, rounds: logs, epsilonSpent: privacy.epsilon, delta: privacy.delta, stoppedEarly, devices: pool, firstTask, beforeSent };
 }
 
 /**
  * The federated model as each device ranks with it: the device downloads the final global
  * version (as a returning visitor's Worker would), then its recommend() scorer (worker/federated/
- * mf-scorer.ts) reconstructs the user embedding on the device and scores every catalogue item.
+ * als-scorer.ts, MF as fallback) solves the user vector on the device and scores every catalogue item.
  * The scorer's logistic squashing keeps the order, so the ranking is the model's own.
  */
 export async function federatedScores(
@@ -218,13 +243,14 @@ export async function federatedScores(
   visitors: readonly Visitor[],
   version: number,
   onUser: () => void = () => {},
+  modelName = ALS_TASK,
 ): Promise<Map<number, Float32Array>> {
   const scores = new Map<number, Float32Array>();
   for (const visitor of visitors) {
     if (visitor.user.heldOut.length === 0) continue;
     const device = await pool.get(visitor);
-    await loadModel({ db: device.db, endpoint, fetch: (input, init) => fetch(input, init) }, 'mf-items', version);
-    if (!device.scorer) throw new Error('the federated device has no MF scorer (catalogueIds missing)');
+    await loadModel({ db: device.db, endpoint, fetch: (input, init) => fetch(input, init) }, modelName, version);
+    if (!device.scorer) throw new Error('the federated device has no scorer (catalogueIds missing)');
     scores.set(visitor.user.userId, Float32Array.from(await device.scorer.score({ itemIds: dataset.catalogue.ids, now: Date.now() })));
     onUser();
   }

@@ -16,7 +16,7 @@ export async function postQuality(endpoint: string, adminToken: string, report: 
 }
 
 /** HR@k and NDCG@k of one series at one model version. */
-export async function postRankingQuality(endpoint: string, adminToken: string, version: number, series: string, quality: RankingQuality): Promise<void> {
-  await postQuality(endpoint, adminToken, { task: 'mf-items', version, metric: `hr@${quality.k}`, value: quality.hitRate, series });
-  await postQuality(endpoint, adminToken, { task: 'mf-items', version, metric: `ndcg@${quality.k}`, value: quality.ndcg, series });
+export async function postRankingQuality(endpoint: string, adminToken: string, version: number, series: string, quality: RankingQuality, task = 'als-items'): Promise<void> {
+  await postQuality(endpoint, adminToken, { task, version, metric: `hr@${quality.k}`, value: quality.hitRate, series });
+  await postQuality(endpoint, adminToken, { task, version, metric: `ndcg@${quality.k}`, value: quality.ndcg, series });
 }

@@ -4,11 +4,13 @@
  *
  * 1. Each of N users becomes a device: an on-device engine (worker/engine.ts over fake-indexeddb)
  *    fed the first 80 % of the user's ratings in time order; the last 20 % are held out.
- * 2. Baselines on the same training data: popularity, and the same MF model (worker/models/mf.ts)
- *    trained centrally on everything.
+ * 2. Baselines on the same training data: popularity, and the same ALS code (worker/models/als.ts,
+ *    core/models/als.ts) run centrally on everything.
  * 3. Two federated runs against a REAL aggregator over HTTP (server/aggregator.ts on SQLite, in
- *    this process unless --server is given): without DP, and with DP at ε (δ = 1e−6). Devices
- *    train, privatize, charge their ledger and upload through worker/federated's client.
+ *    this process unless --server is given): without DP, and with DP at ε (δ = 1e−6) through a
+ *    leader and a helper. Each run is what ships: one round of the item-popularity histogram, then
+ *    the ALS rounds over its top 200 items. Devices solve, privatize, charge their ledger and
+ *    upload through worker/federated's client; the reported ε is both tasks' combined.
  * 4. Full-ranking HR@10 / NDCG@10 for every method, printed as ONE markdown table on stdout with
  *    the issue's targets; progress goes to stderr; quality is posted to the DP server's dashboard.
  *
@@ -19,11 +21,12 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs, USAGE, type SimulateOptions } from './args.js';
 import { startSimAggregator, type SimAggregator } from './aggregator.js';
-import { centralMfScorer, trainCentralMf } from './baselines/central-mf.js';
+import { centralAlsScorer, trainCentralAls } from './baselines/central-als.js';
+import { ALS_SETTINGS } from '../server/tasks.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
-import { DevicePool, federatedScores, fetchMfTask, fillHistogramRound, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
+import { ALS_TASK, DevicePool, fetchTask, federatedScores, fillHistogramRound, POPULARITY_TASK, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { replayPopulation, type Visitor } from './population.js';
@@ -44,7 +47,9 @@ const HISTOGRAM_TASK = 'category-histogram';
 /** The knobs of a run that are not command-line flags, in one place with their reasons. */
 export const SETTINGS = {
   seed: 20_261_123,
-  /** MF embedding size: the aggregator's (server/tasks.ts MF_DIM). */
+  /** The ALS the aggregator runs (server/tasks.ts ALS_SETTINGS): dim 8, top 200, λ 1 (+5 under DP). */
+  als: ALS_SETTINGS,
+  /** MF embedding size (the MF task, kept for comparisons; not what ships). */
   dim: 16,
   /**
    * Centralized MF: trainLocal's loss is a batch MEAN, so one pair moves an item row by only
@@ -133,7 +138,7 @@ function formatEpsilon(epsilon: number): string {
 
 async function evaluateFederated(label: string, endpoint: string, result: FederationResult, dataset: Dataset, visitors: readonly Visitor[], options: SimulateOptions): Promise<RankingQuality> {
   const progress = createProgress({ label, total: visitors.filter((v) => v.user.heldOut.length > 0).length, silent: options.quiet });
-  const scores = await federatedScores(endpoint, result.devices, dataset, visitors, result.finalVersion, () => progress.tick());
+  const scores = await federatedScores(endpoint, result.devices, dataset, visitors, result.finalVersion, () => progress.tick(), result.task);
   progress.done();
   return evaluateRanking(dataset, precomputedScorer(scores, dataset.catalogue.ids.length));
 }
@@ -146,10 +151,9 @@ async function simulate(options: SimulateOptions): Promise<number> {
 
   const popularity = evaluateRanking(dataset, popularityScorer(dataset));
 
-  const centralProgress = createProgress({ label: 'centralized MF', total: SETTINGS.central.epochs, silent: options.quiet });
-  const central = await trainCentralMf({ nItems, dim: SETTINGS.dim }, interactions, { ...SETTINGS.central, random: seededRandom(SETTINGS.seed), onEpoch: () => centralProgress.tick() });
-  centralProgress.done();
-  const centralQuality = evaluateRanking(dataset, centralMfScorer(central));
+  // Centralized ALS: the same code, every user, exact sums, as many iterations as federated rounds.
+  const central = trainCentralAls(interactions, { nItems, dim: SETTINGS.als.dim, topK: SETTINGS.als.topK, lambda: SETTINGS.als.lambda, iterations: options.rounds, random: seededRandom(SETTINGS.seed) });
+  const centralQuality = evaluateRanking(dataset, centralAlsScorer(central, interactions));
 
   const devicesPerRound = options.perRound;
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
@@ -161,7 +165,7 @@ async function simulate(options: SimulateOptions): Promise<number> {
     const run = await runFederation({
       endpoint: plain.url, runName: 'no-dp', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound,
       budgets: { rhoPerTask: Number.POSITIVE_INFINITY, rhoPerSite: Number.POSITIVE_INFINITY, rhoGlobal: Number.POSITIVE_INFINITY },
-      random: seededRandom(SETTINGS.seed + 1), onProgress: federationProgress('federated MF, no DP', options.rounds * devicesPerRound, options),
+      random: seededRandom(SETTINGS.seed + 1), onProgress: federationProgress('federated ALS, no DP', options.rounds * devicesPerRound, options),
     });
     if (run.stoppedEarly) log(`no-DP run stopped early: ${run.stoppedEarly}`);
     federated = await evaluateFederated('evaluating (no DP)', plain.url, run, dataset, visitors, options);
@@ -180,15 +184,15 @@ async function simulate(options: SimulateOptions): Promise<number> {
   let dpRun: FederationResult;
   let noiseNote = '';
   try {
-    const task = await fetchMfTask(endpoint);
-    if (!task) throw new Error(`${endpoint} has no open mf-items round`);
-    noiseNote = describeNoise(task, Math.min(devicesPerRound, task.maxContributions));
-    if (task.vectorLength !== nItems * (SETTINGS.dim + 1)) throw new Error(`${endpoint}'s mf-items has ${task.vectorLength} floats; this catalogue needs ${nItems * (SETTINGS.dim + 1)}`);
+    if (!(await fetchTask(endpoint, POPULARITY_TASK)) && !(await fetchTask(endpoint, ALS_TASK))) throw new Error(`${endpoint} has no open ${POPULARITY_TASK} or ${ALS_TASK} round`);
     dpRun = await runFederation({
       endpoint, runName: 'dp', catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound,
-      random: seededRandom(SETTINGS.seed + 2), onProgress: federationProgress(`federated MF, DP ε ≤ ${options.epsilon}`, options.rounds * Math.min(devicesPerRound, task.maxContributions), options),
+      random: seededRandom(SETTINGS.seed + 2), onProgress: federationProgress(`federated ALS, DP ε ≤ ${options.epsilon}`, options.rounds * devicesPerRound, options),
     });
     if (dpRun.stoppedEarly) log(`DP run stopped early: ${dpRun.stoppedEarly}`);
+    log(`DP run: ${dpRun.beforeSent} devices sent to ${POPULARITY_TASK}, then ${dpRun.rounds.length} ${ALS_TASK} rounds`);
+    const task = dpRun.firstTask;
+    if (task) noiseNote = describeNoise(task, Math.min(devicesPerRound, task.maxContributions));
     federatedDp = await evaluateFederated('evaluating (DP)', endpoint, dpRun, dataset, visitors, options);
     await dpRun.devices.close();
     if (options.adminToken !== null || own !== null) {
@@ -203,11 +207,12 @@ async function simulate(options: SimulateOptions): Promise<number> {
   const rows = (method: string, quality: RankingQuality, privacy: string): MethodResult => ({ method, quality, privacy });
   const dpRounds = dpRun.rounds.length;
   const dpSent = dpRun.rounds.reduce((s, r) => s + r.sent, 0);
+  const als = `ALS light, dim ${SETTINGS.als.dim}, top ${SETTINGS.als.topK}`;
   const evaluation: Evaluation = {
     popularity: rows('popularity', popularity, 'counts only'),
-    central: rows('centralized MF (same model code)', centralQuality, 'none: all data on one server'),
-    federated: rows(`federated MF, no DP (${options.rounds} rounds × ${devicesPerRound})`, federated, 'raw updates seen by the server'),
-    federatedDp: rows(`federated MF, DP (${dpRounds} rounds, ${dpSent} contributions)`, federatedDp, `ε = ${formatEpsilon(dpRun.epsilonSpent)}, δ = ${dpRun.delta}`),
+    central: rows(`centralized ${als} (same code)`, centralQuality, 'none: all data on one server'),
+    federated: rows(`federated ${als}, no DP (1 popularity + ${options.rounds} rounds × ${devicesPerRound})`, federated, 'raw statistics seen by the server'),
+    federatedDp: rows(`federated ${als}, DP, leader + helper (1 popularity + ${dpRounds} rounds, ${dpRun.beforeSent + dpSent} contributions)`, federatedDp, `ε = ${formatEpsilon(dpRun.epsilonSpent)} (popularity + ALS), δ = ${dpRun.delta}`),
     epsilonSpent: dpRun.epsilonSpent,
     delta: dpRun.delta,
   };
@@ -246,8 +251,6 @@ async function runSweep(options: SimulateOptions, dataset: Dataset, visitors: re
         localNoiseMultiplier: point.localNoiseMultiplier, centralNoiseMultiplier: point.centralNoiseMultiplier,
       });
       try {
-        const task = await fetchMfTask(server.url);
-        if (!task) throw new Error('the sweep aggregator opened no mf-items round');
         const budget = point.deviceRhoBudget;
         const result = await runFederation({
           endpoint: server.url, runName: `sweep-${trust}-${epsilon}`, catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound: options.perRound,
@@ -255,6 +258,8 @@ async function runSweep(options: SimulateOptions, dataset: Dataset, visitors: re
           random: seededRandom(SETTINGS.seed + 10), onProgress: federationProgress(`sweep: ${TRUST_LABEL[trust]}, ε ${epsilon}`, options.rounds * options.perRound, options),
         });
         if (result.stoppedEarly) log(`sweep ${trust} ε ${epsilon} stopped early: ${result.stoppedEarly}`);
+        const task = result.firstTask;
+        if (!task) throw new Error(`the sweep aggregator opened no ${ALS_TASK} round`);
         const quality = await evaluateFederated(`evaluating (sweep ${trust} ε ${epsilon})`, server.url, result, dataset, visitors, options);
         await result.devices.close();
         const contributions = result.rounds.reduce((s, r) => s + r.sent, 0);
@@ -279,13 +284,11 @@ async function runSweep(options: SimulateOptions, dataset: Dataset, visitors: re
 async function seed(options: SimulateOptions, endpoint: string): Promise<number> {
   const started = Date.now();
   const { dataset, visitors } = await prepare(options, options.clients);
-  const task = await fetchMfTask(endpoint);
+  const task = (await fetchTask(endpoint, ALS_TASK)) ?? (await fetchTask(endpoint, POPULARITY_TASK));
   if (!task) {
-    log(`${endpoint} has no open mf-items round (already trained to its ε budget?); nothing to seed`);
+    log(`${endpoint} has no open ${ALS_TASK} or ${POPULARITY_TASK} round (already trained to its ε budget?); nothing to seed`);
     return 0;
   }
-  const expected = dataset.catalogue.ids.length * (SETTINGS.dim + 1);
-  if (task.vectorLength !== expected) throw new Error(`${endpoint}'s mf-items has ${task.vectorLength} floats; the storefront catalogue needs ${expected}`);
   const sample = shuffled(visitors.filter((v) => v.user.heldOut.length > 0), seededRandom(SETTINGS.seed)).slice(0, SETTINGS.seedQualityUsers);
   const sampleDataset: Dataset = { catalogue: dataset.catalogue, users: sample.map((v) => v.user) };
   const popularity = evaluateRanking(sampleDataset, popularityScorer(dataset));

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimAggregator, type SimAggregator } from './aggregator.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
-import { federatedScores, fetchEpsilonSpent, fetchMfTask, runFederation } from './federation.js';
+import { ALS_TASK, federatedScores, fetchEpsilonSpent, fetchTask, POPULARITY_TASK, runFederation } from './federation.js';
 import { replayPopulation, type Visitor } from './population.js';
 import { seededRandom } from './random.js';
 import { useNodeBackend } from './tfjs-node.js';
@@ -43,9 +43,10 @@ describe('a 2-device, 1-round simulation against a real aggregator', () => {
     }
   });
 
-  it('sends one fixed-size contribution per device, the round closes and the version increments', async () => {
-    const before = await fetchMfTask(server.url);
-    expect(before?.model.version).toBe(1);
+  it('fills the popularity round, then one ALS round: fixed-size contributions, the version increments', async () => {
+    expect(await fetchTask(server.url, ALS_TASK)).toBeUndefined(); // waits for the popularity release
+    const popularity = await fetchTask(server.url, POPULARITY_TASK);
+    expect(popularity?.vectorLength).toBe(dataset.catalogue.ids.length);
     const result = await runFederation({
       endpoint: server.url,
       runName: 'test',
@@ -56,6 +57,10 @@ describe('a 2-device, 1-round simulation against a real aggregator', () => {
       random: seededRandom(1),
     });
     expect(result.stoppedEarly).toBeNull();
+    expect(result.beforeSent).toBe(2);
+    const before = result.firstTask;
+    expect(before?.rows).toHaveLength(200);
+    expect(before?.vectorLength).toBe(36 + 200 * 9);
     expect(result.rounds).toEqual([{ roundId: before?.roundId, baseVersion: 1, sent: 2, skipped: {} }]);
     expect(result.finalVersion).toBe(2);
     const privacy = await fetchEpsilonSpent(server.url);
@@ -67,7 +72,7 @@ describe('a 2-device, 1-round simulation against a real aggregator', () => {
     for (const visitor of visitors) {
       const device = await result.devices.get(visitor);
       const view = await device.privacy();
-      expect(view.receipts.map((r) => r.bytes)).toEqual([expectedBytes]);
+      expect(view.receipts.map((r) => r.bytes).sort()).toEqual([popularity?.expectedBytes, expectedBytes].sort());
     }
 
     const scores = await federatedScores(server.url, result.devices, dataset, visitors, result.finalVersion);

@@ -56,9 +56,13 @@ describe('ALS task handler', () => {
     expect((await loadUserEmbedding(db, 'als-items', 2))?.modelVersion).toBe(2);
   });
 
-  it('sits out without positives in the rows, and refuses a descriptor that does not match the model', async () => {
+  it('sits out without items, sends zeros without items among the rows, and refuses a descriptor that does not match the model', async () => {
     const db = await dbWith();
-    expect((await createAlsTaskHandler({ db, interactions: async () => [{ item: 1, weight: 1 }] }).train(alsTask(), model(2))).kind).toBe('no-data');
+    expect((await createAlsTaskHandler({ db, interactions: async () => [] }).train(alsTask(), model(2))).kind).toBe('no-data');
+    const outside = await createAlsTaskHandler({ db, interactions: async () => [{ item: 1, weight: 1 }] }).train(alsTask(), model(2));
+    if (outside.kind !== 'update') throw new Error('expected an update');
+    expect(outside.update.every((v) => v === 0)).toBe(true);
+    expect(outside.update.length).toBe(alsTask().vectorLength);
     const handler = createAlsTaskHandler({ db, interactions: async () => [{ item: 0, weight: 1 }] });
     const { rows: _rows, ...noRows } = alsTask();
     await expect(handler.train(noRows, model(2))).rejects.toThrow(/names no rows/);

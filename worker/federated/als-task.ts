@@ -31,12 +31,15 @@ export function createAlsTaskHandler(options: AlsTaskOptions): LocalTaskHandler 
       // The round's model is the item factors of its rows only (as the server solves them).
       const rowOf = new Map<number, number>();
       rows.forEach((item, r) => rowOf.set(item, r));
+      const all = await options.interactions();
+      if (all.length === 0) return { kind: 'no-data' };
+      // A visitor with items, none of them among the rows, still takes part: u = 0 and its vector is
+      // all zeros (so a round sized to its population fills; the server's n counts it).
       const mine: Interaction[] = [];
-      for (const x of await options.interactions()) {
+      for (const x of all) {
         const r = rowOf.get(x.item);
         if (r !== undefined) mine.push({ item: r, weight: x.weight });
       }
-      if (mine.length === 0) return { kind: 'no-data' };
       const factors = new Float32Array(rows.length * dim);
       rows.forEach((item, r) => factors.set(blob.data.subarray(item * dim, item * dim + dim), r * dim));
       const user = solveUserVector(factors, dim, mine);

@@ -155,7 +155,9 @@ export class FederatedClient {
       helperKey = key;
     }
 
-    if (model.data.length !== task.vectorLength) {
+    // An update is a delta of the whole model, except for ALS: statistics over the round's rows,
+    // whose length the ALS handler checks against the rows and the model's dim.
+    if (task.kind !== 'als' && model.data.length !== task.vectorLength) {
       throw new RangeError(`task ${task.task}: vectorLength ${task.vectorLength} differs from model ${task.model.name}@${task.model.version} (${model.data.length} floats)`);
     }
     const outcome = await handler.train(task, model);
