@@ -179,7 +179,9 @@ async function load(mode: 'single' | 'leader', d: number): Promise<LoadResult> {
 
 async function aggregators(): Promise<void> {
   const results: LoadResult[] = [];
-  for (const d of LOAD_SIZES) for (const mode of ['single', 'leader'] as const) results.push(await load(mode, d));
+  // BENCH_SIZE=1836 measures one size only (e.g. with BENCH_PROFILE).
+  const sizes = process.env['BENCH_SIZE'] ? [Number(process.env['BENCH_SIZE'])] : LOAD_SIZES;
+  for (const d of sizes) for (const mode of ['single', 'leader'] as const) results.push(await load(mode, d));
   console.log(`\nAggregators, each in its own child process (one Node thread), ${IN_FLIGHT} uploads in flight over loopback HTTP after ${WARM_UP} warm-up uploads, SQLite WAL synchronous=NORMAL (durable across kill -9).`);
   console.log('"Per core" = contributions ÷ CPU time (user + system) that process used: what one dedicated core sustains.\n');
   console.log('| d | aggregator | contributions | per core | CPU per contribution | target | wall clock (all on 2 shared cores) | round close | result |');
