@@ -3,7 +3,9 @@
  * the model blob alone: the visitor's user vector u is solved in closed form against the newest
  * cached item factors (worker/models/als.ts; exact, a few ms, never sent anywhere), and every
  * catalogue item scores s(i) = u·v_i + w·log(1 + count_i) (core/models/als.ts ALS_POPULARITY_WEIGHT;
- * items outside the model's rows have v_i = 0: the DP popularity prior alone), squashed like the
+ * items outside the model's rows have no factors, and the model has no opinion on them (NaN): the
+ * engine's own interest scores rank them; measured, letting their popularity prior alone compete
+ * with the modelled rows cost HR@10 (sim/README.md)), squashed like the
  * MF scorer's (logistic of the z-score: order kept, in (0, 1)).
  *
  * No opinion (NaN everywhere): before any ALS model is cached, for a model with no popularity yet
@@ -36,15 +38,20 @@ export interface AlsScorerOptions {
   readonly interactions?: () => Promise<readonly Interaction[]>;
 }
 
-/** s(i) = u·v_i + w·log(1 + max(0, count_i)) for every item of the model. */
+/** s(i) = u·v_i + w·log(1 + max(0, count_i)) for every modelled item; NaN for items without factors (outside the rows). */
 export function alsScores(user: Float32Array, blob: ModelBlob, shape: AlsShape): Float32Array {
   const { nItems, dim } = shape;
   const out = new Float32Array(nItems);
   const popularity = blob.data.subarray(nItems * dim, nItems * dim + nItems);
   for (let i = 0; i < nItems; i++) {
     let s = 0;
-    for (let x = 0; x < dim; x++) s += user[x]! * blob.data[i * dim + x]!;
-    out[i] = s + ALS_POPULARITY_WEIGHT * Math.log1p(Math.max(0, popularity[i]!));
+    let modelled = false;
+    for (let x = 0; x < dim; x++) {
+      const v = blob.data[i * dim + x]!;
+      if (v !== 0) modelled = true;
+      s += user[x]! * v;
+    }
+    out[i] = modelled ? s + ALS_POPULARITY_WEIGHT * Math.log1p(Math.max(0, popularity[i]!)) : Number.NaN;
   }
   return out;
 }

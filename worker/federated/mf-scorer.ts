@@ -123,11 +123,13 @@ async function currentUserEmbedding(db: FederatedDb, options: ReconstructionOpti
 
 /** Logistic of the z-score: order-preserving, in (0, 1), scale-free across model versions. */
 export function squash(scores: Float32Array): Float32Array {
+  // NaN ("no opinion" on that item) stays NaN and does not count in the mean or the spread.
   let mean = 0;
-  for (const s of scores) mean += s;
-  mean /= scores.length;
+  let n = 0;
+  for (const s of scores) if (!Number.isNaN(s)) (mean += s), n++;
+  mean /= n || 1;
   let variance = 0;
-  for (const s of scores) variance += (s - mean) ** 2;
-  const std = Math.sqrt(variance / scores.length) || 1;
+  for (const s of scores) if (!Number.isNaN(s)) variance += (s - mean) ** 2;
+  const std = Math.sqrt(variance / (n || 1)) || 1;
   return scores.map((s) => 1 / (1 + Math.exp(-(s - mean) / std)));
 }
