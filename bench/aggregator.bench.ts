@@ -14,6 +14,7 @@
  * The client shares the machine's cores with the server, so HTTP numbers are a lower bound.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { ask as askChild } from './child-ipc.js';
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -41,6 +42,8 @@ type ChildMessage =
   | { readonly kind: 'listening'; readonly port: number }
   | { readonly kind: 'rss'; readonly rss: number; readonly cpuMicros: number }
   | { readonly kind: 'closed'; readonly ms: number; readonly ok: boolean };
+
+const ask = <K extends ChildMessage['kind']>(child: ChildProcess, message: object, kind: K) => askChild<ChildMessage, K>(child, message, kind);
 
 function serveChild(dbPath: string): void {
   const aggregator = createAggregator(
@@ -72,19 +75,6 @@ function serveChild(dbPath: string): void {
 function cpuMicros(): number {
   const { user, system } = process.cpuUsage();
   return user + system;
-}
-
-function ask<K extends ChildMessage['kind']>(child: ChildProcess, message: object, kind: K): Promise<Extract<ChildMessage, { kind: K }>> {
-  return new Promise((resolve) => {
-    const listener = (reply: ChildMessage): void => {
-      if (reply.kind === kind) {
-        child.off('message', listener);
-        resolve(reply as Extract<ChildMessage, { kind: K }>);
-      }
-    };
-    child.on('message', listener);
-    child.send(message);
-  });
 }
 
 function getJson<T>(port: number, path: string, agent: Agent): Promise<T> {

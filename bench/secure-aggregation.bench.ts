@@ -19,6 +19,7 @@
  */
 import { build } from 'esbuild';
 import { fork, type ChildProcess } from 'node:child_process';
+import { ask as askChild } from './child-ipc.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
@@ -54,6 +55,8 @@ type ChildMessage =
   | { readonly kind: 'cpu'; readonly micros: number }
   | { readonly kind: 'closed'; readonly ok: boolean; readonly ms: number };
 
+const ask = <K extends ChildMessage['kind']>(child: ChildProcess, message: object, kind: K) => askChild<ChildMessage, K>(child, message, kind);
+
 /** A task of `d` floats on the MF grid; rounds of 100 to 5,000 (a leader refuses a task whose honest sums could wrap Z_2^32). */
 const benchTask = (d: number) => fedavgTask('bench', d, { clipNorm: 1, granularity: 1e-4, minContributions: 100, maxContributions: 5000 });
 const ROUND = { minContributions: 100, maxContributions: 5000 };
@@ -83,19 +86,6 @@ async function serveChild(mode: Mode, d: number, dbPath: string, helperPort: num
       process.send!({ kind: 'cpu', micros: user + system } satisfies ChildMessage);
     } else if (message.kind === 'close') void close!().then((r) => process.send!({ kind: 'closed', ...r } satisfies ChildMessage));
     else process.exit(0);
-  });
-}
-
-function ask<K extends ChildMessage['kind']>(child: ChildProcess, message: object, kind: K): Promise<Extract<ChildMessage, { kind: K }>> {
-  return new Promise((resolve) => {
-    const listener = (reply: ChildMessage): void => {
-      if (reply.kind === kind) {
-        child.off('message', listener);
-        resolve(reply as Extract<ChildMessage, { kind: K }>);
-      }
-    };
-    child.on('message', listener);
-    child.send(message);
   });
 }
 
