@@ -15,12 +15,12 @@
  * trainer pass stored (refreshAlsUserVector) is used.
  */
 import { ALS_POPULARITY_WEIGHT, alsShapeFromSpecs, type AlsShape } from '../../core/models/als.js';
-import { modelIsNoBetterThanBaseline, type ModelBlob } from '../../core/protocol/aggregator.js';
+import type { ModelBlob } from '../../core/protocol/aggregator.js';
 import { solveUserVector } from '../models/als.js';
 import type { Interaction } from '../models/feedback.js';
 import type { ExtraScorer } from '../recommend.js';
-import { loadTaskQuality, type FederatedDb } from './db.js';
-import { MF_DEFAULT_WEIGHT, MF_REASON, newestModel, squash } from './mf-scorer.js';
+import type { FederatedDb } from './db.js';
+import { createGatedScorer, MF_DEFAULT_WEIGHT, newestModel } from './mf-scorer.js';
 import { loadUserEmbedding, saveUserEmbedding } from './user-embedding.js';
 
 export const ALS_MODEL = 'als-items';
@@ -65,33 +65,21 @@ function isTrained(blob: ModelBlob, shape: AlsShape): boolean {
 /** @example new Engine({ site, extraScorer: createAlsScorer({ db, catalogueIds, interactions }) }) */
 export function createAlsScorer(options: AlsScorerOptions): ExtraScorer {
   const modelName = options.modelName ?? ALS_MODEL;
-  const task = options.task ?? ALS_MODEL;
-  const weight = options.weight ?? MF_DEFAULT_WEIGHT;
-  if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`weight must be a finite number ≥ 0; got ${weight}`);
-  const rowOf = new Map<string, number>();
-  options.catalogueIds.forEach((id, row) => rowOf.set(id, row));
-  return {
-    reason: MF_REASON,
-    weight,
-    async score({ itemIds }) {
-      const out = new Float32Array(itemIds.length).fill(Number.NaN);
-      const blob = await newestModel(options.db, modelName);
-      if (blob === undefined) return out;
-      const verdict = await loadTaskQuality(options.db, task);
-      if (verdict !== undefined && verdict.version >= blob.header.version && modelIsNoBetterThanBaseline(verdict)) return out;
+  return createGatedScorer({
+    db: options.db,
+    catalogueIds: options.catalogueIds,
+    modelName,
+    task: options.task ?? ALS_MODEL,
+    weight: options.weight ?? MF_DEFAULT_WEIGHT,
+    async scores(blob) {
       const shape = alsShapeFromSpecs(blob.header.tensors);
-      if (shape.nItems !== options.catalogueIds.length || !isTrained(blob, shape)) return out;
+      if (shape.nItems !== options.catalogueIds.length || !isTrained(blob, shape)) return null;
       const user = options.interactions
         ? await solveAndStore(options.db, modelName, blob, shape, await options.interactions())
         : ((await loadUserEmbedding(options.db, modelName, shape.dim))?.values ?? new Float32Array(shape.dim));
-      const squashed = squash(alsScores(user, blob, shape));
-      itemIds.forEach((id, j) => {
-        const row = rowOf.get(id);
-        if (row !== undefined) out[j] = squashed[row]!;
-      });
-      return out;
+      return alsScores(user, blob, shape);
     },
-  };
+  });
 }
 
 async function solveAndStore(db: FederatedDb, modelName: string, blob: ModelBlob, shape: AlsShape, interactions: readonly Interaction[]): Promise<Float32Array> {

@@ -16,7 +16,7 @@
  * used, which also lets the site owner's evaluation (sim/federation.ts scores through this scorer)
  * measure the next version instead of reading back its own "no opinion".
  */
-import { decodeModel, modelIsNoBetterThanBaseline } from '../../core/protocol/aggregator.js';
+import { decodeModel, modelIsNoBetterThanBaseline, type ModelBlob } from '../../core/protocol/aggregator.js';
 import type { Interaction } from '../models/feedback.js';
 import { createMfModel, disposeMfModel, getUserEmbedding, trainLocal } from '../models/mf.js';
 import { mfShapeFromSpecs, type MfShape } from '../models/mf-layout.js';
@@ -55,29 +55,38 @@ export async function newestModel(db: FederatedDb, name: string) {
   return newest === undefined ? undefined : decodeModel(newest.bytes);
 }
 
-/** @example new Engine({ site, extraScorer: createMfScorer({ db, catalogueIds }) }) */
-export function createMfScorer(options: MfScorerOptions): ExtraScorer {
-  const modelName = options.modelName ?? 'mf-items';
-  const task = options.task ?? 'mf-items';
-  const weight = options.weight ?? MF_DEFAULT_WEIGHT;
-  if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`weight must be a finite number ≥ 0; got ${weight}`);
+export interface GatedScorerOptions {
+  readonly db: FederatedDb;
+  readonly catalogueIds: readonly string[];
+  readonly modelName: string;
+  /** The task whose quality verdict gates the model. */
+  readonly task: string;
+  readonly weight: number;
+  /** Raw scores of every catalogue row from the newest model (NaN: no opinion), or null for no opinion at all. */
+  readonly scores: (blob: ModelBlob) => Promise<Float32Array | null>;
+}
+
+/**
+ * The template of every federated model's scorer: the newest cached model, unless the site owner's
+ * verdict says it is no better than popularity (a verdict covers the version it measured and older
+ * ones; a newer version is not judged yet), its scores squashed and mapped onto the asked items.
+ */
+export function createGatedScorer(options: GatedScorerOptions): ExtraScorer {
+  if (!Number.isFinite(options.weight) || options.weight < 0) throw new RangeError(`weight must be a finite number ≥ 0; got ${options.weight}`);
   const rowOf = new Map<string, number>();
   options.catalogueIds.forEach((id, row) => rowOf.set(id, row));
-
   return {
     reason: MF_REASON,
-    weight,
+    weight: options.weight,
     async score({ itemIds }) {
       const out = new Float32Array(itemIds.length).fill(Number.NaN);
-      const blob = await newestModel(options.db, modelName);
+      const blob = await newestModel(options.db, options.modelName);
       if (blob === undefined) return out;
-      // A verdict covers the version it measured and older ones; a newer version is not judged yet.
-      const verdict = await loadTaskQuality(options.db, task);
+      const verdict = await loadTaskQuality(options.db, options.task);
       if (verdict !== undefined && verdict.version >= blob.header.version && modelIsNoBetterThanBaseline(verdict)) return out;
-      const shape = mfShapeFromSpecs(blob.header.tensors);
-      if (shape.nItems !== options.catalogueIds.length) return out; // a different catalogue: no opinion
-      const user = await currentUserEmbedding(options.db, options, modelName, shape, blob.header.version, blob.data);
-      const squashed = squash(scoreAll(user, blob.data, shape));
+      const raw = await options.scores(blob);
+      if (raw === null) return out;
+      const squashed = squash(raw);
       itemIds.forEach((id, j) => {
         const row = rowOf.get(id);
         if (row !== undefined) out[j] = squashed[row]!;
@@ -85,6 +94,24 @@ export function createMfScorer(options: MfScorerOptions): ExtraScorer {
       return out;
     },
   };
+}
+
+/** @example new Engine({ site, extraScorer: createMfScorer({ db, catalogueIds }) }) */
+export function createMfScorer(options: MfScorerOptions): ExtraScorer {
+  const modelName = options.modelName ?? 'mf-items';
+  return createGatedScorer({
+    db: options.db,
+    catalogueIds: options.catalogueIds,
+    modelName,
+    task: options.task ?? 'mf-items',
+    weight: options.weight ?? MF_DEFAULT_WEIGHT,
+    async scores(blob) {
+      const shape = mfShapeFromSpecs(blob.header.tensors);
+      if (shape.nItems !== options.catalogueIds.length) return null; // a different catalogue: no opinion
+      const user = await currentUserEmbedding(options.db, options, modelName, shape, blob.header.version, blob.data);
+      return scoreAll(user, blob.data, shape);
+    },
+  });
 }
 
 interface ReconstructionOptions {
