@@ -14,12 +14,11 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--seed-server', 'ftp://x'])).toThrow(/--seed-server must be an http\(s\) URL/);
     expect(() => parseArgs(['--rounds'])).toThrow(/got nothing/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option "--bogus"/);
-    expect(() => parseArgs(['--sweep', '1,x'])).toThrow(/--sweep must be 1 to 8 comma-separated positive numbers/);
-    expect(() => parseArgs(['--sweep', '0'])).toThrow(/--sweep/);
+    expect(() => parseArgs(['--json'])).toThrow(/--json needs a file path/);
   });
 
-  it('reads the ε list of --sweep', () => {
-    expect(parseArgs(['--sweep', '1, 4,8']).sweep).toEqual([1, 4, 8]);
-    expect(DEFAULT_OPTIONS.sweep).toEqual([]);
+  it('reads --json FILE', () => {
+    expect(parseArgs(['--json', 'out.json']).json).toBe('out.json');
+    expect(DEFAULT_OPTIONS.json).toBeNull();
   });
 });

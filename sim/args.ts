@@ -24,11 +24,6 @@ export interface SimulateOptions {
   readonly adminToken: string | null;
   /** No progress bar (tests). */
   readonly quiet: boolean;
-  /**
-   * ε values for the DP sweep (sim/dp-sweep.ts): for each, one run with the SDK's local noise and
-   * one assuming secure aggregation. Empty: no sweep.
-   */
-  readonly sweep: readonly number[];
   /** `--json FILE`: also write the table as JSON (sim/report.ts EvaluationJson). */
   readonly json: string | null;
 }
@@ -45,11 +40,10 @@ export const DEFAULT_OPTIONS: SimulateOptions = {
   seedServer: null,
   adminToken: null,
   quiet: false,
-  sweep: [],
   json: null,
 };
 
-export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--sweep E1,E2,...] [--json FILE] [--quiet]
+export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--json FILE] [--quiet]
   --clients N        simulated devices, one MovieLens user each (1–671, default ${DEFAULT_OPTIONS.clients})
   --rounds R         federated rounds per run (default ${DEFAULT_OPTIONS.rounds})
   --per-round P      devices per round (default ${DEFAULT_OPTIONS.perRound}; capped by the server's maxContributions)
@@ -57,7 +51,6 @@ export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--p
   --server URL       use this aggregator for the DP run instead of starting one
   --seed-server URL  seeding mode for npm start: train the global model on URL, print progress, no table
   --admin-token T    token for POST /v1/admin/quality (default: $INKLING_ADMIN_TOKEN)
-  --sweep E1,E2,...  also run federated MF with DP at each ε: local noise (the SDK) and secure aggregation (assumed); prints a second table
   --json FILE        also write the table as JSON: {"dataset", "rows": [{"method", "hr10", "ndcg10", "epsilon", "delta"}]}
   --quiet            no progress bar`;
 
@@ -112,15 +105,6 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
         const token = value();
         if (!token) throw new RangeError('--admin-token needs a value');
         options = { ...options, adminToken: token };
-        break;
-      }
-      case '--sweep': {
-        const raw = value();
-        const values = (raw ?? '').split(',').map((v) => Number(v.trim()));
-        if (raw === undefined || raw.trim() === '' || values.some((e) => !Number.isFinite(e) || e <= 0) || values.length > 8) {
-          throw new RangeError(`--sweep must be 1 to 8 comma-separated positive numbers such as 1,4,8; got ${raw ?? 'nothing'}`);
-        }
-        options = { ...options, sweep: values };
         break;
       }
       case '--json': {

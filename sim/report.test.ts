@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTargets, evaluationJson, formatEvaluation, formatSweep, type Evaluation } from './report.js';
+import { checkTargets, evaluationJson, formatEvaluation, type Evaluation } from './report.js';
 
 const quality = (hitRate: number, ndcg = hitRate / 4) => ({ hitRate, ndcg, users: 100, k: 10 });
 
@@ -53,17 +53,5 @@ describe('formatEvaluation', () => {
     expect(text).toContain('| fed-DP HR@10 / popularity HR@10 | 0.800 | ≥ 1.25 | FAIL |');
     // Two header rows, four methods, four targets (separator rows start with '|-').
     expect(text.split('\n').filter((l) => l.startsWith('| ')).length).toBe(2 + 4 + 4);
-  });
-});
-
-describe('formatSweep', () => {
-  it('prints one row per (trust model, ε) with its ratios to centralized and popularity', () => {
-    const text = formatSweep(
-      [{ trust: 'local (SDK)', targetEpsilon: 8, localNoiseMultiplier: 0.7, centralNoiseMultiplier: 1, noiseToClip: 14.8, contributions: 250, epsilonSpent: 7.99, quality: quality(0.1) }],
-      quality(0.5),
-      quality(0.25),
-    );
-    expect(text).toContain('| local (SDK) | 8 | 0.700 | 1.00 | 14.80 | 250 | 7.99 | 0.1000 | 0.0250 | 0.20 | 0.40× |');
-    expect(text.split('\n').length).toBe(3);
   });
 });

@@ -109,31 +109,3 @@ export function formatEvaluation(evaluation: Evaluation): string {
   ];
   return lines.join('\n');
 }
-
-/** One cell of the DP sweep (sim/dp-sweep.ts), measured. */
-export interface SweepResult {
-  /** 'local (SDK)' or 'secure aggregation (assumed)'. */
-  readonly trust: string;
-  readonly targetEpsilon: number;
-  /** Device noise σ_l / Δ and server noise z. */
-  readonly localNoiseMultiplier: number;
-  readonly centralNoiseMultiplier: number;
-  /** Noise norm of one round's averaged update against the clip bound (signal ≤ C). */
-  readonly noiseToClip: number;
-  readonly contributions: number;
-  /** ε the guarantee rests on: the device ledger's (local) or the server accountant's (secure aggregation). */
-  readonly epsilonSpent: number;
-  readonly quality: RankingQuality;
-}
-
-/** The sweep table: HR@10 of federated MF with DP at each ε, under each trust model. */
-export function formatSweep(results: readonly SweepResult[], central: RankingQuality, popularity: RankingQuality): string {
-  return [
-    `| trust model | target ε | σ_l/Δ | z | noise ‖·‖/C per round | contributions | ε spent | HR@${central.k} | NDCG@${central.k} | vs centralized | vs popularity |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map(
-      (r) =>
-        `| ${r.trust} | ${r.targetEpsilon} | ${fixed(r.localNoiseMultiplier, 3)} | ${fixed(r.centralNoiseMultiplier, 2)} | ${fixed(r.noiseToClip, 2)} | ${r.contributions} | ${fixed(r.epsilonSpent, 2)} | ${fixed(r.quality.hitRate)} | ${fixed(r.quality.ndcg)} | ${central.hitRate > 0 ? fixed(r.quality.hitRate / central.hitRate, 2) : '–'} | ${popularity.hitRate > 0 ? fixed(r.quality.hitRate / popularity.hitRate, 2) + '×' : '–'} |`,
-    ),
-  ].join('\n');
-}

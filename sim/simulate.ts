@@ -33,8 +33,7 @@ import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality } from './quality.js';
 import { seededRandom, shuffled } from './random.js';
-import { evaluationJson, formatEvaluation, formatSweep, TARGETS, type Evaluation, type MethodResult, type SweepResult } from './report.js';
-import { averagedNoiseNorm, sweepPoint, type TrustModel } from './dp-sweep.js';
+import { evaluationJson, formatEvaluation, TARGETS, type Evaluation, type MethodResult } from './report.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
 
@@ -70,8 +69,7 @@ export const SETTINGS = {
   /**
    * DP run on in-process servers: what ships. A leader and a helper (secure aggregation); each
    * device adds its share of the noise the round's sum needs, calibrated by the leader from the ε
-   * budget over `--rounds` planned rounds (the multipliers below are unused in that mode; the
-   * --sweep's local-noise rows still use the single-aggregator path).
+   * budget over `--rounds` planned rounds (the multipliers below are unused in that mode).
    */
   dp: { localNoiseMultiplier: 1, centralNoiseMultiplier: 0 },
   /** Seeding: evaluate on this many users every `qualityEvery` rounds (cheap enough to chart). */
@@ -221,63 +219,8 @@ async function simulate(options: SimulateOptions): Promise<number> {
     writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation), null, 2)}\n`);
     log(`wrote ${options.json}`);
   }
-  if (options.sweep.length > 0) {
-    const sweep = await runSweep(options, dataset, visitors, adminToken);
-    process.stdout.write(`DP sweep (${options.rounds} rounds × ${devicesPerRound} contributions asked, ${visitors.length} devices, δ = ${TARGETS.delta}):\n\n${formatSweep(sweep, centralQuality, popularity)}\n\n`);
-  }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
   return 0;
-}
-
-const TRUST_LABEL: Record<TrustModel, string> = {
-  local: 'local noise (SDK)',
-  distributed: 'secure aggregation (assumed)',
-};
-
-/**
- * Federated MF with DP at each ε of --sweep, under both trust models of sim/dp-sweep.ts, each on a
- * fresh in-process aggregator. 'ε' is what the guarantee rests on: the device ledger's bound for
- * local noise (the server sees each contribution), the server accountant's for secure aggregation.
- */
-async function runSweep(options: SimulateOptions, dataset: Dataset, visitors: readonly Visitor[], adminToken: string): Promise<SweepResult[]> {
-  const nItems = dataset.catalogue.ids.length;
-  const results: SweepResult[] = [];
-  const run = { rounds: options.rounds, perRound: options.perRound, clients: visitors.filter((v) => v.interactions.length > 0).length, delta: TARGETS.delta, serverCentralNoise: SETTINGS.dp.centralNoiseMultiplier };
-  for (const epsilon of options.sweep) {
-    for (const trust of ['local', 'distributed'] as const) {
-      const point = sweepPoint(trust, epsilon, run);
-      const server = await startSimAggregator({
-        mfItems: nItems, epsilonBudget: point.serverEpsilonBudget, delta: TARGETS.delta, contributionsPerRound: options.perRound, adminToken,
-        localNoiseMultiplier: point.localNoiseMultiplier, centralNoiseMultiplier: point.centralNoiseMultiplier,
-      });
-      try {
-        const budget = point.deviceRhoBudget;
-        const result = await runFederation({
-          endpoint: server.url, runName: `sweep-${trust}-${epsilon}`, catalogue: dataset.catalogue, visitors, rounds: options.rounds, devicesPerRound: options.perRound,
-          budgets: { rhoPerTask: budget, rhoPerSite: budget, rhoGlobal: budget },
-          random: seededRandom(SETTINGS.seed + 10), onProgress: federationProgress(`sweep: ${TRUST_LABEL[trust]}, ε ${epsilon}`, options.rounds * options.perRound, options),
-        });
-        if (result.stoppedEarly) log(`sweep ${trust} ε ${epsilon} stopped early: ${result.stoppedEarly}`);
-        const task = result.firstTask;
-        if (!task) throw new Error(`the sweep aggregator opened no ${ALS_TASK} round`);
-        const quality = await evaluateFederated(`evaluating (sweep ${trust} ε ${epsilon})`, server.url, result, dataset, visitors, options);
-        await result.devices.close();
-        const contributions = result.rounds.reduce((s, r) => s + r.sent, 0);
-        results.push({
-          trust: TRUST_LABEL[trust], targetEpsilon: epsilon,
-          localNoiseMultiplier: point.localNoiseMultiplier, centralNoiseMultiplier: point.centralNoiseMultiplier,
-          noiseToClip: averagedNoiseNorm(point, options.perRound, task.vectorLength, 1),
-          contributions,
-          epsilonSpent: trust === 'local' ? zcdpToEpsilon(point.rho, TARGETS.delta).epsilon : result.epsilonSpent,
-          quality,
-        });
-        log(`sweep ${TRUST_LABEL[trust]} ε ${epsilon}: HR@10 ${quality.hitRate.toFixed(4)} (${contributions} contributions)`);
-      } finally {
-        await server.close();
-      }
-    }
-  }
-  return results;
 }
 
 /** Seeding for `npm start`: rounds against the given server, quality posted as it learns. */
