@@ -10,7 +10,7 @@
  */
 
 export const SEED_BYTES = 16;
-/** WebCrypto's `encrypt` takes at most 2^16 AES blocks per call in some engines; we stay well under. */
+/** Keystream per `encrypt` call (2^16 AES blocks): bounds each call's buffer; the counter carries on across chunks. */
 const CHUNK_BYTES = 1 << 20;
 
 /** A CryptoKey for expanding `seed` (import once when expanding many vectors from one seed: never here). */
