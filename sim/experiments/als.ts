@@ -26,48 +26,7 @@
  *     [--popw 0 (add popw·log(1 + DP count) to every score: the histogram as an item bias)]
  */
 import { evaluate, flags, fmt, gaussian, loadExperimentData, num, popularity, rhoForEpsilon, seeded } from './common.js';
-
-/** In-place Cholesky of a symmetric dim×dim (row-major); false if not positive definite. */
-function cholesky(a: Float64Array, n: number): boolean {
-  for (let j = 0; j < n; j++) {
-    let s = a[j * n + j]!;
-    for (let k = 0; k < j; k++) s -= a[j * n + k]! * a[j * n + k]!;
-    if (!(s > 1e-12)) return false;
-    const d = Math.sqrt(s);
-    a[j * n + j] = d;
-    for (let i = j + 1; i < n; i++) {
-      let t = a[i * n + j]!;
-      for (let k = 0; k < j; k++) t -= a[i * n + k]! * a[j * n + k]!;
-      a[i * n + j] = t / d;
-    }
-  }
-  return true;
-}
-
-function cholSolve(l: Float64Array, n: number, b: Float64Array, out: Float32Array | Float64Array, at = 0): void {
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
-    y[i] = s / l[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * out[at + k]!;
-    out[at + i] = s / l[i * n + i]!;
-  }
-}
-
-/** Solves (A + λI) x = b, raising λ until A + λI factorises (noisy A may be indefinite). */
-function ridgeSolve(a: Float64Array, n: number, lambda: number, b: Float64Array, out: Float32Array, at: number): void {
-  const m = new Float64Array(n * n);
-  for (let extra = lambda; ; extra = extra * 2 + 1e-3) {
-    m.set(a);
-    for (let d = 0; d < n; d++) m[d * n + d] += extra;
-    if (cholesky(m, n)) break;
-  }
-  cholSolve(m, n, b, out, at);
-}
+import { ridgeSolve } from '../../core/models/als.js';
 
 async function main(): Promise<void> {
   const f = flags(process.argv.slice(2));
@@ -204,7 +163,7 @@ async function main(): Promise<void> {
         const si = Math.max(0, S[i]!);
         for (let k = 0; k < dim * dim; k++) a[k] += (si * gram[k]!) / n;
       }
-      ridgeSolve(a, dim, lambda + lambdaDp, B.subarray(i * dim, i * dim + dim) as unknown as Float64Array, V, i * dim);
+      ridgeSolve(a, dim, lambda + lambdaDp, B.subarray(i * dim, i * dim + dim), V, i * dim);
     }
     console.error(`iter ${it}: ${n} devices, ${clippedCount} clipped (max norm ${maxNorm.toFixed(2)})`);
   }
