@@ -17,6 +17,7 @@ import { evaluateRanking, type RankingQuality } from '../metrics.js';
 import { popularityScorer } from '../baselines/popularity.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import type { Interaction } from '../../worker/models/feedback.js';
+import { seededRandom, type SeededRandom } from '../random.js';
 
 export interface ExperimentData {
   readonly dataset: Dataset;
@@ -69,18 +70,10 @@ export function sumSigma(clip: number, rounds: number, rhoTotal: number): number
   return clip * Math.sqrt(rounds / (2 * rhoTotal));
 }
 
-export type Rng = () => number;
+export type Rng = SeededRandom;
 
-export function seeded(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** The simulator's mulberry32 (sim/random.ts): experiments and simulator draw the same streams. */
+export const seeded = seededRandom;
 
 export function gaussian(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
