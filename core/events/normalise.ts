@@ -23,7 +23,17 @@ export const QUERY_LIMITS = {
 /** Largest price accepted (a guard against typos and hostile values, not a business rule). */
 export const MAX_PRICE = 1_000_000_000;
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/gu;
+/** Control characters and line or paragraph separators: read as a space. */
+const CONTROL_CHARS = /[\p{Cc}\p{Zl}\p{Zp}]/gu;
+/**
+ * Characters that draw nothing but can change what is drawn around them: format characters
+ * (bidi overrides such as U+202E, which would turn "Your data" round; zero-width spaces and
+ * joiners, which make two equal-looking categories differ), lone surrogates and private-use
+ * code points. Removed.
+ */
+const INVISIBLE_CHARS = /[\p{Cf}\p{Cs}\p{Co}]/gu;
+/** Combining marks past the second on one character ("Zalgo" text that draws over other lines): dropped. */
+const STACKED_MARKS = /(\p{M}{2})\p{M}+/gu;
 /**
  * One segment that normalisation leaves as it is: printable ASCII (NFKC-stable, no control
  * characters), no separator ("/" or ">"), no space at either end. Double spaces are checked apart.
@@ -32,7 +42,12 @@ const CLEAN_SEGMENT = /^[!-.0-=?-~](?:[ -.0-=?-~]*[!-.0-=?-~])?$/u;
 const WHITESPACE = /\s+/gu;
 
 function cleanText(text: string): string {
-  return text.normalize('NFKC').replace(CONTROL_CHARS, ' ').replace(WHITESPACE, ' ').trim();
+  return text.normalize('NFKC').replace(INVISIBLE_CHARS, '').replace(CONTROL_CHARS, ' ').replace(STACKED_MARKS, '$1').replace(WHITESPACE, ' ').trim();
+}
+
+/** The first `length` code points (never half of a surrogate pair). */
+function codePoints(text: string, length: number): string {
+  return text.length <= length ? text : Array.from(text).slice(0, length).join('');
 }
 
 /**
@@ -47,7 +62,7 @@ export function normaliseCategoryPath(path: string): string | null {
   if (path.length <= CATEGORY_LIMITS.segmentLength && CLEAN_SEGMENT.test(path) && !path.includes('  ')) return path;
   const segments = cleanText(path)
     .split(/[/>]/u)
-    .map((segment) => segment.trim().slice(0, CATEGORY_LIMITS.segmentLength).trim())
+    .map((segment) => codePoints(segment.trim(), CATEGORY_LIMITS.segmentLength).trim())
     .filter((segment) => segment.length > 0)
     .slice(0, CATEGORY_LIMITS.depth);
   return segments.length === 0 ? null : segments.join('/');
@@ -83,9 +98,9 @@ export function normalisePrice(price: number): number {
   return Math.round(price * 100) / 100;
 }
 
-/** Search text as it is kept: NFKC, lower case, control characters and repeated spaces removed, capped. */
+/** Search text as it is kept: NFKC, lower case, control and invisible characters and repeated spaces removed, capped. */
 export function normaliseQuery(query: string): string {
-  return cleanText(query).toLowerCase().slice(0, QUERY_LIMITS.length).trim();
+  return codePoints(cleanText(query).toLowerCase(), QUERY_LIMITS.length).trim();
 }
 
 /** Words too common to say anything about a visitor's interests. */
