@@ -6,8 +6,13 @@
 import type { Inkling } from './api.js';
 import { messageOf, type InklingClient } from './client.js';
 
-/** The client's methods are closures (no `this`): most are handed over as they are. */
-export function createFacade(client: InklingClient): Inkling {
+/**
+ * The client's methods are closures (no `this`): most are handed over as they are.
+ * `initDefaults`: what `init()` starts from (the script tag's data- attributes); the caller's
+ * options are read over them inside the guard, so a throwing getter or a hostile Proxy is
+ * reported, never thrown into the page.
+ */
+export function createFacade(client: InklingClient, initDefaults: Readonly<Record<string, unknown>> = {}): Inkling {
   const unexpected = (method: string, error: unknown): void => {
     try {
       client.report({ field: 'sdk', rule: 'internal', message: `${method}: internal: ${messageOf(error)}`, method });
@@ -46,6 +51,22 @@ export function createFacade(client: InklingClient): Inkling {
     on: guard('on', client.on),
     off: guard('off', client.off),
     flush: answer('flush', client.flush, undefined),
-    init: guard('init', (site: string, options?: object) => client.configure({ ...options, site })),
+    init: guard('init', (site: string, options?: object) => configureFrom(client, 'init', () => ({ ...initDefaults, ...options, site }))),
   };
+}
+
+/**
+ * Copies the caller's options into a plain object, then configures. The copy is where a hostile
+ * value (a getter that throws, a Proxy whose traps throw, a revoked Proxy) shows itself: that is
+ * a report naming `options`, and the client keeps whatever configuration it had.
+ */
+export function configureFrom(client: InklingClient, method: string, read: () => object): void {
+  let options: object;
+  try {
+    options = read();
+  } catch (error) {
+    client.report({ field: 'options', rule: 'readable', message: `could not be read: ${messageOf(error)}`, method });
+    return;
+  }
+  client.configure(options);
 }

@@ -11,8 +11,8 @@
 import type { Inkling, InklingOptions } from './api.js';
 import { attachAutocapture } from './autocapture/index.js';
 import { browserHost } from './browser-host.js';
-import { createClient } from './client.js';
-import { createFacade } from './facade.js';
+import { createClient, messageOf } from './client.js';
+import { configureFrom, createFacade } from './facade.js';
 
 export type * from './api.js';
 export type { CatalogItem, InterestWeight, ContributionReceipt, PrivacyBudgetView } from '../core/protocol/engine-api.js';
@@ -37,9 +37,9 @@ export function createInkling(options: InklingOptions): Inkling {
   );
   const api = createFacade(client);
   try {
-    client.configure(options);
+    configureFrom(client, 'createInkling', () => ({ ...options }));
   } catch (error) {
-    client.report({ field: 'options', rule: 'internal', message: error instanceof Error ? error.message : String(error), method: 'createInkling' });
+    client.report({ field: 'options', rule: 'internal', message: messageOf(error), method: 'createInkling' });
   }
   return api;
 }

@@ -21,20 +21,24 @@ function ownScript(): HTMLScriptElement | null {
   return document.querySelector<HTMLScriptElement>('script[data-site][src*="inkling"]') ?? document.querySelector<HTMLScriptElement>('script[src*="inkling.js"]');
 }
 
+function isLoaded(existing: unknown): boolean {
+  try {
+    return typeof existing === 'object' && existing !== null && LOADED in existing;
+  } catch {
+    return false; // a Proxy whose `has` trap throws is not our API
+  }
+}
+
 function load(): void {
   const existing: unknown = Reflect.get(window, GLOBAL_NAME);
-  if (typeof existing === 'object' && existing !== null && LOADED in existing) return;
+  if (isLoaded(existing)) return;
 
   const script = ownScript();
   const defaultWorkerUrl = script?.src ? new URL(WORKER_FILE, script.src).href : undefined;
   const attributes = script ? optionsFromAttributes((name) => script.getAttribute(`data-${name}`)) : {};
   const client = createClient(browserHost(defaultWorkerUrl, lazyAutocapture(script?.src || undefined, script?.nonce ?? '')));
-  const facade = createFacade(client);
-  const api = {
-    ...facade,
-    // `init()` completes what the script tag started: its data- attributes are the defaults.
-    init: (site: string, options?: Record<string, unknown>) => facade.init(site, { ...attributes, ...(options ?? {}) }),
-  };
+  // `init()` completes what the script tag started: its data- attributes are the defaults.
+  const api = { ...createFacade(client, attributes) };
   Object.defineProperty(api, LOADED, { value: true });
 
   const queue = takeQueue(existing);

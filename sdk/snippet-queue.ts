@@ -22,12 +22,17 @@ export const ANSWERING_METHODS = ['recommend', 'profile', 'export', 'forget', 'f
 
 /** The queue a snippet left behind, or an empty one (no snippet, or something else on the name). */
 export function takeQueue(existing: unknown): QueuedCall[] {
-  if (typeof existing !== 'object' || existing === null || !('_q' in existing)) return [];
-  const queue: unknown = existing._q;
-  if (!Array.isArray(queue)) return [];
-  return queue.filter(
-    (entry): entry is QueuedCall => Array.isArray(entry) && typeof entry[0] === 'string' && Array.isArray(entry[1]) && typeof entry[2] === 'number',
-  );
+  try {
+    if (typeof existing !== 'object' || existing === null || !('_q' in existing)) return [];
+    const queue: unknown = existing._q;
+    if (!Array.isArray(queue)) return [];
+    return queue.filter(
+      (entry): entry is QueuedCall => Array.isArray(entry) && typeof entry[0] === 'string' && Array.isArray(entry[1]) && typeof entry[2] === 'number',
+    );
+  } catch {
+    // Something hostile on `window.inkling` (a Proxy whose traps throw): no queue to replay.
+    return [];
+  }
 }
 
 /** Where a replayed call goes besides the public object: the client, for the original timestamps and reports. */

@@ -9,8 +9,13 @@
 import { ANSWERING_METHODS, GLOBAL_NAME, PLAIN_METHODS, type QueuedCall, type StubObject } from './snippet-queue.js';
 
 ((w: Window) => {
-  // Loaded already, or the snippet pasted twice: leave the existing object alone.
-  if (Reflect.get(w, GLOBAL_NAME)) return;
+  // Loaded already, or the snippet pasted twice: leave the existing object alone. (A getter on
+  // window.inkling that throws is the page's own doing; the snippet must still not throw.)
+  try {
+    if (Reflect.get(w, GLOBAL_NAME)) return;
+  } catch {
+    return;
+  }
   const queue: QueuedCall[] = [];
   const stub: StubObject & Record<string, unknown> = { _q: queue };
   for (const method of PLAIN_METHODS) {

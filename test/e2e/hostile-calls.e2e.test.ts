@@ -166,4 +166,69 @@ describe('hostile calls (issue 3 §4)', () => {
     expect(exported.text.length).toBeLessThan(beforeExport.text.length + 100_000);
     expect(exported.text).not.toContain('x'.repeat(5_000));
   });
+  it('every public method, init included, takes getters that throw, Proxies, revoked Proxies, frozen and cyclic objects without an exception reaching the page', async () => {
+    const { page } = shop;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const outcome = await page.evaluate(async () => {
+      const api = (window as InklingWindow).inkling as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const reports: unknown[] = [];
+      (api.on as (event: string, listener: (report: unknown) => void) => void)('error', (report) => reports.push(report));
+      const boom = () => {
+        throw new Error('hostile getter');
+      };
+      // Every field any method or init reads, as a getter that throws.
+      const fields = ['site', 'debug', 'endpoint', 'helper', 'catalog', 'consent', 'autocapture', 'batch', 'searchParam', 'workerUrl', 'respectGpc', 'allowAutomation',
+        'product_id', 'category', 'categories', 'price', 'quantity', 'products', 'order_id', 'revenue', 'query', 'rating', 'name', 'k', 'candidates', 'exclude', 'id', 'toJSON', 'then'];
+      const throwingGetters = (): object => Object.defineProperties({}, Object.fromEntries(fields.map((f) => [f, { get: boom, enumerable: true }])));
+      const trapEverything = (): object =>
+        new Proxy({}, Object.fromEntries(['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf', 'set', 'defineProperty', 'apply'].map((t) => [t, boom])));
+      const revoked = (): object => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      };
+      const frozenCyclic = (): object => {
+        const o: Record<string, unknown> = { product_id: '7', category: 'Drama', k: 3 };
+        o.self = o;
+        return Object.freeze(o);
+      };
+      const throwingPrimitive = (): object => ({ [Symbol.toPrimitive]: boom, toString: boom, valueOf: boom });
+      const values: [string, () => unknown][] = [
+        ['getters that throw', throwingGetters],
+        ['a Proxy whose every trap throws', trapEverything],
+        ['a revoked Proxy', revoked],
+        ['a frozen cyclic object', frozenCyclic],
+        ['an object whose toString throws', throwingPrimitive],
+      ];
+      // forget() last: it erases, and the first test's data is not needed after it.
+      const methods = ['track', 'page', 'recommend', 'profile', 'consent', 'on', 'off', 'flush', 'export', 'init', 'optOut', 'forget'];
+      const threw: string[] = [];
+      const rejected: string[] = [];
+      let calls = 0;
+      for (const method of methods) {
+        for (const [label, make] of values) {
+          // The value in each argument position (init: as the options, and as the site).
+          for (const args of [[make()], ['Product Viewed', make()], [make(), make()], ['demo-shop', make()]]) {
+            calls++;
+            try {
+              const result = api[method]!(...args);
+              if (result instanceof Promise) await result.catch((error: unknown) => rejected.push(`${method}(${label}): ${String(error)}`));
+            } catch (error) {
+              threw.push(`${method}(${label}): ${String(error)}`);
+            }
+          }
+        }
+      }
+      await (api.flush as () => Promise<void>)();
+      return { threw, rejected, calls, reports: reports.length };
+    });
+    expect(outcome.calls).toBe(12 * 5 * 4);
+    expect(outcome.threw).toEqual([]);
+    expect(outcome.rejected).toEqual([]);
+    // Hostile values are reported, not swallowed (frozen cyclic objects are legal input for most methods).
+    expect(outcome.reports).toBeGreaterThan(outcome.calls / 2);
+    expect(await page.evaluate(() => (window as ProbeWindow).__hostErrors)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });
