@@ -271,6 +271,37 @@ describe('Engine', () => {
     await expect(engine.recommend({ k: 0 })).rejects.toThrow(/^k: /);
   });
 
+  it('without a catalogue, recommends from the items the visitor has met, in the order of their interests', async () => {
+    const s = setup({ consent: 'granted', catalog: undefined });
+    const engine = await s.open();
+    expect(await engine.recommend({ k: 5 })).toEqual([]);
+    const viewed = (id: string, category: string) => s.event('Product Viewed', { product_id: id, category });
+    await engine.ingest([viewed('a1', 'Anime'), viewed('h1', 'Horror'), viewed('a2', 'Anime'), viewed('a1', 'Anime'), s.event('Order Completed', { order_id: 'o', products: [{ product_id: 'a2', category: 'Anime', price: 3 }] })]);
+    const recs = await engine.recommend({ k: 5 });
+    // a2 was bought (left out); a1 (Anime, viewed twice) before h1 (Horror, once).
+    expect(recs.map((r) => r.id)).toEqual(['a1', 'h1']);
+    expect(recs[0]!.reason).toBe('because you viewed Anime');
+    // A new item is met: the index follows.
+    await engine.ingest([viewed('h2', 'Horror')]);
+    expect((await engine.recommend({ k: 5 })).map((r) => r.id)).toContain('h2');
+    expect((await engine.recommend({ k: 5, category: 'Horror' })).map((r) => r.id).sort()).toEqual(['h1', 'h2']);
+  });
+
+  it('takes candidates described in full, mixed with ids, and names the field of a bad one', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf0'), s.view('sf3')]);
+    const picked = await engine.recommend({
+      k: 3,
+      candidates: [{ id: 'new-1', categories: ['Drama'] }, 'sf5', { id: 'new-2', categories: 'Sci-Fi', price: 4 }, 'unknown'],
+    });
+    expect(picked.map((r) => r.id)).toEqual(['sf5', 'new-2', 'new-1']);
+    await expect(engine.recommend({ candidates: [{ id: 'x', categories: [3] }] as never })).rejects.toThrow(/^candidates\[0\]\.categories: /);
+    await expect(engine.recommend({ candidates: [{ categories: ['Drama'] }] as never })).rejects.toThrow(/^candidates\[0\]\.id: /);
+    await expect(engine.recommend({ candidates: [{ id: 'x', categories: [], popularity: 2 }] })).rejects.toThrow(/^candidates\[0\]\.popularity: /);
+    await expect(engine.recommend({ candidates: [7] as never })).rejects.toThrow(/^candidates\[0\]: /);
+  });
+
   it('blends an extra scorer with its own reason', async () => {
     const s = setup({
       extraScorer: { reason: 'because visitors like you liked it', weight: 5, score: ({ itemIds }) => Float32Array.from(itemIds, (id) => (id === 'dr7' ? 1 : 0)) },

@@ -28,13 +28,13 @@ import { CatalogIndex } from './catalog-index.js';
 import { readRfm } from './features/activity.js';
 import type { HalfLives } from './features/decay.js';
 import { interestShares } from './features/interests.js';
-import type { ItemRecord } from './features/items.js';
+import { catalogueOfSeenItems, type ItemRecord } from './features/items.js';
 import { topKeywords } from './features/keywords.js';
 import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './features/profile-state.js';
 import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExamples, type PropensityExample } from './features/propensity.js';
 import { segmentOf } from './features/segment.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
-import { recommend, type ExtraScorer } from './recommend.js';
+import { checkRecommendOptions, recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
 import { RecentKeys } from './store/recent-keys.js';
 import { countLoggedEvents, DEFAULT_LOG_LIMITS, evictEvents, evictOldest, newestEventIds, queueEventRows, readLoggedEvents, ReplayWatch, settleTogether, storedEventIds, type LogLimits } from './store/event-log.js';
@@ -103,6 +103,8 @@ export class Engine implements EngineApi {
   private bought = new Set<string>();
   private catalogItems: readonly CatalogItem[] = [];
   private catalog = new CatalogIndex([]);
+  /** Without a site catalogue: the items this visitor has met, indexed lazily; null once they change. */
+  private seenCatalog: CatalogIndex | null = null;
   private pending: ValidEvent[] = [];
   private readonly recentIds: RecentKeys<true>;
   private readonly lastAction: RecentKeys<number>;
@@ -163,6 +165,7 @@ export class Engine implements EngineApi {
     });
     if (stored.profile !== undefined) this.state = reviveProfile(stored.profile);
     this.items = stored.items.items;
+    this.seenCatalog = null;
     this.journal.load(stored.items);
     this.bought = new Set([...this.items.values()].filter((item) => item.purchases > 0).map((item) => item.id));
     if (this.options.catalog === undefined && stored.catalog.length > 0) this.useCatalog(stored.catalog);
@@ -305,6 +308,7 @@ export class Engine implements EngineApi {
 
   private adopt(draft: ProfileState, drafts: ItemDrafts): void {
     this.state = draft;
+    if (drafts.touched.size > 0) this.seenCatalog = null;
     for (const [id, item] of drafts.touched) {
       this.items.set(id, item);
       if (item.purchases > 0) this.bought.add(id);
@@ -412,11 +416,13 @@ export class Engine implements EngineApi {
   recommend(options: RecommendOptions = {}): Promise<Recommendation[]> {
     return this.serial(async () => {
       const now = this.now();
+      const { candidateIds, describedItems } = checkRecommendOptions(options);
+      const index = describedItems.length > 0 ? this.candidateIndex(candidateIds ?? [], describedItems) : this.recommendable();
       const scorer = this.options.extraScorer;
-      const extra = scorer === undefined || this.catalog.size === 0
+      const extra = scorer === undefined || index.size === 0
         ? undefined
-        : { scores: await scorer.score({ itemIds: this.catalog.ids, now }), weight: scorer.weight, reason: scorer.reason };
-      return recommend(this.catalog, options, {
+        : { scores: await scorer.score({ itemIds: index.ids, now }), weight: scorer.weight, reason: scorer.reason };
+      return recommend(index, options, {
         interests: interestShares(this.state.interests, now, this.halfLives, this.shortTermWeight),
         shortTermWeight: this.shortTermWeight,
         bought: this.bought,
@@ -424,6 +430,25 @@ export class Engine implements EngineApi {
         ...(extra === undefined ? {} : { extra }),
       });
     });
+  }
+
+  /** The site's catalogue; without one, the items this visitor has met (their categories came with the events). */
+  private recommendable(): CatalogIndex {
+    if (this.catalog.size > 0) return this.catalog;
+    return (this.seenCatalog ??= new CatalogIndex(catalogueOfSeenItems(this.items.values())));
+  }
+
+  /** `candidates` that describe items in full: those, plus the listed ids the catalogue (or the visitor) knows. */
+  private candidateIndex(ids: readonly string[], described: readonly CatalogItem[]): CatalogIndex {
+    const known = this.recommendable();
+    const byId = new Map(described.map((item) => [item.id, item]));
+    const items = ids.flatMap((id): CatalogItem[] => {
+      const item = byId.get(id);
+      if (item !== undefined) return [item];
+      const i = known.indexOf.get(id);
+      return i === undefined ? [] : [{ id, categories: known.categoriesOf(id) ?? [], popularity: known.popularity[i]! }];
+    });
+    return new CatalogIndex(items);
   }
 
   profile(): Promise<ProfileView> {
@@ -510,6 +535,7 @@ export class Engine implements EngineApi {
     this.lastAgeSweep = Number.NEGATIVE_INFINITY;
     this.state = emptyProfile();
     this.items = new Map();
+    this.seenCatalog = null;
     this.bought = new Set();
     this.pending = [];
     this.recentIds.clear();

@@ -63,6 +63,6 @@ describe('recommend', () => {
   it('rejects bad options with a RangeError naming the field', () => {
     expect(() => recommend(index, { k: 1.5 }, context([]))).toThrow(/^k: must be an integer/);
     expect(() => recommend(index, { k: 1000 }, context([]))).toThrow(RangeError);
-    expect(() => recommend(index, JSON.parse('{"candidates":[1]}'), context([]))).toThrow(/^candidates: /);
+    expect(() => recommend(index, JSON.parse('{"candidates":[1]}'), context([]))).toThrow(/^candidates\[0\]: /);
   });
 });

@@ -7,7 +7,8 @@
  * Cost: O(catalogue × categories per item) additions over typed arrays and an O(n log k) top-k;
  * about 0.3 ms for ~9k films (bench/recommend.bench.ts).
  */
-import type { Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
+import { STRING_LIMITS } from '../core/events/validate.js';
+import type { CatalogItem, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
 import type { CatalogIndex } from './catalog-index.js';
 import type { InterestShare } from './features/interests.js';
 
@@ -18,6 +19,10 @@ export const CART_BONUS = 0.3;
 export const DEFAULT_K = 10;
 export const MAX_K = 100;
 export const MAX_CANDIDATES = 50_000;
+/** Bounds on an item described in full in `candidates`: the same as on an event's product. */
+const MAX_ITEM_ID_LENGTH = STRING_LIMITS.productId;
+const MAX_ITEM_CATEGORIES = 64;
+const MAX_CATEGORY_TEXT = STRING_LIMITS.category;
 
 /** A second opinion on every catalogue item, e.g. the federated model's predicted affinity. */
 export interface ExtraScorer {
@@ -38,23 +43,60 @@ export interface RecommendContext {
   readonly extra?: { readonly scores: Float32Array; readonly weight: number; readonly reason: string };
 }
 
+export interface CheckedRecommendOptions {
+  readonly k: number;
+  /** The candidates as ids (items described in full included). */
+  readonly candidateIds: readonly string[] | undefined;
+  /** The candidates the caller described in full, checked. */
+  readonly describedItems: readonly CatalogItem[];
+}
+
 /** Checks options in one place; a bad option is a RangeError naming it and the rule. */
-export function checkRecommendOptions(options: RecommendOptions): { k: number } {
+export function checkRecommendOptions(options: RecommendOptions): CheckedRecommendOptions {
   const k = options.k ?? DEFAULT_K;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RangeError(`k: must be an integer from 1 to ${MAX_K}, got ${String(k)}`);
-  for (const field of ['candidates', 'exclude'] as const) {
-    const list = options[field];
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new RangeError(`${field}: must be an array of item ids`);
-    if (list.length > MAX_CANDIDATES) throw new RangeError(`${field}: must list at most ${MAX_CANDIDATES} ids, got ${list.length}`);
-    if (list.some((id) => typeof id !== 'string')) throw new RangeError(`${field}: must contain only strings`);
+  const exclude: unknown = options.exclude;
+  if (exclude !== undefined) {
+    checkList('exclude', exclude);
+    if (exclude.some((id) => typeof id !== 'string')) throw new RangeError('exclude: must contain only item ids (strings)');
+  }
+  const candidates: unknown = options.candidates;
+  let candidateIds: string[] | undefined;
+  const describedItems: CatalogItem[] = [];
+  if (candidates !== undefined) {
+    checkList('candidates', candidates);
+    candidateIds = candidates.map((candidate, i) => {
+      if (typeof candidate === 'string') return candidate;
+      const item = checkDescribedItem(candidate, `candidates[${i}]`);
+      describedItems.push(item);
+      return item.id;
+    });
   }
   if (options.category !== undefined && typeof options.category !== 'string') throw new RangeError('category: must be a string');
-  return { k };
+  return { k, candidateIds, describedItems };
+}
+
+function checkList(field: string, list: unknown): asserts list is unknown[] {
+  if (!Array.isArray(list)) throw new RangeError(`${field}: must be an array`);
+  if (list.length > MAX_CANDIDATES) throw new RangeError(`${field}: must list at most ${MAX_CANDIDATES} items, got ${list.length}`);
+}
+
+/** An item described in full: `{ id, categories, price?, popularity? }`, as in a catalogue file. */
+function checkDescribedItem(value: unknown, field: string): CatalogItem {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RangeError(`${field}: must be an item id (a string) or an item { id, categories }`);
+  const { id, categories, price, popularity } = value as Record<string, unknown>;
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ITEM_ID_LENGTH) throw new RangeError(`${field}.id: must be a string of 1 to ${MAX_ITEM_ID_LENGTH} characters`);
+  const list = typeof categories === 'string' ? [categories] : categories ?? [];
+  if (!Array.isArray(list) || list.length > MAX_ITEM_CATEGORIES || list.some((c) => typeof c !== 'string' || c.length > MAX_CATEGORY_TEXT)) {
+    throw new RangeError(`${field}.categories: must be a string or an array of at most ${MAX_ITEM_CATEGORIES} strings of at most ${MAX_CATEGORY_TEXT} characters`);
+  }
+  if (price !== undefined && (typeof price !== 'number' || !Number.isFinite(price) || price < 0)) throw new RangeError(`${field}.price: must be a finite number ≥ 0`);
+  if (popularity !== undefined && (typeof popularity !== 'number' || !(popularity >= 0 && popularity <= 1))) throw new RangeError(`${field}.popularity: must be a number from 0 to 1`);
+  return { id, categories: list as string[], ...(price === undefined ? {} : { price }), ...(popularity === undefined ? {} : { popularity }) };
 }
 
 export function recommend(index: CatalogIndex, options: RecommendOptions, context: RecommendContext): Recommendation[] {
-  const { k } = checkRecommendOptions(options);
+  const { k, candidateIds } = checkRecommendOptions(options);
   const categoryCount = index.categoryNames.length;
   const blend = new Float32Array(categoryCount);
   const fromShortTerm = new Uint8Array(categoryCount);
@@ -73,9 +115,9 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
 
   // The items to score: the candidates, or one category's precomputed list, or (null) all of them.
   let pool: ArrayLike<number> | null = null;
-  if (options.candidates !== undefined) {
+  if (candidateIds !== undefined) {
     const indices: number[] = [];
-    for (const id of options.candidates) {
+    for (const id of candidateIds) {
       const i = index.indexOf.get(id);
       if (i !== undefined) indices.push(i);
     }
@@ -83,7 +125,7 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
   } else if (options.category !== undefined) {
     pool = index.itemsUnderCategory(options.category);
   }
-  const inCategory = options.candidates !== undefined && options.category !== undefined ? new Set(index.itemsUnderCategory(options.category)) : null;
+  const inCategory = candidateIds !== undefined && options.category !== undefined ? new Set(index.itemsUnderCategory(options.category)) : null;
 
   const top = new TopK(k);
   const { categoryStart, categoryIds, popularity } = index;

@@ -21,8 +21,12 @@ export type ConsentState = 'pending' | 'granted' | 'denied';
 
 export interface RecommendOptions {
   readonly k?: number;
-  /** Restrict scoring to these item ids. */
-  readonly candidates?: readonly string[];
+  /**
+   * Restrict scoring to these items: ids of catalogue (or already seen) items, or items described
+   * in full (`{ id, categories, price?, popularity? }`), which a site without a catalogue file
+   * can pass from the page it is rendering.
+   */
+  readonly candidates?: readonly (string | CatalogItem)[];
   /** Never return these item ids. */
   readonly exclude?: readonly string[];
   /** Restrict to items of this category (a path prefix such as "Sci-Fi"). */

@@ -38,6 +38,42 @@ function page(attributes: string, body = ''): string {
 <script async src="/inkling.js?delay=300" ${attributes}></script></head><body>${body}</body></html>`;
 }
 
+/**
+ * Hostile calls made to the snippet before the loader arrives, then to the loaded API: `init` with
+ * options whose getters throw, a Proxy whose every trap throws, a revoked Proxy; every other
+ * method with the same values. The script tag has no data-site, so `init` is what starts it.
+ */
+function hostileStubPage(): string {
+  const stub = readFileSync(join(dist, 'stub.min.js'), 'utf8');
+  return `<!doctype html><html><head><title>Hostile</title><script>${stub}</script>
+<script>
+  window.__errors = []; window.__reports = [];
+  window.onerror = (message) => { window.__errors.push(String(message)); };
+  window.addEventListener('unhandledrejection', (event) => window.__errors.push('unhandled: ' + String(event.reason)));
+  window.__hostile = () => {
+    const boom = () => { throw new Error('hostile'); };
+    const getters = { get debug() { boom(); }, get endpoint() { boom(); }, get consent() { boom(); } };
+    const traps = new Proxy({}, { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, getPrototypeOf: boom });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return [getters, traps, revoked];
+  };
+  window.__callAll = () => {
+    for (const value of window.__hostile()) {
+      inkling.init('shop-x', value);
+      inkling.init(value, value);
+      for (const method of ['track', 'page', 'recommend', 'profile', 'consent', 'on', 'off', 'flush', 'export']) {
+        const result = inkling[method](value, value);
+        if (result && typeof result.then === 'function') result.then(undefined, (e) => window.__errors.push('rejected: ' + String(e)));
+      }
+    }
+  };
+  inkling.on('error', (report) => window.__reports.push(report));
+  window.__callAll();
+</script>
+<script async src="/inkling.js?delay=200"></script></head><body></body></html>`;
+}
+
 /** Markup as the SDK's README tells a shop to write it. */
 const SHOP_BODY = `
 <div data-inkling-list="Sci-Fi">
@@ -72,6 +108,8 @@ import { createInkling } from '/esm/index.js';
 window.shop = createInkling({ site: 'esm', catalog: '/catalog.json', allowAutomation: true, autocapture: false });
 </script>`);
     }
+    if (url.pathname === '/no-catalog') return send(200, TYPES['.html']!, page('data-site="no-catalog" data-allow-automation'));
+    if (url.pathname === '/hostile-stub') return send(200, TYPES['.html']!, hostileStubPage());
     if (url.pathname === '/bad-config') return send(200, TYPES['.html']!, page('data-site="smoke" data-consent="maybe" data-allow-automation'));
     if (url.pathname === '/no-automation') return send(200, TYPES['.html']!, page('data-site="smoke"'));
     if (url.pathname === '/shop' || url.pathname.startsWith('/movie/')) return send(200, TYPES['.html']!, page('data-site="smoke" data-catalog="/catalog.json" data-allow-automation', SHOP_BODY));
@@ -217,6 +255,53 @@ describe('the built SDK in Chromium', () => {
     await tab.evaluate(`new Promise((resolve) => shop.on('ready', resolve))`);
     await tab.evaluate(`shop.track('Product Viewed', { product_id: 'm2', category: 'Crime', price: 2.99 })`);
     expect(await tab.evaluate(`shop.profile().then((p) => p.interests[0].category)`)).toBe('Crime');
+    await tab.close();
+  });
+
+  it('takes hostile options and arguments in init(), the snippet and every method without an exception reaching the page, then starts', async () => {
+    const tab = await browser.context.newPage();
+    const consoleMessages: string[] = [];
+    tab.on('console', (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
+    tab.on('pageerror', (error) => consoleMessages.push(`pageerror: ${error.message}`));
+    await tab.goto(`${origin}/hostile-stub`);
+    await tab.waitForFunction('typeof inkling.flush === "function" && !("_q" in inkling)');
+    // The same calls again on the loaded API, including the issue's own example.
+    await tab.evaluate(`(() => { window.__callAll(); inkling.init('shop-x', { get debug() { throw new Error('x'); } }); })()`);
+    await tab.evaluate(`new Promise((resolve) => setTimeout(resolve, 300))`);
+    expect(await tab.evaluate('window.__errors')).toEqual([]);
+    const reports = (await tab.evaluate('window.__reports')) as { field: string; rule: string; method?: string }[];
+    expect(reports.filter((r) => r.method === 'init' && r.field === 'options' && r.rule === 'readable').length).toBeGreaterThanOrEqual(6);
+    // Still usable: a clean init starts it.
+    await tab.evaluate(`new Promise((resolve) => { inkling.on('ready', resolve); inkling.init('shop-x', { allowAutomation: true, catalog: '/catalog.json' }); })`);
+    await tab.evaluate(`inkling.track('Product Viewed', { product_id: 'm2', category: 'Crime', price: 2.99 })`);
+    expect(await tab.evaluate(`inkling.profile().then((p) => p.interests[0].category)`)).toBe('Crime');
+    expect(consoleMessages).toEqual([]);
+    await tab.close();
+  });
+
+  it('recommends on a page with no catalogue file, from the items seen and from candidates the page describes; a bad candidate is reported', async () => {
+    const tab = await browser.context.newPage();
+    const consoleMessages: string[] = [];
+    tab.on('console', (message) => consoleMessages.push(`${message.type()}: ${message.text()}`));
+    await tab.goto(`${origin}/no-catalog`);
+    await tab.evaluate(`new Promise((resolve) => inkling.on('ready', resolve))`);
+    await tab.evaluate(`(() => {
+      inkling.track('Product Viewed', { product_id: 'p-anime-1', category: 'Anime', price: 12 });
+      inkling.track('Product Viewed', { product_id: 'p-anime-2', category: 'Anime' });
+      inkling.track('Product Viewed', { product_id: 'p-garden-1', category: 'Garden' });
+      inkling.track('Product Viewed', { product_id: 'p-anime-1', category: 'Anime', price: 12 });
+    })()`);
+    // What the engine has seen, the page's early track() of m1 (Sci-Fi, before load) included.
+    const recs = (await tab.evaluate('inkling.recommend({ k: 5 })')) as { id: string; reason: string }[];
+    expect(recs.slice(0, 2).map((r) => r.id)).toEqual(['p-anime-1', 'p-anime-2']);
+    expect(recs.slice(2).map((r) => r.id).sort()).toEqual(['m1', 'p-garden-1']);
+    expect(recs[0]!.reason).toBe('because you viewed Anime');
+    const described = (await tab.evaluate(`inkling.recommend({ k: 2, candidates: [{ id: 'new-garden', categories: ['Garden'] }, { id: 'new-anime', categories: ['Anime'] }] })`)) as { id: string }[];
+    expect(described.map((r) => r.id)).toEqual(['new-anime', 'new-garden']);
+    expect(await tab.evaluate(`inkling.recommend({ candidates: [{ id: 'x', categories: 42 }] })`)).toEqual([]);
+    expect(await tab.evaluate('window.__reports')).toEqual([expect.objectContaining({ field: 'options.candidates[0].categories', method: 'recommend' })]);
+    expect(await tab.evaluate('window.__errors')).toEqual([]);
+    expect(consoleMessages).toEqual([]);
     await tab.close();
   });
 

@@ -1,3 +1,4 @@
+import type { CatalogItem } from '../../core/protocol/engine-api.js';
 /**
  * What this visitor did with each product: the `items` store, one record per product id.
  * Recommendations read it to exclude what was bought; the "Your data" panel shows it.
@@ -30,4 +31,23 @@ export function emptyItem(id: string): ItemRecord {
     rating: null,
     engagedSeconds: 0,
   };
+}
+
+/**
+ * The items this visitor has met, as a catalogue, for a site without a catalogue file: ids and
+ * categories came with the events. Their popularity prior is the visitor's own attention (views,
+ * cart adds, engaged half-minutes), scaled so the most attended item has 1: among equally
+ * interesting items, the one looked at most comes first. Items without categories are left out
+ * (nothing to score them on).
+ */
+export function catalogueOfSeenItems(items: Iterable<ItemRecord>): CatalogItem[] {
+  const attended = [...items].filter((item) => item.categories.length > 0);
+  const attention = (item: ItemRecord) => item.views + 2 * item.adds + item.engagedSeconds / 30;
+  const most = Math.max(1e-9, ...attended.map(attention));
+  return attended.map((item) => ({
+    id: item.id,
+    categories: item.categories,
+    popularity: attention(item) / most,
+    ...(item.price === null ? {} : { price: item.price }),
+  }));
 }
