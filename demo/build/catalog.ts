@@ -2,10 +2,12 @@
  * Build-time (Node) generation of the shop's catalogue from MovieLens ml-latest-small.
  *
  * Which movies: only those with at least MIN_RATINGS ratings (2,588 of 9,125). A shop full of
- * films nobody has rated is not a shop; it also keeps catalog.json small (~300 KB, ~60 KB gz)
+ * films nobody has rated is not a shop; it also keeps catalog.json small (~400 KB, ~62 KB gz)
  * and `recommend()` over the whole catalogue cheap.
  *
  * Every figure is deterministic (same CSV in, same JSON out), so tests and benchmarks can rely on it:
+ * - title: leading articles put back in front, other titles in brackets moved to alsoKnownAs
+ *   (splitTitle);
  * - categories: the MovieLens genres ("(no genres listed)" dropped);
  * - popularity: log(1 + ratings) / log(1 + most ratings), in [0, 1] — a prior the SDK may use;
  * - price: a catalogue-style tier from release year, popularity and mean rating (new, popular,
@@ -19,6 +21,8 @@ export const MIN_RATINGS = 8;
 export interface ShopMovie {
   readonly id: string;
   readonly title: string;
+  /** Only when MovieLens gives the film other titles (see splitTitle). */
+  readonly alsoKnownAs?: readonly string[];
   readonly year: number | null;
   readonly categories: readonly string[];
   readonly price: number;
@@ -50,15 +54,63 @@ export function parseCsvLine(line: string): string[] {
   return fields;
 }
 
-/** "American President, The (1995)" → { title: "The American President", year: 1995 }. */
-export function splitTitle(raw: string): { title: string; year: number | null } {
-  const match = /^(.*?)\s*\((\d{4})\)\s*$/.exec(raw.trim());
-  let title = match ? match[1] : raw.trim();
-  const year = match ? Number(match[2]) : null;
-  // MovieLens moves leading articles to the end ("Matrix, The"); a shop shows them in front.
-  const article = /^(.*), (The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)$/.exec(title);
-  if (article) title = article[2].endsWith("'") ? `${article[2]}${article[1]}` : `${article[2]} ${article[1]}`;
-  return { title, year };
+/**
+ * The leading articles MovieLens moves to the end of a title ("Matrix, The"), as they occur in
+ * ml-latest-small's movies.csv: English, French, Italian, Spanish, German, Danish/Norwegian/
+ * Swedish, and the "Da" of "Da Hip Hop Witch". Only a whole word after the title's last comma,
+ * at its end or before a colon ("Power of Nightmares, The: The Rise of the Politics of Fear").
+ */
+export const TRAILING_ARTICLES = ['The', 'A', 'An', 'Le', 'La', 'Les', "L'", 'Il', 'Lo', 'I', 'El', 'Los', 'Las', 'Un', 'Une', 'Der', 'Die', 'Das', 'Den', 'Det', 'De', 'En', 'Da'] as const;
+
+const TRAILING_ARTICLE = new RegExp(`^(.+), (${TRAILING_ARTICLES.join('|')})(: .*)?$`);
+
+/** "Cabinet of Dr. Caligari, The" → "The Cabinet of Dr. Caligari"; "Ours, L'" → "L'Ours". */
+export function turnRound(title: string): string {
+  const match = TRAILING_ARTICLE.exec(title);
+  if (!match) return title;
+  const [, rest, article, subtitle = ''] = match;
+  return `${article}${article.endsWith("'") ? '' : ' '}${rest}${subtitle}`;
+}
+
+/** A title compared with another: no case, accents, leading article or punctuation. */
+function sameTitle(a: string, b: string): boolean {
+  const key = (t: string): string =>
+    t.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/^(the|a|an) /, '').replace(/[^a-z0-9]/g, '');
+  return key(a) === key(b);
+}
+
+export interface SplitTitle {
+  readonly title: string;
+  readonly year: number | null;
+  /** Other titles MovieLens gives in brackets (original language, "a.k.a."), turned round too. */
+  readonly alsoKnownAs: readonly string[];
+}
+
+/**
+ * "Cabinet of Dr. Caligari, The (Cabinet des Dr. Caligari., Das) (1920)" →
+ * { title: "The Cabinet of Dr. Caligari", year: 1920, alsoKnownAs: ["Das Cabinet des Dr. Caligari."] }.
+ *
+ * The year is the last bracket (a series' "(1975-1979)" gives its first year); every bracket
+ * before it is another title of the film, which a shop shows on the product page, not on the
+ * card; "a.k.a." is dropped and a repeat of the main title is left out.
+ */
+export function splitTitle(raw: string): SplitTitle {
+  const dated = /^(.*?)\s*\((\d{4})(?:-\d{0,4})?\)\s*$/.exec(raw.trim());
+  const undated = dated ? dated[1] : raw.trim();
+  const year = dated ? Number(dated[2]) : null;
+  // Brackets at the end are other titles; a title that starts with one ("(500) Days of Summer") keeps it.
+  const bracketed = /^(.*?[^\s(][^(]*?)((?:\s*\([^()]*\))+)$/.exec(undated);
+  const others = [...(bracketed?.[2] ?? '').matchAll(/\(([^()]*)\)/g)].map(([, inner]) => inner);
+  let main = bracketed ? bracketed[1].trim() : undated;
+  // "Birdman: Or (The Unexpected Virtue of Ignorance)": after "Or" the bracket is the title's own.
+  if (/\bor$/i.test(main) && others.length > 0) main = `${main} (${others.shift()})`;
+  const title = turnRound(main);
+  const alsoKnownAs: string[] = [];
+  for (const inner of others) {
+    const other = turnRound(inner.replace(/^a\.?k\.?a\.?\s+/i, '').trim());
+    if (other && !sameTitle(other, title) && !alsoKnownAs.some((known) => sameTitle(known, other))) alsoKnownAs.push(other);
+  }
+  return { title, year, alsoKnownAs };
 }
 
 /** Price tiers a video shop would use; newer and more popular films sit in higher tiers. */
@@ -74,6 +126,14 @@ export function priceOf(year: number | null, popularity: number, meanRating: num
 }
 
 export function buildCatalog(dataDir: string, minRatings = MIN_RATINGS): ShopMovie[] {
+  const films = new Map<string, { readonly rawTitle: string; readonly genres: readonly string[] }>();
+  const movieLines = readFileSync(join(dataDir, 'movies.csv'), 'utf8').split(/\r?\n/).slice(1);
+  for (const line of movieLines) {
+    if (!line.trim()) continue;
+    const [id, rawTitle, genres] = parseCsvLine(line);
+    films.set(id, { rawTitle, genres: genres.split('|').filter((g) => g && g !== '(no genres listed)') });
+  }
+
   const counts = new Map<string, { n: number; sum: number }>();
   const ratingLines = readFileSync(join(dataDir, 'ratings.csv'), 'utf8').split(/\r?\n/).slice(1);
   for (const line of ratingLines) {
@@ -88,20 +148,18 @@ export function buildCatalog(dataDir: string, minRatings = MIN_RATINGS): ShopMov
   for (const { n } of counts.values()) most = Math.max(most, n);
 
   const movies: ShopMovie[] = [];
-  const movieLines = readFileSync(join(dataDir, 'movies.csv'), 'utf8').split(/\r?\n/).slice(1);
-  for (const line of movieLines) {
-    if (!line.trim()) continue;
-    const [id, rawTitle, genres] = parseCsvLine(line);
+  for (const [id, film] of films) {
     const stats = counts.get(id);
     if (!stats || stats.n < minRatings) continue;
-    const { title, year } = splitTitle(rawTitle);
+    const { title, year, alsoKnownAs } = splitTitle(film.rawTitle);
     const popularity = Math.round((Math.log1p(stats.n) / Math.log1p(most)) * 1000) / 1000;
     const meanRating = Math.round((stats.sum / stats.n) * 10) / 10;
     movies.push({
       id,
       title,
+      ...(alsoKnownAs.length > 0 ? { alsoKnownAs } : {}),
       year,
-      categories: genres.split('|').filter((g) => g && g !== '(no genres listed)'),
+      categories: film.genres,
       price: priceOf(year, popularity, meanRating),
       popularity,
       ratings: stats.n,

@@ -3,6 +3,8 @@
 export interface Movie {
   readonly id: string;
   readonly title: string;
+  /** Other titles of the film (original language, "a.k.a."), when it has any. */
+  readonly alsoKnownAs?: readonly string[];
   readonly year: number | null;
   readonly categories: readonly string[];
   readonly price: number;
@@ -41,7 +43,7 @@ export function indexCatalog(movies: readonly Movie[]): Catalog {
   const genreCounts = new Map<string, number>();
   for (const movie of movies) for (const g of movie.categories) genreCounts.set(g, (genreCounts.get(g) ?? 0) + 1);
   const genres = [...genreCounts.entries()].sort((a, b) => b[1] - a[1]).map(([g]) => g);
-  const searchable = movies.map((m) => ({ movie: m, text: normalise(`${m.title} ${m.year ?? ''} ${m.categories.join(' ')}`) }));
+  const searchable = movies.map((m) => ({ movie: m, text: normalise(`${m.title} ${m.alsoKnownAs?.join(' ') ?? ''} ${m.year ?? ''} ${m.categories.join(' ')}`) }));
   return {
     movies,
     byId,

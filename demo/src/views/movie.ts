@@ -66,6 +66,7 @@ export function movieView(context: ShopContext): HTMLElement {
           movie.categories[0] ? h('a', { href: `/genre/${encodeURIComponent(movie.categories[0])}`, 'data-link': true }, movie.categories[0]) : null,
         ),
         h('h1', { class: 'product__title' }, movie.title, ' ', h('span', { class: 'product__year' }, movie.year ? `(${movie.year})` : '')),
+        movie.alsoKnownAs?.length ? h('p', { class: 'product__aka' }, `Also known as ${movie.alsoKnownAs.join(' · ')}`) : null,
         h('div', { class: 'product__rating' }, stars(movie.meanRating), h('span', {}, `${movie.meanRating.toFixed(1)} · ${movie.ratings} ratings`)),
         h('div', { class: 'chips' },
           movie.categories.map((g) => h('a', { href: `/genre/${encodeURIComponent(g)}`, class: 'chip', style: `--chip:${genreColour(g)}`, 'data-link': true }, g)),
