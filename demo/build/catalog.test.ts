@@ -66,6 +66,26 @@ describe('catalogue generation', () => {
     expect(catalog.find((m) => m.id === '47')).toMatchObject({ title: 'Seven', alsoKnownAs: ['Se7en'] });
   });
 
+  it('gives each film the main genre its audience says, and keeps all its genres as categories', () => {
+    const byId = new Map(catalog.map((m) => [m.id, m]));
+    const main = (id: string): string | null | undefined => byId.get(id)?.mainGenre;
+    expect(byId.get('296')?.categories).toEqual(['Comedy', 'Crime', 'Drama', 'Thriller']);
+    expect(main('296')).toBe('Crime'); // Pulp Fiction
+    expect(main('1219')).toBe('Horror'); // Psycho, "Crime|Horror"
+    expect(main('377')).toBe('Thriller'); // Speed, "Action|Romance|Thriller"
+    expect(main('1036')).toBe('Action'); // Die Hard, "Action|Crime|Thriller"
+    expect(main('2858')).toBe('Drama'); // American Beauty, "Drama|Romance"
+    expect(main('1')).toBe('Children'); // Toy Story, "Adventure|Animation|Children|Comedy|Fantasy"
+    for (const m of catalog) {
+      if (m.categories.length === 0) expect(m.mainGenre).toBeNull();
+      else expect(m.categories).toContain(m.mainGenre);
+      expect(m.mainGenre).not.toBe('IMAX');
+    }
+    // The first listed genre (alphabetical in MovieLens) is the main one for only part of the catalogue.
+    const firstListed = catalog.filter((m) => m.categories[0] === m.mainGenre).length;
+    expect(firstListed / catalog.length).toBeLessThan(0.6);
+  });
+
   it('prices newer, more popular and acclaimed films higher', () => {
     expect(priceOf(2016, 0.9, 4.2)).toBeGreaterThan(priceOf(1990, 0.9, 4.2));
     expect(priceOf(1990, 0.9, 3.5)).toBeGreaterThan(priceOf(1990, 0.3, 3.5));

@@ -2,19 +2,21 @@
  * Build-time (Node) generation of the shop's catalogue from MovieLens ml-latest-small.
  *
  * Which movies: only those with at least MIN_RATINGS ratings (2,588 of 9,125). A shop full of
- * films nobody has rated is not a shop; it also keeps catalog.json small (~400 KB, ~62 KB gz)
+ * films nobody has rated is not a shop; it also keeps catalog.json small (~460 KB, ~66 KB gz)
  * and `recommend()` over the whole catalogue cheap.
  *
  * Every figure is deterministic (same CSV in, same JSON out), so tests and benchmarks can rely on it:
  * - title: leading articles put back in front, other titles in brackets moved to alsoKnownAs
  *   (splitTitle);
  * - categories: the MovieLens genres ("(no genres listed)" dropped);
+ * - mainGenre: the one of them the shop shows as the film's genre (main-genre.ts);
  * - popularity: log(1 + ratings) / log(1 + most ratings), in [0, 1] — a prior the SDK may use;
  * - price: a catalogue-style tier from release year, popularity and mean rating (new, popular,
  *   acclaimed films cost more).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mainGenres } from './main-genre.js';
 
 export const MIN_RATINGS = 8;
 
@@ -24,7 +26,10 @@ export interface ShopMovie {
   /** Only when MovieLens gives the film other titles (see splitTitle). */
   readonly alsoKnownAs?: readonly string[];
   readonly year: number | null;
+  /** Every MovieLens genre of the film: what the shop tracks and the recommender filters on. */
   readonly categories: readonly string[];
+  /** The one genre the shop shows as the film's (badge, breadcrumb), see main-genre.ts. */
+  readonly mainGenre: string | null;
   readonly price: number;
   readonly popularity: number;
   readonly ratings: number;
@@ -135,17 +140,22 @@ export function buildCatalog(dataDir: string, minRatings = MIN_RATINGS): ShopMov
   }
 
   const counts = new Map<string, { n: number; sum: number }>();
+  const ratedBy = new Map<string, string[]>();
   const ratingLines = readFileSync(join(dataDir, 'ratings.csv'), 'utf8').split(/\r?\n/).slice(1);
   for (const line of ratingLines) {
     if (!line) continue;
-    const [, movieId, rating] = line.split(',');
+    const [userId, movieId, rating] = line.split(',');
     const entry = counts.get(movieId) ?? { n: 0, sum: 0 };
     entry.n += 1;
     entry.sum += Number(rating);
     counts.set(movieId, entry);
+    let rated = ratedBy.get(userId);
+    if (rated === undefined) ratedBy.set(userId, (rated = []));
+    rated.push(movieId);
   }
   let most = 1;
   for (const { n } of counts.values()) most = Math.max(most, n);
+  const mainGenreOf = mainGenres(new Map([...films].map(([id, film]) => [id, film.genres])), ratedBy);
 
   const movies: ShopMovie[] = [];
   for (const [id, film] of films) {
@@ -160,6 +170,7 @@ export function buildCatalog(dataDir: string, minRatings = MIN_RATINGS): ShopMov
       ...(alsoKnownAs.length > 0 ? { alsoKnownAs } : {}),
       year,
       categories: film.genres,
+      mainGenre: mainGenreOf.get(id) ?? null,
       price: priceOf(year, popularity, meanRating),
       popularity,
       ratings: stats.n,

@@ -6,7 +6,10 @@ export interface Movie {
   /** Other titles of the film (original language, "a.k.a."), when it has any. */
   readonly alsoKnownAs?: readonly string[];
   readonly year: number | null;
+  /** All its genres: what Inkling is told (product attributes, tracked events) and genre pages list. */
   readonly categories: readonly string[];
+  /** The genre the shop shows as the film's (poster badge, breadcrumb): demo/build/main-genre.ts. */
+  readonly mainGenre: string | null;
   readonly price: number;
   readonly popularity: number;
   readonly ratings: number;

@@ -1,7 +1,8 @@
 /**
  * Poster placeholders: the shop has no images (MovieLens ships none), so each film gets a
- * poster drawn in CSS from its genres: a two-colour gradient of its first two genres, its
- * title set large, its year. Deterministic, so a film looks the same everywhere.
+ * poster drawn in CSS from its genres: its main genre as the badge, a two-colour gradient from
+ * the main genre to the next listed one, its title set large, its year. Deterministic, so a film
+ * looks the same everywhere.
  */
 import { h } from './dom.js';
 import type { Movie } from '../catalog.js';
@@ -33,9 +34,10 @@ export function genreColour(genre: string | undefined): string {
 }
 
 export function poster(movie: Movie, size: 'card' | 'large' = 'card'): HTMLElement {
-  const [first, second] = movie.categories;
-  const from = genreColour(first);
-  const to = genreColour(second ?? first);
+  const main = movie.mainGenre ?? undefined;
+  const other = movie.categories.find((g) => g !== main);
+  const from = genreColour(main);
+  const to = genreColour(other ?? main);
   return h(
     'div',
     {
@@ -43,7 +45,7 @@ export function poster(movie: Movie, size: 'card' | 'large' = 'card'): HTMLEleme
       style: `--poster-from:${from};--poster-to:${to}`,
       'aria-hidden': 'true',
     },
-    h('span', { class: 'poster__genre' }, first ?? 'Film'),
+    h('span', { class: 'poster__genre', 'data-testid': 'main-genre' }, main ?? 'Film'),
     h('span', { class: 'poster__title' }, movie.title),
     h('span', { class: 'poster__year' }, movie.year ?? ''),
   );

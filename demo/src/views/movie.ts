@@ -45,7 +45,7 @@ function rateWidget(movie: Movie, toast: (message: string) => void): HTMLElement
 }
 
 async function moreLikeThis(context: ShopContext, movie: Movie): Promise<HTMLElement | null> {
-  const similar = await withInkling([], (api) => api.recommend({ k: 6, category: movie.categories[0], exclude: [movie.id] }));
+  const similar = await withInkling([], (api) => api.recommend({ k: 6, category: movie.mainGenre ?? undefined, exclude: [movie.id] }));
   const similarMovies = similar.map((r) => context.catalog.byId.get(r.id)).filter((m): m is Movie => m !== undefined && m.id !== movie.id);
   if (similarMovies.length === 0) return null;
   return h('section', { class: 'shelf' },
@@ -63,7 +63,7 @@ export function movieView(context: ShopContext): HTMLElement {
       h('div', { class: 'product__info' },
         h('nav', { class: 'breadcrumbs' },
           h('a', { href: '/', 'data-link': true }, 'Shop'), ' / ',
-          movie.categories[0] ? h('a', { href: `/genre/${encodeURIComponent(movie.categories[0])}`, 'data-link': true }, movie.categories[0]) : null,
+          movie.mainGenre ? h('a', { href: `/genre/${encodeURIComponent(movie.mainGenre)}`, 'data-link': true, 'data-testid': 'breadcrumb-genre' }, movie.mainGenre) : null,
         ),
         h('h1', { class: 'product__title' }, movie.title, ' ', h('span', { class: 'product__year' }, movie.year ? `(${movie.year})` : '')),
         movie.alsoKnownAs?.length ? h('p', { class: 'product__aka' }, `Also known as ${movie.alsoKnownAs.join(' · ')}`) : null,
