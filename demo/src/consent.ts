@@ -2,6 +2,10 @@
  * The shop's consent banner. The visitor's choice is the shop's to remember (its own
  * localStorage, like any consent-management platform); on every page load it is handed to
  * Inkling, which persists nothing until it hears "granted".
+ *
+ * The banner sits in the page's flow (main.ts puts it between the header and the page), not
+ * fixed over it: a bar pinned to the bottom of the window covered the first row of films on a
+ * first visit, the very films a newcomer should see.
  */
 import { h } from './ui/dom.js';
 import { inkling } from './inkling.js';
@@ -21,14 +25,14 @@ export function setConsent(choice: 'granted' | 'denied'): void {
   document.querySelector('[data-testid="consent-banner"]')?.remove();
 }
 
-/** Tells Inkling the stored choice, or shows the banner if there is none. */
-export function initConsent(): void {
+/** Tells Inkling the stored choice, or shows the banner, placed by `place`, if there is none. */
+export function initConsent(place: (banner: HTMLElement) => void): void {
   const choice = consentChoice();
   if (choice) {
     inkling()?.consent(choice);
     return;
   }
-  const banner = h('div', { class: 'consent', role: 'dialog', 'aria-label': 'Personalisation consent', 'data-testid': 'consent-banner' },
+  const banner = h('section', { class: 'consent', role: 'region', 'aria-label': 'Personalisation consent', 'data-testid': 'consent-banner' },
     h('div', { class: 'consent__text' },
       h('strong', {}, 'Personal picks, kept on your device'),
       h('p', {}, 'May we remember what you browse, in this browser only, to recommend films? Nothing about you is sent to us. You can see, export or erase it any time under “Your data”.'),
@@ -38,5 +42,5 @@ export function initConsent(): void {
       h('button', { class: 'button', type: 'button', 'data-testid': 'consent-accept', onclick: () => setConsent('granted') }, 'Allow'),
     ),
   );
-  document.body.append(banner);
+  place(banner);
 }

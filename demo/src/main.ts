@@ -136,7 +136,7 @@ async function main(): Promise<void> {
     ),
   );
   navigate = startRouter(render);
-  initConsent();
+  initConsent((banner) => outlet.before(banner));
 }
 
 void main();
