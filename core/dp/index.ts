@@ -40,3 +40,5 @@ export type {
 } from './ledger.js';
 export { createInMemoryLedgerStore } from './ledger-memory-store.js';
 export type { InMemoryLedgerStore } from './ledger-memory-store.js';
+// Post-processing of releases (free under DP)
+export { projectOntoSimplex } from './postprocess.js';
