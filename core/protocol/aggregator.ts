@@ -459,8 +459,14 @@ export interface QualityPoint {
 export interface HistogramAggregate {
   readonly roundId: string;
   readonly labels: readonly string[];
-  /** Noisy counts (float units), one per label. */
+  /** Noisy counts (float units), one per label, as released: unbiased, and below zero where noise outweighs a small count. */
   readonly values: readonly number[];
+  /**
+   * `values` post-processed (core/dp/postprocess.ts, free under DP): the nearest counts in L2 that
+   * are ≥ 0 and add up to `contributions`. Biased (small bins up, large ones down), never
+   * farther from the true counts than `values`; what a chart shows.
+   */
+  readonly projected: readonly number[];
   /** Standard deviation of each value's total noise (local + central), the error bar. */
   readonly stddev: number;
   readonly contributions: number;

@@ -33,6 +33,7 @@ import { toBase64Url } from '../../core/secagg/hpke.js';
 import { checkNoWrap, combineShares, honestCoordinateBound, reduceSum } from '../../core/secagg/ring.js';
 import type { HelperPeer } from '../secagg/helper-client.js';
 import { secureNoisePlan } from '../strategies/distributed-dp.js';
+import { projectedCounts } from '../strategies/histogram.js';
 import { initialWeights } from '../models/initial-weights.js';
 import { gridSensitivity, normAllowance, roundRho } from '../privacy/round-privacy.js';
 import type { AcceptOutcome, AggregatorStorage, PendingContribution, RoundRecord } from '../storage/storage.js';
@@ -658,7 +659,7 @@ export class RoundCoordinator {
         quality: this.storage.quality(task.task).map((q) => ({ version: q.version, metric: q.metric, series: q.series, value: q.value, at: new Date(q.at).toISOString() })),
         aggregates: this.storage.releases(task.task, 20).reverse().map(({ roundId, json }) => {
           const release = JSON.parse(json) as HistogramRelease;
-          return { roundId, labels: release.labels, values: release.values, stddev: release.stddev, contributions: release.contributions };
+          return { roundId, labels: release.labels, values: release.values, projected: projectedCounts(release), stddev: release.stddev, contributions: release.contributions };
         }),
       });
     }

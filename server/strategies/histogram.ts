@@ -4,9 +4,24 @@
  * standard deviation of all the noise in it: n devices' local plus the central, known exactly).
  * The "model" the round produces is that noisy histogram itself.
  */
+import { projectOntoSimplex } from '../../core/dp/postprocess.js';
 import { totalNoiseStddev, gridSensitivity } from '../privacy/round-privacy.js';
 import { baseRoundConfig } from './client-config.js';
-import type { AggregateInput, AggregateOutput, ConfigureContext, RoundPlan, Strategy } from './strategy.js';
+import type { AggregateInput, AggregateOutput, ConfigureContext, HistogramRelease, RoundPlan, Strategy } from './strategy.js';
+
+/**
+ * A release as a chart should show it: the noised counts projected onto the non-negative counts
+ * that add up to the number of contributions (core/dp/postprocess.ts). That total is right because
+ * a histogram device sends a one-hot vector or nothing (worker/federated/histogram-task.ts), so
+ * the true counts add up to n exactly; and it is free under DP because both inputs are already
+ * published (the noised values and n, which /v1/stats shows per round). A hostile device may send
+ * any vector within the clip bound instead; the projection still returns counts of n, only the
+ * truth it approximates is then off by that device's vector. The stored release stays the raw one.
+ * @example projectedCounts({ values: [40, 31.5, -2], contributions: 70 }); // [39.25, 30.75, 0]
+ */
+export function projectedCounts(release: Pick<HistogramRelease, 'values' | 'contributions'>): number[] {
+  return projectOntoSimplex(release.values, release.contributions);
+}
 
 export function createHistogram(): Strategy {
   return {
