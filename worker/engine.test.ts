@@ -293,7 +293,7 @@ describe('Engine', () => {
     await engine.ingest([s.view('sf0'), s.view('sf3')]);
     const picked = await engine.recommend({
       k: 3,
-      candidates: [{ id: 'new-1', categories: ['Drama'] }, 'sf5', { id: 'new-2', categories: 'Sci-Fi', price: 4 }, 'unknown'],
+      candidates: [{ id: 'new-1', categories: ['Drama'] }, 'sf5', { id: 'new-2', categories: ['Sci-Fi'], price: 4 }, 'unknown'],
     });
     expect(picked.map((r) => r.id)).toEqual(['sf5', 'new-2', 'new-1']);
     await expect(engine.recommend({ candidates: [{ id: 'x', categories: [3] }] as never })).rejects.toThrow(/^candidates\[0\]\.categories: /);

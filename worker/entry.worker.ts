@@ -13,7 +13,7 @@ import type { CatalogItem, ConsentState, RawEvent, RecommendOptions } from '../c
 import { checkOptions } from '../core/protocol/options.js';
 import type { BootProblem, WorkerApi, WorkerConfig } from '../core/protocol/worker-boot.js';
 import { createEngine, type Engine } from './engine.js';
-import { startFederatedLearning, type FederatedWiring } from './federated/wire.js';
+import type { FederatedWiring } from './federated/wire.js';
 
 /** The catalogue file is `CatalogItem[]` or `{ items: CatalogItem[] }` (what demo/ emits). */
 export function catalogItemsOf(json: unknown): readonly CatalogItem[] {
@@ -57,6 +57,8 @@ async function openInWorker(config: WorkerConfig, catalog: readonly CatalogItem[
       problems.push({ field: 'options.catalog', rule: 'required', message: 'federated learning needs the catalogue (data-catalog) beside data-endpoint; it is off' });
     } else {
       try {
+        // Its own chunk: a site without an aggregator never downloads the federated client.
+        const { startFederatedLearning } = await import('./federated/wire.js');
         federated = await startFederatedLearning({
           site: config.site,
           endpoint: config.endpoint.replace(/\/+$/, ''),

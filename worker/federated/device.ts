@@ -18,6 +18,7 @@ import type { Interaction } from '../models/feedback.js';
 import type { LabelledExample } from '../models/logistic.js';
 import type { UniformRandom } from '../models/mf.js';
 import type { ExtraScorer } from '../recommend.js';
+import type { TfjsGate } from '../training/tfjs-gate.js';
 import { FederatedClient } from './client.js';
 import { clearEverything, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
 import { createIndexedDbLedgerStore } from './ledger-store.js';
@@ -63,6 +64,8 @@ export interface FederatedDeviceOptions {
    * pass: the engine scores inside its serial queue, which `interactions` reads (deadlock).
    */
   readonly scorerReconstructs?: boolean;
+  /** How tfjs models are loaded (worker/training/tfjs-gate.ts): the Worker activates a backend first. */
+  readonly tfjs?: TfjsGate;
 }
 
 export interface FederatedDevice {
@@ -91,6 +94,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   });
   const ledger = createPrivacyLedger({ store: createIndexedDbLedgerStore(db), ...(options.budgets ? { budgets: options.budgets } : {}) });
   const handlers = new Map<string, LocalTaskHandler>();
+  const tfjs = options.tfjs ? { tfjs: options.tfjs } : {};
   handlers.set(
     'mf-items',
     createMfTaskHandler({
@@ -98,11 +102,12 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
       interactions: options.interactions,
       ...(options.trainingRandom ? { random: options.trainingRandom } : {}),
       ...(options.reconstructionSteps !== undefined ? { reconstructionSteps: options.reconstructionSteps } : {}),
+      ...tfjs,
     }),
   );
   handlers.set('als-items', createAlsTaskHandler({ db, interactions: options.interactions }));
   handlers.set('item-popularity', createItemHistogramTaskHandler({ interactions: options.interactions }));
-  if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples }));
+  if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples, ...tfjs }));
   const topCategory = options.topCategory;
   if (topCategory) {
     for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));
@@ -117,7 +122,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     ...(options.random ? { random: options.random } : {}),
     ...(options.pinnedHelper !== undefined ? { pinnedHelper: options.pinnedHelper } : {}),
   });
-  const reconstructs = options.scorerReconstructs === false ? {} : { interactions: options.interactions };
+  const reconstructs = options.scorerReconstructs === false ? {} : { interactions: options.interactions, ...tfjs };
   const scorer = options.catalogueIds
     ? firstOpinion(createAlsScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }), createMfScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }))
     : undefined;
@@ -128,7 +133,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     scorer,
     refreshUserEmbedding: async () => {
       await refreshAlsUserVector(db, await options.interactions());
-      await refreshUserEmbedding(db, { interactions: options.interactions });
+      await refreshUserEmbedding(db, { interactions: options.interactions, ...tfjs });
     },
     privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
     forget: () => clearEverything(db),

@@ -18,10 +18,10 @@
  */
 import { decodeModel, modelIsNoBetterThanBaseline, type ModelBlob } from '../../core/protocol/aggregator.js';
 import type { Interaction } from '../models/feedback.js';
-import { createMfModel, disposeMfModel, getUserEmbedding, trainLocal } from '../models/mf.js';
 import { mfShapeFromSpecs, type MfShape } from '../models/mf-layout.js';
 import { scoreAll } from '../models/mf-score.js';
 import type { ExtraScorer } from '../recommend.js';
+import { openTfjsDirectly, type TfjsGate } from '../training/tfjs-gate.js';
 import { loadTaskQuality, type FederatedDb } from './db.js';
 import { loadUserEmbedding, saveUserEmbedding } from './user-embedding.js';
 
@@ -46,6 +46,8 @@ export interface MfScorerOptions {
   readonly interactions?: () => Promise<readonly Interaction[]>;
   readonly reconstructionSteps?: number;
   readonly learningRate?: number;
+  /** How the tfjs model is loaded for a reconstruction (worker/training/tfjs-gate.ts). */
+  readonly tfjs?: TfjsGate;
 }
 
 /** The newest cached version of a model, or undefined before the first download. */
@@ -116,6 +118,8 @@ export function createMfScorer(options: MfScorerOptions): ExtraScorer {
 
 interface ReconstructionOptions {
   readonly interactions?: () => Promise<readonly Interaction[]>;
+  /** How the tfjs model is loaded for a reconstruction (worker/training/tfjs-gate.ts). */
+  readonly tfjs?: TfjsGate;
   readonly reconstructionSteps?: number;
   readonly learningRate?: number;
 }
@@ -137,6 +141,7 @@ async function currentUserEmbedding(db: FederatedDb, options: ReconstructionOpti
   if (stored !== undefined && (stored.modelVersion === version || options.interactions === undefined)) return stored.values;
   const interactions = options.interactions ? await options.interactions() : [];
   if (interactions.length === 0) return stored?.values ?? new Float32Array(shape.dim);
+  const { createMfModel, disposeMfModel, getUserEmbedding, trainLocal } = await (options.tfjs ?? openTfjsDirectly)(() => import('../models/mf.js'));
   const model = createMfModel({ ...shape, globalParameters: global, ...(stored ? { userEmbedding: stored.values } : {}) });
   try {
     await trainLocal(model, interactions, { steps: 0, reconstructionSteps: options.reconstructionSteps ?? 20, learningRate: options.learningRate ?? 0.1 });

@@ -5,7 +5,8 @@
  */
 import type { ModelBlob, TaskDescriptor } from '../../core/protocol/aggregator.js';
 import type { Interaction } from '../models/feedback.js';
-import { createMfModel, disposeMfModel, getGlobalParameters, getUserEmbedding, trainLocal, type UniformRandom } from '../models/mf.js';
+import type { UniformRandom } from '../models/mf.js';
+import { openTfjsDirectly, type TfjsGate } from '../training/tfjs-gate.js';
 import { mfShapeFromSpecs } from '../models/mf-layout.js';
 import { computeUpdate } from '../models/update.js';
 import type { FederatedDb } from './db.js';
@@ -23,6 +24,8 @@ export interface MfTaskOptions {
   readonly l2?: number;
   /** Negative sampling and initialisation (not privacy noise). Default Math.random. */
   readonly random?: UniformRandom;
+  /** How the tfjs model is loaded (worker/training/tfjs-gate.ts). */
+  readonly tfjs?: TfjsGate;
 }
 
 export const DEFAULT_RECONSTRUCTION_STEPS = 20;
@@ -35,6 +38,7 @@ export function createMfTaskHandler(options: MfTaskOptions): LocalTaskHandler {
       const interactions = await options.interactions();
       if (interactions.length === 0) return { kind: 'no-data' };
       const stored = await loadUserEmbedding(options.db, task.model.name, shape.dim);
+      const { createMfModel, disposeMfModel, getGlobalParameters, getUserEmbedding, trainLocal } = await (options.tfjs ?? openTfjsDirectly)(() => import('../models/mf.js'));
       const model = createMfModel({
         ...shape,
         globalParameters: blob.data,

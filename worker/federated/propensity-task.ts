@@ -10,13 +10,16 @@
  */
 import type { ModelBlob, TaskDescriptor } from '../../core/protocol/aggregator.js';
 import { PROPENSITY_FEATURE_COUNT } from '../features/propensity.js';
-import { trainLogistic, type LabelledExample } from '../models/logistic.js';
+import type { LabelledExample } from '../models/logistic.js';
+import { openTfjsDirectly, type TfjsGate } from '../training/tfjs-gate.js';
 import { computeUpdate } from '../models/update.js';
 import type { LocalOutcome, LocalTaskHandler } from './local-task.js';
 
 export interface PropensityTaskOptions {
   /** Recent labelled examples kept by the engine (features before a batch, label = it held an order). */
   readonly examples: () => Promise<readonly LabelledExample[]>;
+  /** How the tfjs model is loaded (worker/training/tfjs-gate.ts). */
+  readonly tfjs?: TfjsGate;
 }
 
 /** Converts between a blob's flat data and the engine's layout (bias first). */
@@ -51,6 +54,7 @@ export function createPropensityTaskHandler(options: PropensityTaskOptions): Loc
       const examples = await options.examples();
       if (examples.length === 0) return { kind: 'no-data' };
       const global = layout.toEngine(blob.data);
+      const { trainLogistic } = await (options.tfjs ?? openTfjsDirectly)(() => import('../models/logistic.js'));
       const { weights } = await trainLogistic(global, examples, { steps: task.localSteps, learningRate: task.learningRate });
       const update = computeUpdate(blob.data, layout.toBlob(weights));
       return { kind: 'update', update, commit: async () => undefined };

@@ -7,10 +7,11 @@
  *   federated.attach(engine);          // and federated.touch() on every ingest (idle detection)
  *
  * What it does: opens the device (database, ledger, client, scorer) and starts the Trainer. The tfjs
- * backend is chosen by measurement (cached per SDK version) at the first idle pass, not at start-up:
- * the micro-benchmark costs seconds of CPU on a first visit. Every `intervalMs`, if the visitor
+ * backend is chosen by measurement (cached per SDK version) the first time a task needs tensors,
+ * not at start-up: the micro-benchmark costs seconds of CPU on a first visit. Every `intervalMs`, if the visitor
  * has been quiet for `quietMs`, consent is 'granted', and no other tab of the site holds the lock,
- * it takes part in every open task, then adopts the newest global propensity weights.
+ * it takes part in every open task, then adopts the newest global propensity weights. tfjs is
+ * loaded only when a due task or the scorer needs tensors (worker/training/tfjs-gate.ts).
  * Nothing is sent without consent; nothing runs on the page's main thread.
  */
 import type { ConsentState } from '../../core/protocol/engine-api.js';
@@ -19,7 +20,8 @@ import type { PropensityExample } from '../features/propensity.js';
 import type { EngineOptions } from '../engine.js';
 import { chooseBackend, type BackendChoice, type BackendName } from '../training/backend.js';
 import { indexedDbBackendCache } from '../training/backend-cache.js';
-import { BROWSER_BACKEND_LOADERS, tfjsEnvironment, type BackendLoaders } from '../training/tfjs-environment.js';
+import type { BackendLoaders } from '../training/tfjs-environment.js';
+import type { TfjsGate } from '../training/tfjs-gate.js';
 import { createQuietPeriod, Trainer, type TrainerOutcome } from '../training/trainer.js';
 import { decodeModel } from '../../core/protocol/aggregator.js';
 import type { ParticipationResult } from './client.js';
@@ -79,6 +81,28 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
   let engine: FederatedEngine | undefined;
   const rowOf = new Map<string, number>();
   options.catalogueIds.forEach((id, row) => rowOf.set(id, row));
+  let chosen: Promise<BackendChoice> | undefined;
+  // tfjs-core and a backend are downloaded here, the first time a task or scorer needs tensors.
+  const backend = (): Promise<BackendChoice> =>
+    (chosen ??= (async () => {
+      const { BROWSER_BACKEND_LOADERS, silenceTfjs, tfjsEnvironment } = await import('../training/tfjs-environment.js');
+      silenceTfjs();
+      return chooseBackend({
+        environment: tfjsEnvironment({
+          loaders: options.loaders ?? BROWSER_BACKEND_LOADERS,
+          ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}),
+          // A backend this device cannot start is normal (no GPU): the debug channel hears why.
+          onActivationError: (name, error) => options.onError?.(new Error(`tfjs backend ${name} did not start: ${error instanceof Error ? error.message : String(error)}`)),
+        }),
+        cache: indexedDbBackendCache(device.db),
+        sdkVersion: options.sdkVersion,
+        ...(options.backendOverride ? { override: options.backendOverride } : {}),
+      });
+    })());
+  const tfjs: TfjsGate = async (load) => {
+    await backend();
+    return load();
+  };
   const device = await createFederatedDevice({
     endpoint: options.endpoint,
     site: options.site,
@@ -86,27 +110,19 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     catalogueIds: options.catalogueIds,
     // recommend() runs inside the engine's serial queue; the scorer must not read the engine there.
     scorerReconstructs: false,
+    tfjs,
     ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     interactions: async () => (engine ? interactionsFromItems(await engine.itemRecords(), rowOf, options.catalogueIds.length) : []),
     propensityExamples: async () => (engine ? engine.propensityExamples() : []),
     topCategory: async () => (engine ? topInterest(await engine.profile()) : null),
   });
-  let chosen: Promise<BackendChoice> | undefined;
-  const backend = (): Promise<BackendChoice> =>
-    (chosen ??= chooseBackend({
-      environment: tfjsEnvironment({ loaders: options.loaders ?? BROWSER_BACKEND_LOADERS, ...(options.wasmPaths ? { wasmPaths: options.wasmPaths } : {}) }),
-      cache: indexedDbBackendCache(device.db),
-      sdkVersion: options.sdkVersion,
-      ...(options.backendOverride ? { override: options.backendOverride } : {}),
-    }));
   const quiet = createQuietPeriod(options.quietMs ?? 10_000);
   const trainer = new Trainer<ParticipationResult[]>({
     isIdle: quiet.isIdle,
     lockName: `inkling:training:${options.site}`,
     run: async () => {
       if (!engine || (await engine.profile()).consent !== 'granted') return [];
-      await backend();
       const results = await device.client.participateAll();
       await device.refreshUserEmbedding();
       await adoptGlobalPropensity(device, engine);

@@ -46,6 +46,16 @@ function benchmarkInteractions(nItems: number): { item: number; weight: number }
   return Array.from({ length: count }, (_, i) => ({ item: Math.floor((i * nItems) / count), weight: 1 + (i % 3) }));
 }
 
+/**
+ * tfjs's own warnings (a backend that fails to initialise, e.g. WebGPU without an adapter, prints
+ * its name and a stack) go to the host page's console. The SDK promises a silent console on a
+ * healthy page, so they are off; why a backend did not start reaches `onActivationError` instead.
+ * (PROD also skips tfjs's per-op NaN checks, which a production page does not want either.)
+ */
+export function silenceTfjs(): void {
+  tf.env().set('PROD', true);
+}
+
 /** @example const choice = await chooseBackend({ environment: tfjsEnvironment({ wasmPaths: '/inkling/' }), cache, sdkVersion }); */
 export function tfjsEnvironment(options: TfjsEnvironmentOptions = {}): BackendEnvironment {
   const loaders = options.loaders ?? BROWSER_BACKEND_LOADERS;
