@@ -205,7 +205,8 @@ export function createClient(host: Host): InklingClient {
         debug: options.debug,
         consent,
         catalogUrl: options.catalog && new URL(options.catalog, pageUrl).href,
-        endpoint: options.endpoint,
+        // Relative to the page, like the catalogue ("/" = the site's own origin serves the aggregator).
+        endpoint: options.endpoint && new URL(options.endpoint, pageUrl).href,
         helper: options.helper,
         options: unchecked,
       };

@@ -66,8 +66,10 @@ function run(): void {
 
   // Later flags win (server/config.ts), so the role's own flags are appended after the user's.
   // The storefront the leader serves fetches the helper's keys cross-origin: allow its origin too.
-  const storefront = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
-  const helperOrigins = [...new Set([...config.allowedOrigins, ...(config.port === 0 ? [] : [storefront])])];
+  // A visitor may open it as 127.0.0.1 or as localhost: two origins to the browser.
+  const hosts = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? ['127.0.0.1', 'localhost'] : [config.host];
+  const storefronts = config.port === 0 ? [] : hosts.map((host) => `http://${host}:${config.port}`);
+  const helperOrigins = [...new Set([...config.allowedOrigins, ...storefronts])];
   let leaderStarted = false;
   spawnRole([...argv, '--seed', 'false', '--role', 'helper', '--port', String(helperPort), '--db', helperDb, '--allowed-origins', helperOrigins.join(',')], 'helper', (line) => {
     const match = /^Inkling helper on (http:\/\/[\d.]+:\d+)/.exec(line);

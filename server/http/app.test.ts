@@ -295,13 +295,15 @@ describe('aggregator HTTP API', () => {
     try {
       mkdirSync(join(dir, 'demo'));
       mkdirSync(join(dir, 'sdk'));
-      writeFileSync(join(dir, 'demo', 'index.html'), '<!doctype html><title>shop</title>');
+      writeFileSync(join(dir, 'demo', 'index.html'), '<!doctype html><title>shop</title><script async src="/inkling.js" data-site="demo-shop" data-endpoint=""></script>');
       writeFileSync(join(dir, 'sdk', 'inkling.js'), 'window.inkling = 1;');
       writeFileSync(join(dir, 'sdk', 'tfjs-backend-wasm-simd.wasm'), new Uint8Array([0, 97, 115, 109]));
       const agg = start({ staticDir: dir, crossOriginIsolation: true });
       const index = await agg.app.request('/');
       expect(index.status).toBe(200);
-      expect(await index.text()).toContain('shop');
+      // Served by its aggregator, the shop's script tag points at it (storefront-shell.ts).
+      expect(await index.text()).toContain('data-endpoint="/"');
+      expect(await (await agg.app.request('/index.html')).text()).toContain('data-endpoint="/"');
       expect(index.headers.get('cross-origin-opener-policy')).toBe('same-origin');
       expect(index.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
       const sdk = await agg.app.request('/inkling.js');
@@ -315,7 +317,7 @@ describe('aggregator HTTP API', () => {
       // A reload of a storefront route gets the app shell; a missing asset or API route does not.
       const route = await agg.app.request('/movie/1', { headers: { accept: 'text/html,application/xhtml+xml' } });
       expect(route.status).toBe(200);
-      expect(await route.text()).toContain('shop');
+      expect(await route.text()).toContain('data-endpoint="/"');
       expect((await agg.app.request('/movie/1')).status).toBe(404);
       expect((await agg.app.request('/v1/nope', { headers: { accept: 'text/html' } })).status).toBe(404);
     } finally {

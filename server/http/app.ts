@@ -6,8 +6,9 @@
  * const app = createApp({ coordinator, allowedOrigins: ['https://shop.example'], adminToken: null });
  * const res = await app.request('/v1/tasks');
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Hono } from 'hono';
+import { Hono, type Context, type Next } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import {
   MODEL_CONTENT_TYPE,
@@ -22,6 +23,7 @@ import type { RoundCoordinator } from '../rounds/coordinator.js';
 import { checkContributionHeaders } from '../rounds/validate-contribution.js';
 import { corsAllowlist } from './cors.js';
 import { errorResponse } from './errors.js';
+import { pointStorefrontAtThisAggregator } from './storefront-shell.js';
 import { readBody, readLimited, tokenMatches } from './request.js';
 
 export interface AppOptions {
@@ -138,6 +140,14 @@ export function createApp(options: AppOptions): Hono {
       }
       c.header('X-Content-Type-Options', 'nosniff');
     });
+    // The storefront's shell, pointed at this aggregator (storefront-shell.ts says why).
+    const shellFile = join(options.staticDir, 'demo', 'index.html');
+    const shell = async (c: Context, next: Next) => {
+      const html = await readFile(shellFile, 'utf8').catch(() => null);
+      return html === null ? next() : c.html(pointStorefrontAtThisAggregator(html));
+    };
+    app.get('/', shell);
+    app.get('/index.html', shell);
     for (const sub of ['demo', 'sdk']) {
       app.use('*', serveStatic({ root: join(options.staticDir, sub) }));
     }
@@ -145,8 +155,7 @@ export function createApp(options: AppOptions): Hono {
     // Only page navigations (HTML wanted, no file extension) fall back; a missing asset stays 404.
     app.get('*', async (c, next) => {
       const wantsPage = (c.req.header('accept') ?? '').includes('text/html') && !/\.[a-z0-9]+$/i.test(c.req.path);
-      if (!wantsPage) return next();
-      return serveStatic({ root: join(options.staticDir as string, 'demo'), path: 'index.html' })(c, next);
+      return wantsPage ? shell(c, next) : next();
     });
   }
 

@@ -19,8 +19,8 @@
  * and no request carries a cookie.
  *
  * The page is told where the aggregator is the way a site does it, with `data-endpoint` on the
- * script tag: the built index.html ships `data-endpoint=""`, so the test rewrites that attribute
- * in the HTML it serves to the browser (the only change to the built storefront).
+ * script tag: the leader serving the storefront points it at itself (server/http/storefront-shell.ts).
+ * Both pages' consoles stay empty throughout (issue 10 §4: tfjs's backend probing included).
  */
 import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,7 +41,6 @@ import { acceptConsent, browseFilms, filmsOnly, inklingReady, loadBuiltCatalog, 
 
 const root = join(new URL('../..', import.meta.url).pathname);
 const dist = join(root, 'dist');
-const workerBundle = join(dist, 'sdk', 'inkling.worker.js');
 
 /** What must exist for the loop to run at all; each missing part is named in the skip reason. */
 function missingParts(): string[] {
@@ -49,10 +48,6 @@ function missingParts(): string[] {
   if (!existsSync(join(dist, 'sdk', 'inkling.js'))) missing.push('the SDK build (dist/sdk/inkling.js: npm run build)');
   if (!existsSync(join(dist, 'demo', 'index.html'))) missing.push('the storefront build (dist/demo/index.html: npm run build)');
   if (!existsSync(join(root, 'server', 'main.ts'))) missing.push('the aggregator (server/main.ts)');
-  // The Worker must contain the federated client's upload; until it is wired in, no browser can contribute.
-  if (existsSync(workerBundle) && !readFileSync(workerBundle, 'utf8').includes('/v1/rounds/')) {
-    missing.push("the federated client wired into the Worker (dist/sdk/inkling.worker.js never POSTs to /v1/rounds/; worker/entry.worker.ts does not start worker/federated's client)");
-  }
   return missing;
 }
 
@@ -74,6 +69,8 @@ interface Visitor {
 }
 
 let servers: ChildProcess[] = [];
+/** What the storefront's pages printed on their console: nothing, on a healthy page. */
+const consoleMessages: string[] = [];
 let dataDir = '';
 let origin = '';
 let helperOrigin = '';
@@ -147,17 +144,12 @@ function taskOfContribution(url: string, tasks: readonly TaskDescriptor[]): Task
 async function openVisitor(name: 'A' | 'B'): Promise<Visitor> {
   const launched = await launchContext();
   const { context } = launched;
-  // The site's script tag names its aggregator (see the file comment).
-  await context.route(`${origin}/**`, async (route) => {
-    if (route.request().resourceType() !== 'document') return route.fallback();
-    const response = await route.fetch();
-    const html = (await response.text()).replace('data-endpoint=""', `data-endpoint="${origin}"`);
-    await route.fulfill({ response, body: html });
-  });
   context.on('request', (request) => {
     captured.push({ browser: name, url: request.url(), method: request.method(), headers: request.headers(), body: request.postDataBuffer() });
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => consoleMessages.push(`${name} ${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => consoleMessages.push(`${name} pageerror: ${error.message}`));
   return { name, launched, context, page };
 }
 
@@ -379,5 +371,6 @@ describe.skipIf(missing.length > 0)(missing.length > 0 ? `${title}: skipped, mis
     // The leader released the round from the helper's aggregate share: the helper reports it collected.
     const helperStats = (await (await fetch(`${helperOrigin}/v1/stats`)).json()) as HelperStatsResponse;
     expect(helperStats.rounds.find((r) => r.roundId === before.roundId)?.collected, `the helper released round ${before.roundId} over 2 contributions`).toBe(2);
+    expect(consoleMessages).toEqual([]);
   });
 });
