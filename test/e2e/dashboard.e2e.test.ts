@@ -3,7 +3,7 @@
  * aggregator it says so plainly; with a `/v1/stats` answer in the shape of the shared contract
  * (typed here as core/protocol's `StatsResponse`, so a contract change breaks this test at
  * compile time) it draws every part: totals, per-task ε, the quality line chart, the rounds, the
- * DP histogram with its error bars.
+ * DP histogram with its error bars and the words saying what they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
@@ -57,7 +57,7 @@ function statsFixture(): StatsResponse {
         currentRound: null,
         rounds: rounds.slice(0, 1),
         quality: [],
-        aggregates: [{ roundId: 'r1', labels: ['Drama', 'Comedy', 'Horror'], values: [40, 31.5, -2], stddev: 4.5, contributions: 20 }],
+        aggregates: [{ roundId: 'r1', labels: ['Drama', 'Comedy', 'Horror'], values: [40, 31.5, -2], projected: [39.25, 30.75, 0], stddev: 4.5, contributions: 70 }],
       },
     ],
   };
@@ -84,10 +84,18 @@ describe('site owner dashboard', () => {
     const chart = page.locator('[data-task="mf-items"] [data-testid="quality-chart"]');
     expect(await chart.locator('g.chart__series').count()).toBe(2);
     expect(await chart.locator('g[data-series="federated-dp"] circle').count()).toBe(6);
-    // The histogram: a bar and a whisker pair per label.
+    // The histogram: a post-processed bar, and the released count as a dot with its whiskers, per label.
     const histogram = page.locator('[data-task="category-histogram"] [data-testid="histogram"]');
     expect(await histogram.locator('rect').count()).toBe(3);
     expect(await histogram.locator('line.chart__whisker').count()).toBe(9);
+    expect(await histogram.locator('circle.chart__released').count()).toBe(3);
+    // No bar below the zero line: the one the released −2 gets is post-processed to 0 (drawn 1 px tall).
+    const heights = await histogram.locator('rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
+    expect(heights[2]).toBe(1);
+    // The caption says in words what the whiskers are and why a released count is negative.
+    const caption = (await histogram.locator('[data-testid="histogram-caption"]').textContent()) ?? '';
+    expect(caption).toContain('whiskers ±1.96σ, a 95 % interval for each true count. σ = 4.5 devices');
+    expect(caption).toContain('1 of 3 released counts is below zero');
     await page.unroute('**/v1/stats');
   });
 });

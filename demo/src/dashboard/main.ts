@@ -11,6 +11,7 @@ import { icon } from '../ui/icons.js';
 import { fetchStats, type HelperView, type StatsResponse, type TaskStats, type StatsResult } from './stats.js';
 import { lineChart, type Series } from './line-chart.js';
 import { errorBarChart } from './error-bars.js';
+import { histogramCaption } from './histogram-caption.js';
 
 const REFRESH_MS = 5000;
 const RECENT_ROUNDS = 8;
@@ -81,8 +82,8 @@ function histograms(task: TaskStats): HTMLElement | null {
   if (!latest) return null;
   return h('figure', { class: 'figure', 'data-testid': 'histogram' },
     h('h3', {}, 'Latest released aggregate (DP histogram)'),
-    errorBarChart(latest.labels, latest.values, latest.stddev),
-    h('figcaption', { class: 'muted' }, `Round ${latest.roundId}: ${latest.contributions} devices; bars are noisy counts, whiskers ±1σ of the added noise (σ = ${latest.stddev.toFixed(1)}).`),
+    errorBarChart(latest),
+    h('figcaption', { class: 'muted small', 'data-testid': 'histogram-caption' }, histogramCaption(latest, task).map((line) => h('p', {}, line))),
   );
 }
 

@@ -27,7 +27,10 @@ export interface QualityPoint {
 export interface HistogramAggregate {
   readonly roundId: string;
   readonly labels: readonly string[];
+  /** Noised counts as released (unbiased; may be below zero). */
   readonly values: readonly number[];
+  /** The same post-processed: ≥ 0, adding up to `contributions` (absent from older servers). */
+  readonly projected?: readonly number[];
   readonly stddev: number;
   readonly contributions: number;
 }
