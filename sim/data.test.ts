@@ -44,6 +44,10 @@ describe('loadDataset', () => {
     expect(catalogue.ids).toEqual(['1', '2', '3', '4']);
     expect(catalogue.movies.get('2')?.title).toBe('Shawshank Redemption, The (1994)');
     expect(catalogue.movies.get('5')?.genres).toEqual([]);
+    // What the storefront sends about each rated film (storefront-products.ts): every genre, the shop's title.
+    expect(catalogue.products.get('1')).toMatchObject({ product_id: '1', category: 'Adventure,Animation,Children', name: 'Toy Story' });
+    expect(catalogue.products.get('2')).toMatchObject({ category: 'Crime,Drama', name: 'The Shawshank Redemption' });
+    expect(catalogue.products.has('5')).toBe(false); // never rated
     expect(users.map((u) => u.userId)).toEqual([1, 2, 3]);
     const [u1, u2, u3] = users;
     expect(u1?.train.map((t) => t.itemId)).toEqual(['1', '2', '3', '1']);

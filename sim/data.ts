@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCsvRecords } from './csv.js';
+import { storefrontProducts, type ProductProperties } from './storefront-products.js';
 
 export const DEFAULT_DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'data', 'ml-latest-small');
 
@@ -44,6 +45,12 @@ export interface Catalogue {
   readonly ids: readonly string[];
   readonly indexOf: ReadonlyMap<string, number>;
   readonly movies: ReadonlyMap<string, Movie>;
+  /**
+   * What the storefront sends about each rated film (`Product Viewed` properties, every genre in
+   * `category`), computed by the storefront's own code (storefront-products.ts); empty when the
+   * catalogue was built without the MovieLens files.
+   */
+  readonly products: ReadonlyMap<string, ProductProperties>;
 }
 
 export interface Dataset {
@@ -128,14 +135,14 @@ export function splitHistory(
   return { userId, train, heldOut };
 }
 
-export function buildCatalogue(movies: readonly Movie[], ids: readonly string[]): Catalogue {
+export function buildCatalogue(movies: readonly Movie[], ids: readonly string[], products: ReadonlyMap<string, ProductProperties> = new Map()): Catalogue {
   const byId = new Map(movies.map((m) => [m.id, m]));
   const indexOf = new Map<string, number>();
   ids.forEach((id, i) => {
     if (indexOf.has(id)) throw new RangeError(`catalogueIds: item "${id}" appears twice (each item is one model row)`);
     indexOf.set(id, i);
   });
-  return { ids, indexOf, movies: byId };
+  return { ids, indexOf, movies: byId, products };
 }
 
 /** Loads the catalogue and every user's split history. */
@@ -155,7 +162,7 @@ export function loadDataset(options: LoadOptions = {}): Dataset {
       .map((m) => m.id)
       .sort((a, b) => Number(a) - Number(b));
   }
-  const catalogue = buildCatalogue(movies, ids);
+  const catalogue = buildCatalogue(movies, ids, storefrontProducts(dataDir));
 
   const byUser = new Map<number, Interaction[]>();
   for (const r of ratings) {
