@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLocalLockManager, createQuietPeriod, Trainer } from './trainer.js';
+import { browserSavesData, createLocalLockManager, createQuietPeriod, Trainer } from './trainer.js';
 
 describe('Trainer', () => {
   it('lets one trainer run at a time across tabs sharing a lock: the other skips instead of queueing', async () => {
@@ -30,6 +30,25 @@ describe('Trainer', () => {
     quiet.touch();
     expect(await trainer.tick()).toEqual({ status: 'not-idle' });
     expect(runs).toBe(1);
+  });
+
+  it("sends and downloads nothing while the browser asks to save data (navigator.connection.saveData)", async () => {
+    let runs = 0;
+    let saving = true;
+    const trainer = new Trainer({ isIdle: () => true, isMainThread: () => false, isSavingData: () => saving, run: async () => ++runs, locks: createLocalLockManager() });
+    expect(await trainer.tick()).toEqual({ status: 'saving-data' });
+    saving = false;
+    expect(await trainer.tick()).toEqual({ status: 'ran', result: 1 });
+    // The default reads the Network Information API, absent in Node.
+    expect(browserSavesData()).toBe(false);
+    const navigatorDescriptor = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: { connection: { saveData: true } }, configurable: true });
+    try {
+      expect(browserSavesData()).toBe(true);
+    } finally {
+      if (navigatorDescriptor) Object.defineProperty(globalThis, 'navigator', navigatorDescriptor);
+      else Reflect.deleteProperty(globalThis, 'navigator');
+    }
   });
 
   it('releases the lock when a pass throws', async () => {

@@ -1,7 +1,9 @@
 /**
  * When on-device training runs: only off the page's main thread, only when the visitor has been
- * quiet for a while (training competes with the page for the CPU), and only in one tab of the site
- * at a time (Web Locks: the other tabs' engines see the lock held and skip, they do not queue).
+ * quiet for a while (training competes with the page for the CPU), only in one tab of the site
+ * at a time (Web Locks: the other tabs' engines see the lock held and skip, they do not queue), and
+ * never while the visitor's browser asks to save data (a metered or slow connection: a pass
+ * downloads models and uploads contributions, bytes the visitor pays for).
  */
 
 /** Retry delay before the first pass of a Worker has run (see Trainer.start). */
@@ -17,7 +19,9 @@ export type TrainerOutcome<R> =
   /** Another tab (or another trainer in this process) holds the lock. */
   | { readonly status: 'busy-elsewhere' }
   | { readonly status: 'not-idle' }
-  | { readonly status: 'main-thread-refused' };
+  | { readonly status: 'main-thread-refused' }
+  /** `navigator.connection.saveData`: the visitor asked for fewer bytes. */
+  | { readonly status: 'saving-data' };
 
 export interface TrainerOptions<R> {
   /** One training pass, e.g. () => client.participateAll(). */
@@ -29,6 +33,14 @@ export interface TrainerOptions<R> {
   readonly isIdle: () => boolean;
   /** Default: detects a window/document global (the page's main thread). */
   readonly isMainThread?: () => boolean;
+  /** Default: `navigator.connection.saveData` (Chromium's Network Information API; false where absent). */
+  readonly isSavingData?: () => boolean;
+}
+
+/** The browser's data-saver signal, read defensively: absent in Firefox, Safari and Node. */
+export function browserSavesData(): boolean {
+  const connection: unknown = Reflect.get(Object(Reflect.get(globalThis, 'navigator')), 'connection');
+  return typeof connection === 'object' && connection !== null && Reflect.get(connection, 'saveData') === true;
 }
 
 /** True on a page's main thread (a `document` exists), false in workers and Node. */
@@ -77,6 +89,7 @@ export class Trainer<R> {
   async tick(): Promise<TrainerOutcome<R>> {
     if ((this.options.isMainThread ?? onMainThread)()) return { status: 'main-thread-refused' };
     if (!this.options.isIdle()) return { status: 'not-idle' };
+    if ((this.options.isSavingData ?? browserSavesData)()) return { status: 'saving-data' };
     return this.locks.request(this.lockName, { ifAvailable: true }, async (lock): Promise<TrainerOutcome<R>> => {
       if (lock === null) return { status: 'busy-elsewhere' };
       return { status: 'ran', result: await this.options.run() };
