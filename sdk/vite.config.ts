@@ -50,7 +50,13 @@ function libBuild(options: {
       copyPublicDir: false,
       reportCompressedSize: false,
       // Chunks (the Worker's lazily loaded tfjs backends) live at the site root beside the loader: prefixed.
-      rollupOptions: { output: { chunkFileNames: 'inkling-[name]-[hash].js' } },
+      rollupOptions: {
+        output: { chunkFileNames: 'inkling-[name]-[hash].js' },
+        // @hpke/core falls back to Node's `import("crypto")` when no WebCrypto global exists; every
+        // browser and Worker has one, so the import is left as written (never run) rather than
+        // resolved to Vite's empty browser stub, which printed a warning on every build.
+        external: ['crypto'],
+      },
       lib: {
         entry: join(root, options.entry),
         formats: [options.format],
