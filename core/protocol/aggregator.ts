@@ -480,6 +480,8 @@ export interface TaskStats {
   readonly status: 'open' | 'budget_exhausted';
   readonly privacy: TaskPrivacy & { readonly rhoSpent: number };
   readonly currentRound: RoundStats | null;
+  /** Bytes one device uploads per contribution to this task (its latest round's size); null before any round. */
+  readonly bytesPerContribution: number | null;
   /** Closed rounds, oldest first (the last 200 at most). */
   readonly rounds: readonly RoundStats[];
   readonly quality: readonly QualityPoint[];

@@ -187,6 +187,8 @@ describe('aggregator HTTP API', () => {
     expect(tiny.rounds[0]).toMatchObject({ outcome: 'aggregated', contributions: 40, producedVersion: 2 });
     expect(tiny.privacy.epsilonSpent).toBeGreaterThan(0);
     expect(tiny.privacy.epsilonSpent).toBe(tiny.rounds[0]!.epsilonAfter);
+    // What one device uploads per round: the descriptor's size (INK1 here).
+    expect(tiny.bytesPerContribution).toBe(d.expectedBytes);
   });
 
   it('adds central noise of the configured σ to each released round (the DP wrapper is on by default)', async () => {

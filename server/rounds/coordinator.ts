@@ -194,7 +194,6 @@ export class RoundCoordinator {
       if (round === undefined || round.frozenAt !== null) continue;
       const config = this.configOf(round);
       const settings = this.settingsOf(task);
-      const shared = this.uploads.kind === 'shared';
       const descriptor: TaskDescriptor = {
         task: task.task,
         kind: task.kind,
@@ -207,7 +206,7 @@ export class RoundCoordinator {
         localSteps: config.localSteps,
         learningRate: config.learningRate,
         deadline: new Date(round.deadline).toISOString(),
-        expectedBytes: shared ? maxSharedContributionBytes([config.vectorLength]) : contributionByteLength(config.vectorLength),
+        expectedBytes: this.contributionBytes(config.vectorLength),
         minContributions: config.minContributions,
         maxContributions: config.maxContributions,
         privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: this.epsilonSpent(task) },
@@ -641,6 +640,11 @@ export class RoundCoordinator {
     return this.tasks.has(task);
   }
 
+  /** What one device uploads to this aggregator for a vector of `vectorLength` (INK1, or INK2 with its sealed seed). */
+  private contributionBytes(vectorLength: number): number {
+    return this.uploads.kind === 'shared' ? maxSharedContributionBytes([vectorLength]) : contributionByteLength(vectorLength);
+  }
+
   stats(): StatsResponse {
     const tasks: TaskStats[] = [];
     for (const task of this.tasks.values()) {
@@ -648,6 +652,7 @@ export class RoundCoordinator {
       const open = this.storage.openRoundOf(task.task);
       const closed = this.storage.closedRounds(task.task, STATS_ROUNDS).reverse();
       const rhoSpent = this.rhoSpentCombined(task);
+      const newest = open ?? closed[closed.length - 1];
       tasks.push({
         task: task.task,
         kind: task.kind,
@@ -655,6 +660,7 @@ export class RoundCoordinator {
         status: this.stopped.has(task.task) && open === undefined ? 'budget_exhausted' : 'open',
         privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: jsonSafe(zcdpToEpsilon(rhoSpent, settings.delta).epsilon), rhoSpent: jsonSafe(rhoSpent) },
         currentRound: open === undefined ? null : roundStats(open),
+        bytesPerContribution: newest === undefined ? null : this.contributionBytes(this.configOf(newest).vectorLength),
         rounds: closed.map(roundStats),
         quality: this.storage.quality(task.task).map((q) => ({ version: q.version, metric: q.metric, series: q.series, value: q.value, at: new Date(q.at).toISOString() })),
         aggregates: this.storage.releases(task.task, 20).reverse().map(({ roundId, json }) => {

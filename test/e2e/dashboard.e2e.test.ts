@@ -41,6 +41,7 @@ function statsFixture(): StatsResponse {
         status: 'open',
         privacy: { epsilonBudget: 8, delta: 1e-6, epsilonSpent: 2.4, rhoSpent: 0.05 },
         currentRound: null,
+        bytesPerContribution: 176_008,
         rounds,
         quality: rounds.flatMap((r, i) => [
           { version: i + 1, metric: 'hr@10', series: 'federated-dp', value: 0.05 + 0.01 * i, at: r.openedAt },
@@ -55,6 +56,7 @@ function statsFixture(): StatsResponse {
         status: 'budget_exhausted',
         privacy: { epsilonBudget: 1, delta: 1e-6, epsilonSpent: 1, rhoSpent: 0.02 },
         currentRound: null,
+        bytesPerContribution: null,
         rounds: rounds.slice(0, 1),
         quality: [],
         aggregates: [{ roundId: 'r1', labels: ['Drama', 'Comedy', 'Horror'], values: [40, 31.5, -2], projected: [39.25, 30.75, 0], stddev: 4.5, contributions: 70 }],
@@ -80,6 +82,9 @@ describe('site owner dashboard', () => {
     expect(await page.textContent('[data-testid="versions"]')).toContain('mf-items v6');
     expect(await page.locator('[data-testid="task"]').count()).toBe(2);
     expect(await page.textContent('[data-task="mf-items"] [data-testid="epsilon"]')).toContain('ε spent 2.40 of 8.00');
+    // What one device uploads per round, per task (issue 10 §7); none shown before a first round.
+    expect(await page.textContent('[data-task="mf-items"] [data-testid="upload-size"]')).toContain('171.9 KB uploaded per device and round');
+    expect(await page.locator('[data-task="category-histogram"] [data-testid="upload-size"]').count()).toBe(0);
     // One line per series, one point per version.
     const chart = page.locator('[data-task="mf-items"] [data-testid="quality-chart"]');
     expect(await chart.locator('g.chart__series').count()).toBe(2);

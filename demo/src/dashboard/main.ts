@@ -87,12 +87,18 @@ function histograms(task: TaskStats): HTMLElement | null {
   );
 }
 
+/** A device's upload in the units a data plan is counted in. */
+function formatUpload(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
 function taskCard(task: TaskStats): HTMLElement {
   return h('section', { class: 'panel panel--wide task', 'data-testid': 'task', 'data-task': task.task },
     h('header', { class: 'task__header' },
       h('div', {},
         h('h2', {}, task.task),
         h('span', { class: 'muted' }, `${task.kind} · model ${task.model.name} v${task.model.version}`),
+        task.bytesPerContribution == null ? null : h('span', { class: 'muted', 'data-testid': 'upload-size' }, ` · ${formatUpload(task.bytesPerContribution)} uploaded per device and round`),
       ),
       h('span', { class: `pill pill--${task.status}` }, task.status === 'open' ? 'learning' : 'budget exhausted'),
     ),

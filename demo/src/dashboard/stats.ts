@@ -42,6 +42,8 @@ export interface TaskStats {
   readonly status: 'open' | 'budget_exhausted';
   readonly privacy: { readonly epsilonBudget: number; readonly delta: number; readonly epsilonSpent: number; readonly rhoSpent: number };
   readonly currentRound: RoundStats | null;
+  /** What one device uploads per contribution (absent from older servers; null before any round). */
+  readonly bytesPerContribution?: number | null;
   readonly rounds: readonly RoundStats[];
   readonly quality: readonly QualityPoint[];
   readonly aggregates: readonly HistogramAggregate[];
