@@ -22,8 +22,11 @@ import { createDefaultTasks, createMfTask, type TaskDefinition } from '../server
 export interface SimAggregatorOptions {
   /** Rows of the item models: the storefront catalogue's size. */
   readonly mfItems: number;
-  /** 'als' (default: item-popularity + als-items, what ships) or 'mf' (the FedAvg MF task alone). */
-  readonly model?: 'als' | 'mf';
+  /**
+   * 'als' (default: item-popularity + als-items, what ships), 'mf' (the FedAvg MF task alone) or
+   * 'category-histogram' (the dashboard's DP histogram of top genres alone, as server/tasks.ts defines it).
+   */
+  readonly model?: 'als' | 'mf' | 'category-histogram';
   /** User-level ε budget over all rounds of each task. */
   readonly epsilonBudget: number;
   readonly delta: number;
@@ -52,7 +55,8 @@ export interface SimAggregator {
 /**
  * What the simulator trains: the default item-popularity histogram and the ALS task that waits for
  * it (server/tasks.ts), with the device-side noise multiplier replaced; `model: 'mf'` gives the MF
- * task instead (kept for comparisons), with its knobs replaced.
+ * task instead (kept for comparisons), with its knobs replaced; `model: 'category-histogram'` the
+ * dashboard's histogram task.
  */
 export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[] {
   if (options.model === 'mf') {
@@ -64,6 +68,9 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
       ...(options.serverLearningRate !== undefined ? { serverLearningRate: options.serverLearningRate } : {}),
       ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
     }];
+  }
+  if (options.model === 'category-histogram') {
+    return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'category-histogram').map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));
   }
   return createDefaultTasks({ mfItems: options.mfItems })
     .filter((t) => t.task === 'item-popularity' || t.task === 'als-items')

@@ -51,7 +51,8 @@ export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--p
   --server URL       use this aggregator for the DP run instead of starting one
   --seed-server URL  seeding mode for npm start: train the global model on URL, print progress, no table
   --admin-token T    token for POST /v1/admin/quality (default: $INKLING_ADMIN_TOKEN)
-  --json FILE        also write the table as JSON: {"dataset", "rows": [{"method", "hr10", "ndcg10", "epsilon", "delta"}]}
+  --json FILE        also write the table as JSON: {"dataset", "rows": [{"method", "hr10", "ndcg10", "epsilon", "delta"}],
+                     "categoryHistogram": {"labels", "truth", "released", "projected", "stddev", "maxError", "tvd", ...}}
   --quiet            no progress bar`;
 
 function positiveInteger(flag: string, value: string | undefined, max: number): number {

@@ -130,19 +130,20 @@ export function fetchMfTask(endpoint: string): Promise<TaskDescriptor | undefine
 
 /**
  * One round of a histogram task (e.g. 'category-histogram'): visitors answer with their top
- * long-term interest, privatized on their device, until the round is full. Returns how many sent.
+ * long-term interest, privatized on their device, until the round is full. Returns the visitors
+ * whose device sent (in the order they sent), so a caller can compute what the round should show.
  */
-export async function fillHistogramRound(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom): Promise<number> {
+export async function fillHistogramRound(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom): Promise<Visitor[]> {
   const task = await fetchTask(endpoint, taskName);
-  if (!task) return 0;
-  let sent = 0;
+  if (!task) return [];
+  const senders: Visitor[] = [];
   for (const visitor of shuffled(visitors, random)) {
-    if (sent >= task.maxContributions) break;
+    if (senders.length >= task.maxContributions) break;
     const result = await (await pool.get(visitor)).client.participate(task);
-    if (result.status === 'sent') sent++;
+    if (result.status === 'sent') senders.push(visitor);
     else if (result.status === 'rejected' && result.code === 'round_closed') break;
   }
-  return sent;
+  return senders;
 }
 
 /** The task's user-level ε so far, from the public stats. */
@@ -190,7 +191,7 @@ export async function runFederation(options: FederationOptions): Promise<Federat
   let task = await fetchTask(options.endpoint, taskName);
   if (!task && before !== null) {
     // The ALS task waits for the popularity histogram: fill one round of it, then wait for ALS to open.
-    beforeSent = await fillHistogramRound(options.endpoint, pool, eligible, before, options.random);
+    beforeSent = (await fillHistogramRound(options.endpoint, pool, eligible, before, options.random)).length;
     task = await waitForRoundClose(options.endpoint, taskName, null, 60_000);
   }
   const firstTask = task;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTargets, evaluationJson, formatEvaluation, type Evaluation } from './report.js';
+import { compareHistogram } from './category-histogram.js';
+import { checkTargets, evaluationJson, formatEvaluation, formatHistogram, type Evaluation } from './report.js';
 
 const quality = (hitRate: number, ndcg = hitRate / 4) => ({ hitRate, ndcg, users: 100, k: 10 });
 
@@ -53,5 +54,27 @@ describe('formatEvaluation', () => {
     expect(text).toContain('| fed-DP HR@10 / popularity HR@10 | 0.800 | ≥ 1.25 | FAIL |');
     // Two header rows, four methods, four targets (separator rows start with '|-').
     expect(text.split('\n').filter((l) => l.startsWith('| ')).length).toBe(2 + 4 + 4);
+  });
+});
+
+describe('formatHistogram', () => {
+  const comparison = compareHistogram({ roundId: 'r9', labels: ['Action', 'Drama', 'Comedy'], values: [0.8, 6.1, 3.6], projected: [0.4, 5.7, 3.9], stddev: 0.5, contributions: 10 }, [1, 6, 3]);
+
+  it('prints the released histogram beside the true one, most common true genre first, then the errors', () => {
+    const text = formatHistogram(comparison, 'ε = 8');
+    const rows = text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| genre'));
+    expect(rows).toEqual([
+      '| Drama | 6 | 60.0 % | 6.1 | 5.7 | +0.1 |',
+      '| Comedy | 3 | 30.0 % | 3.6 | 3.9 | +0.6 |',
+      '| Action | 1 | 10.0 % | 0.8 | 0.4 | −0.2 |',
+    ]);
+    expect(text).toContain('Category histogram (round r9, 10 devices, ε = 8): σ = 0.50 per genre (95 %: ±0.98).');
+    expect(text).toContain('max |released − true| = 0.60 (1.20 σ), post-processed 0.90;');
+    expect(text).toContain('total variation distance of the shares 0.0450, post-processed 0.0900.');
+  });
+
+  it('goes into --json beside the rows', () => {
+    expect(evaluationJson('ml-latest-small', evaluation(0.46), comparison).categoryHistogram).toBe(comparison);
+    expect('categoryHistogram' in evaluationJson('ml-latest-small', evaluation(0.46))).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
  * and issue 9's targets checked against federated MF with and without DP; and the same as JSON
  * (`--json FILE`).
  */
+import type { HistogramComparison } from './category-histogram.js';
 import type { RankingQuality } from './metrics.js';
 
 /** Issue 9's targets: federated MF with DP at ε ≤ 8, δ = 1e−6 (device-level, over all of training), and without DP. */
@@ -70,9 +71,11 @@ export interface EvaluationJson {
     readonly epsilon: number | null;
     readonly delta: number | null;
   }[];
+  /** The dashboard's DP histogram beside the truth (sim/category-histogram.ts), when the run made one. */
+  readonly categoryHistogram?: HistogramComparison;
 }
 
-export function evaluationJson(dataset: string, evaluation: Evaluation): EvaluationJson {
+export function evaluationJson(dataset: string, evaluation: Evaluation, categoryHistogram?: HistogramComparison): EvaluationJson {
   const row = (method: EvaluationJson['rows'][number]['method'], r: MethodResult, epsilon: number | null, delta: number | null) =>
     ({ method, hr10: r.quality.hitRate, ndcg10: r.quality.ndcg, epsilon, delta });
   return {
@@ -83,6 +86,7 @@ export function evaluationJson(dataset: string, evaluation: Evaluation): Evaluat
       row('federated', evaluation.federated, null, null),
       row('federated-dp', evaluation.federatedDp, Number.isFinite(evaluation.epsilonSpent) ? evaluation.epsilonSpent : null, evaluation.delta),
     ],
+    ...(categoryHistogram ? { categoryHistogram } : {}),
   };
 }
 
@@ -106,6 +110,31 @@ export function formatEvaluation(evaluation: Evaluation): string {
     '| target (the federated model) | measured | needed | result |',
     '|---|---:|---:|---|',
     ...checkTargets(evaluation).map((c) => `| ${c.name} | ${fixed(c.value, 3)} | ${c.name.startsWith('privacy') ? '≤ ' : '≥ '}${c.target} | ${c.pass ? 'PASS' : 'FAIL'} |`),
+  ];
+  return lines.join('\n');
+}
+
+function signed(x: number, digits = 1): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(digits)}`;
+}
+
+/**
+ * The released category histogram beside the true one of the same devices, most common true label
+ * first, then its errors in counts, in σ and as a total variation distance of the shares.
+ */
+export function formatHistogram(c: HistogramComparison, privacy: string): string {
+  const n = c.contributions;
+  const order = c.labels.map((_, i) => i).sort((a, b) => c.truth[b]! - c.truth[a]! || c.released[b]! - c.released[a]!);
+  const share = (x: number): string => (n > 0 ? `${((100 * x) / n).toFixed(1)} %` : '–');
+  const lines = [
+    `| genre (top interest) | true | true share | released (noised) | post-processed | released − true |`,
+    '|---|---:|---:|---:|---:|---:|',
+    ...order.map((i) => `| ${c.labels[i]} | ${c.truth[i]} | ${share(c.truth[i]!)} | ${c.released[i]!.toFixed(1)} | ${c.projected[i]!.toFixed(1)} | ${signed(c.released[i]! - c.truth[i]!)} |`),
+    '',
+    `Category histogram (round ${c.roundId}, ${n} devices, ${privacy}): σ = ${c.stddev.toFixed(2)} per genre (95 %: ±${(1.96 * c.stddev).toFixed(2)}).`,
+    `max |released − true| = ${c.maxError.released.toFixed(2)} (${(c.maxError.released / c.stddev).toFixed(2)} σ), post-processed ${c.maxError.projected.toFixed(2)};`
+      + ` L2 ${c.l2Error.released.toFixed(2)} → ${c.l2Error.projected.toFixed(2)} post-processed (√${c.labels.length}·σ = ${(Math.sqrt(c.labels.length) * c.stddev).toFixed(2)} expected for the raw noise);`
+      + ` total variation distance of the shares ${c.tvd.released.toFixed(4)}, post-processed ${c.tvd.projected.toFixed(4)}.`,
   ];
   return lines.join('\n');
 }

@@ -13,9 +13,13 @@
  *    upload through worker/federated's client; the reported ε is both tasks' combined.
  * 4. Full-ranking HR@10 / NDCG@10 for every method, printed as ONE markdown table on stdout with
  *    the issue's targets; progress goes to stderr; quality is posted to the DP server's dashboard.
+ * 5. The dashboard's DP aggregate: one round of the category histogram (each device's top genre)
+ *    on its own leader + helper, printed beside the true histogram of the same devices, with the
+ *    error in σ and as a total variation distance (sim/category-histogram.ts); `--json` has it too.
  *
  * `--seed-server URL` (what `npm start` spawns): only step 1 and federated rounds against URL, so
- * the first visitor of the storefront gets a learned model; quality posted every few rounds.
+ * the first visitor of the storefront gets a learned model; quality posted every few rounds; then
+ * the category histogram's round, logged beside the truth.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -26,22 +30,22 @@ import { ALS_SETTINGS } from '../server/tasks.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
-import { ALS_TASK, DevicePool, fetchTask, federatedScores, fillHistogramRound, POPULARITY_TASK, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
+import { ALS_TASK, DevicePool, fetchEpsilonSpent, fetchTask, federatedScores, POPULARITY_TASK, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
+import { CATEGORY_TASK, runCategoryHistogram, topCategories, type CategoryHistogramRun } from './category-histogram.js';
+import { MOVIELENS_GENRES } from '../server/tasks.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality } from './quality.js';
 import { seededRandom, shuffled } from './random.js';
-import { evaluationJson, formatEvaluation, TARGETS, type Evaluation, type MethodResult } from './report.js';
+import { evaluationJson, formatEvaluation, formatHistogram, TARGETS, type Evaluation, type MethodResult } from './report.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
 
 /** What `--json` names the data set. */
 const DATASET_NAME = 'ml-latest-small';
 
-/** The server's histogram task the seeder fills once (server/tasks.ts). */
-const HISTOGRAM_TASK = 'category-histogram';
 
 /** The knobs of a run that are not command-line flags, in one place with their reasons. */
 export const SETTINGS = {
@@ -75,6 +79,12 @@ export const SETTINGS = {
   /** Seeding: evaluate on this many users every `qualityEvery` rounds (cheap enough to chart). */
   seedQualityUsers: 100,
   seedQualityEvery: 2,
+  /**
+   * The category histogram (the dashboard's DP aggregate) as `npm start` releases it: leader +
+   * helper, the task's own ε (--epsilon) planned over the server's default 5 rounds
+   * (server/config.ts --planned-rounds), one round with every device that has a top genre.
+   */
+  histogram: { plannedRounds: 5 },
 } as const;
 
 const log = (message: string): void => {
@@ -202,6 +212,8 @@ async function simulate(options: SimulateOptions): Promise<number> {
     await own?.close();
   }
 
+  const histogram = await measureCategoryHistogram(dataset, visitors, adminToken, options);
+
   const rows = (method: string, quality: RankingQuality, privacy: string): MethodResult => ({ method, quality, privacy });
   const dpRounds = dpRun.rounds.length;
   const dpSent = dpRun.rounds.reduce((s, r) => s + r.sent, 0);
@@ -215,12 +227,38 @@ async function simulate(options: SimulateOptions): Promise<number> {
     delta: dpRun.delta,
   };
   process.stdout.write(`\n${formatEvaluation(evaluation)}\n\n${noiseNote}\n\n`);
+  if (histogram.kind === 'compared') process.stdout.write(`${formatHistogram(histogram.comparison, histogram.privacy)}\n\n`);
+  else log(`${CATEGORY_TASK}: not compared (${histogram.senders} devices sent): ${histogram.reason}`);
   if (options.json !== null) {
-    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation), null, 2)}\n`);
+    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation, histogram.kind === 'compared' ? histogram.comparison : undefined), null, 2)}\n`);
     log(`wrote ${options.json}`);
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
   return 0;
+}
+
+/**
+ * The dashboard's DP histogram beside the truth: one round of the category histogram on its own
+ * in-process leader + helper (SETTINGS.histogram), every device with a top genre taking part.
+ */
+async function measureCategoryHistogram(dataset: Dataset, visitors: readonly Visitor[], adminToken: string, options: SimulateOptions): Promise<CategoryHistogramRun & { readonly privacy: string }> {
+  const tops = await topCategories(visitors);
+  const eligible = visitors.filter((_, i) => MOVIELENS_GENRES.includes(tops[i] ?? ''));
+  if (eligible.length < 2) return { kind: 'not-compared', senders: 0, reason: `${eligible.length} device(s) with a top genre; a secure round needs 2`, privacy: '' };
+  const server = await startSimAggregator({
+    model: 'category-histogram', mfItems: dataset.catalogue.ids.length, epsilonBudget: options.epsilon, delta: TARGETS.delta,
+    contributionsPerRound: eligible.length, adminToken, localNoiseMultiplier: 1, centralNoiseMultiplier: 0,
+    secure: { plannedRounds: SETTINGS.histogram.plannedRounds },
+  });
+  const pool = new DevicePool(server.url, 'histogram', dataset.catalogue, undefined);
+  try {
+    const run = await runCategoryHistogram(server.url, pool, eligible, seededRandom(SETTINGS.seed + 6));
+    const spent = await fetchEpsilonSpent(server.url, CATEGORY_TASK);
+    return { ...run, privacy: `ε = ${formatEpsilon(spent.epsilon)}, δ = ${spent.delta}, leader + helper` };
+  } finally {
+    await pool.close();
+    await server.close();
+  }
 }
 
 /** Seeding for `npm start`: rounds against the given server, quality posted as it learns. */
@@ -263,9 +301,13 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
   });
   if (result.stoppedEarly) log(`seeding stopped early: ${result.stoppedEarly}`);
   await postQualityOf(result.finalVersion);
-  // The dashboard's DP aggregate: one round of the category histogram from the same devices.
-  const histogram = await fillHistogramRound(endpoint, pool, visitors, HISTOGRAM_TASK, seededRandom(SETTINGS.seed + 5));
-  log(`${HISTOGRAM_TASK}: ${histogram} devices sent their top category (privatized on the device)`);
+  // The dashboard's DP aggregate: one round of the category histogram from the same devices, beside the truth.
+  const histogram = await runCategoryHistogram(endpoint, pool, visitors, seededRandom(SETTINGS.seed + 5), 30_000);
+  if (histogram.kind === 'compared') {
+    log(`${CATEGORY_TASK}: ${histogram.comparison.contributions} devices sent their top category (privatized on the device); what the dashboard shows beside the truth:\n${formatHistogram(histogram.comparison, 'as released')}`);
+  } else {
+    log(`${CATEGORY_TASK}: ${histogram.senders} devices sent their top category (privatized on the device); not compared: ${histogram.reason}`);
+  }
   await result.devices.close();
   log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);
   return 0;
