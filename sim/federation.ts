@@ -10,6 +10,7 @@
  */
 import type { LedgerBudgets } from '../core/dp/ledger.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
+import type { ParticipationResult } from '../worker/federated/client.js';
 import { createFederatedDevice, type FederatedDevice } from '../worker/federated/device.js';
 import { loadModel } from '../worker/federated/model-cache.js';
 import { topInterest } from '../worker/federated/histogram-task.js';
@@ -129,17 +130,34 @@ export function fetchMfTask(endpoint: string): Promise<TaskDescriptor | undefine
 }
 
 /**
+ * One device's attempt at a round, with a descriptor fetched again if it outlived its deadline while
+ * the round is still open: a round below its minimum at the deadline is extended by the server, and
+ * a fill of 671 devices on 2 cores takes longer than `npm start`'s 30 s rounds (measured: 278 of 671
+ * devices skipped item-popularity as 'deadline-passed', so seeding stopped there). A browser would
+ * fetch /v1/tasks again on its next check; the simulated device does it at once, and tries once more.
+ */
+async function participateFresh(endpoint: string, device: FederatedDevice, task: TaskDescriptor): Promise<{ readonly result: ParticipationResult; readonly task: TaskDescriptor }> {
+  const result = await device.client.participate(task);
+  if (result.status !== 'skipped' || result.reason !== 'deadline-passed') return { result, task };
+  const fresh = await fetchTask(endpoint, task.task);
+  if (fresh === undefined || fresh.roundId !== task.roundId || fresh.deadline === task.deadline) return { result, task };
+  return { result: await device.client.participate(fresh), task: fresh };
+}
+
+/**
  * One round of a histogram task (e.g. 'category-histogram'): visitors answer with their top
  * long-term interest, privatized on their device, until the round is full. Returns the visitors
  * whose device sent (in the order they sent), so a caller can compute what the round should show.
  */
 export async function fillHistogramRound(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom): Promise<Visitor[]> {
-  const task = await fetchTask(endpoint, taskName);
+  let task = await fetchTask(endpoint, taskName);
   if (!task) return [];
   const senders: Visitor[] = [];
   for (const visitor of shuffled(visitors, random)) {
     if (senders.length >= task.maxContributions) break;
-    const result = await (await pool.get(visitor)).client.participate(task);
+    const attempt = await participateFresh(endpoint, await pool.get(visitor), task);
+    const result = attempt.result;
+    task = attempt.task;
     if (result.status === 'sent') senders.push(visitor);
     else if (result.status === 'rejected' && result.code === 'round_closed') break;
   }
@@ -205,8 +223,9 @@ export async function runFederation(options: FederationOptions): Promise<Federat
     const skipped: Record<string, number> = {};
     for (const visitor of shuffled(eligible, options.random)) {
       if (sent >= target) break;
-      const device = await pool.get(visitor);
-      const result = await device.client.participate(task);
+      const attempt = await participateFresh(options.endpoint, await pool.get(visitor), task);
+      const result = attempt.result;
+      task = attempt.task;
       if (result.status === 'sent') sent++;
       else {
         const why = result.status === 'skipped' ? result.reason : result.status === 'rejected' ? result.code : 'failed';
