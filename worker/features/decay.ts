@@ -28,6 +28,27 @@ export function decayFactor(elapsedMs: number, halfLifeMs: number): number {
   return Math.pow(2, -elapsedMs / halfLifeMs);
 }
 
+/** log₂ of decayFactor: −elapsed / half-life (0 for a non-positive elapsed time or an infinite half-life). */
+export function decayExponent(elapsedMs: number, halfLifeMs: number): number {
+  return elapsedMs <= 0 || halfLifeMs === Infinity ? 0 : -elapsedMs / halfLifeMs;
+}
+
+/**
+ * Decayed values v·2^exponent as shares of their sum (values ≤ 0 count as 0), exact however far
+ * they all decayed: a 1-minute half-life read 18 hours later is 2^−1080, which a double holds only
+ * as 0, so the exponents are taken relative to the largest one before any power is computed.
+ * Values decayed from the same time are shared exactly as the raw values are.
+ */
+export function decayedShares(values: readonly number[], exponents: readonly number[]): number[] {
+  let top = Number.NEGATIVE_INFINITY;
+  values.forEach((v, i) => {
+    if (v > 0) top = Math.max(top, exponents[i]!);
+  });
+  const scaled = values.map((v, i) => (v > 0 ? v * Math.pow(2, exponents[i]! - top) : 0));
+  const total = scaled.reduce((a, b) => a + b, 0);
+  return scaled.map((v) => (total > 0 ? v / total : 0));
+}
+
 /** The value at `now` (never increases: a read before the last update returns the stored value). */
 export function readDecayed(score: Decayed | undefined, now: number, halfLifeMs: number): number {
   return score === undefined ? 0 : score.v * decayFactor(now - score.at, halfLifeMs);

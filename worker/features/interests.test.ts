@@ -26,6 +26,20 @@ describe('interests', () => {
     expect(later['B']!.longTerm).toBeGreaterThan(later['A']!.longTerm);
   });
 
+  it('keeps short-term shares exact and ordered after any silence (18 h at a 1-minute half-life is 2^−1080)', () => {
+    const table: InterestTable = {};
+    addInterest(table, ['A'], 1, 0, halfLives);
+    addInterest(table, ['B'], 1, MIN, halfLives);
+    addInterest(table, ['B'], 1, MIN, halfLives);
+    for (const silence of [0, 18 * 60 * MIN, 30 * 86_400_000]) {
+      const shares = interestShares(table, MIN + silence, halfLives, 0.5);
+      // B: 2 at t = 1 min; A: 1 at t = 0, i.e. ½ as of 1 min. Short-term shares 4/5 and 1/5 whenever read.
+      expect(shares.map((s) => s.category)).toEqual(['B', 'A']);
+      expect(shares[0]!.shortTerm).toBeCloseTo(0.8, 12);
+      expect(shares[1]!.shortTerm).toBeCloseTo(0.2, 12);
+    }
+  });
+
   it('floors negative interest at zero and prunes what has faded', () => {
     const table: InterestTable = {};
     addInterest(table, ['A'], 1, 0, halfLives);

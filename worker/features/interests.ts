@@ -3,7 +3,7 @@
  * long-term one the visitor's lasting taste, so when taste drifts the short term moves first and
  * the long term follows slowly. Keys are normalised category paths.
  */
-import { addTwoTerm, readTwoTerm, type HalfLives, type TwoTerm } from './decay.js';
+import { addTwoTerm, decayedShares, decayExponent, readTwoTerm, type HalfLives, type TwoTerm } from './decay.js';
 
 export type InterestTable = Record<string, TwoTerm>;
 
@@ -36,23 +36,25 @@ export function addInterest(
  * values (from negative ratings) are floored at zero: a profile says what a visitor likes.
  */
 export function interestShares(table: InterestTable, now: number, halfLives: HalfLives, shortWeight: number): InterestShare[] {
-  const raw: { category: string; short: number; long: number }[] = [];
-  let shortTotal = 0;
-  let longTotal = 0;
+  // Relative to the freshest (decay.ts decayedShares): after a long silence every short-term value
+  // is below the smallest double, yet their shares — how the last session was split — are not.
+  const categories: string[] = [];
+  const short: number[] = [];
+  const long: number[] = [];
+  const shortExp: number[] = [];
+  const longExp: number[] = [];
   for (const category of Object.keys(table)) {
-    const value = readTwoTerm(table[category], now, halfLives);
-    const short = Math.max(0, value.short);
-    const long = Math.max(0, value.long);
-    if (short === 0 && long === 0) continue;
-    shortTotal += short;
-    longTotal += long;
-    raw.push({ category, short, long });
+    const score = table[category]!;
+    if (!(score.s > 0) && !(score.l > 0)) continue;
+    categories.push(category);
+    short.push(score.s);
+    long.push(score.l);
+    shortExp.push(decayExponent(now - score.at, halfLives.shortMs));
+    longExp.push(decayExponent(now - score.at, halfLives.longMs));
   }
-  const shares = raw.map((r) => ({
-    category: r.category,
-    shortTerm: shortTotal > 0 ? r.short / shortTotal : 0,
-    longTerm: longTotal > 0 ? r.long / longTotal : 0,
-  }));
+  const shortShares = decayedShares(short, shortExp);
+  const longShares = decayedShares(long, longExp);
+  const shares = categories.map((category, i) => ({ category, shortTerm: shortShares[i]!, longTerm: longShares[i]! }));
   const blend = (s: InterestShare) => shortWeight * s.shortTerm + (1 - shortWeight) * s.longTerm;
   return shares.sort((a, b) => blend(b) - blend(a) || a.category.localeCompare(b.category));
 }
