@@ -310,6 +310,22 @@ describe('Engine', () => {
     expect(await engine.recommend({ k: 1 })).toEqual([{ id: 'dr7', score: expect.any(Number), reason: 'because visitors like you liked it' }]);
   });
 
+  it('ages carts out: an item left in the cart fades from recommend() and leaves it after the abandoned-cart window', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1'), s.view('sf2'), s.event('Product Added', { product_id: 'hit' })]);
+    expect((await engine.recommend({ k: 1 }))[0]).toMatchObject({ id: 'hit', reason: 'because it is in your cart' });
+    const bonus = async () => (await engine.recommend({ k: 41 })).find((r) => r.id === 'hit')!.score;
+    const fresh = await bonus();
+    s.clock.t += 86_400_000; // a day later: the nudge has halved (CART_BONUS 0.3 → 0.15)
+    expect(fresh - (await bonus())).toBeCloseTo(0.15, 5);
+    s.clock.t += 3 * 86_400_000; // past 3 days: no longer in the cart, for recommend() or the profile
+    expect((await engine.recommend({ k: 41 })).find((r) => r.id === 'hit')!.reason).not.toBe('because it is in your cart');
+    // A new add starts it again.
+    await engine.ingest([s.event('Product Added', { product_id: 'hit' })]);
+    expect((await engine.recommend({ k: 1 }))[0]!.reason).toBe('because it is in your cart');
+  });
+
   it('learns purchase propensity from batches and exports JSON', async () => {
     const s = setup({ consent: 'granted' });
     const engine = await s.open();

@@ -25,7 +25,7 @@ import type {
   RecommendOptions,
 } from '../core/protocol/engine-api.js';
 import { CatalogIndex } from './catalog-index.js';
-import { readRfm } from './features/activity.js';
+import { cartAt, readRfm } from './features/activity.js';
 import type { HalfLives } from './features/decay.js';
 import { interestShares } from './features/interests.js';
 import { catalogueOfSeenItems, type ItemRecord } from './features/items.js';
@@ -426,7 +426,7 @@ export class Engine implements EngineApi {
         interests: interestShares(this.state.interests, now, this.halfLives, this.shortTermWeight),
         shortTermWeight: this.shortTermWeight,
         bought: this.bought,
-        cart: new Set(this.state.activity.cart),
+        cart: cartAt(this.state.activity, now),
         ...(extra === undefined ? {} : { extra }),
       });
     });
@@ -474,7 +474,7 @@ export class Engine implements EngineApi {
           priceBand: rfm.priceBand,
           engagedSeconds: rfm.engagedSeconds,
         },
-        segment: segmentOf(rfm, state.eventsApplied, state.activity.cart.length),
+        segment: segmentOf(rfm, state.eventsApplied, cartAt(state.activity, now).size),
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
         },

@@ -15,7 +15,7 @@ const context = (interests: InterestShare[], extra: Partial<RecommendContext> = 
   interests,
   shortTermWeight: 0.5,
   bought: new Set(),
-  cart: new Set(),
+  cart: new Map(),
   ...extra,
 });
 
@@ -55,7 +55,7 @@ describe('recommend', () => {
   });
 
   it('nudges cart items and blends an extra scorer with its reason', () => {
-    expect(recommend(index, { k: 1 }, context([], { cart: new Set(['c']) }))[0]).toMatchObject({ id: 'c', reason: 'because it is in your cart' });
+    expect(recommend(index, { k: 1 }, context([], { cart: new Map([['c', 1]]) }))[0]).toMatchObject({ id: 'c', reason: 'because it is in your cart' });
     const extra = { scores: new Float32Array([0, 0, 0, 1]), weight: 2, reason: 'because people like you liked it' };
     expect(recommend(index, { k: 1 }, context(sciFi, { extra }))[0]).toMatchObject({ id: 'd', reason: 'because people like you liked it' });
   });

@@ -14,7 +14,7 @@ import type { InterestShare } from './features/interests.js';
 
 /** Weight of the site's popularity prior (in [0, 1]) against interest shares (which sum to ≤ 1). */
 export const POPULARITY_WEIGHT = 0.15;
-/** Items in the cart, not yet bought, get this bonus ("complete the purchase"). */
+/** Items just put in the cart, not yet bought, get this bonus ("complete the purchase"); it fades with the cart's age. */
 export const CART_BONUS = 0.3;
 export const DEFAULT_K = 10;
 export const MAX_K = 100;
@@ -38,7 +38,8 @@ export interface RecommendContext {
   readonly interests: readonly InterestShare[];
   readonly shortTermWeight: number;
   readonly bought: ReadonlySet<string>;
-  readonly cart: ReadonlySet<string>;
+  /** Items in the cart with their nudge weight in (0, 1] (features/activity.ts cartAt: it fades and ages out). */
+  readonly cart: ReadonlyMap<string, number>;
   /** The extra scorer's scores for the whole catalogue in index order, with its weight and reason. */
   readonly extra?: { readonly scores: Float32Array; readonly weight: number; readonly reason: string };
 }
@@ -130,10 +131,10 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
   const top = new TopK(k);
   const { categoryStart, categoryIds, popularity } = index;
   const extra = context.extra;
-  const cartIndex = new Set<number>();
-  for (const id of context.cart) {
+  const cartIndex = new Map<number, number>();
+  for (const [id, weight] of context.cart) {
     const i = index.indexOf.get(id);
-    if (i !== undefined) cartIndex.add(i);
+    if (i !== undefined) cartIndex.set(i, weight);
   }
   const count = pool === null ? index.size : pool.length;
   for (let p = 0; p < count; p++) {
@@ -146,7 +147,7 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
     // Dividing by √(categories) keeps many-genre items from winning on breadth alone.
     if (end > start) interest /= Math.sqrt(end - start);
     let score = interest + POPULARITY_WEIGHT * popularity[i]!;
-    if (cartIndex.has(i)) score += CART_BONUS;
+    score += CART_BONUS * (cartIndex.get(i) ?? 0);
     if (extra !== undefined) {
       const e = extra.scores[i]!;
       if (!Number.isNaN(e)) score += extra.weight * e;

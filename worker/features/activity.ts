@@ -24,8 +24,30 @@ export interface ActivityState {
   checkouts: Decayed | undefined;
   /** Seconds on product pages while visible and focused (not decayed: it is a fact shown to the visitor). */
   engagedSeconds: number;
-  /** Product ids now in the cart (added, not removed, not yet bought). */
+  /** Product ids now in the cart (added, not removed, not yet bought), oldest first. */
   cart: string[];
+  /** When each cart item was last added (absent in profiles stored before carts aged out: read as lastEventAt). */
+  cartAddedAt: Record<string, number>;
+}
+
+/**
+ * Carts age out. Most carts are abandoned without a `Product Removed` (sites rarely send one when a
+ * session simply ends), so an item left in the cart stays "in the cart" only for the usual
+ * abandoned-cart window, and its pull on recommend() halves every day meanwhile: a cart from last
+ * week must not take the first slot for ever.
+ */
+export const CART_MAX_AGE_MS = 3 * 86_400_000;
+export const CART_NUDGE_HALF_LIFE_MS = 86_400_000;
+
+/** The cart at `now`: each item younger than CART_MAX_AGE_MS with its nudge weight 2^(−age / 1 day), in (0, 1]. */
+export function cartAt(state: ActivityState, now: number): Map<string, number> {
+  const fresh = new Map<string, number>();
+  for (const id of state.cart) {
+    const added = state.cartAddedAt?.[id] ?? state.lastEventAt ?? now;
+    const age = Math.max(0, now - added);
+    if (age < CART_MAX_AGE_MS) fresh.set(id, Math.pow(2, -age / CART_NUDGE_HALF_LIFE_MS));
+  }
+  return fresh;
 }
 
 export function emptyActivity(): ActivityState {
@@ -43,6 +65,7 @@ export function emptyActivity(): ActivityState {
     checkouts: undefined,
     engagedSeconds: 0,
     cart: [],
+    cartAddedAt: {},
   };
 }
 
@@ -66,14 +89,20 @@ export function recordOrder(state: ActivityState, revenue: number, at: number, h
   if (state.lastPurchaseAt === null || at > state.lastPurchaseAt) state.lastPurchaseAt = at;
 }
 
-export function addToCart(state: ActivityState, productId: string): void {
+export function addToCart(state: ActivityState, productId: string, at: number): void {
+  state.cartAddedAt ??= {};
+  // Items past the abandoned-cart window leave for good: the stored cart stays what cartAt() reads.
+  const stale = [...state.cart].filter((id) => !cartAt(state, at).has(id));
+  for (const id of stale) removeFromCart(state, id);
   if (!state.cart.includes(productId)) state.cart.push(productId);
+  state.cartAddedAt[productId] = Math.max(state.cartAddedAt[productId] ?? at, at);
   // The cart is a handful of ids; a cap keeps a hostile loop of adds from growing it.
-  if (state.cart.length > 200) state.cart.shift();
+  if (state.cart.length > 200) removeFromCart(state, state.cart[0]!);
 }
 
 export function removeFromCart(state: ActivityState, productId: string): void {
   state.cart = state.cart.filter((id) => id !== productId);
+  if (state.cartAddedAt) delete state.cartAddedAt[productId];
 }
 
 /** Thresholds between the low/mid/high price bands: the catalogue's terciles, or fixed fallbacks. */

@@ -129,7 +129,7 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
       const item = productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
       item.adds += event.product.quantity;
       item.inCart = true;
-      addToCart(activity, event.product.productId);
+      addToCart(activity, event.product.productId, at);
       return;
     }
     case 'Product Removed': {

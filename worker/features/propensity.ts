@@ -18,7 +18,7 @@
  * A change of features or order is a new model version (PROPENSITY_MODEL_VERSION).
  */
 import { readDecayed } from './decay.js';
-import type { ActivityState } from './activity.js';
+import { cartAt, type ActivityState } from './activity.js';
 import type { HalfLives } from './decay.js';
 
 export const PROPENSITY_FEATURES = ['bias', 'views', 'cart', 'orders', 'recency', 'session', 'engaged', 'searches', 'checkout'] as const;
@@ -97,7 +97,7 @@ export function propensityFeatures(activity: ActivityState, now: number, halfLiv
   const x = new Float32Array(PROPENSITY_FEATURE_COUNT);
   x[0] = 1;
   x[1] = Math.log1p(readDecayed(activity.views, now, halfLives.longMs));
-  x[2] = Math.log1p(activity.cart.length);
+  x[2] = Math.log1p(cartAt(activity, now).size);
   x[3] = Math.log1p(readDecayed(activity.orders, now, halfLives.longMs));
   x[4] = activity.lastEventAt === null ? 0 : Math.exp(-Math.max(0, now - activity.lastEventAt) / (7 * 86_400_000));
   x[5] = Math.log1p(readDecayed(activity.session, now, halfLives.shortMs));

@@ -73,7 +73,7 @@ async function recommendedBecauseOfMf(d: FederatedDevice): Promise<number> {
   const index = new CatalogIndex(catalogueIds.map((id) => ({ id, categories: ['Movies'], popularity: 0.5 })));
   const scorer = d.scorer!;
   const scores = await scorer.score({ itemIds: catalogueIds, now: Date.now() });
-  const recs = recommend(index, { k: 5 }, { interests: [], shortTermWeight: 0.5, bought: new Set(), cart: new Set(), extra: { scores, weight: scorer.weight, reason: scorer.reason } });
+  const recs = recommend(index, { k: 5 }, { interests: [], shortTermWeight: 0.5, bought: new Set(), cart: new Map(), extra: { scores, weight: scorer.weight, reason: scorer.reason } });
   return recs.filter((r) => r.reason === MF_REASON).length;
 }
 
