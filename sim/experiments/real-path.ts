@@ -1,0 +1,260 @@
+/**
+ * The shipping ALS path in-process, to hold it against the replica (als.ts, fed-als.ts) step by
+ * step: the functions `npm run simulate` runs through HTTP, the leader and the helper, called
+ * directly, without the transport (whose decoded sums were checked separately: sim/README.md).
+ *
+ *   device   worker/federated/histogram-task.ts (the popularity vector, 1/√k on each of k items),
+ *            worker/federated/als-task.ts (the user solve over the round's rows, ‖u‖ ≤ 1, the
+ *            statistics vector scaled to L2 ≤ C);
+ *   noise    'seeded': N(0, σ²) on each sum from the replica's generator in the replica's order
+ *            (the histogram, then per round G, S, B; σ as als.ts computes it), so that with
+ *            init 'replica', normaliser 'with-rows' and evaluation 'replica' this returns als.ts's
+ *            (and fed-als.ts's) numbers for the same seed, to the last digit (real-path.test.ts);
+ *            'discrete': every device releases through the DP core's vector sum mechanism (clip,
+ *            conditional rounding onto the task's grid, its discrete Gaussian share σ_l from
+ *            server/strategies/distributed-dp.ts secureNoisePlan at n = every device, drawn from
+ *            crypto.getRandomValues), as the simulator's devices do; 'none': exact sums;
+ *   server   server/strategies/als.ts (topRows over the released counts, the aggregate's item solve
+ *            with λ + λ_dp), the task's initial weights (server/models/initial-weights.ts: one fixed
+ *            draw, seed 20,260,402) or, init 'replica', als.ts's seeded(initSeed) draw on the rows;
+ *   n        the light approximation's normaliser (core/models/als.ts solveAlsItems): 'contributions'
+ *            (what the server knows and ships: every device that sent, zero vectors included),
+ *            'with-rows' (the replica's: devices holding at least one row), 'clip-weights' (an
+ *            oracle: Σ of the devices' clip scales s, the weights the approximation's mean Gram
+ *            should be taken with; the server never sees them);
+ *   scoring  'scorer': worker/federated/als-scorer.ts alsScores, squashed as the scorer does, NaN
+ *            last, as sim/federation.ts federatedScores ranks; 'replica': raw scores, and a device
+ *            with none of the rows ranks everything at −1e9 (catalogue order), as als.ts does.
+ *
+ *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
+ *     [--init server|replica] [--init-seed S] [--n contributions|with-rows|clip-weights]
+ *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200]
+ */
+import { alsShapeFromSpecs, alsTriangle, alsVectorLength } from '../../core/models/als.js';
+import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
+import type { ModelBlob, TaskDescriptor } from '../../core/protocol/aggregator.js';
+import { initialWeights } from '../../server/models/initial-weights.js';
+import { createAls, topRows } from '../../server/strategies/als.js';
+import { secureNoisePlan } from '../../server/strategies/distributed-dp.js';
+import type { RoundConfig } from '../../server/strategies/strategy.js';
+import { ALS_SETTINGS, createAlsTask, createPopularityTask, POPULARITY_BUDGET_SHARE, type TaskDefinition } from '../../server/tasks.js';
+import { alsScores } from '../../worker/federated/als-scorer.js';
+import { createAlsTaskHandler } from '../../worker/federated/als-task.js';
+import type { FederatedDb } from '../../worker/federated/db.js';
+import { createItemHistogramTaskHandler } from '../../worker/federated/histogram-task.js';
+import { squash } from '../../worker/federated/mf-scorer.js';
+import { alsStatistics, solveUserVector } from '../../worker/models/als.js';
+import type { RankingQuality } from '../metrics.js';
+import { evaluate, flags, fmt, gaussian, loadExperimentData, num, rhoForEpsilon, seeded, type ExperimentData } from './common.js';
+
+export type RealPathNoise = 'seeded' | 'discrete' | 'none';
+export type RealPathNormaliser = 'contributions' | 'with-rows' | 'clip-weights';
+
+export interface RealPathOptions {
+  /** Noise seed ('seeded') and, with init 'replica', the init seed unless initSeed is given. */
+  readonly seed?: number;
+  readonly initSeed?: number;
+  /** ε of the whole run at δ 1e−6 (popularity 5 %, ALS rounds 95 %); 0: no noise, no λ_dp. */
+  readonly epsilon?: number;
+  readonly rounds?: number;
+  readonly topK?: number;
+  readonly noise?: RealPathNoise;
+  readonly init?: 'server' | 'replica';
+  readonly normaliser?: RealPathNormaliser;
+  readonly evaluation?: 'scorer' | 'replica';
+}
+
+export interface RealPathRound {
+  readonly contributions: number;
+  /** Devices holding at least one of the rows (a non-zero vector). */
+  readonly withRows: number;
+  /** Σ of the devices' clip scales s (‖x‖ / ‖x before the clip‖). */
+  readonly clipWeights: number;
+}
+
+export interface RealPathResult {
+  readonly quality: RankingQuality;
+  readonly rows: readonly number[];
+  readonly rounds: readonly RealPathRound[];
+}
+
+const DELTA = 1e-6;
+/** The handlers never touch the database in train() (only commit() does, which is not called). */
+const NO_DB = {} as FederatedDb;
+
+export async function runRealPath(data: ExperimentData, options: RealPathOptions = {}): Promise<RealPathResult> {
+  const seed = options.seed ?? 1;
+  const epsilon = options.epsilon ?? 8;
+  const rounds = options.rounds ?? 3;
+  const topK = options.topK ?? ALS_SETTINGS.topK;
+  const noise: RealPathNoise = epsilon > 0 ? (options.noise ?? 'seeded') : 'none';
+  const normaliser = options.normaliser ?? 'contributions';
+  const nAll = data.nItems;
+  const dim = ALS_SETTINGS.dim;
+  const T = alsTriangle(dim);
+  const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
+  // als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
+  const sigma = epsilon > 0 ? Math.sqrt(rounds / (2 * rhoTotal * (1 - POPULARITY_BUDGET_SHARE))) : 0;
+  const sigmaH = epsilon > 0 ? Math.sqrt(1 / (2 * rhoTotal * POPULARITY_BUDGET_SHARE)) : 0;
+  const noiseRng = seeded(seed * 31 + 7);
+  const devices = data.interactions.filter((p) => p.length > 0).length;
+
+  /** One device's release in float units: its vector, or (discrete) clipped, rounded and noised. */
+  const releaser = (task: TaskDefinition, vectorLength: number, plannedRounds: number): ((v: Float32Array) => ArrayLike<number>) => {
+    if (noise !== 'discrete') return (v) => v;
+    const plan = secureNoisePlan(`task ${task.task}`, {
+      clipNorm: task.clipNorm, granularity: task.granularity, vectorLength, minContributions: devices,
+      epsilonBudget: epsilon, delta: DELTA, plannedRounds, budgetShare: task.budgetShare ?? 1,
+    });
+    const mechanism = createVectorSumMechanism({ dimension: vectorLength, clipNorm: task.clipNorm, granularity: task.granularity, noiseStddev: plan.sigma });
+    return (v) => mechanism.decode(mechanism.release(v).output);
+  };
+
+  // The popularity round: every device with items sends its vector; the release is the noisy sum.
+  const popularityTask = createPopularityTask(nAll);
+  const releaseCounts = releaser(popularityTask, nAll, 1);
+  const counts = new Float64Array(nAll);
+  for (const p of data.interactions) {
+    const out = await createItemHistogramTaskHandler({ interactions: () => Promise.resolve(p) }).train(descriptor(popularityTask, nAll, 1), emptyModel(popularityTask));
+    if (out.kind !== 'update') continue;
+    const released = releaseCounts(out.update);
+    for (let i = 0; i < nAll; i++) counts[i] += released[i]!;
+  }
+  if (noise === 'seeded') for (let i = 0; i < nAll; i++) counts[i] += sigmaH * gaussian(noiseRng);
+  const release = Float32Array.from(counts);
+  const rows = topRows(release, topK);
+  const popularity = Array.from(release, (c) => Math.max(0, c));
+
+  const alsTask = createAlsTask(nAll, { ...ALS_SETTINGS, topK });
+  const weights = initialWeights(alsTask);
+  if (options.init === 'replica') {
+    // als.ts: V [rows, dim] ~ 0.1·N(0, 1) from seeded(seed), drawn in row order.
+    const rng = seeded(options.initSeed ?? seed);
+    weights.fill(0, 0, nAll * dim);
+    for (const item of rows) for (let x = 0; x < dim; x++) weights[item * dim + x] = 0.1 * gaussian(rng);
+  }
+  const header = { name: alsTask.model.name, version: 1, tensors: alsTask.model.tensors, dtype: 'float32' as const };
+  let model: ModelBlob = { header, data: weights };
+  const strategy = createAls({ extraRidge: epsilon > 0 ? ALS_SETTINGS.lambdaDp : 0 });
+  const vectorLength = alsVectorLength(dim, rows.length);
+  const releaseStatistics = releaser(alsTask, vectorLength, rounds);
+  const rowOf = new Map(rows.map((item, r) => [item, r]));
+  const log: RealPathRound[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const task = { ...descriptor(alsTask, vectorLength, round), rows };
+    const sum = new Float64Array(vectorLength);
+    let contributions = 0;
+    let withRows = 0;
+    let clipWeights = 0;
+    for (const p of data.interactions) {
+      const out = await createAlsTaskHandler({ db: NO_DB, interactions: () => Promise.resolve(p) }).train(task, model);
+      if (out.kind !== 'update') continue;
+      contributions++;
+      const released = releaseStatistics(out.update);
+      for (let k = 0; k < vectorLength; k++) sum[k] += released[k]!;
+      if (!out.update.some((v) => v !== 0)) continue;
+      withRows++;
+      if (normaliser === 'clip-weights') clipWeights += clipScale(p, rowOf, model.data, dim, rows, out.update);
+    }
+    if (noise === 'seeded') {
+      // als.ts's order: G (T values), then S (one per row), then B (dim per row).
+      for (let k = 0; k < T; k++) sum[k] += sigma * gaussian(noiseRng);
+      for (let r = 0; r < rows.length; r++) sum[T + r * (dim + 1) + dim] += sigma * gaussian(noiseRng);
+      for (let r = 0; r < rows.length; r++) for (let x = 0; x < dim; x++) sum[T + r * (dim + 1) + x] += sigma * gaussian(noiseRng);
+    }
+    const n = normaliser === 'with-rows' ? withRows : normaliser === 'clip-weights' ? clipWeights : contributions;
+    const config: RoundConfig = { ...roundConfig(alsTask, vectorLength), rows, popularity };
+    const { weights: next } = strategy.aggregate({ roundId: `round-${round}`, task: alsTask, config, weights: model.data, sum, contributions: n });
+    model = { header: { ...header, version: round + 1 }, data: next };
+    log.push({ contributions, withRows, clipWeights });
+  }
+
+  const shape = alsShapeFromSpecs(model.header.tensors);
+  const factors = model.data.subarray(0, nAll * dim);
+  const quality = evaluate(data, (u) => {
+    const p = data.interactions[u]!;
+    const scores = alsScores(solveUserVector(factors, dim, p), model, shape);
+    if (options.evaluation === 'replica') {
+      const out = new Float32Array(nAll).fill(-1e9);
+      if (!p.some((x) => rowOf.has(x.item))) return out;
+      scores.forEach((s, i) => {
+        if (!Number.isNaN(s)) out[i] = s;
+      });
+      return out;
+    }
+    return squash(scores).map((s) => (Number.isNaN(s) ? Number.NEGATIVE_INFINITY : s));
+  });
+  return { quality, rows, rounds: log };
+}
+
+/** s = ‖x‖ / ‖x before the clip‖ of a device's statistics vector, recomputed as the device does. */
+function clipScale(p: ExperimentData['interactions'][number], rowOf: ReadonlyMap<number, number>, weights: Float32Array, dim: number, rows: readonly number[], clipped: Float32Array): number {
+  const mine = p.flatMap((x) => {
+    const r = rowOf.get(x.item);
+    return r === undefined ? [] : [{ item: r, weight: x.weight }];
+  });
+  const compact = new Float32Array(rows.length * dim);
+  rows.forEach((item, r) => compact.set(weights.subarray(item * dim, item * dim + dim), r * dim));
+  const user = solveUserVector(compact, dim, mine);
+  const raw = alsStatistics({ user, dim, rows: rows.map((_, r) => r), interactions: mine, clipNorm: Number.POSITIVE_INFINITY });
+  return Math.hypot(...clipped) / Math.hypot(...raw);
+}
+
+function roundConfig(task: TaskDefinition, vectorLength: number): RoundConfig {
+  return {
+    vectorLength, clipNorm: task.clipNorm, granularity: 1, localNoiseStddev: 0, centralNoiseStddev: 0,
+    localSteps: 0, learningRate: 0, minContributions: 2, maxContributions: 1_000_000, deadline: 0,
+  };
+}
+
+function descriptor(task: TaskDefinition, vectorLength: number, version: number): TaskDescriptor {
+  return {
+    task: task.task, kind: task.kind, model: { name: task.model.name, version }, roundId: `${task.task}-${version}`,
+    vectorLength, clipNorm: task.clipNorm, granularity: task.granularity, localNoiseStddev: 0, localSteps: 0,
+    learningRate: 0, deadline: new Date(0).toISOString(), expectedBytes: 0, minContributions: 2, maxContributions: 1_000_000,
+    privacy: { epsilonBudget: 0, delta: DELTA, epsilonSpent: 0 },
+  };
+}
+
+function emptyModel(task: TaskDefinition): ModelBlob {
+  return { header: { name: task.model.name, version: 1, tensors: task.model.tensors, dtype: 'float32' }, data: new Float32Array(0) };
+}
+
+/** "1-10" or "3" or "1,4,7". */
+function seedList(spec: string): number[] {
+  const range = /^(\d+)-(\d+)$/.exec(spec);
+  if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
+  return spec.split(',').map(Number);
+}
+
+async function main(): Promise<void> {
+  const f = flags(process.argv.slice(2));
+  const data = await loadExperimentData();
+  const base: RealPathOptions = {
+    epsilon: num(f, 'eps', 8),
+    rounds: num(f, 'rounds', 3),
+    topK: num(f, 'topk', ALS_SETTINGS.topK),
+    noise: (f.noise ?? 'seeded') as RealPathNoise,
+    init: f.init === 'replica' ? 'replica' : 'server',
+    normaliser: (f.n ?? 'contributions') as RealPathNormaliser,
+    evaluation: f.eval === 'replica' ? 'replica' : 'scorer',
+    ...(f['init-seed'] !== undefined ? { initSeed: num(f, 'init-seed', 1) } : {}),
+  };
+  const hits: number[] = [];
+  for (const seed of seedList(f.seeds ?? f.seed ?? '1')) {
+    const result = await runRealPath(data, { ...base, seed });
+    const r = result.rounds.map((x) => `${x.contributions}/${x.withRows}${base.normaliser === 'clip-weights' ? `/Σs ${x.clipWeights.toFixed(1)}` : ''}`).join(' ');
+    console.log(`seed ${seed}: ${fmt(result.quality)}  [devices/with rows per round: ${r}]`);
+    hits.push(result.quality.hitRate);
+  }
+  const mean = hits.reduce((a, b) => a + b, 0) / hits.length;
+  const sd = Math.sqrt(hits.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, hits.length - 1));
+  console.log(`real path ${JSON.stringify(base)}: HR@10 mean ${mean.toFixed(4)} (sd ${sd.toFixed(4)}, ${hits.length} runs, min ${Math.min(...hits).toFixed(4)}, max ${Math.max(...hits).toFixed(4)})`);
+}
+
+if (process.argv[1]?.endsWith('real-path.ts')) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
