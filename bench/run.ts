@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: runs every bench/*.bench.ts in its own process, one after another (never two
  * at once on a 2-core machine), prints what each prints, and writes the lot to bench/RESULTS.md
- * with the date and the machine. `npm run bench -- dp` runs only the benches whose name contains "dp".
+ * with the date and the machine. `npm run bench -- dp` runs only the benches whose name contains "dp"
+ * and replaces only their sections of bench/RESULTS.md, each dated (the others keep theirs).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,8 +34,19 @@ for (const file of benches) {
   sections.push(`## ${file}\n\n${result.stdout.trim()}\n`);
 }
 
+const resultsFile = join(here, 'RESULTS.md');
+const today = new Date().toISOString().slice(0, 10);
 if (!filter) {
-  const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}; machine: ${machine}.\n\n`;
-  writeFileSync(join(here, 'RESULTS.md'), header + sections.join('\n'));
+  const header = `# Benchmark results\n\nWritten by \`npm run bench\` on ${today}; machine: ${machine}.\n\n`;
+  writeFileSync(resultsFile, header + sections.join('\n'));
+} else if (existsSync(resultsFile) && sections.length > 0) {
+  // Only the benches that ran: their sections are replaced (or appended, in file order), dated.
+  const text = readFileSync(resultsFile, 'utf8');
+  const starts = [...text.matchAll(/^## (\S+\.bench\.ts)$/gm)];
+  const header = text.slice(0, starts[0]?.index ?? text.length);
+  const kept = new Map(starts.map((m, i) => [m[1]!, text.slice(m.index, starts[i + 1]?.index ?? text.length).trimEnd() + '\n']));
+  benches.forEach((file, i) => kept.set(file, sections[i]!.replace(/\n\n/, `\n\n(Re-run alone by \`npm run bench -- ${filter}\` on ${today}; machine: ${machine}.)\n\n`)));
+  const ordered = [...kept.keys()].sort().map((file) => kept.get(file)!);
+  writeFileSync(resultsFile, header + ordered.join('\n'));
 }
 process.exit(failed ? 1 : 0);
