@@ -326,6 +326,30 @@ describe('Engine', () => {
     expect((await engine.recommend({ k: 1 }))[0]!.reason).toBe('because it is in your cart');
   });
 
+  it('ingests Product Added to Wishlist and raises its category', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1'), s.view('sf2')]);
+    expect((await engine.profile()).interests.map((i) => i.category)).toEqual(['Sci-Fi']);
+    const wished = (id: string) => s.event('Product Added to Wishlist', { product_id: id, wishlist_id: 'w1' });
+    expect(await engine.ingest([wished('dr1'), wished('dr2')])).toEqual({ accepted: 2, duplicates: 0, errors: [] });
+    // Two wishlist adds (1.5 each) outweigh two views (1 each).
+    expect((await engine.profile()).interests.map((i) => i.category)).toEqual(['Drama', 'Sci-Fi']);
+  });
+
+  it('a refunded order is no purchase: RFM takes it back and its item is recommended again', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    const lines = { order_id: 'o1', products: [{ product_id: 'sf5', price: 10 }] };
+    await engine.ingest([s.view('sf1'), s.event('Order Completed', lines)]);
+    expect((await engine.profile()).rfm).toMatchObject({ frequency: 1, monetary: 10 });
+    expect((await engine.recommend({ k: 41 })).map((r) => r.id)).not.toContain('sf5');
+    s.clock.t += MINUTE;
+    await engine.ingest([s.event('Order Refunded', { order_id: 'o1', total: 10, products: [{ product_id: 'sf5' }] })]);
+    expect((await engine.profile()).rfm).toMatchObject({ frequency: 0, monetary: 0 });
+    expect((await engine.recommend({ k: 41 })).map((r) => r.id)).toContain('sf5');
+  });
+
   it('learns purchase propensity from batches and exports JSON', async () => {
     const s = setup({ consent: 'granted' });
     const engine = await s.open();

@@ -11,7 +11,7 @@
  * Operations are serialised on one promise chain so a forget() never interleaves with a write.
  */
 import { unwrap } from 'idb';
-import type { ValidEvent } from '../core/events/event.js';
+import { PRODUCT_INTERACTIONS, type ValidEvent } from '../core/events/event.js';
 import { validateEvent } from '../core/events/validate.js';
 import type {
   CatalogItem,
@@ -86,7 +86,7 @@ export interface EngineOptions {
 }
 
 /** Product events that a double click would duplicate. */
-const DEBOUNCED: ReadonlySet<string> = new Set(['Product Viewed', 'Product Clicked', 'Product Added', 'Product Removed']);
+const DEBOUNCED: ReadonlySet<string> = new Set(PRODUCT_INTERACTIONS);
 
 export class Engine implements EngineApi {
   private readonly database: Database;
@@ -311,7 +311,9 @@ export class Engine implements EngineApi {
     if (drafts.touched.size > 0) this.seenCatalog = null;
     for (const [id, item] of drafts.touched) {
       this.items.set(id, item);
+      // A refund or cancellation can take a purchase back (profile-state.ts).
       if (item.purchases > 0) this.bought.add(id);
+      else this.bought.delete(id);
     }
   }
 

@@ -31,6 +31,8 @@ export const MAX_PRODUCTS_PER_EVENT = 200;
 export const MAX_QUANTITY = 10_000;
 /** Engaged time of one event: a day is already implausible. */
 export const MAX_ENGAGED_SECONDS = 86_400;
+/** Checkout step numbers: a checkout has a handful of steps, a hundred is already a typo or an attack. */
+export const MAX_CHECKOUT_STEP = 100;
 /** Clock skew tolerated between the page and the engine. */
 export const MAX_FUTURE_SKEW_MS = 24 * 3600 * 1000;
 
@@ -275,6 +277,10 @@ function prop(sink: ErrorSink, properties: object, key: string): unknown {
   return read(sink, properties, key, `properties.${key}`);
 }
 
+function orderIdField(sink: ErrorSink, properties: object): string | null {
+  return idField(sink, prop(sink, properties, 'order_id'), 'properties.order_id', STRING_LIMITS.orderId, false);
+}
+
 function validateByName(
   sink: ErrorSink,
   name: EventName,
@@ -285,7 +291,11 @@ function validateByName(
     case 'Product Viewed':
     case 'Product Clicked':
     case 'Product Added':
-    case 'Product Removed': {
+    case 'Product Removed':
+    case 'Product Added to Wishlist':
+    case 'Product Removed from Wishlist':
+    case 'Wishlist Product Added to Cart':
+    case 'Product Shared': {
       const product = productRef(sink, properties, 'properties');
       const interaction: ProductInteractionName = name;
       return product === null ? null : { ...base, name: interaction, product };
@@ -312,20 +322,47 @@ function validateByName(
       const query = normaliseQuery(text);
       return { ...base, name, query, terms: queryTerms(query) };
     }
-    case 'Product List Viewed': {
+    case 'Product List Viewed':
+    case 'Product List Filtered': {
       const categories = categoriesField(sink, prop(sink, properties, 'category'), 'properties.category') ?? [];
       const products = productsField(sink, prop(sink, properties, 'products'), 'properties.products', false);
       return { ...base, name, categories, products };
     }
+    case 'Cart Viewed':
+    case 'Cart Shared':
     case 'Checkout Started':
-    case 'Order Completed': {
-      const orderId = idField(sink, prop(sink, properties, 'order_id'), 'properties.order_id', STRING_LIMITS.orderId, false);
+    case 'Order Updated':
+    case 'Order Completed':
+    case 'Order Refunded':
+    case 'Order Cancelled': {
+      const orderId = orderIdField(sink, properties);
+      // A completed order without lines says nothing about what was bought; the others may omit
+      // them (a refund of the whole order, a cart view the site sends bare).
       const products = productsField(sink, prop(sink, properties, 'products'), 'properties.products', name === 'Order Completed');
-      const rawTotal = prop(sink, properties, 'revenue') ?? prop(sink, properties, 'total');
-      const total = numberField(sink, rawTotal, 'properties.revenue', { min: 0, max: MAX_PRICE }, false);
+      // Orders send `revenue`, refunds and cancellations `total`: an error names the one sent.
+      const revenue = prop(sink, properties, 'revenue');
+      const totalKey = revenue === undefined || revenue === null ? 'total' : 'revenue';
+      const rawTotal = totalKey === 'revenue' ? revenue : prop(sink, properties, 'total');
+      const total = numberField(sink, rawTotal, `properties.${totalKey}`, { min: 0, max: MAX_PRICE }, false);
       const order: OrderEvent = { ...base, name, orderId, products, revenue: orderRevenue(products, total) };
       return order;
     }
+    case 'Checkout Step Viewed':
+    case 'Checkout Step Completed':
+    case 'Payment Info Entered': {
+      const orderId = orderIdField(sink, properties);
+      const step = numberField(sink, prop(sink, properties, 'step'), 'properties.step', { min: 1, max: MAX_CHECKOUT_STEP, integer: true }, false);
+      return { ...base, name, orderId, step };
+    }
+    case 'Coupon Entered':
+    case 'Coupon Applied':
+    case 'Coupon Denied':
+    case 'Coupon Removed':
+      return { ...base, name, orderId: orderIdField(sink, properties), step: null };
+    // Promotions carry no property the features read (promotion id, creative, position).
+    case 'Promotion Viewed':
+    case 'Promotion Clicked':
+      return { ...base, name, orderId: null, step: null };
     case 'Page Viewed': {
       const categories = categoriesField(sink, prop(sink, properties, 'category'), 'properties.category') ?? [];
       return { ...base, name, categories };

@@ -18,7 +18,10 @@ export interface ActivityState {
   /** Decayed sum of viewed prices and the decayed count of priced views, for the average. */
   priceSum: Decayed | undefined;
   priceCount: Decayed | undefined;
-  /** Short-term (session-scale) decayed counts of all events, searches and checkouts, for the propensity model. */
+  /**
+   * Short-term (session-scale) decayed counts of all events, searches and checkout activity
+   * (checkouts started, their steps, payment info entered), for the propensity model.
+   */
   session: Decayed | undefined;
   searches: Decayed | undefined;
   checkouts: Decayed | undefined;
@@ -87,6 +90,19 @@ export function recordOrder(state: ActivityState, revenue: number, at: number, h
   state.orders = addDecayed(state.orders, 1, at, halfLifeMs);
   state.spend = addDecayed(state.spend, revenue, at, halfLifeMs);
   if (state.lastPurchaseAt === null || at > state.lastPurchaseAt) state.lastPurchaseAt = at;
+}
+
+/**
+ * Takes back one order of `revenue` (refunded or cancelled), so it counts neither in frequency nor
+ * in monetary value. Orders are not stored, so the order itself is not looked up: a refund of an
+ * order made before Inkling came, or a cancellation and a refund of the same order, take back
+ * whatever is left, never below zero. The order's own value has decayed a little by then (1.3 %
+ * a week at the one-year half-life), so a refund soon after it leaves exactly zero.
+ */
+export function undoOrder(state: ActivityState, revenue: number, at: number, halfLifeMs: number): void {
+  const floored = (score: Decayed): Decayed => ({ v: Math.max(0, score.v), at: score.at });
+  state.orders = floored(addDecayed(state.orders, -1, at, halfLifeMs));
+  state.spend = floored(addDecayed(state.spend, -revenue, at, halfLifeMs));
 }
 
 export function addToCart(state: ActivityState, productId: string, at: number): void {

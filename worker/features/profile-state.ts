@@ -5,7 +5,7 @@
  * state in memory as well as on disk.
  */
 import { assertNever, productsOf, type ProductRef, type ValidEvent } from '../../core/events/event.js';
-import { addToCart, emptyActivity, recordOrder, recordView, removeFromCart, touch, type ActivityState } from './activity.js';
+import { addToCart, cartAt, emptyActivity, recordOrder, recordView, removeFromCart, touch, undoOrder, type ActivityState } from './activity.js';
 import { addDecayed, type HalfLives } from './decay.js';
 import { addInterest, pruneInterests, type InterestTable } from './interests.js';
 import { emptyItem, type ItemRecord } from './items.js';
@@ -125,7 +125,15 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
     case 'Product Clicked':
       productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
       return;
-    case 'Product Added': {
+    case 'Product Shared':
+    case 'Product Added to Wishlist':
+      productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
+      return;
+    // The wishlist itself is not kept: nothing reads it; the removal's weight is 0 (tuning.ts).
+    case 'Product Removed from Wishlist':
+      return;
+    case 'Product Added':
+    case 'Wishlist Product Added to Cart': {
       const item = productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
       item.adds += event.product.quantity;
       item.inCart = true;
@@ -138,6 +146,17 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
       removeFromCart(activity, event.product.productId);
       return;
     }
+    case 'Cart Viewed': {
+      // The lines shown are in the cart now, also those added where nothing was tracked; refreshed,
+      // they do not age out while the visitor still looks at them. A bare view refreshes the cart.
+      for (const product of event.products) productInterest(product, EVENT_INTEREST_WEIGHTS[event.name]).inCart = true;
+      const ids = event.products.length > 0 ? event.products.map((p) => p.productId) : [...cartAt(activity, at).keys()];
+      for (const id of ids) addToCart(activity, id, at);
+      return;
+    }
+    case 'Cart Shared':
+      for (const product of event.products) productInterest(product, EVENT_INTEREST_WEIGHTS[event.name]);
+      return;
     case 'Product Reviewed': {
       const item = productInterest(event.product, EVENT_INTEREST_WEIGHTS[event.name]);
       item.rating = event.rating;
@@ -155,11 +174,26 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
       activity.searches = addDecayed(activity.searches, 1, at, halfLives.shortMs);
       return;
     case 'Product List Viewed':
+    case 'Product List Filtered':
     case 'Page Viewed':
       interest(event.categories, EVENT_INTEREST_WEIGHTS[event.name]);
       return;
+    // Every step towards paying is checkout activity, the propensity model's strongest feature.
     case 'Checkout Started':
+    case 'Checkout Step Viewed':
+    case 'Checkout Step Completed':
+    case 'Payment Info Entered':
       activity.checkouts = addDecayed(activity.checkouts, 1, at, halfLives.shortMs);
+      return;
+    // Accepted for the session's activity (touch above); they say nothing about taste or intent to buy.
+    case 'Promotion Viewed':
+    case 'Promotion Clicked':
+    case 'Coupon Entered':
+    case 'Coupon Applied':
+    case 'Coupon Denied':
+    case 'Coupon Removed':
+    // The order counted when it was completed; an update sends new totals, not a difference.
+    case 'Order Updated':
       return;
     case 'Order Completed':
       for (const product of productsOf(event)) {
@@ -170,6 +204,16 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
         removeFromCart(activity, product.productId);
       }
       recordOrder(activity, event.revenue, at, halfLives.longMs);
+      return;
+    // Not a purchase after all: taken back from the items it listed (so they are recommended and
+    // learnt from as unbought again) and from frequency and spend. Its interest stays (tuning.ts).
+    case 'Order Refunded':
+    case 'Order Cancelled':
+      for (const product of productsOf(event)) {
+        const item = context.item(product.productId);
+        item.purchases = Math.max(0, item.purchases - product.quantity);
+      }
+      undoOrder(activity, event.revenue, at, halfLives.longMs);
       return;
     default:
       assertNever(event);

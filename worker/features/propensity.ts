@@ -14,7 +14,7 @@
  *     5 session   log1p(short-term decayed count of events)
  *     6 engaged   log1p(engaged minutes on product pages)
  *     7 searches  log1p(short-term decayed searches)
- *     8 checkout  log1p(short-term decayed checkouts started)
+ *     8 checkout  log1p(short-term decayed checkout activity: Checkout Started, its steps, payment info)
  * A change of features or order is a new model version (PROPENSITY_MODEL_VERSION).
  */
 import { readDecayed } from './decay.js';
