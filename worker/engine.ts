@@ -33,6 +33,8 @@ import { topKeywords } from './features/keywords.js';
 import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './features/profile-state.js';
 import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExamples, type PropensityExample } from './features/propensity.js';
 import { segmentOf } from './features/segment.js';
+import { checkNextEventModel, predictNextEvent, type NextEventModel } from './features/next-event-prediction.js';
+import type { SequenceEntry } from './features/sequence.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { checkRecommendOptions, recommend, type ExtraScorer } from './recommend.js';
 import { Database, type WriteTransaction } from './store/database.js';
@@ -105,6 +107,7 @@ export class Engine implements EngineApi {
   private catalog = new CatalogIndex([]);
   /** Without a site catalogue: the items this visitor has met, indexed lazily; null once they change. */
   private seenCatalog: CatalogIndex | null = null;
+  private nextEventModel: NextEventModel | null = null;
   private pending: ValidEvent[] = [];
   private readonly recentIds: RecentKeys<true>;
   private readonly lastAction: RecentKeys<number>;
@@ -479,6 +482,7 @@ export class Engine implements EngineApi {
         segment: segmentOf(rfm, state.eventsApplied, cartAt(state.activity, now).size),
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
+          ...predictNextEvent(state.sequence, this.nextEventModel),
         },
         privacy,
         storage: { events, items: this.items.size, bytesEstimate: this.bytesEstimate(events) },
@@ -580,6 +584,21 @@ export class Engine implements EngineApi {
         });
       }
       this.state = draft;
+    });
+  }
+
+  /** The visitor's recent event sequence, oldest first (the next-event task trains on it). */
+  sequence(): Promise<SequenceEntry[]> {
+    return this.serial(async () => this.state.sequence.map((entry) => ({ ...entry })));
+  }
+
+  /**
+   * Adopts the federated next-event model (worker/federated/next-event-task.ts hands over each
+   * global version it trains from). Kept in memory: the next training pass brings it back.
+   */
+  setNextEventModel(model: NextEventModel): Promise<void> {
+    return this.serial(async () => {
+      this.nextEventModel = checkNextEventModel(model);
     });
   }
 

@@ -97,7 +97,13 @@ export interface ProfileView {
     readonly engagedSeconds: number;
   };
   readonly segment: string;
-  readonly predictions: { readonly purchasePropensity: number };
+  readonly predictions: {
+    readonly purchasePropensity: number;
+    /** The next step's category, most likely first (probabilities sum to ≤ 1; the top few above 1 %). */
+    readonly nextCategories: readonly { readonly category: string; readonly probability: number }[];
+    /** The next action in this session (view / cart / buy / leave, summing to 1); null until the device has a trained model. */
+    readonly nextAction: { readonly view: number; readonly cart: number; readonly buy: number; readonly leave: number } | null;
+  };
   readonly privacy: { readonly budgets: readonly PrivacyBudgetView[]; readonly receipts: readonly ContributionReceipt[] };
   readonly storage: { readonly events: number; readonly items: number; readonly bytesEstimate: number };
 }

@@ -9,6 +9,7 @@ import { addToCart, cartAt, emptyActivity, recordOrder, recordView, removeFromCa
 import { addDecayed, type HalfLives } from './decay.js';
 import { addInterest, pruneInterests, type InterestTable } from './interests.js';
 import { emptyItem, type ItemRecord } from './items.js';
+import { recordStep, type SequenceState } from './sequence.js';
 import { addKeywords, emptyKeywords, type KeywordState } from './keywords.js';
 import { initialPropensity, propensityFeatures, pushExample, sgdStep, type PropensityState } from './propensity.js';
 import { EVENT_INTEREST_WEIGHTS, INTEREST_PRUNE_FLOOR, SEARCH_KEYWORD_WEIGHT } from './tuning.js';
@@ -21,6 +22,8 @@ export interface ProfileState {
   keywords: KeywordState;
   activity: ActivityState;
   propensity: PropensityState;
+  /** The recent event sequence the next-event model reads (sequence.ts). */
+  sequence: SequenceState;
   /** Events applied since the profile was created (never decays; for the visitor's information). */
   eventsApplied: number;
 }
@@ -32,6 +35,7 @@ export function emptyProfile(): ProfileState {
     keywords: emptyKeywords(),
     activity: emptyActivity(),
     propensity: initialPropensity(),
+    sequence: [],
     eventsApplied: 0,
   };
 }
@@ -55,6 +59,7 @@ export function reviveProfile(stored: ProfileState): ProfileState {
       // An earlier build kept examples as an array of objects; the ring replaces it.
       examples: stored.propensity?.examples?.x instanceof Float32Array ? stored.propensity.examples : empty.propensity.examples,
     },
+    sequence: Array.isArray(stored.sequence) ? stored.sequence : empty.sequence,
   };
 }
 
@@ -237,6 +242,15 @@ export function applyBatch(state: ProfileState, events: readonly ValidEvent[], c
       updates: state.propensity.updates + 1,
     };
   }
-  for (const event of events) applyEvent(state, event, context);
+  for (const event of events) {
+    applyEvent(state, event, context);
+    recordStep(state.sequence, event, () => stepCategories(event, context));
+  }
   pruneInterests(state.interests, events[events.length - 1]!.at, context.halfLives, INTEREST_PRUNE_FLOOR);
+}
+
+/** The categories a step is about: its products' (as applyEvent resolved them) or the list's. */
+function stepCategories(event: ValidEvent, context: ApplyContext): readonly string[] {
+  if ('categories' in event) return event.categories;
+  return productsOf(event).flatMap((product) => context.item(product.productId).categories);
 }
