@@ -7,6 +7,7 @@
  * (server/config.ts) unless a task overrides them.
  */
 import { alsTensorSpecs, alsVectorLength } from '../core/models/als.js';
+import { DEFAULT_NEXT_EVENT_SHAPE, nextEventTensors } from '../core/models/next-event.js';
 import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 
@@ -15,7 +16,9 @@ export type ModelInit =
   | { readonly kind: 'normal'; readonly stddev: number; readonly seed: number; readonly tensors: readonly string[] }
   /** Every value of the named tensors set to a constant; other tensors zero. */
   | { readonly kind: 'constant'; readonly values: Readonly<Record<string, number>> }
-  | { readonly kind: 'zeros' };
+  | { readonly kind: 'zeros' }
+  /** core/models/next-event.ts initialNextEventWeights from a seeded generator (initialisation only). */
+  | { readonly kind: 'next-event'; readonly seed: number };
 
 export interface TaskDefinition {
   readonly task: string;
@@ -35,7 +38,8 @@ export interface TaskDefinition {
   /**
    * Histogram tasks: bin names (vector index i counts labels[i]), shown on the dashboard. A
    * histogram without labels (e.g. 'item-popularity', one bin per catalogue row) is a model only:
-   * no dashboard release.
+   * no dashboard release. The 'next-event' task (fedavg) names its category rows here: its
+   * vocabulary, which devices map their events onto.
    */
   readonly labels?: readonly string[];
   /** ALS tasks (kind 'als'): the model's hyper-parameters (core/models/als.ts). */
@@ -200,6 +204,28 @@ export function createMfTask(options: DefaultTaskOptions = {}): TaskDefinition {
   };
 }
 
+/**
+ * The next-event model (core/models/next-event.ts) over the storefront's genres, as
+ * sim/experiments/next-event.ts trains it: one local epoch of SGD at learning rate 1 over windows
+ * of 32 steps, updates clipped to L2 1, FedAvg with η 1: 5,620 floats per upload.
+ */
+export function createNextEventTask(categories: readonly string[] = MOVIELENS_GENRES): TaskDefinition {
+  return {
+    task: 'next-event',
+    kind: 'fedavg',
+    model: { name: 'next-event', tensors: nextEventTensors({ categories: categories.length, ...DEFAULT_NEXT_EVENT_SHAPE }) },
+    init: { kind: 'next-event', seed: 20_261_207 },
+    clipNorm: 1,
+    // C/g = 10,000 grid steps, as for the other dense models.
+    granularity: 1e-4,
+    localNoiseMultiplier: 1,
+    localSteps: 1,
+    learningRate: 1,
+    serverLearningRate: 1,
+    labels: categories,
+  };
+}
+
 function createDefaultTasksWithoutItems(): TaskDefinition[] {
   return [
     {
@@ -234,6 +260,7 @@ function createDefaultTasksWithoutItems(): TaskDefinition[] {
       serverLearningRate: 1,
       labels: MOVIELENS_GENRES,
     },
+    createNextEventTask(),
   ];
 }
 

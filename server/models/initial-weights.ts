@@ -5,6 +5,7 @@
  * (that randomness comes only from core/dp/random.ts).
  */
 import { modelParameterCount } from '../../core/protocol/aggregator.js';
+import { initialNextEventWeights } from '../../core/models/next-event.js';
 import type { TaskDefinition } from '../tasks.js';
 
 export function initialWeights(task: TaskDefinition): Float32Array {
@@ -34,6 +35,14 @@ export function initialWeights(task: TaskDefinition): Float32Array {
         offset += size;
       }
       return weights;
+    }
+    case 'next-event': {
+      // The model's own initialisation (Glorot-scaled weights, β on the decays), as the simulator uses it.
+      const [embedding, , recurrent] = task.model.tensors;
+      const shape = { categories: embedding?.shape[0] ?? 0, embed: embedding?.shape[1] ?? 0, hidden: recurrent?.shape[0] ?? 0 };
+      const initial = initialNextEventWeights(shape, splitMix32(init.seed));
+      if (initial.length !== weights.length) throw new RangeError(`task ${task.task}: a next-event init needs the next-event tensors (core/models/next-event.ts)`);
+      return initial;
     }
     default: {
       const unreachable: never = init;

@@ -31,6 +31,7 @@ import { createPropensityTaskHandler } from './propensity-task.js';
 import { createHistogramTaskHandler, createItemHistogramTaskHandler } from './histogram-task.js';
 import { createAlsScorer, refreshAlsUserVector } from './als-scorer.js';
 import { createAlsTaskHandler } from './als-task.js';
+import { createNextEventTaskHandler, type NextEventTaskOptions } from './next-event-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
@@ -50,6 +51,8 @@ export interface FederatedDeviceOptions {
   readonly topCategory?: () => Promise<string | null>;
   /** Names of the histogram tasks to answer with `topCategory`. Default ['category-histogram']. */
   readonly histogramTasks?: readonly string[];
+  /** The engine's sequence and model adoption for the 'next-event' task; without it the device skips that task. */
+  readonly nextEvent?: NextEventTaskOptions;
   /** The MF model's catalogue in row order; without it there is no scorer. */
   readonly catalogueIds?: readonly string[];
   /** CSPRNG for DP noise and contribution ids. Default crypto.getRandomValues. */
@@ -108,6 +111,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   handlers.set('als-items', createAlsTaskHandler({ db, interactions: options.interactions }));
   handlers.set('item-popularity', createItemHistogramTaskHandler({ interactions: options.interactions }));
   if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples, ...tfjs }));
+  if (options.nextEvent) handlers.set('next-event', createNextEventTaskHandler(options.nextEvent));
   const topCategory = options.topCategory;
   if (topCategory) {
     for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));

@@ -17,6 +17,8 @@
 import type { ConsentState } from '../../core/protocol/engine-api.js';
 import type { ItemRecord } from '../features/items.js';
 import type { PropensityExample } from '../features/propensity.js';
+import type { NextEventModel } from '../features/next-event-prediction.js';
+import type { SequenceEntry } from '../features/sequence.js';
 import type { EngineOptions } from '../engine.js';
 import { chooseBackend, type BackendChoice, type BackendName } from '../training/backend.js';
 import { indexedDbBackendCache } from '../training/backend-cache.js';
@@ -35,6 +37,8 @@ export interface FederatedEngine {
   itemRecords(): Promise<ItemRecord[]>;
   propensityExamples(): Promise<PropensityExample[]>;
   setPropensityWeights(weights: Float32Array): Promise<void>;
+  sequence(): Promise<SequenceEntry[]>;
+  setNextEventModel(model: NextEventModel): Promise<void>;
   profile(): Promise<{ readonly consent: ConsentState; readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }>;
 }
 
@@ -116,6 +120,10 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     interactions: async () => (engine ? interactionsFromItems(await engine.itemRecords(), rowOf, options.catalogueIds.length) : []),
     propensityExamples: async () => (engine ? engine.propensityExamples() : []),
     topCategory: async () => (engine ? topInterest(await engine.profile()) : null),
+    nextEvent: {
+      sequence: async () => (engine ? engine.sequence() : []),
+      adopt: async (model) => engine?.setNextEventModel(model),
+    },
   });
   const quiet = createQuietPeriod(options.quietMs ?? 10_000);
   const trainer = new Trainer<ParticipationResult[]>({
