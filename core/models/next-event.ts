@@ -1,9 +1,10 @@
 /**
  * The next-event model: a small GRU over the visitor's event sequence that predicts the category
  * and the action of their next event. Plain typed-array math, forward and backward by hand:
- * the model is ~6k parameters, where tfjs spends more time dispatching each op than computing it
- * (bench/next-event.bench.ts prints both side by side), and the same code then runs in the Worker,
- * in the simulator and in the server's tests without loading a tensor library.
+ * at ~5.6k parameters a step is a few thousand multiply-adds (bench/next-event.bench.ts prints
+ * inference and training times against their budgets), and the same code runs in the Worker, in
+ * the simulator and in the server without loading tfjs, which the SDK loads only for the tasks
+ * that need tensors.
  *
  * One step's input x_t = [mean embedding of the event's known categories (E), action one-hot (6),
  * log time gap (1), "no known category" flag (1)]. The GRU (Cho et al. 2014):

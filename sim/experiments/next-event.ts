@@ -9,13 +9,18 @@
  *                     themselves (so the baseline is, if anything, flattered)
  *   engine interests  worker/features/interests.ts as the engine runs it (1-minute and 365-day
  *                     half-lives, blended 50/50), read at the moment of the predicted event
+ *   decay blend       the model with every GRU weight zero: its personal decays at their initial β
+ *                     (what profile() answers before a trained model arrives)
  *   GRU (federated)   core/models/next-event.ts trained by FedAvg on the devices' training parts
  *                     (each device its last 128 events, as the engine keeps them), the sum of
  *                     clipped updates noised for ε per task (zCDP over the planned rounds, the
  *                     Gaussian the devices' discrete-Gaussian shares add up to), and without noise.
  * Popularity breaks ties in every personal ranking.
  *
- *   node --import tsx sim/experiments/next-event.ts [--dataset ml|mt|both] [--rounds 5] [--epsilon 8] [--seed 1] [--json]
+ * The defaults are the 'next-event' task's (server/tasks.ts): 5 rounds, one local epoch at learning
+ * rate 1 over 32-step windows, updates clipped to L2 1, ε 8 per task.
+ *
+ *   node --import tsx sim/experiments/next-event.ts [--dataset ml|mt|both] [--rounds 5] [--epsilon 8] [--seed 1] [--json] [--central 3]
  *     [--lr 0.1] [--epochs 1] [--window 32] [--clip 1] [--server-lr 1] [--cohort N] [--history 128] [--dp-only]
  */
 import {
@@ -159,7 +164,7 @@ export const FEDERATED_DEFAULTS: Omit<FederatedOptions, 'epsilon' | 'seed'> = {
   rounds: 5,
   cohort: 100_000,
   clip: 1,
-  learningRate: 0.1,
+  learningRate: 1,
   epochs: 1,
   window: 32,
   serverLearningRate: 1,
@@ -300,6 +305,8 @@ export function nextEventReport(data: SequenceDataset, options: ReportOptions, l
   for (const s of sweep) log(`${data.name}:   decay ${describeDecay(s.decay)}: hit@1 ${s.rates.hit1.toFixed(4)} hit@5 ${s.rates.hit5.toFixed(4)}`);
   rows.push({ model: 'best fixed decay', hit1: best1.rates.hit1, hit5: best5.rates.hit5 });
   add('engine interests', evaluateRanker(data, engineRanker(data.vocabulary, popularity)));
+  // What profile() answers before a trained model arrives (worker/features/next-event-prediction.ts).
+  add('decay blend (the untrained model)', evaluateRanker(data, modelRanker(shape, initialNextEventWeights(shape, () => 0.5), popularity)));
   if (options.centralEpochs !== undefined && options.centralEpochs > 0) {
     const central = trainCentral(data, shape, { epochs: options.centralEpochs, window: options.federated.window, learningRate: 0.003, seed: options.seed, history: options.federated.history }, (l) => log(`${data.name}: ${l}`));
     add('GRU, central, no DP (ceiling)', evaluateRanker(data, modelRanker(shape, central, popularity)));
