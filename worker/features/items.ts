@@ -1,4 +1,5 @@
 import type { CatalogItem } from '../../core/protocol/engine-api.js';
+import type { ItemIntent } from './intent.js';
 /**
  * What this visitor did with each product: the `items` store, one record per product id.
  * Recommendations read it to exclude what was bought; the "Your data" panel shows it.
@@ -15,6 +16,8 @@ export interface ItemRecord {
   lastPurchasedAt: number | null;
   rating: number | null;
   engagedSeconds: number;
+  /** When purchase intent counted this product, and whether as bought (intent.ts); absent on records from before it. */
+  intent?: ItemIntent | null;
 }
 
 export function emptyItem(id: string): ItemRecord {
@@ -30,6 +33,7 @@ export function emptyItem(id: string): ItemRecord {
     lastPurchasedAt: null,
     rating: null,
     engagedSeconds: 0,
+    intent: null,
   };
 }
 

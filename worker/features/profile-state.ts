@@ -8,6 +8,7 @@ import { assertNever, productsOf, type ProductRef, type ValidEvent } from '../..
 import { addToCart, cartAt, emptyActivity, recordOrder, recordView, removeFromCart, touch, undoOrder, type ActivityState } from './activity.js';
 import { addDecayed, type HalfLives } from './decay.js';
 import { addInterest, pruneInterests, type InterestTable } from './interests.js';
+import { recordEngagement, recordPurchase, pruneIntent, INTENT_HALF_LIFE_MS, type IntentState } from './intent.js';
 import { emptyItem, type ItemRecord } from './items.js';
 import { recordStep, type SequenceState } from './sequence.js';
 import { addKeywords, emptyKeywords, type KeywordState } from './keywords.js';
@@ -22,6 +23,8 @@ export interface ProfileState {
   keywords: KeywordState;
   activity: ActivityState;
   propensity: PropensityState;
+  /** Purchase-intent evidence per category (intent.ts). */
+  intent: IntentState;
   /** The recent event sequence the next-event model reads (sequence.ts). */
   sequence: SequenceState;
   /** Events applied since the profile was created (never decays; for the visitor's information). */
@@ -35,6 +38,7 @@ export function emptyProfile(): ProfileState {
     keywords: emptyKeywords(),
     activity: emptyActivity(),
     propensity: initialPropensity(),
+    intent: [],
     sequence: [],
     eventsApplied: 0,
   };
@@ -59,6 +63,7 @@ export function reviveProfile(stored: ProfileState): ProfileState {
       // An earlier build kept examples as an array of objects; the ring replaces it.
       examples: stored.propensity?.examples?.x instanceof Float32Array ? stored.propensity.examples : empty.propensity.examples,
     },
+    intent: Array.isArray(stored.intent) ? stored.intent : empty.intent,
     sequence: Array.isArray(stored.sequence) ? stored.sequence : empty.sequence,
   };
 }
@@ -74,6 +79,8 @@ export interface ApplyContext {
   readonly catalogCategories: (productId: string) => readonly string[] | undefined;
   /** The visitor's record of a product (a draft the caller will write back). */
   readonly item: (productId: string) => ItemRecord;
+  /** Half-life of the purchase-intent evidence; default INTENT_HALF_LIFE_MS (the simulator sweeps it). */
+  readonly intentHalfLifeMs?: number;
 }
 
 /** A map of item drafts that loads each record once, from `load`, and remembers which were touched. */
@@ -112,10 +119,14 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
   touch(activity, at, halfLives.shortMs);
   state.eventsApplied++;
   const interest = (categories: readonly string[], weight: number) => addInterest(state.interests, categories, weight, at, halfLives);
-  const productInterest = (product: ProductRef, weight: number): ItemRecord => {
+  const intentHalfLifeMs = context.intentHalfLifeMs ?? INTENT_HALF_LIFE_MS;
+  // Every product event goes through here: it is an engagement (or, from an order, a purchase) for purchase intent.
+  const productInterest = (product: ProductRef, weight: number, purchase = false): ItemRecord => {
     const item = context.item(product.productId);
     if (product.price !== null) item.price = product.price;
-    interest(categoriesFor(product, item, context), weight);
+    const categories = categoriesFor(product, item, context);
+    interest(categories, weight);
+    (purchase ? recordPurchase : recordEngagement)(state.intent, item, categories, at, intentHalfLifeMs);
     return item;
   };
 
@@ -202,7 +213,7 @@ export function applyEvent(state: ProfileState, event: ValidEvent, context: Appl
       return;
     case 'Order Completed':
       for (const product of productsOf(event)) {
-        const item = productInterest(product, EVENT_INTEREST_WEIGHTS[event.name]);
+        const item = productInterest(product, EVENT_INTEREST_WEIGHTS[event.name], true);
         item.purchases += product.quantity;
         item.lastPurchasedAt = Math.max(item.lastPurchasedAt ?? at, at);
         item.inCart = false;
@@ -247,6 +258,7 @@ export function applyBatch(state: ProfileState, events: readonly ValidEvent[], c
     recordStep(state.sequence, event, () => stepCategories(event, context));
   }
   pruneInterests(state.interests, events[events.length - 1]!.at, context.halfLives, INTEREST_PRUNE_FLOOR);
+  pruneIntent(state.intent, events[events.length - 1]!.at, context.intentHalfLifeMs);
 }
 
 /** The categories a step is about: its products' (as applyEvent resolved them) or the list's. */
