@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 import { createAggregator } from './aggregator.js';
 import { initialWeights } from './models/initial-weights.js';
-import { checkTasks, createDefaultTasks, createMfTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
+import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
+import { checkTasks, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
 import { fedavgTask, TEST_CONFIG } from './testkit.js';
 
 describe('task definitions', () => {
@@ -60,6 +61,19 @@ describe('task definitions', () => {
     expect(() => checkTasks([fedavgTask('a', 2), fedavgTask('a', 2)])).toThrow(/unique/);
     expect(() => checkTasks([fedavgTask('a', 2, { clipNorm: 0 })])).toThrow(/clipNorm/);
     expect(() => checkTasks([{ ...fedavgTask('h', 3), kind: 'histogram', labels: ['x'] }])).toThrow(/one label per value/);
+  });
+
+  it('ships the model-evaluation task after next-event, and refuses one devices could not fill', () => {
+    const tasks = createDefaultTasks({ mfItems: 300 });
+    const names = tasks.map((t) => t.task);
+    expect(names.indexOf('model-evaluation')).toBeGreaterThan(names.indexOf('next-event')); // a device adopts a version, then scores it
+    const evaluation = createModelEvaluationTask();
+    expect(evaluation.labels).toEqual(modelEvaluationLabels());
+    expect(modelParameterCount(evaluation.model.tensors)).toBe(168);
+    expect(() => checkTasks([evaluation])).not.toThrow();
+    expect(() => checkTasks([{ ...evaluation, kind: 'fedavg' }])).toThrow(/"model-evaluation": kind must be 'histogram'/);
+    expect(() => checkTasks([{ ...evaluation, labels: [...evaluation.labels!.slice(1), 'spare'] }])).toThrow(/labels must include .*missing "v0 held-out"/);
+    expect(() => checkTasks([{ ...evaluation, clipNorm: 1 }])).toThrow(/clipNorm must be ≥ 30/);
   });
 
   it('refuses a database made for another model shape', () => {

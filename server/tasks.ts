@@ -8,6 +8,7 @@
  */
 import { alsTensorSpecs, alsVectorLength } from '../core/models/als.js';
 import { DEFAULT_NEXT_EVENT_SHAPE, nextEventTensors } from '../core/models/next-event.js';
+import { EVALUATION_CLIP_NORM, MODEL_EVALUATION_TASK, modelEvaluationLabels } from '../core/models/model-evaluation.js';
 import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 
@@ -226,6 +227,32 @@ export function createNextEventTask(categories: readonly string[] = MOVIELENS_GE
   };
 }
 
+/**
+ * Evaluation as a feature (issue 11 §3): each device scores the next-event model it predicts with
+ * on its own latest steps, beside its own all-time counts (worker/features/self-evaluation.ts),
+ * and sends the counts under that model version's labels (core/models/model-evaluation.ts has the
+ * layout). The release is the dashboard's per-version hit@1/@5, buy precision/recall/F1 and
+ * calibration. Listed after 'next-event', so a device adopts a new version before scoring it.
+ */
+export function createModelEvaluationTask(): TaskDefinition {
+  const labels = modelEvaluationLabels();
+  return {
+    task: MODEL_EVALUATION_TASK,
+    kind: 'histogram',
+    model: { name: MODEL_EVALUATION_TASK, tensors: [{ name: 'counts', shape: [labels.length] }] },
+    init: { kind: 'zeros' },
+    // The exact bound of a device's counts (≤ 10 held-out steps): nothing is ever clipped.
+    clipNorm: EVALUATION_CLIP_NORM,
+    // C/g = 3,000 grid steps: a count's rounding (≤ g/2 per device and bin) is ≪ the noise.
+    granularity: 0.01,
+    localNoiseMultiplier: 1,
+    localSteps: 0,
+    learningRate: 0,
+    serverLearningRate: 1,
+    labels,
+  };
+}
+
 function createDefaultTasksWithoutItems(): TaskDefinition[] {
   return [
     {
@@ -261,6 +288,7 @@ function createDefaultTasksWithoutItems(): TaskDefinition[] {
       labels: MOVIELENS_GENRES,
     },
     createNextEventTask(),
+    createModelEvaluationTask(),
   ];
 }
 
@@ -284,6 +312,13 @@ export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefin
     }
     if (t.kind === 'histogram' && t.labels !== undefined && t.labels.length !== n) {
       throw new RangeError(`${where}: a histogram needs one label per value (${n}); got ${t.labels.length}`);
+    }
+    if (t.task === MODEL_EVALUATION_TASK) {
+      // What worker/federated/model-evaluation-task.ts needs, or every device would refuse the task.
+      if (t.kind !== 'histogram') throw new RangeError(`${where}: kind must be 'histogram'; got ${JSON.stringify(t.kind)}`);
+      const missing = modelEvaluationLabels().find((label) => !t.labels?.includes(label));
+      if (missing !== undefined) throw new RangeError(`${where}: labels must include every label of core/models/model-evaluation.ts (devices place their counts by them); missing ${JSON.stringify(missing)}`);
+      if (t.clipNorm < EVALUATION_CLIP_NORM) throw new RangeError(`${where}: clipNorm must be ≥ ${EVALUATION_CLIP_NORM} (a device's exact bound); got ${t.clipNorm}`);
     }
     if (t.kind === 'als') {
       const a = t.als;

@@ -87,6 +87,9 @@ export interface EngineOptions {
   readonly onForget?: () => Promise<void> | void;
 }
 
+/** Steps profile() lists as what the predictions read last: enough to recognise a visit, short enough to read. */
+const RECENT_STEPS_SHOWN = 10;
+
 /** Product events that a double click would duplicate. */
 const DEBOUNCED: ReadonlySet<string> = new Set(PRODUCT_INTERACTIONS);
 
@@ -483,6 +486,7 @@ export class Engine implements EngineApi {
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
           ...predictNextEvent(state.sequence, this.nextEventModel),
+          recentSteps: state.sequence.slice(-RECENT_STEPS_SHOWN).map((step) => ({ action: step.action, categories: [...step.categories], at: step.at })),
         },
         privacy,
         storage: { events, items: this.items.size, bytesEstimate: this.bytesEstimate(events) },
@@ -600,6 +604,11 @@ export class Engine implements EngineApi {
     return this.serial(async () => {
       this.nextEventModel = checkNextEventModel(model);
     });
+  }
+
+  /** The next-event model profile() predicts with, null before one is adopted (the model-evaluation task scores this one). */
+  nextEventModelInUse(): Promise<NextEventModel | null> {
+    return this.serial(async () => this.nextEventModel);
   }
 
   /** Resolves when what an earlier visit stored has been read (createEngine awaits it). */

@@ -103,6 +103,16 @@ export interface ProfileView {
     readonly nextCategories: readonly { readonly category: string; readonly probability: number }[];
     /** The next action in this session (view / cart / buy / leave, summing to 1); null until the device has a trained model. */
     readonly nextAction: { readonly view: number; readonly cart: number; readonly buy: number; readonly leave: number } | null;
+    /**
+     * What the next-event predictions read last: the visitor's latest steps (oldest first, at most
+     * 10 of the sequence kept on the device), so a page can show why it predicts what it does.
+     */
+    readonly recentSteps: readonly {
+      readonly action: 'view' | 'cart' | 'wishlist' | 'buy' | 'search' | 'other';
+      /** The step's categories (empty for a search). */
+      readonly categories: readonly string[];
+      readonly at: number;
+    }[];
   };
   readonly privacy: { readonly budgets: readonly PrivacyBudgetView[]; readonly receipts: readonly ContributionReceipt[] };
   readonly storage: { readonly events: number; readonly items: number; readonly bytesEstimate: number };

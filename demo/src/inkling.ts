@@ -42,6 +42,29 @@ export interface PrivacyBudgetView {
 
 export type ConsentState = 'pending' | 'granted' | 'denied';
 
+/** One step of the visitor's sequence, as the next-event predictions read it. */
+export interface SequenceStep {
+  readonly action: 'view' | 'cart' | 'wishlist' | 'buy' | 'search' | 'other';
+  readonly categories: readonly string[];
+  readonly at: number;
+}
+
+/**
+ * What the profile predicts. Fields after `purchasePropensity` came with later SDK versions, so the
+ * shop reads them as optional: an older script still renders the page.
+ */
+export interface Predictions {
+  readonly purchasePropensity: number;
+  /** The next step's category, most likely first. */
+  readonly nextCategories?: readonly { readonly category: string; readonly probability: number }[];
+  /** The next action in this visit; null until the shop's shared model reached this browser. */
+  readonly nextAction?: { readonly view: number; readonly cart: number; readonly buy: number; readonly leave: number } | null;
+  /** The latest steps those two read, oldest first. */
+  readonly recentSteps?: readonly SequenceStep[];
+  /** P(buy | opened a film of the category), with a credible interval. */
+  readonly buyGivenClick?: readonly { readonly category: string; readonly probability: number; readonly low: number; readonly high: number }[];
+}
+
 export interface ProfileView {
   readonly consent: ConsentState;
   readonly interests: readonly InterestWeight[];
@@ -54,7 +77,7 @@ export interface ProfileView {
     readonly engagedSeconds: number;
   };
   readonly segment: string;
-  readonly predictions: { readonly purchasePropensity: number };
+  readonly predictions: Predictions;
   readonly privacy: { readonly budgets: readonly PrivacyBudgetView[]; readonly receipts: readonly ContributionReceipt[] };
   readonly storage: { readonly events: number; readonly items: number; readonly bytesEstimate: number };
 }

@@ -6,7 +6,8 @@
  * DP histogram with its error bars and the words saying what they are.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
+import type { HistogramAggregate, StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
+import { modelEvaluationLabels } from '../../core/models/model-evaluation.js';
 import { openShop, type Shop } from '../support/shop-session.js';
 
 let shop: Shop;
@@ -18,6 +19,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await shop?.close();
 });
+
+/** A 'model-evaluation' release over the task's real labels, the named values set, the rest 0. */
+function evaluationRelease(values: Record<string, number>): HistogramAggregate {
+  const labels = modelEvaluationLabels();
+  return { roundId: 'model-evaluation-v1-e1', labels, values: labels.map((label) => values[label] ?? 0), projected: labels.map(() => 0), stddev: 3, contributions: 120 };
+}
 
 function statsFixture(): StatsResponse {
   const rounds: RoundStats[] = Array.from({ length: 6 }, (_, i) => ({
@@ -61,6 +68,25 @@ function statsFixture(): StatsResponse {
         quality: [],
         aggregates: [{ roundId: 'r1', labels: ['Drama', 'Comedy', 'Horror'], values: [40, 31.5, -2], projected: [39.25, 30.75, 0], stddev: 4.5, contributions: 70 }],
       },
+      {
+        task: 'model-evaluation',
+        kind: 'histogram',
+        model: { name: 'model-evaluation', version: 3 },
+        status: 'open',
+        privacy: { epsilonBudget: 8, delta: 1e-6, epsilonSpent: 3.2, rhoSpent: 0.2 },
+        currentRound: null,
+        bytesPerContribution: 768,
+        rounds: rounds.slice(0, 2),
+        quality: [],
+        // Two versions stand clear of the noise: v0 (no model yet; no action prediction) and v2.
+        aggregates: [evaluationRelease({
+          'v0 held-out': 500, 'v0 model hit@1': 120, 'v0 model hit@5': 330, 'v0 baseline hit@1': 110, 'v0 baseline hit@5': 320,
+          'v2 held-out': 600, 'v2 model hit@1': 190, 'v2 model hit@5': 420, 'v2 baseline hit@1': 130, 'v2 baseline hit@5': 380,
+          'v2 buy TP': 20, 'v2 buy FP': 20, 'v2 buy FN': 60, 'v2 buy TN': 500,
+          'v2 calibration 0-2% steps': 400, 'v2 calibration 0-2% buys': 10, 'v2 calibration 0-2% expected': 4,
+          'v2 calibration 50-100% steps': 40, 'v2 calibration 50-100% buys': 20, 'v2 calibration 50-100% expected': 26,
+        })],
+      },
     ],
   };
 }
@@ -80,7 +106,7 @@ describe('site owner dashboard', () => {
     await page.waitForSelector('[data-testid="stats"]');
     expect(await page.textContent('[data-testid="total-contributions"]')).toContain('135');
     expect(await page.textContent('[data-testid="versions"]')).toContain('mf-items v6');
-    expect(await page.locator('[data-testid="task"]').count()).toBe(2);
+    expect(await page.locator('[data-testid="task"]').count()).toBe(3);
     expect(await page.textContent('[data-task="mf-items"] [data-testid="epsilon"]')).toContain('ε spent 2.40 of 8.00');
     // What one device uploads per round, per task (issue 10 §7); none shown before a first round.
     expect(await page.textContent('[data-task="mf-items"] [data-testid="upload-size"]')).toContain('171.9 KB uploaded per device and round');
@@ -101,6 +127,16 @@ describe('site owner dashboard', () => {
     const caption = (await histogram.locator('[data-testid="histogram-caption"]').textContent()) ?? '';
     expect(caption).toContain('whiskers ±1.96σ, a 95 % interval for each true count. σ = 4.5 devices');
     expect(caption).toContain('1 of 3 released counts is below zero');
+    // The evaluation: quality per model version, the model beside the baseline, with 95 % bars and the words for them.
+    const evaluation = page.locator('[data-task="model-evaluation"] [data-testid="evaluation"]');
+    expect(await page.locator('[data-task="model-evaluation"] [data-testid="histogram"]').count()).toBe(0);
+    expect(await evaluation.locator('[data-testid="evaluation-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version')))).toEqual(['v0', 'v2']);
+    const v2 = (await evaluation.locator('tr[data-version="v2"]').textContent()) ?? '';
+    expect(v2).toContain('32 % ± 1'); // model hit@1 190/600, ±1.96·3·√(1 + 0.1²)/600
+    expect(v2).toContain('50 % ±'); // buy precision 20/40
+    expect(await evaluation.locator('svg circle').count()).toBe(8); // 2 charts × 2 versions × (model, baseline)
+    expect(await evaluation.locator('[data-testid="calibration-table"]').textContent()).toContain('50–100');
+    expect(await evaluation.locator('[data-testid="evaluation-caption"]').textContent()).toContain('95 % intervals for the DP noise alone');
     await page.unroute('**/v1/stats');
   });
 });

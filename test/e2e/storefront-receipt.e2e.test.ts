@@ -4,7 +4,8 @@
  * build `npm run build` made), so its script tag points at that aggregator
  * (server/http/storefront-shell.ts). A visitor browses, goes quiet, and without any help from the
  * test:
- * - "Your data" lists a receipt for what left the browser (split between the two servers);
+ * - "Your data" shows the predictions in words with the steps they read, and lists a receipt for
+ *   what left the browser (split between the two servers);
  * - the owner's dashboard counts the contribution;
  * - the page's console stays empty the whole time (issue 10 §4: tfjs's backend probing included).
  *
@@ -114,6 +115,16 @@ describe('the storefront npm start serves takes part in federated learning (issu
     await browseFilms(page, 'Comedy', filmsOnly(catalog, 'Comedy', [], 3).map((m) => m.id));
     await page.click('[data-testid="nav-your-data"]');
     await page.waitForSelector('[data-testid="your-data"]');
+    // "Your data" says what the profile predicts, in words, and why (issue 11 §4): the likely next
+    // genres, the chance of a purchase (or that the shop has no trained model yet: the first pass
+    // may or may not have brought one), and the steps those predictions read.
+    expect(await page.textContent('[data-testid="next-categories"]')).toMatch(/Likely next.*Comedy \d+ %/);
+    expect(await page.textContent('[data-testid="next-buy"]')).toMatch(/purchase(\d+ %|< 1 %|no guess yet: the shop has no trained model)$/);
+    const steps = await page.$$eval('[data-testid="recent-steps"] li', (items) => items.map((item) => item.textContent ?? ''));
+    // (A step keeps a film's first three genres: a Comedy film may be listed without "Comedy".)
+    expect(steps.filter((step) => /^viewed a film \(.+\) · just now$/.test(step)), steps.join(' | ')).toHaveLength(3);
+    expect(steps.join(' | ')).toContain('browsed a list (Comedy)');
+    expect(await page.textContent('[data-testid="predictions-why"]')).toContain('kept only in this browser');
 
     // Quiet now. The Worker's trainer passes (10 s of quiet, then every 30 s) send the contributions.
     // (Asked through the SDK, not by reloading: a reload restarts the Worker and its quiet period.)

@@ -43,6 +43,20 @@ describe('next-event predictions', () => {
     expect(steps.map((s) => `${s.action}:${s.categories.join('|')}`)).toEqual(['view:Sci-Fi', 'wishlist:Drama', 'search:', 'cart:Sci-Fi', 'buy:Sci-Fi']);
   });
 
+  it('lists the latest ten steps the predictions read, so a page can show why', async () => {
+    const { engine, event, clock } = await open();
+    await engine.ingest([event('Products Searched', { query: 'space' }), ...[0, 1, 2, 3, 4].map((i) => event('Product Viewed', { product_id: `dr${i}` }))]);
+    clock.t += 60_000;
+    await engine.ingest([...[0, 1, 2, 3, 4].map((i) => event('Product Viewed', { product_id: `sf${i}` })), event('Product Added', { product_id: 'sf4' })]);
+    const { recentSteps } = (await engine.profile()).predictions;
+    expect(recentSteps).toHaveLength(10);
+    expect(recentSteps.map((s) => `${s.action}:${s.categories.join('|')}`)).toEqual([...new Array(4).fill('view:Drama'), ...new Array(5).fill('view:Sci-Fi'), 'cart:Sci-Fi']);
+    expect(recentSteps[9]!.at).toBe(clock.t);
+    // A copy: what the page holds cannot change the engine's sequence.
+    (recentSteps[0]!.categories as string[]).push('Horror');
+    expect((await engine.sequence())[2]!.categories).toEqual(['Drama']);
+  });
+
   it('predicts from the visitor\'s own categories before any model arrives, most recent taste first', async () => {
     const { engine, event, clock } = await open();
     await engine.ingest([...[0, 1, 2].map((i) => event('Product Viewed', { product_id: `dr${i}` }))]);

@@ -13,6 +13,7 @@
  */
 import { createPrivacyLedger, type LedgerBudgets, type PrivacyLedger } from '../../core/dp/ledger.js';
 import type { RandomSource } from '../../core/dp/random.js';
+import { MODEL_EVALUATION_TASK } from '../../core/models/model-evaluation.js';
 import type { ProfileView } from '../../core/protocol/engine-api.js';
 import type { Interaction } from '../models/feedback.js';
 import type { LabelledExample } from '../models/logistic.js';
@@ -32,6 +33,7 @@ import { createHistogramTaskHandler, createItemHistogramTaskHandler } from './hi
 import { createAlsScorer, refreshAlsUserVector } from './als-scorer.js';
 import { createAlsTaskHandler } from './als-task.js';
 import { createNextEventTaskHandler, type NextEventTaskOptions } from './next-event-task.js';
+import { createModelEvaluationTaskHandler, type ModelEvaluationTaskOptions } from './model-evaluation-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
@@ -53,6 +55,8 @@ export interface FederatedDeviceOptions {
   readonly histogramTasks?: readonly string[];
   /** The engine's sequence and model adoption for the 'next-event' task; without it the device skips that task. */
   readonly nextEvent?: NextEventTaskOptions;
+  /** The engine's sequence and the next-event model it predicts with, for the 'model-evaluation' task; without it the device skips that task. */
+  readonly modelEvaluation?: ModelEvaluationTaskOptions;
   /** The MF model's catalogue in row order; without it there is no scorer. */
   readonly catalogueIds?: readonly string[];
   /** CSPRNG for DP noise and contribution ids. Default crypto.getRandomValues. */
@@ -112,6 +116,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   handlers.set('item-popularity', createItemHistogramTaskHandler({ interactions: options.interactions }));
   if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples, ...tfjs }));
   if (options.nextEvent) handlers.set('next-event', createNextEventTaskHandler(options.nextEvent));
+  if (options.modelEvaluation) handlers.set(MODEL_EVALUATION_TASK, createModelEvaluationTaskHandler(options.modelEvaluation));
   const topCategory = options.topCategory;
   if (topCategory) {
     for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));

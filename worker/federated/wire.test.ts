@@ -7,8 +7,10 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StatsResponse } from '../../core/protocol/aggregator.js';
 import { createAggregator, type Aggregator } from '../../server/aggregator.js';
 import { TEST_CONFIG } from '../../server/testkit.js';
+import { createModelEvaluationTask, type TaskDefinition } from '../../server/tasks.js';
 import { createEngine, type Engine } from '../engine.js';
 import { smallMfTask } from './aggregator.testkit.js';
 import { NODE_BACKEND_LOADERS } from '../training/tfjs-environment.js';
@@ -34,8 +36,8 @@ afterEach(async () => {
 
 const mfTask = smallMfTask(shape, { localSteps: 5 });
 
-async function setUp(): Promise<void> {
-  aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 1, maxContributions: 1 }, { tasks: [mfTask], timer: false });
+async function setUp(tasks: TaskDefinition[] = [mfTask]): Promise<void> {
+  aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 1, maxContributions: 1 }, { tasks, timer: false });
   const agg = aggregator;
   const indexedDB = new IDBFactory();
   wiring = await startFederatedLearning({
@@ -95,5 +97,16 @@ describe('startFederatedLearning', () => {
     // The federated scorer now has an opinion on every catalogue item (the model is cached).
     const scores = await wiring!.device.scorer!.score({ itemIds: catalogueIds, now: Date.now() });
     expect(Array.from(scores).every((v) => v > 0 && v < 1)).toBe(true);
+  });
+
+  it('scores the engine\'s own sequence with the model it predicts with for the model-evaluation task', async () => {
+    await setUp([createModelEvaluationTask()]);
+    await engine!.setConsent('granted');
+    const pass = await wiring!.runOnce();
+    if (pass.status !== 'ran') throw new Error(`expected a pass, got ${pass.status}`);
+    // Three product views: one held out, predicted before any next-event model (slot v0).
+    expect(pass.result.map((r) => `${r.task}:${r.status}`)).toEqual(['model-evaluation:sent']);
+    const stats = (await (await aggregator!.app.request(`${endpoint}/v1/stats`)).json()) as StatsResponse;
+    expect(stats.tasks[0]!.aggregates[0]!.contributions).toBe(1);
   });
 });

@@ -39,6 +39,7 @@ export interface FederatedEngine {
   setPropensityWeights(weights: Float32Array): Promise<void>;
   sequence(): Promise<SequenceEntry[]>;
   setNextEventModel(model: NextEventModel): Promise<void>;
+  nextEventModelInUse(): Promise<NextEventModel | null>;
   profile(): Promise<{ readonly consent: ConsentState; readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }>;
 }
 
@@ -123,6 +124,10 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     nextEvent: {
       sequence: async () => (engine ? engine.sequence() : []),
       adopt: async (model) => engine?.setNextEventModel(model),
+    },
+    modelEvaluation: {
+      sequence: async () => (engine ? engine.sequence() : []),
+      model: async () => (engine ? engine.nextEventModelInUse() : null),
     },
   });
   const quiet = createQuietPeriod(options.quietMs ?? 10_000);

@@ -1,7 +1,8 @@
 /**
  * The site owner's dashboard: what the aggregator knows, which is only aggregates. Reads
  * `GET /v1/stats` every few seconds and draws rounds and participants, model versions, quality
- * over versions, ε spent per task and the DP histograms with their error bars. When there is
+ * over versions, ε spent per task, the DP histograms with their error bars, and the models'
+ * quality per version as the devices measured it (evaluation-view.ts). When there is
  * no aggregator (the storefront served on its own) it says so and keeps retrying.
  */
 import '../styles.css';
@@ -12,6 +13,8 @@ import { fetchStats, type HelperView, type StatsResponse, type TaskStats, type S
 import { lineChart, type Series } from './line-chart.js';
 import { errorBarChart } from './error-bars.js';
 import { histogramCaption } from './histogram-caption.js';
+import { MODEL_EVALUATION_TASK } from './evaluation.js';
+import { evaluationPanel } from './evaluation-view.js';
 
 const REFRESH_MS = 5000;
 const RECENT_ROUNDS = 8;
@@ -107,7 +110,8 @@ function taskCard(task: TaskStats): HTMLElement {
       h('div', {}, h('h3', {}, 'Quality over versions'), qualityCharts(task)),
       h('div', {}, h('h3', {}, 'Recent rounds'), roundsTable(task), participantsChart(task)),
     ),
-    histograms(task),
+    // The evaluation's bins are counts of held-out steps per version, not a one-hot histogram.
+    task.task === MODEL_EVALUATION_TASK ? evaluationPanel(task) : histograms(task),
   );
 }
 

@@ -1,6 +1,7 @@
 /**
  * "Your data": everything Inkling keeps about this visitor, read from `inkling.profile()` on
- * this device, with Export (a JSON download of everything stored) and Forget (erase it all).
+ * this device (its predictions in words, and why: predictions.ts), with Export (a JSON download
+ * of everything stored) and Forget (erase it all).
  * Nothing on this page comes from a server.
  */
 import { h, formatPrice } from '../ui/dom.js';
@@ -8,6 +9,7 @@ import { genreColour } from '../ui/poster.js';
 import { inkling, withInkling, type ProfileView } from '../inkling.js';
 import { consentChoice, setConsent } from '../consent.js';
 import type { ShopContext } from '../context.js';
+import { predictionsPanel } from './predictions.js';
 
 const TOP_INTERESTS = 8;
 
@@ -142,15 +144,11 @@ function profilePanels(context: ShopContext, profile: ProfileView | null): HTMLE
         ? h('p', { class: 'empty' }, 'No searches yet.')
         : h('div', { class: 'chips', 'data-testid': 'keywords' }, profile.keywords.slice(0, 12).map((k) => h('span', { class: 'chip chip--plain', title: k.weight.toFixed(2) }, k.term))),
     ),
-    h('section', { class: 'panel' },
-      h('h2', {}, 'Predictions'),
-      fact('Likelihood to buy next visit', `${(profile.predictions.purchasePropensity * 100).toFixed(0)} %`, 'propensity'),
-      h('div', { class: 'meter' }, h('span', { style: `width:${profile.predictions.purchasePropensity * 100}%` })),
-      fact('Segment', profile.segment || '—'),
-      fact('Price band', rfm.priceBand ?? '—'),
-    ),
+    predictionsPanel(profile.predictions, Date.now()),
     h('section', { class: 'panel' },
       h('h2', {}, 'Activity'),
+      fact('Segment', profile.segment || '—'),
+      fact('Price band', rfm.priceBand ?? '—'),
       fact('Last activity', rfm.recencyDays === null ? '—' : rfm.recencyDays < 1 ? 'today' : `${rfm.recencyDays.toFixed(0)} days ago`),
       fact('Orders (recent ones count most)', rfm.frequency.toFixed(1)),
       fact('Spent (recent spend counts most)', formatPrice(rfm.monetary)),
