@@ -389,6 +389,31 @@ describe('Engine hooks for the federated client', () => {
     const exported = (await reloaded.exportAll()) as { profile: { propensity: { weights: number[] } } };
     expect(exported.profile.propensity.weights).toEqual([...global]);
   });
+
+  it('shows P(buy | engaged) per category with its interval, from the federated prior once there is one, and keeps the evidence over a reload', async () => {
+    const s = setup({ consent: 'granted' });
+    const engine = await s.open();
+    await engine.ingest([s.view('sf1'), s.view('sf1'), s.view('sf2'), s.view('dr1')]);
+    s.clock.t += MINUTE;
+    await engine.ingest([s.event('Order Completed', { products: [{ product_id: 'sf1', price: 10 }] })]);
+    // The default prior Beta(0.1, 1.9): Sci-Fi 1 bought of 2 products → Beta(1.1, 2.9); Drama 0 of 1 → Beta(0.1, 2.9).
+    const [sciFi, drama] = (await engine.profile()).predictions.buyGivenClick;
+    expect(sciFi).toMatchObject({ category: 'Sci-Fi' });
+    expect(sciFi!.probability).toBeCloseTo(1.1 / 4, 6);
+    expect(drama!.probability).toBeCloseTo(0.1 / 3, 6);
+    expect(sciFi!.low).toBeLessThan(sciFi!.probability);
+    expect(sciFi!.high).toBeGreaterThan(sciFi!.probability);
+    const evidence = await engine.intentEvidence();
+    expect(evidence.find((e) => e.category === 'Sci-Fi')).toMatchObject({ buys: 1 });
+    await engine.close();
+
+    const prior = { source: 'population' as const, version: 2, categories: new Map([['Drama', { alpha: 5, beta: 5 }]]), pooled: { alpha: 1, beta: 9 } };
+    const reloaded = await s.open({ intentPriors: async () => prior });
+    const shown = (await reloaded.profile()).predictions.buyGivenClick;
+    expect(shown.map((b) => b.category)).toEqual(['Drama', 'Sci-Fi']);
+    expect(shown[0]!.probability).toBeCloseTo(5 / 11, 6);
+    expect(shown[1]!.probability).toBeCloseTo(2 / 12, 6);
+  });
 });
 
 /**

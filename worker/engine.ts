@@ -32,6 +32,8 @@ import { catalogueOfSeenItems, type ItemRecord } from './features/items.js';
 import { topKeywords } from './features/keywords.js';
 import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './features/profile-state.js';
 import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExamples, type PropensityExample } from './features/propensity.js';
+import { buyGivenClick, intentEvidence } from './features/intent.js';
+import { defaultBuyIntentPriors, type BuyIntentPriors, type CategoryEvidence } from '../core/models/buy-intent.js';
 import { segmentOf } from './features/segment.js';
 import { checkNextEventModel, predictNextEvent, type NextEventModel } from './features/next-event-prediction.js';
 import type { SequenceEntry } from './features/sequence.js';
@@ -83,6 +85,8 @@ export interface EngineOptions {
   readonly extraScorer?: ExtraScorer;
   /** The privacy ledger's view, shown in profile(); owned by the federated client. */
   readonly privacy?: () => ProfileView['privacy'] | Promise<ProfileView['privacy']>;
+  /** The population prior of purchase intent, owned by the federated client; default: the weak prior of core/models/buy-intent.ts. */
+  readonly intentPriors?: () => BuyIntentPriors | Promise<BuyIntentPriors>;
   /** Called after forget() deleted this database, so other on-device stores (the ledger) can follow. */
   readonly onForget?: () => Promise<void> | void;
 }
@@ -485,6 +489,7 @@ export class Engine implements EngineApi {
         segment: segmentOf(rfm, state.eventsApplied, cartAt(state.activity, now).size),
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
+          buyGivenClick: buyGivenClick(state.intent, now, (await this.options.intentPriors?.()) ?? defaultBuyIntentPriors()),
           ...predictNextEvent(state.sequence, this.nextEventModel),
           recentSteps: state.sequence.slice(-RECENT_STEPS_SHOWN).map((step) => ({ action: step.action, categories: [...step.categories], at: step.at })),
         },
@@ -572,6 +577,11 @@ export class Engine implements EngineApi {
   /** The recent labelled propensity examples (features before a batch, label = it held an order). */
   propensityExamples(): Promise<PropensityExample[]> {
     return this.serial(async () => ringExamples(this.state.propensity.examples));
+  }
+
+  /** The visitor's purchase-intent evidence per category now (the 'buy-intent' task sends it privatized). */
+  intentEvidence(): Promise<CategoryEvidence[]> {
+    return this.serial(async () => intentEvidence(this.state.intent, this.now()));
   }
 
   /**

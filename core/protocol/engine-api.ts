@@ -99,6 +99,12 @@ export interface ProfileView {
   readonly segment: string;
   readonly predictions: {
     readonly purchasePropensity: number;
+    /**
+     * P(buy | engaged with a product of the category) for every category the visitor has evidence
+     * in, most likely first: the Beta posterior's mean and equal-tailed 90 % credible interval, its
+     * prior the population's (worker/features/intent.ts).
+     */
+    readonly buyGivenClick: readonly { readonly category: string; readonly probability: number; readonly low: number; readonly high: number }[];
     /** The next step's category, most likely first (probabilities sum to ≤ 1; the top few above 1 %). */
     readonly nextCategories: readonly { readonly category: string; readonly probability: number }[];
     /** The next action in this session (view / cart / buy / leave, summing to 1); null until the device has a trained model. */

@@ -14,6 +14,7 @@
 import { createPrivacyLedger, type LedgerBudgets, type PrivacyLedger } from '../../core/dp/ledger.js';
 import type { RandomSource } from '../../core/dp/random.js';
 import { MODEL_EVALUATION_TASK } from '../../core/models/model-evaluation.js';
+import { BUY_INTENT_TASK, type BuyIntentPriors, type CategoryEvidence } from '../../core/models/buy-intent.js';
 import type { ProfileView } from '../../core/protocol/engine-api.js';
 import type { Interaction } from '../models/feedback.js';
 import type { LabelledExample } from '../models/logistic.js';
@@ -32,6 +33,7 @@ import { createPropensityTaskHandler } from './propensity-task.js';
 import { createHistogramTaskHandler, createItemHistogramTaskHandler } from './histogram-task.js';
 import { createAlsScorer, refreshAlsUserVector } from './als-scorer.js';
 import { createAlsTaskHandler } from './als-task.js';
+import { createBuyIntentPriorSource, createBuyIntentTaskHandler } from './buy-intent-task.js';
 import { createNextEventTaskHandler, type NextEventTaskOptions } from './next-event-task.js';
 import { createModelEvaluationTaskHandler, type ModelEvaluationTaskOptions } from './model-evaluation-task.js';
 
@@ -49,6 +51,8 @@ export interface FederatedDeviceOptions {
   readonly interactions: () => Promise<readonly Interaction[]>;
   /** The visitor's recent labelled propensity examples; without it the device skips that task. */
   readonly propensityExamples?: () => Promise<readonly LabelledExample[]>;
+  /** The visitor's purchase-intent evidence for the 'buy-intent' task; without it the device skips that task. */
+  readonly intentEvidence?: () => Promise<readonly CategoryEvidence[]>;
   /** The visitor's top interest category (histogram tasks); without it the device skips them. */
   readonly topCategory?: () => Promise<string | null>;
   /** Names of the histogram tasks to answer with `topCategory`. Default ['category-histogram']. */
@@ -84,6 +88,10 @@ export interface FederatedDevice {
   refreshUserEmbedding(): Promise<void>;
   /** For the engine's `privacy` option (profile()). */
   privacy(): Promise<ProfileView['privacy']>;
+  /** For the engine's `intentPriors` option: the population prior of purchase intent (buy-intent-task.ts). */
+  intentPriors(): Promise<BuyIntentPriors>;
+  /** Fetches the newest 'buy-intent' release when the device lacks one (a trainer pass calls it). */
+  refreshIntentPriors(): Promise<void>;
   /**
    * For the engine's `onForget`: erases the ledger and its receipts, the cached models and the
    * user embedding (issue 3: forget() deletes the database and the ledger). Budget is then
@@ -115,6 +123,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   handlers.set('als-items', createAlsTaskHandler({ db, interactions: options.interactions }));
   handlers.set('item-popularity', createItemHistogramTaskHandler({ interactions: options.interactions }));
   if (options.propensityExamples) handlers.set('propensity', createPropensityTaskHandler({ examples: options.propensityExamples, ...tfjs }));
+  if (options.intentEvidence) handlers.set(BUY_INTENT_TASK, createBuyIntentTaskHandler({ evidence: options.intentEvidence }));
   if (options.nextEvent) handlers.set('next-event', createNextEventTaskHandler(options.nextEvent));
   if (options.modelEvaluation) handlers.set(MODEL_EVALUATION_TASK, createModelEvaluationTaskHandler(options.modelEvaluation));
   const topCategory = options.topCategory;
@@ -131,6 +140,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     ...(options.random ? { random: options.random } : {}),
     ...(options.pinnedHelper !== undefined ? { pinnedHelper: options.pinnedHelper } : {}),
   });
+  const intentPriors = createBuyIntentPriorSource(db, { db, endpoint: options.endpoint, fetch: options.fetch ?? ((input, init) => fetch(input, init)) });
   const reconstructs = options.scorerReconstructs === false ? {} : { interactions: options.interactions, ...tfjs };
   const scorer = options.catalogueIds
     ? firstOpinion(createAlsScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }), createMfScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }))
@@ -145,6 +155,8 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
       await refreshUserEmbedding(db, { interactions: options.interactions, ...tfjs });
     },
     privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
+    intentPriors: intentPriors.priors,
+    refreshIntentPriors: intentPriors.refresh,
     forget: () => clearEverything(db),
     close: () => db.close(),
   };

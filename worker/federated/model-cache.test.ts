@@ -3,7 +3,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../core/protocol/aggregator.js';
 import { openFederatedDb } from './db.js';
-import { loadModel } from './model-cache.js';
+import { loadLatestModel, loadModel } from './model-cache.js';
 
 function blob(name: string, version: number): Uint8Array {
   return encodeModel({ header: { name, version, tensors: [{ name: 'w', shape: [3] }], dtype: 'float32' }, data: Float32Array.from([version, 0, 1]) });
@@ -24,6 +24,20 @@ describe('loadModel', () => {
     expect(requests).toEqual([{ url: 'http://agg.test/v1/models/w/1', credentials: 'omit' }]);
     expect(Array.from((await loadModel(source, 'w', 2)).data)).toEqual([2, 0, 1]);
     expect((await db.getAll('models')).map((m) => m.key)).toEqual(['w@2']);
+  });
+
+  it('loadLatestModel: keeps the newest version whether the fetch followed the redirect (a browser) or returned the pointer', async () => {
+    const db = await openFederatedDb({ indexedDB: new IDBFactory() });
+    const urls: string[] = [];
+    const followed = async (url: string): Promise<Response> => (urls.push(url), new Response(new Uint8Array(blob('w', 4)), { status: 200 }));
+    expect((await loadLatestModel({ db, endpoint: 'http://agg.test', fetch: followed }, 'w')).header.version).toBe(4);
+    expect(urls).toEqual(['http://agg.test/v1/models/w/latest']);
+    const pointer = async (url: string): Promise<Response> =>
+      url.endsWith('/latest') ? Response.json({ name: 'w', version: 5, url: '/v1/models/w/5' }, { status: 302 }) : new Response(new Uint8Array(blob('w', 5)), { status: 200 });
+    expect((await loadLatestModel({ db, endpoint: 'http://agg.test', fetch: pointer }, 'w')).header.version).toBe(5);
+    expect((await db.getAll('models')).map((m) => m.key)).toEqual(['w@5']);
+    const other = async (): Promise<Response> => new Response(new Uint8Array(blob('x', 6)), { status: 200 });
+    await expect(loadLatestModel({ db, endpoint: 'http://agg.test', fetch: other }, 'w')).rejects.toThrow(/asked for model w@6; the blob is x@6/);
   });
 
   it('refuses a blob that is not the version asked for', async () => {

@@ -14,6 +14,7 @@
  * loaded only when a due task or the scorer needs tensors (worker/training/tfjs-gate.ts).
  * Nothing is sent without consent; nothing runs on the page's main thread.
  */
+import type { CategoryEvidence } from '../../core/models/buy-intent.js';
 import type { ConsentState } from '../../core/protocol/engine-api.js';
 import type { ItemRecord } from '../features/items.js';
 import type { PropensityExample } from '../features/propensity.js';
@@ -37,6 +38,7 @@ export interface FederatedEngine {
   itemRecords(): Promise<ItemRecord[]>;
   propensityExamples(): Promise<PropensityExample[]>;
   setPropensityWeights(weights: Float32Array): Promise<void>;
+  intentEvidence(): Promise<CategoryEvidence[]>;
   sequence(): Promise<SequenceEntry[]>;
   setNextEventModel(model: NextEventModel): Promise<void>;
   nextEventModelInUse(): Promise<NextEventModel | null>;
@@ -72,7 +74,7 @@ export interface FederatedWiring {
   /** The chosen backend (measured at the first idle pass, then cached); starts the choice if needed. */
   backend(): Promise<BackendChoice>;
   /** Spread into createEngine's options. */
-  readonly engineOptions: Pick<EngineOptions, 'extraScorer' | 'privacy' | 'onForget'>;
+  readonly engineOptions: Pick<EngineOptions, 'extraScorer' | 'privacy' | 'onForget' | 'intentPriors'>;
   /** Connects the engine and starts the trainer. */
   attach(engine: FederatedEngine): void;
   /** Call on every ingest: training waits for a quiet period. */
@@ -120,6 +122,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
     ...(options.fetch ? { fetch: options.fetch } : {}),
     interactions: async () => (engine ? interactionsFromItems(await engine.itemRecords(), rowOf, options.catalogueIds.length) : []),
     propensityExamples: async () => (engine ? engine.propensityExamples() : []),
+    intentEvidence: async () => (engine ? engine.intentEvidence() : []),
     topCategory: async () => (engine ? topInterest(await engine.profile()) : null),
     nextEvent: {
       sequence: async () => (engine ? engine.sequence() : []),
@@ -139,6 +142,8 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       const results = await device.client.participateAll();
       await device.refreshUserEmbedding();
       await adoptGlobalPropensity(device, engine);
+      // The purchase-intent prior's release, once its one round is over (buy-intent-task.ts); a failed GET costs only this try.
+      await device.refreshIntentPriors().catch((error: unknown) => options.onError?.(error));
       return results;
     },
   });
@@ -149,6 +154,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       ...(device.scorer ? { extraScorer: device.scorer } : {}),
       privacy: device.privacy,
       onForget: device.forget,
+      intentPriors: device.intentPriors,
     },
     attach(attached) {
       engine = attached;
