@@ -439,6 +439,7 @@ export class Engine implements EngineApi {
         shortTermWeight: this.shortTermWeight,
         bought: this.bought,
         cart: cartAt(this.state.activity, now),
+        ...(this.nextEventModel === null ? {} : { nextCategories: predictNextEvent(this.state.sequence, this.nextEventModel).nextCategories }),
         ...(extra === undefined ? {} : { extra }),
       });
     });

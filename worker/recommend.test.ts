@@ -46,6 +46,14 @@ describe('recommend', () => {
     expect(recs[0]!.score).toBeGreaterThan(recs[1]!.score);
   });
 
+  it('blends a trained next-event model\'s next-category probabilities into the category part', () => {
+    // Interest blend: Sci-Fi 0.6, Drama 0.4; the model: Drama 0.9. Half and half: Sci-Fi 0.3, Drama 0.65:
+    // c 0.65 + 0.15·0.5; b 0.3/√2 + 0.15·0.9; a 0.3 + 0.15·0.2 (Drama now leads; without the model a led).
+    const recs = recommend(index, { k: 3 }, context(sciFi, { nextCategories: [{ category: 'Movies/Drama', probability: 0.9 }, { category: 'Unknown', probability: 0.1 }] }));
+    expect(recs.map((r) => r.id)).toEqual(['c', 'b', 'a']);
+    expect(recs[0]!.score).toBeCloseTo(0.65 + 0.075, 6);
+  });
+
   it('excludes bought and excluded items, filters by category and candidates, respects k', () => {
     expect(recommend(index, { k: 10, exclude: ['c'] }, context(sciFi, { bought: new Set(['a']) })).map((r) => r.id)).toEqual(['b', 'd']);
     expect(recommend(index, { category: 'Movies/Sci-Fi' }, context(sciFi)).map((r) => r.id)).toEqual(['a', 'b']);

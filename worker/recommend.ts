@@ -12,6 +12,13 @@ import type { CatalogItem, Recommendation, RecommendOptions } from '../core/prot
 import type { CatalogIndex } from './catalog-index.js';
 import type { InterestShare } from './features/interests.js';
 
+/**
+ * Once the device has a trained next-event model, the category part of the score is this blend of
+ * the interest shares and the model's next-category probabilities (sim/experiments/next-event.ts
+ * prints the blend's next-genre hit rates beside each part's).
+ */
+export const NEXT_CATEGORY_BLEND = 0.5;
+
 /** Weight of the site's popularity prior (in [0, 1]) against interest shares (which sum to ≤ 1). */
 export const POPULARITY_WEIGHT = 0.15;
 /** Items just put in the cart, not yet bought, get this bonus ("complete the purchase"); it fades with the cart's age. */
@@ -38,6 +45,8 @@ export interface RecommendContext {
   readonly interests: readonly InterestShare[];
   readonly shortTermWeight: number;
   readonly bought: ReadonlySet<string>;
+  /** The trained next-event model's next-category probabilities, when the device has one (blended in by NEXT_CATEGORY_BLEND). */
+  readonly nextCategories?: readonly { readonly category: string; readonly probability: number }[];
   /** Items in the cart with their nudge weight in (0, 1] (features/activity.ts cartAt: it fades and ages out). */
   readonly cart: ReadonlyMap<string, number>;
   /** The extra scorer's scores for the whole catalogue in index order, with its weight and reason. */
@@ -108,6 +117,13 @@ export function recommend(index: CatalogIndex, options: RecommendOptions, contex
     const long = (1 - context.shortTermWeight) * share.longTerm;
     blend[id] = short + long;
     fromShortTerm[id] = short >= long ? 1 : 0;
+  }
+  if (context.nextCategories !== undefined) {
+    for (let c = 0; c < categoryCount; c++) blend[c]! *= 1 - NEXT_CATEGORY_BLEND;
+    for (const next of context.nextCategories) {
+      const id = index.categoryIdOf.get(next.category);
+      if (id !== undefined) blend[id]! += NEXT_CATEGORY_BLEND * next.probability;
+    }
   }
 
   const blocked = new Uint8Array(index.size);

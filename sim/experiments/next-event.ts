@@ -33,6 +33,7 @@ import {
   type NextEventShape,
   type SequenceStep,
 } from '../../core/models/next-event.js';
+import { NEXT_CATEGORY_BLEND } from '../../worker/recommend.js';
 import { addInterest, interestShares, type InterestTable } from '../../worker/features/interests.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from '../../worker/features/tuning.js';
 import { flags, gaussian, num, rhoForEpsilon, seeded, sumSigma, type Rng } from './common.js';
@@ -48,25 +49,48 @@ export interface HitRates {
   readonly hit1: number;
   readonly hit5: number;
   readonly events: number;
+  /**
+   * For rankers that give a distribution: expected calibration error of the top-1 probability
+   * (10 equal-width bins) against the share of the event that category is, 1/|genres| or 0 (what
+   * a probability over "the next step's category" means for a film in several genres).
+   */
+  readonly ece: number | null;
 }
+
+const CALIBRATION_BINS = 10;
 
 export function evaluateRanker(data: SequenceDataset, ranker: Ranker): HitRates {
   let hit1 = 0;
   let hit5 = 0;
   let events = 0;
+  let distribution = true;
+  const binPredicted = new Float64Array(CALIBRATION_BINS);
+  const binObserved = new Float64Array(CALIBRATION_BINS);
+  const binCount = new Float64Array(CALIBRATION_BINS);
   for (const user of data.users) {
     if (user.cut >= user.steps.length || user.cut < 1) continue;
     const scoresAt = ranker(user);
     for (let t = user.cut; t < user.steps.length; t++) {
       const truth = user.steps[t]!.categories;
       if (truth.length === 0) continue;
-      const top = topK(scoresAt(t), 5);
+      const scores = scoresAt(t);
+      const top = topK(scores, 5);
       events++;
       if (truth.includes(top[0]!)) hit1++;
       if (top.some((c) => truth.includes(c))) hit5++;
+      let total = 0;
+      for (let c = 0; c < scores.length; c++) total += scores[c]!;
+      if (Math.abs(total - 1) > 1e-3) distribution = false;
+      const p = scores[top[0]!]!;
+      const bin = Math.min(CALIBRATION_BINS - 1, Math.floor(p * CALIBRATION_BINS));
+      binPredicted[bin]! += p;
+      binObserved[bin]! += truth.includes(top[0]!) ? 1 / truth.length : 0;
+      binCount[bin]!++;
     }
   }
-  return { hit1: hit1 / events, hit5: hit5 / events, events };
+  let ece = 0;
+  for (let b = 0; b < CALIBRATION_BINS; b++) ece += Math.abs(binPredicted[b]! - binObserved[b]!) / events;
+  return { hit1: hit1 / events, hit5: hit5 / events, events, ece: distribution ? ece : null };
 }
 
 function topK(scores: ArrayLike<number>, k: number): number[] {
@@ -141,6 +165,17 @@ export function modelRanker(shape: NextEventShape, weights: Float32Array, popula
   return (user) => {
     const predictions = predictSequence(shape, weights, user.steps);
     return (t) => (t === 0 ? popularity : predictions[t - 1]!.categories);
+  };
+}
+
+/** (1 − w) · a + w · b, per category. */
+export function blendRanker(a: Ranker, b: Ranker, w: number): Ranker {
+  return (user) => {
+    const [sa, sb] = [a(user), b(user)];
+    return (t) => {
+      const [x, y] = [sa(t), sb(t)];
+      return Float64Array.from({ length: x.length }, (_, c) => (1 - w) * x[c]! + w * y[c]!);
+    };
   };
 }
 
@@ -262,6 +297,7 @@ export interface NextEventRow {
   readonly model: string;
   readonly hit1: number;
   readonly hit5: number;
+  readonly ece: number | null;
 }
 
 export interface NextEventReport {
@@ -279,6 +315,8 @@ export interface ReportOptions {
   readonly epsilon: number;
   readonly seed: number;
   readonly federated: Omit<FederatedOptions, 'epsilon' | 'seed'>;
+  /** Overrides of the model's embed / hidden sizes (default: the task's). */
+  readonly shape?: Partial<Pick<NextEventShape, 'embed' | 'hidden'>>;
   /** Epochs of the central reference training (0: skip it). */
   readonly centralEpochs?: number;
   /** Skip the no-DP training (halves the time). */
@@ -287,11 +325,11 @@ export interface ReportOptions {
 
 export function nextEventReport(data: SequenceDataset, options: ReportOptions, log: (line: string) => void): NextEventReport {
   const popularity = popularityScores(data);
-  const shape: NextEventShape = { categories: data.vocabulary.length, ...DEFAULT_NEXT_EVENT_SHAPE };
+  const shape: NextEventShape = { categories: data.vocabulary.length, ...DEFAULT_NEXT_EVENT_SHAPE, ...options.shape };
   const rows: NextEventRow[] = [];
   const add = (model: string, r: HitRates): HitRates => {
-    rows.push({ model, hit1: r.hit1, hit5: r.hit5 });
-    log(`${data.name}: ${model} hit@1 ${r.hit1.toFixed(4)} hit@5 ${r.hit5.toFixed(4)} (${r.events} events)`);
+    rows.push({ model, hit1: r.hit1, hit5: r.hit5, ece: r.ece });
+    log(`${data.name}: ${model} hit@1 ${r.hit1.toFixed(4)} hit@5 ${r.hit5.toFixed(4)}${r.ece === null ? '' : ` ECE ${r.ece.toFixed(4)}`} (${r.events} events)`);
     return r;
   };
   const pop = add('popularity', evaluateRanker(data, () => () => popularity));
@@ -303,7 +341,7 @@ export function nextEventReport(data: SequenceDataset, options: ReportOptions, l
   const best1 = sweep.reduce((a, b) => (b.rates.hit1 > a.rates.hit1 ? b : a));
   const best5 = sweep.reduce((a, b) => (b.rates.hit5 > a.rates.hit5 ? b : a));
   for (const s of sweep) log(`${data.name}:   decay ${describeDecay(s.decay)}: hit@1 ${s.rates.hit1.toFixed(4)} hit@5 ${s.rates.hit5.toFixed(4)}`);
-  rows.push({ model: 'best fixed decay', hit1: best1.rates.hit1, hit5: best5.rates.hit5 });
+  rows.push({ model: 'best fixed decay', hit1: best1.rates.hit1, hit5: best5.rates.hit5, ece: null });
   add('engine interests', evaluateRanker(data, engineRanker(data.vocabulary, popularity)));
   // What profile() answers before a trained model arrives (worker/features/next-event-prediction.ts).
   add('decay blend (the untrained model)', evaluateRanker(data, modelRanker(shape, initialNextEventWeights(shape, () => 0.5), popularity)));
@@ -313,7 +351,10 @@ export function nextEventReport(data: SequenceDataset, options: ReportOptions, l
   }
   for (const epsilon of options.dpOnly === true ? [options.epsilon] : [null, options.epsilon]) {
     const weights = trainFederated(data, shape, { ...options.federated, epsilon, seed: options.seed }, (l) => log(`${data.name}: ${l}`));
-    add(epsilon === null ? 'GRU, federated, no DP' : `GRU, federated, ε ${epsilon}`, evaluateRanker(data, modelRanker(shape, weights, popularity)));
+    const name = epsilon === null ? 'GRU, federated, no DP' : `GRU, federated, ε ${epsilon}`;
+    add(name, evaluateRanker(data, modelRanker(shape, weights, popularity)));
+    // What recommend() ranks categories by once a model is adopted (worker/recommend.ts).
+    add(`${name} + engine interests, 50/50`, evaluateRanker(data, blendRanker(engineRanker(data.vocabulary, popularity), modelRanker(shape, weights, popularity), NEXT_CATEGORY_BLEND)));
   }
   return { dataset: data.name, events: pop.events, rows, bestDecay: { hit1: describeDecay(best1.decay), hit5: describeDecay(best5.decay) } };
 }
@@ -321,11 +362,11 @@ export function nextEventReport(data: SequenceDataset, options: ReportOptions, l
 function printReport(report: NextEventReport): void {
   const best = report.rows.find((r) => r.model === 'best fixed decay')!;
   console.log(`\n${report.dataset}: ${report.events} held-out events (best fixed decay: ${report.bestDecay.hit1} at k=1, ${report.bestDecay.hit5} at k=5)`);
-  console.log('| model | hit@1 | hit@5 | vs best decay @1 | @5 |');
-  console.log('|---|---|---|---|---|');
+  console.log('| model | hit@1 | hit@5 | vs best decay @1 | @5 | calibration error (top-1) |');
+  console.log('|---|---|---|---|---|---|');
   for (const r of report.rows) {
     const rel = (a: number, b: number): string => `${a >= b ? '+' : ''}${(100 * (a / b - 1)).toFixed(1)} %`;
-    console.log(`| ${r.model} | ${r.hit1.toFixed(4)} | ${r.hit5.toFixed(4)} | ${rel(r.hit1, best.hit1)} | ${rel(r.hit5, best.hit5)} |`);
+    console.log(`| ${r.model} | ${r.hit1.toFixed(4)} | ${r.hit5.toFixed(4)} | ${rel(r.hit1, best.hit1)} | ${rel(r.hit5, best.hit5)} | ${r.ece === null ? '–' : r.ece.toFixed(3)} |`);
   }
 }
 
@@ -343,7 +384,8 @@ async function main(): Promise<void> {
     serverLearningRate: num(f, 'server-lr', d.serverLearningRate),
     history: num(f, 'history', d.history),
   };
-  const options: ReportOptions = { epsilon: num(f, 'epsilon', 8), seed: num(f, 'seed', 1), federated, dpOnly: f['dp-only'] === 'true', centralEpochs: num(f, 'central', 0) };
+  const options: ReportOptions = { epsilon: num(f, 'epsilon', 8), seed: num(f, 'seed', 1), federated, dpOnly: f['dp-only'] === 'true', centralEpochs: num(f, 'central', 0),
+    shape: { embed: num(f, 'embed', DEFAULT_NEXT_EVENT_SHAPE.embed), hidden: num(f, 'hidden', DEFAULT_NEXT_EVENT_SHAPE.hidden) } };
   const json = f.json === 'true';
   const log = json ? () => {} : (line: string) => console.error(line);
   const reports: NextEventReport[] = [];
