@@ -299,7 +299,7 @@ function createDefaultTasksWithoutItems(): TaskDefinition[] {
  * because with secure aggregation each device's noise share is sized for the minimum and the sum's
  * noise grows with √(devices / minimum) beyond it. 200 measured (sim/experiments/README.md): on
  * seeds 1–5 the DP prior's held-out log loss came within 0.005 of the noiseless prior's on
- * ml-latest-small and 0.0011 on MovieTweetings; at 100 devices the noise set the strength on 2 of
+ * ml-latest-small and 0.0023 on MovieTweetings; at 100 devices the noise set the strength on 2 of
  * 5 seeds (12.7 and 20, capped, where the noiseless fit said 5).
  */
 export const BUY_INTENT_DEVICES = 200;

@@ -61,9 +61,9 @@ export const MIN_REPORTED_ENGAGEMENTS = 1;
 export const DEFAULT_BUY_INTENT_PRIOR: BetaPrior = { alpha: 0.1, beta: 1.9 };
 
 /**
- * Bounds on the fitted strength α + β (sim/experiments/README.md). Fitted without noise it was 4–5
- * on ml-latest-small and 1–1.3 on MovieTweetings (most of whose visitors rate all or nothing); below
- * 1 a prior carries less than one engagement's worth, which no data set asked for. Errors cost
+ * Bounds on the fitted strength α + β (sim/experiments/README.md). Fitted without noise from 200
+ * devices it was 4.5–5.0 on ml-latest-small and 1.1–1.8 on MovieTweetings (seeds 1–5; most of its
+ * visitors rate all or nothing); below 1 a prior carries less than one engagement's worth. Errors cost
  * unevenly: a prior too strong swamps every visitor's evidence (a DP release that said 53 where the
  * noiseless fit said 4.9 lost 0.036 in log loss), one too weak costs little (the default prior,
  * strength 2, lost 0.003 to the fitted one). Hence the cap at 20, ~4× the largest strength

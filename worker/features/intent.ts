@@ -23,7 +23,7 @@ import { addDecayed, readDecayed, type Decayed } from './decay.js';
 
 const DAY = 86_400_000;
 
-/** Half-life of the evidence: 365 days measured best of 30 d / 90 d / 365 d / never (README). */
+/** Half-life of the evidence: 365 days measured best of 7 d / 30 d / 90 d / 365 d / never (README). */
 export const INTENT_HALF_LIFE_MS = 365 * DAY;
 /** The credible interval shown: equal-tailed 90 %, from the 5 % to the 95 % quantile. */
 export const INTENT_INTERVAL = 0.9;
