@@ -14,10 +14,10 @@ describe('task definitions', () => {
     const tasks = createDefaultTasks({ mfItems: 300 });
     expect(tasks.slice(0, 5).map((t) => t.task)).toEqual(['item-popularity', 'als-items', 'propensity', 'category-histogram', 'next-event']);
     const [popularity, als, propensity, histogram, nextEvent] = tasks;
-    // core/models/next-event.ts over 19 genres, embed 8, hidden 32; its labels are the vocabulary.
-    expect(modelParameterCount(nextEvent!.model.tensors)).toBe(5620);
+    // core/models/next-event.ts over 19 genres, embed 8, hidden 16; its labels are the vocabulary.
+    expect(modelParameterCount(nextEvent!.model.tensors)).toBe(2132);
     expect(nextEvent!.labels).toHaveLength(19);
-    expect(initialWeights(nextEvent!)).toHaveLength(5620);
+    expect(initialWeights(nextEvent!)).toHaveLength(2132);
     expect(modelParameterCount(popularity!.model.tensors)).toBe(300); // one count per catalogue row
     expect(modelParameterCount(als!.model.tensors)).toBe(300 * 8 + 300); // item_factors [nItems, 8] + item_popularity [nItems]
     expect(uploadLength(als!)).toBe(36 + 200 * 9); // 1,836 floats: u uᵀ triangle + top 200 rows × (dim + 1)

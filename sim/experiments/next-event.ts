@@ -17,11 +17,11 @@
  *                     Gaussian the devices' discrete-Gaussian shares add up to), and without noise.
  * Popularity breaks ties in every personal ranking.
  *
- * The defaults are the 'next-event' task's (server/tasks.ts): 5 rounds, one local epoch at learning
- * rate 1 over 32-step windows, updates clipped to L2 1, ε 8 per task.
+ * The defaults are the 'next-event' task's (server/tasks.ts): 20 rounds, one local epoch at learning
+ * rate 0.1 over 32-step windows, updates clipped to L2 0.3, server learning rate 3, ε 8 per task.
  *
  *   node --import tsx sim/experiments/next-event.ts [--dataset ml|mt|both] [--rounds 5] [--epsilon 8] [--seed 1] [--json] [--central 3]
- *     [--lr 0.1] [--epochs 1] [--window 32] [--clip 1] [--server-lr 1] [--cohort N] [--history 128] [--dp-only]
+ *     [--lr 0.1] [--epochs 1] [--window 32] [--clip 0.3] [--server-lr 3] [--hidden 16] [--cohort N] [--history 128] [--dp-only]
  */
 import {
   initialNextEventWeights,
@@ -196,13 +196,13 @@ export interface FederatedOptions {
 }
 
 export const FEDERATED_DEFAULTS: Omit<FederatedOptions, 'epsilon' | 'seed'> = {
-  rounds: 5,
+  rounds: 20,
   cohort: 100_000,
-  clip: 1,
-  learningRate: 1,
+  clip: 0.3,
+  learningRate: 0.1,
   epochs: 1,
   window: 32,
-  serverLearningRate: 1,
+  serverLearningRate: 3,
   history: 128,
 };
 
