@@ -62,6 +62,8 @@ describe('next-event model', () => {
       expect(p.actions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     }
     expect(predictNext(shape, w, [])).toBeNull();
+    // predictNext runs the heads only after the last step: the same answer.
+    expect(predictNext(shape, w, steps)).toEqual(all[all.length - 1]);
   });
 
   it('learns a repeated transition by local training', () => {

@@ -242,8 +242,8 @@ interface StepCache {
   pAction: Float32Array;
 }
 
-/** One GRU step plus both heads: fills cache.z/r/n/h/pCategory/pAction from cache.x/hPrev/personal. */
-function forwardStep(L: NextEventLayout, w: Float32Array, s: StepCache): void {
+/** One GRU step (cache.z/r/n/h from cache.x/hPrev), then both heads unless `heads` is false. */
+function forwardStep(L: NextEventLayout, w: Float32Array, s: StepCache, heads = true): void {
   const { hidden: H, categories: C } = L.shape;
   const I = L.inputs;
   const H3 = 3 * H;
@@ -276,6 +276,7 @@ function forwardStep(L: NextEventLayout, w: Float32Array, s: StepCache): void {
     s.n[k] = Math.tanh(pre[2 * H + k]!);
     s.h[k] = (1 - s.z[k]!) * s.n[k]! + s.z[k]! * s.hPrev[k]!;
   }
+  if (!heads) return;
   for (let c = 0; c < C; c++) {
     let v = w[L.bc + c]!;
     for (let j = 0; j < L.decays; j++) v += w[L.beta + j]! * s.personal[j * C + c]!;
@@ -324,29 +325,34 @@ export interface NextEventPrediction {
  * previous one are treated as simultaneous (a clock that went backwards).
  */
 export function predictSequence(shape: NextEventShape, weights: Float32Array, steps: readonly SequenceStep[]): NextEventPrediction[] {
+  return run(shape, weights, steps, true);
+}
+
+/** The prediction after the whole sequence, or null for an empty one (the heads run once, at the end). */
+export function predictNext(shape: NextEventShape, weights: Float32Array, steps: readonly SequenceStep[]): NextEventPrediction | null {
+  return run(shape, weights, steps, false)[0] ?? null;
+}
+
+/** The recurrence over `steps`; the heads after every step, or only after the last. */
+function run(shape: NextEventShape, weights: Float32Array, steps: readonly SequenceStep[], everyStep: boolean): NextEventPrediction[] {
   const L = checkedLayout(shape, weights);
   const shares = new PersonalShares(shape.categories);
   let h: Float32Array = new Float32Array(shape.hidden);
   let previousAt: number | null = null;
   const out: NextEventPrediction[] = [];
-  for (const step of steps) {
+  steps.forEach((step, t) => {
+    const heads = everyStep || t === steps.length - 1;
     const s = newCache(L, h);
     checkStep(step, shape.categories);
     encodeStep(L, weights, step, previousAt, s.x);
     shares.add(step);
-    shares.features(s.personal);
-    forwardStep(L, weights, s);
-    out.push({ categories: s.pCategory, actions: s.pAction });
+    if (heads) shares.features(s.personal);
+    forwardStep(L, weights, s, heads);
+    if (heads) out.push({ categories: s.pCategory, actions: s.pAction });
     h = s.h;
     previousAt = previousAt === null ? step.at : Math.max(previousAt, step.at);
-  }
+  });
   return out;
-}
-
-/** The prediction after the whole sequence, or null for an empty one. */
-export function predictNext(shape: NextEventShape, weights: Float32Array, steps: readonly SequenceStep[]): NextEventPrediction | null {
-  const all = predictSequence(shape, weights, steps);
-  return all[all.length - 1] ?? null;
 }
 
 /** The action that followed step t, as the action head's target. */
