@@ -191,9 +191,18 @@ export interface FederatedOptions {
   readonly epochs: number;
   readonly window: number;
   readonly serverLearningRate: number;
+  /**
+   * How the server applies the round's mean update Δ: 'sgd' (FedAvg: w += η Δ) or 'adam'
+   * (FedAdam, Reddi et al. 2021, "Adaptive Federated Optimization": Δ as a pseudo-gradient into
+   * Adam moments, w += η m / (√v + τ)).
+   */
+  readonly serverOptimizer: 'sgd' | 'adam';
   /** Events a device keeps and trains on (the engine's ring). */
   readonly history: number;
 }
+
+/** FedAdam's adaptivity τ (Reddi et al. 2021 sweep 10⁻⁵…10⁻¹; small τ = more adaptive). */
+const ADAM_TAU = 1e-3;
 
 export const FEDERATED_DEFAULTS: Omit<FederatedOptions, 'epsilon' | 'seed'> = {
   rounds: 20,
@@ -203,6 +212,7 @@ export const FEDERATED_DEFAULTS: Omit<FederatedOptions, 'epsilon' | 'seed'> = {
   epochs: 1,
   window: 32,
   serverLearningRate: 3,
+  serverOptimizer: 'sgd',
   history: 128,
 };
 
@@ -213,6 +223,8 @@ export function trainFederated(data: SequenceDataset, shape: NextEventShape, opt
   const size = nextEventLayout(shape).size;
   const devices = data.users.filter((u) => u.cut >= 2).map((u) => u.steps.slice(Math.max(0, u.cut - options.history), u.cut));
   const sigma = options.epsilon === null ? 0 : sumSigma(options.clip, options.rounds, rhoForEpsilon(options.epsilon, 1e-5));
+  const m = new Float64Array(size);
+  const v = new Float64Array(size);
   for (let round = 0; round < options.rounds; round++) {
     const cohort = sample(devices, options.cohort, rng);
     const sum = new Float64Array(size);
@@ -233,7 +245,15 @@ export function trainFederated(data: SequenceDataset, shape: NextEventShape, opt
       for (let i = 0; i < size; i++) sum[i]! += (local[i]! - weights[i]!) * scale;
     }
     const next = Float32Array.from(weights);
-    for (let i = 0; i < size; i++) next[i]! += (options.serverLearningRate * (sum[i]! + sigma * gaussian(rng))) / cohort.length;
+    for (let i = 0; i < size; i++) {
+      const delta = (sum[i]! + sigma * gaussian(rng)) / cohort.length;
+      if (options.serverOptimizer === 'sgd') next[i]! += options.serverLearningRate * delta;
+      else {
+        m[i] = 0.9 * m[i]! + 0.1 * delta;
+        v[i] = 0.99 * v[i]! + 0.01 * delta * delta;
+        next[i]! += (options.serverLearningRate * m[i]!) / (Math.sqrt(v[i]!) + ADAM_TAU);
+      }
+    }
     weights = next;
     norms.sort((a, b) => a - b);
     const median = norms[norms.length >> 1] ?? 0;
@@ -382,6 +402,7 @@ async function main(): Promise<void> {
     epochs: num(f, 'epochs', d.epochs),
     window: num(f, 'window', d.window),
     serverLearningRate: num(f, 'server-lr', d.serverLearningRate),
+    serverOptimizer: f['server-optimizer'] === 'adam' ? ('adam' as const) : d.serverOptimizer,
     history: num(f, 'history', d.history),
   };
   const options: ReportOptions = { epsilon: num(f, 'epsilon', 8), seed: num(f, 'seed', 1), federated, dpOnly: f['dp-only'] === 'true', centralEpochs: num(f, 'central', 0),
