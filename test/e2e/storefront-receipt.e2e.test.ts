@@ -137,6 +137,11 @@ describe('the storefront npm start serves takes part in federated learning (issu
     }).catch((error: unknown) => {
       throw new Error(`${String(error)}; contributions sent: ${contributions.length}; console: ${consoleMessages.join(' | ')}\n${output.slice(-1500)}`);
     });
+    // The rest of that first pass: the pass goes through every open task in turn (next-event, then
+    // model-evaluation, which scores the model next-event just handed over, come last).
+    await until('the first pass to reach model-evaluation', 60_000, async () => (bytesPerTask.has('model-evaluation') ? true : undefined)).catch((error: unknown) => {
+      throw new Error(`${String(error)}; sent so far: ${[...bytesPerTask.keys()].join(', ')}`);
+    });
     await visit(page, origin, '/your-data');
     const receipts = await page.$$eval('[data-testid="receipts"] tbody tr', (rows) => rows.map((row) => row.textContent ?? ''));
     expect(receipts.length).toBeGreaterThan(0);
