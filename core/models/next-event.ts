@@ -548,14 +548,14 @@ function checkStep(step: SequenceStep, categories: number): void {
 
 /**
  * Local training: `epochs` passes of plain SGD over the sequence (one gradient step per window of
- * `window` steps, newest window last), returning new weights. The gradient of each window is
- * clipped to `clip` in L2 so one odd window cannot swing a device's update.
+ * `window` steps, newest window first), returning new weights. (The update as a whole is clipped
+ * by the task's privatization, core/dp.)
  */
 export function trainOnSequence(
   shape: NextEventShape,
   weights: Float32Array,
   steps: readonly SequenceStep[],
-  options: { readonly learningRate: number; readonly epochs: number; readonly window: number; readonly clip?: number },
+  options: { readonly learningRate: number; readonly epochs: number; readonly window: number },
 ): { weights: Float32Array; loss: number; windows: number } {
   const w = Float32Array.from(weights);
   let loss = 0;
@@ -565,11 +565,7 @@ export function trainOnSequence(
       const start = Math.max(0, end - options.window - 1);
       const g = lossAndGradient(shape, w, steps.slice(start, end));
       if (g.targets === 0) continue;
-      let norm = 0;
-      for (const v of g.gradient) norm += v * v;
-      norm = Math.sqrt(norm);
-      const scale = options.learningRate * (options.clip !== undefined && norm > options.clip ? options.clip / norm : 1);
-      for (let i = 0; i < w.length; i++) w[i]! -= scale * g.gradient[i]!;
+      for (let i = 0; i < w.length; i++) w[i]! -= options.learningRate * g.gradient[i]!;
       loss += g.loss;
       windows++;
     }
