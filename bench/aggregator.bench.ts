@@ -45,8 +45,8 @@ type ChildMessage =
 
 const ask = <K extends ChildMessage['kind']>(child: ChildProcess, message: object, kind: K) => askChild<ChildMessage, K>(child, message, kind);
 
-function serveChild(dbPath: string): void {
-  const aggregator = createAggregator(
+async function serveChild(dbPath: string): Promise<void> {
+  const aggregator = await createAggregator(
     { ...TEST_CONFIG, dbPath, minContributions: 1, maxContributions: 1_000_000, roundSeconds: 86_400 },
     { tasks: SIZES.map((n) => fedavgTask(`bench-${n}`, n)), timer: false },
   );
@@ -59,14 +59,11 @@ function serveChild(dbPath: string): void {
         globalThis.gc?.();
         process.send!({ kind: 'rss', rss: process.memoryUsage().rss, cpuMicros: cpuMicros() } satisfies ChildMessage);
         return;
-      case 'close': {
-        const ok = aggregator.coordinator.closeRound(message.task);
-        process.send!({ kind: 'closed', ok, ms: aggregator.coordinator.lastCloseMs } satisfies ChildMessage);
+      case 'close':
+        void aggregator.coordinator.closeRound(message.task).then((ok) => process.send!({ kind: 'closed', ok, ms: aggregator.coordinator.lastCloseMs } satisfies ChildMessage));
         return;
-      }
       case 'exit':
-        aggregator.close();
-        process.exit(0);
+        void aggregator.close().then(() => process.exit(0));
     }
   });
 }
@@ -162,11 +159,11 @@ async function httpLoad(child: ChildProcess, port: number, size: (typeof SIZES)[
 }
 
 async function inProcessLoad(size: (typeof SIZES)[number], dbPath: string): Promise<Row> {
-  const aggregator = createAggregator(
+  const aggregator = await createAggregator(
     { ...TEST_CONFIG, dbPath, minContributions: 1, maxContributions: 1_000_000, roundSeconds: 86_400 },
     { tasks: [fedavgTask(`bench-${size}`, size)], timer: false },
   );
-  const descriptor = aggregator.coordinator.descriptors()[0]!;
+  const descriptor = (await aggregator.coordinator.descriptors())[0]!;
   const bodies = templates(descriptor);
   const total = CONTRIBUTIONS[size];
   const started = performance.now();
@@ -182,7 +179,7 @@ async function inProcessLoad(size: (typeof SIZES)[number], dbPath: string): Prom
   }));
   const rate = total / ((performance.now() - started) / 1000);
   const perCoreRate = total / ((cpuMicros() - cpuBefore) / 1e6);
-  aggregator.close();
+  await aggregator.close();
   return { size, mode: 'in-process submit (validation + SQLite, no HTTP)', rate, perCoreRate, rssBefore: null, rssMid: null, rssAfter: null, closeMs: null };
 }
 
@@ -227,5 +224,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--serve') serveChild(process.argv[3]!);
+if (process.argv[2] === '--serve') void serveChild(process.argv[3]!);
 else await main();

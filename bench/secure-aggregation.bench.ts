@@ -75,9 +75,9 @@ async function serveChild(mode: Mode, d: number, dbPath: string, helperPort: num
     const helperUrl = `http://127.0.0.1:${helperPort}`;
     const role = mode === 'leader' ? { kind: 'leader' as const, helperUrl, helperPublicUrl: helperUrl, peerToken } : { kind: 'single' as const };
     // The single reference runs without central noise, like the leader (no noise to prepare at close).
-    const aggregator = createAggregator({ ...TEST_CONFIG, dbPath, ...ROUND, roundSeconds: 86_400, centralNoiseMultiplier: 0, role }, { tasks: [task], timer: false });
+    const aggregator = await createAggregator({ ...TEST_CONFIG, dbPath, ...ROUND, roundSeconds: 86_400, centralNoiseMultiplier: 0, role }, { tasks: [task], timer: false });
     fetchApp = aggregator.app.fetch;
-    close = async () => ({ ok: await aggregator.coordinator.closeRoundAsync(task.task), ms: aggregator.coordinator.lastCloseMs });
+    close = async () => ({ ok: await aggregator.coordinator.closeRound(task.task), ms: aggregator.coordinator.lastCloseMs });
   }
   serve({ fetch: fetchApp, port: 0, hostname: '127.0.0.1' }, (info) => process.send!({ kind: 'listening', port: info.port } satisfies ChildMessage));
   process.on('message', (message: { kind: 'cpu' | 'close' | 'exit' }) => {

@@ -1,13 +1,14 @@
 /**
- * Wires one aggregator together from a configuration: SQLite storage, the tasks, their
+ * Wires one aggregator together from a configuration: its store (SQLite, or PostgreSQL for a
+ * postgres:// `dbPath`: ./storage/open-storage.ts), the tasks, their
  * strategies (FedAvg, histogram or ALS, wrapped by central DP; by distributed DP for a leader), the
  * exact discrete Gaussian central noise, the round coordinator and the HTTP app. Used by main.ts,
  * the tests and the bench. The helper role is wired by ./secagg/create-helper.ts.
  *
  * @example
- * const aggregator = createAggregator({ ...config, dbPath: ':memory:' });
+ * const aggregator = await createAggregator({ ...config, dbPath: ':memory:' });
  * const res = await aggregator.app.request('/v1/tasks');
- * aggregator.close();
+ * await aggregator.close();
  */
 import type { Hono } from 'hono';
 import type { RandomSource } from '../core/dp/random.js';
@@ -17,7 +18,8 @@ import { withDistributedDp } from './strategies/distributed-dp.js';
 import { createApp } from './http/app.js';
 import { PreparedDiscreteGaussianNoise } from './privacy/central-noise.js';
 import { RoundCoordinator, type CoordinatorEvent, type UploadPath } from './rounds/coordinator.js';
-import { SqliteStorage } from './storage/sqlite.js';
+import { openAggregatorStorage } from './storage/open-storage.js';
+import type { AggregatorStorage } from './storage/storage.js';
 import { withCentralDp } from './strategies/dp.js';
 import { createAls } from './strategies/als.js';
 import { createFedAvg } from './strategies/fedavg.js';
@@ -28,8 +30,8 @@ import { checkTasks, DEFAULT_TASKS, type TaskDefinition } from './tasks.js';
 export interface Aggregator {
   readonly app: Hono;
   readonly coordinator: RoundCoordinator;
-  readonly storage: SqliteStorage;
-  close(): void;
+  readonly storage: AggregatorStorage;
+  close(): Promise<void>;
 }
 
 /** `role` defaults to single, `plannedRounds` to 5 (embedders that predate secure aggregation set neither). */
@@ -55,9 +57,9 @@ export interface AggregatorExtras {
   readonly helper?: HelperPeer;
 }
 
-export function createAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}): Aggregator {
+export async function createAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}): Promise<Aggregator> {
   const tasks = checkTasks(extras.tasks ?? DEFAULT_TASKS);
-  const storage = new SqliteStorage({ path: config.dbPath, durability: config.durability === 'power' ? 'power' : 'process' });
+  const storage = await openAggregatorStorage(config.dbPath, config.durability === 'power' ? 'power' : 'process');
   const noise = new PreparedDiscreteGaussianNoise(extras.random);
   const role = config.role ?? { kind: 'single' };
   const plannedRounds = config.plannedRounds ?? DEFAULT_PLANNED_ROUNDS;
@@ -104,6 +106,7 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
     return config.centralNoiseMultiplier > 0 ? withCentralDp(inner, { noiseMultiplier: config.centralNoiseMultiplier, noise, plannedRounds }) : inner;
   };
   let coordinator: RoundCoordinator;
+  let app: Hono;
   try {
     coordinator = new RoundCoordinator({
       storage,
@@ -121,9 +124,17 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
       ...(extras.clock === undefined ? {} : { clock: extras.clock }),
       ...(extras.onEvent === undefined ? {} : { onEvent: extras.onEvent }),
     });
-    coordinator.start();
+    await coordinator.start();
+    app = createApp({
+      coordinator,
+      allowedOrigins: config.allowedOrigins,
+      adminToken: config.adminToken,
+      staticDir: config.staticDir,
+      crossOriginIsolation: config.crossOriginIsolation,
+    });
   } catch (error) {
-    storage.close(); // a refused configuration must not leave the database open
+    // A refused configuration must not leave the database open (a PostgreSQL pool would also keep the process alive).
+    await storage.close();
     throw error;
   }
   if (extras.timer ?? true) coordinator.startTimer();
@@ -134,21 +145,14 @@ export function createAggregator(config: AggregatorConfig, extras: AggregatorExt
     keyTimer = setInterval(() => void helper.refreshKeys(true), KEY_REFRESH_MS);
     keyTimer.unref();
   }
-  const app = createApp({
-    coordinator,
-    allowedOrigins: config.allowedOrigins,
-    adminToken: config.adminToken,
-    staticDir: config.staticDir,
-    crossOriginIsolation: config.crossOriginIsolation,
-  });
   return {
     app,
     coordinator,
     storage,
-    close() {
-      coordinator.stopTimer();
+    async close() {
       if (keyTimer !== undefined) clearInterval(keyTimer);
-      storage.close();
+      await coordinator.stop();
+      await storage.close();
     },
   };
 }

@@ -35,6 +35,23 @@ describe('parseConfig', () => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });
 
+  it('reads the store: a SQLite path or a postgres:// URL, --store over its older name --db, flags over the environment', () => {
+    expect(parseConfig(['--store', 'postgres://inkling:secret@db.internal:5432/leader'], {}).dbPath).toBe('postgres://inkling:secret@db.internal:5432/leader');
+    expect(parseConfig([], { INKLING_STORE: 'postgresql://db/helper' }).dbPath).toBe('postgresql://db/helper');
+    expect(parseConfig(['--db', 'a.sqlite', '--store', 'b.sqlite'], {}).dbPath).toBe('b.sqlite');
+    expect(parseConfig(['--db', 'a.sqlite'], { INKLING_STORE: 'postgres://db/x' }).dbPath).toBe('a.sqlite');
+    expect(parseConfig([], { INKLING_DB: 'old.sqlite' }).dbPath).toBe('old.sqlite');
+  });
+
+  it.each([
+    [['--store', 'postgres://user:secret@db.internal'], /--store \(INKLING_STORE\) must name a database.*user:\*\*\*@db.internal/],
+    [['--store', 'postgres://user:secret@/leader'], /--store \(INKLING_STORE\) must be a valid URL/],
+    [['--store', 'mysql://db/x'], /--store \(INKLING_STORE\) must be a SQLite file path or a postgres:\/\/ URL; got "mysql:\/\/db\/x"/],
+  ])('refuses the store %j naming the flag, without echoing a password', (argv, message) => {
+    expect(() => parseConfig(argv, {})).toThrow(message);
+    expect(() => parseConfig(argv, {})).not.toThrow(/secret/);
+  });
+
   it('reads the role and the flags each role needs', () => {
     expect(parseConfig([], {}).role).toEqual({ kind: 'single' });
     expect(parseConfig([], {}).plannedRounds).toBe(5);

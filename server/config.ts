@@ -7,6 +7,8 @@
  * const config = parseConfig(process.argv.slice(2), process.env);
  */
 
+import { checkStoreLocation, redactUrl, storeKind } from './storage/store-location.js';
+
 export type Durability = 'process' | 'power';
 
 /**
@@ -38,7 +40,10 @@ export type Role =
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
-  /** SQLite file; ':memory:' for tests. */
+  /**
+   * Where the state is kept (`--store`): a SQLite file (':memory:' for tests), or a PostgreSQL
+   * database as postgres://user[:password]@host[:port]/database (server/storage/open-storage.ts).
+   */
   readonly dbPath: string;
   /** Exact origins (scheme://host[:port]) that may call the API cross-origin. Never '*'. */
   readonly allowedOrigins: readonly string[];
@@ -61,6 +66,8 @@ export interface ServerConfig {
    * 'process': SQLite WAL with synchronous=NORMAL: an accepted contribution survives kill -9 of the
    * server (it is in the OS's page cache before the 2xx) but not a power cut.
    * 'power': synchronous=FULL, an fsync per contribution: survives power loss, much slower.
+   * On PostgreSQL the database server's own settings decide ('process' keeps them; its defaults
+   * already survive power loss); 'power' forces synchronous_commit on for this server's sessions.
    */
   readonly durability: Durability;
   /** Spawn the simulator in the background after start (npm start). */
@@ -127,7 +134,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
 
   const port = get({ flag: 'port', env: 'PORT', fallback: 8787, parse: integerIn(0, 65535) });
   const host = get({ flag: 'host', env: 'INKLING_HOST', fallback: '127.0.0.1', parse: nonEmpty });
-  const dbPath = get({ flag: 'db', env: 'INKLING_DB', fallback: './data/inkling.sqlite', parse: nonEmpty });
+  const dbPath = parseStore(flags, env, used);
   const originsRaw = flags.get('allowed-origins') ?? env['INKLING_ALLOWED_ORIGINS'];
   used.add('allowed-origins');
   const allowedOrigins = originsRaw === undefined
@@ -167,6 +174,27 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
     durability: durabilityRaw, seed, role, plannedRounds,
   };
+}
+
+/**
+ * --store (INKLING_STORE): a SQLite path or a postgres:// URL. --db (INKLING_DB) is its older name,
+ * still accepted; where both are given, --store wins (as a later flag wins over an earlier one, so
+ * server/start.ts can set the helper's).
+ */
+function parseStore(flags: ReadonlyMap<string, string>, env: Readonly<Record<string, string | undefined>>, used: Set<string>): string {
+  used.add('store');
+  used.add('db');
+  const sources: readonly [string, string | undefined][] = [
+    ['--store (INKLING_STORE)', flags.get('store')],
+    ['--db (INKLING_DB)', flags.get('db')],
+    ['--store (INKLING_STORE)', env['INKLING_STORE']],
+    ['--db (INKLING_DB)', env['INKLING_DB']],
+  ];
+  const [name, raw] = sources.find(([, value]) => value !== undefined) ?? ['--store', './data/inkling.sqlite'];
+  const rule = checkStoreLocation(raw!);
+  // A PostgreSQL URL may carry a password: it is echoed without it.
+  if (rule !== null) throw new ConfigError(`${name} ${rule}; got ${JSON.stringify(storeKind(raw!) === 'postgres' ? redactUrl(raw!) : raw)}`);
+  return raw!;
 }
 
 const ROLES = ['single', 'leader', 'helper'] as const;

@@ -18,8 +18,8 @@ export interface ListeningAggregator {
   close(): Promise<void>;
 }
 
-export function listenAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}, port = 0, host = '127.0.0.1'): Promise<ListeningAggregator> {
-  const aggregator = createAggregator(config, extras);
+export async function listenAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}, port = 0, host = '127.0.0.1'): Promise<ListeningAggregator> {
+  const aggregator = await createAggregator(config, extras);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: aggregator.app.fetch, port, hostname: host }, (info: AddressInfo) => {
       const url = `http://${host}:${info.port}`;
@@ -29,18 +29,14 @@ export function listenAggregator(config: AggregatorConfig, extras: AggregatorExt
         aggregator,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => {
-              aggregator.close();
-              done();
-            });
+            server.close(() => void aggregator.close().then(done));
             // Keep-alive sockets would hold close() open; nobody else uses them once we stop.
             if ('closeAllConnections' in server) server.closeAllConnections();
           }),
       });
     });
     server.on('error', (error) => {
-      aggregator.close();
-      reject(error);
+      void aggregator.close().finally(() => reject(error));
     });
   });
 }

@@ -15,6 +15,8 @@ import { createAggregator } from './aggregator.js';
 import { ConfigError, parseConfig, type Role, type ServerConfig } from './config.js';
 import { createHelper } from './secagg/create-helper.js';
 import type { CoordinatorEvent } from './rounds/coordinator.js';
+import { SchemaVersionError } from './storage/migrations.js';
+import { describeStore } from './storage/store-location.js';
 import { createDefaultTasks, MF_ITEMS } from './tasks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -106,24 +108,23 @@ async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'help
   );
   const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
-    console.log(`Inkling helper on ${base} (SQLite ${config.dbPath}; HPKE key ids ${helper.service.keyIds().join(', ')}; mf-items ${mfItems ?? MF_ITEMS} items)`);
+    console.log(`Inkling helper on ${base} (${describeStore(config.dbPath)}; HPKE key ids ${helper.service.keyIds().join(', ')}; mf-items ${mfItems ?? MF_ITEMS} items)`);
     console.log(`  keys   ${base}/v1/hpke-config   stats ${base}/v1/stats`);
   });
   const stop = (): void => {
     server.close();
-    helper.close();
-    process.exit(0);
+    void helper.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
 
-function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: 'helper' }>): void {
+async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: 'helper' }>): Promise<void> {
   // Seeding posts quality reports; without a configured token, make a one-off one for this run.
   const adminToken = config.adminToken ?? (config.seed ? randomBytes(24).toString('base64url') : null);
   const mfItems = catalogueSize(config.staticDir);
   console.log(`[tasks] mf-items sized to ${mfItems ?? MF_ITEMS} items (${mfItems === undefined ? 'default; no catalog.json under --static-dir' : `${config.staticDir}/demo/catalog.json`})`);
-  const aggregator = createAggregator(
+  const aggregator = await createAggregator(
     { ...config, adminToken, role },
     {
       tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }),
@@ -140,7 +141,7 @@ function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: 'helper
   const server = serve({ fetch: aggregator.app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
     const built = existsSync(join(config.staticDir, 'demo'));
-    console.log(`Inkling aggregator on ${base} (SQLite ${config.dbPath}; ${role.kind === 'leader' ? `leader, helper ${role.helperUrl}` : 'single'})`);
+    console.log(`Inkling aggregator on ${base} (${describeStore(config.dbPath)}; ${role.kind === 'leader' ? `leader, helper ${role.helperUrl}` : 'single'})`);
     console.log(`  storefront  ${base}/${built ? '' : `   (not built: run npm run build; ${config.staticDir}/demo is missing)`}`);
     console.log(`  dashboard   ${base}/dashboard.html`);
     console.log(`  API         ${base}/v1/tasks  ${base}/v1/stats  ${base}/healthz`);
@@ -154,8 +155,7 @@ function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: 'helper
   const stop = (): void => {
     child?.kill('SIGTERM');
     server.close();
-    aggregator.close();
-    process.exit(0);
+    void aggregator.close().finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -170,4 +170,8 @@ function throttle(key: string): boolean {
   return true;
 }
 
-void main();
+main().catch((error: unknown) => {
+  // A store that cannot be opened (unreachable, or a newer schema) is the operator's to fix: its message, no stack.
+  console.error(`inkling aggregator: could not start: ${error instanceof SchemaVersionError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

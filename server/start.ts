@@ -1,6 +1,7 @@
 /**
  * `npm start`: the two aggregators of secure aggregation on this machine. Starts the helper
- * (server/main.ts --role helper) on the next port with its own SQLite file beside the leader's,
+ * (server/main.ts --role helper) on the next port with its own SQLite file beside the leader's
+ * (with `--store postgres://…`, in the leader's database: the two roles' tables are distinct),
  * then the leader (--role leader) pointing at it, with a fresh random peer token shared through
  * the environment (not argv, which other users of the machine can read). The leader serves the
  * storefront, the dashboard and the SDK as a single aggregator did. Every flag is passed to both
@@ -11,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig, type ServerConfig } from './config.js';
+import { storeKind } from './storage/store-location.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const main = join(root, 'server', 'main.ts');
@@ -31,7 +33,7 @@ function run(): void {
   }
   if (config.role.kind !== 'single') fail('npm start runs both roles itself; pass no --role (INKLING_ROLE), or start server/main.ts with --role yourself');
   const helperPort = config.port === 0 ? 0 : config.port + 1;
-  const helperDb = config.dbPath === ':memory:' ? ':memory:' : join(dirname(config.dbPath), `${basename(config.dbPath, extname(config.dbPath))}-helper${extname(config.dbPath) || '.sqlite'}`);
+  const helperDb = config.dbPath === ':memory:' || storeKind(config.dbPath) === 'postgres' ? config.dbPath : join(dirname(config.dbPath), `${basename(config.dbPath, extname(config.dbPath))}-helper${extname(config.dbPath) || '.sqlite'}`);
   const env: NodeJS.ProcessEnv = { ...process.env, INKLING_PEER_TOKEN: randomBytes(24).toString('base64url') };
   delete env['INKLING_SEED'];
   const children: ChildProcess[] = [];
@@ -71,7 +73,7 @@ function run(): void {
   const storefronts = config.port === 0 ? [] : hosts.map((host) => `http://${host}:${config.port}`);
   const helperOrigins = [...new Set([...config.allowedOrigins, ...storefronts])];
   let leaderStarted = false;
-  spawnRole([...argv, '--seed', 'false', '--role', 'helper', '--port', String(helperPort), '--db', helperDb, '--allowed-origins', helperOrigins.join(',')], 'helper', (line) => {
+  spawnRole([...argv, '--seed', 'false', '--role', 'helper', '--port', String(helperPort), '--store', helperDb, '--allowed-origins', helperOrigins.join(',')], 'helper', (line) => {
     const match = /^Inkling helper on (http:\/\/[\d.]+:\d+)/.exec(line);
     if (match === null || leaderStarted) return;
     leaderStarted = true;

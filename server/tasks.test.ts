@@ -76,12 +76,12 @@ describe('task definitions', () => {
     expect(() => checkTasks([{ ...evaluation, clipNorm: 1 }])).toThrow(/clipNorm must be ≥ 30/);
   });
 
-  it('refuses a database made for another model shape', () => {
+  it('refuses a database made for another model shape', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inkling-shape-'));
     try {
       const dbPath = join(dir, 'a.sqlite');
-      createAggregator({ ...TEST_CONFIG, dbPath }, { tasks: [fedavgTask('t', 4)], timer: false }).close();
-      expect(() => createAggregator({ ...TEST_CONFIG, dbPath }, { tasks: [fedavgTask('t', 5)], timer: false })).toThrow(/w\[4\].*w\[5\].*fresh --db/);
+      await (await createAggregator({ ...TEST_CONFIG, dbPath }, { tasks: [fedavgTask('t', 4)], timer: false })).close();
+      await expect(createAggregator({ ...TEST_CONFIG, dbPath }, { tasks: [fedavgTask('t', 5)], timer: false })).rejects.toThrow(/w\[4\].*w\[5\].*fresh --db/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -81,7 +81,7 @@ export async function startSimAggregator(options: SimAggregatorOptions): Promise
   const dir = mkdtempSync(join(tmpdir(), 'inkling-sim-agg-'));
   const tasks = simulationTasks(options);
   const servers: ReturnType<typeof serve>[] = [];
-  const closers: (() => void)[] = [];
+  const closers: (() => Promise<void>)[] = [];
   const listen = (fetch: (request: Request) => Response | Promise<Response>): Promise<number> =>
     new Promise<number>((resolve) => {
       servers.push(serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port)));
@@ -112,7 +112,7 @@ export async function startSimAggregator(options: SimAggregatorOptions): Promise
     const helperUrl = `http://127.0.0.1:${await listen(helper.app.fetch)}`;
     role = { kind: 'leader', helperUrl, helperPublicUrl: helperUrl, peerToken };
   }
-  const aggregator = createAggregator({ ...config, role, ...(options.secure ? { plannedRounds: options.secure.plannedRounds } : {}) }, {
+  const aggregator = await createAggregator({ ...config, role, ...(options.secure ? { plannedRounds: options.secure.plannedRounds } : {}) }, {
     tasks,
     // What a run should not hide: a task stopped by its budget, a close the helper held up.
     onEvent: (e) => {
@@ -125,7 +125,7 @@ export async function startSimAggregator(options: SimAggregatorOptions): Promise
     url: `http://127.0.0.1:${port}`,
     async close() {
       for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const close of closers) close();
+      for (const close of closers) await close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -19,14 +19,14 @@ import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } fro
 let current: Aggregator | undefined;
 let now = Date.parse('2026-11-23T00:00:00Z');
 
-function start(config: Partial<AggregatorConfig> = {}, tasks: TaskDefinition[] = [fedavgTask('tiny', 8)]): Aggregator {
+async function start(config: Partial<AggregatorConfig> = {}, tasks: TaskDefinition[] = [fedavgTask('tiny', 8)]): Promise<Aggregator> {
   now = Date.parse('2026-11-23T00:00:00Z');
-  current = createAggregator({ ...TEST_CONFIG, ...config }, { tasks, clock: () => now, timer: false });
+  current = await createAggregator({ ...TEST_CONFIG, ...config }, { tasks, clock: () => now, timer: false });
   return current;
 }
 
-afterEach(() => {
-  current?.close();
+afterEach(async () => {
+  await current?.close();
   current = undefined;
 });
 
@@ -54,7 +54,7 @@ async function errorCode(res: Response): Promise<string> {
 
 describe('aggregator HTTP API', () => {
   it('lists open tasks with the wire descriptor and serves version 1 of the model with an ETag', async () => {
-    const agg = start();
+    const agg = await start();
     const d = await descriptor(agg);
     expect(d).toMatchObject({ kind: 'fedavg', vectorLength: 8, expectedBytes: 28 + 32, model: { name: 'tiny', version: 1 }, minContributions: 2, maxContributions: 5 });
     expect(d.localNoiseStddev).toBeGreaterThan(0);
@@ -77,7 +77,7 @@ describe('aggregator HTTP API', () => {
   });
 
   it('accepts an honest contribution once, and a replay of it as a duplicate', async () => {
-    const agg = start();
+    const agg = await start();
     const d = await descriptor(agg);
     const body = contributionBody(d, honestValues(d, [0.5, -0.5, 0, 0, 0, 0, 0, 0.1]));
     const first = await post(agg, d.roundId, body);
@@ -86,21 +86,21 @@ describe('aggregator HTTP API', () => {
     const replay = await post(agg, d.roundId, body);
     expect(replay.status).toBe(202);
     expect(await replay.json()).toEqual({ accepted: true, duplicate: true });
-    expect(agg.storage.roundSum(d.roundId).contributions).toBe(1);
+    expect((await agg.storage.roundSum(d.roundId)).contributions).toBe(1);
   });
 
   it('commits concurrent contributions together (group commit) and answers each once', async () => {
-    const agg = start({ minContributions: 100, maxContributions: 100 });
+    const agg = await start({ minContributions: 100, maxContributions: 100 });
     const d = await descriptor(agg);
     const bodies = Array.from({ length: 20 }, () => contributionBody(d, honestValues(d, new Array(8).fill(0.05))));
     const answers = await Promise.all([...bodies, bodies[0]!].map(async (b) => (await post(agg, d.roundId, b)).json()));
     const duplicates = answers.filter((a) => (a as { duplicate: boolean }).duplicate).length;
     expect(duplicates).toBe(1); // the replayed first body, in the same batch
-    expect(agg.storage.roundSum(d.roundId).contributions).toBe(20);
+    expect((await agg.storage.roundSum(d.roundId)).contributions).toBe(20);
   });
 
   it('rejects each malformed contribution with the rule it broke, storing nothing', async () => {
-    const agg = start();
+    const agg = await start();
     const d = await descriptor(agg);
     const good = contributionBody(d, honestValues(d, new Array(8).fill(0.1)));
     expect(await errorCode(await post(agg, d.roundId, good, { 'content-type': 'text/plain' }))).toBe('bad_content_type');
@@ -123,11 +123,11 @@ describe('aggregator HTTP API', () => {
     const normRes = await post(agg, d.roundId, contributionBody(d, huge));
     expect(normRes.status).toBe(422);
     expect(await errorCode(normRes)).toBe('norm_exceeded');
-    expect(agg.storage.roundSum(d.roundId).contributions).toBe(0);
+    expect((await agg.storage.roundSum(d.roundId)).contributions).toBe(0);
   });
 
   it('answers a contribution for an old version with 409 naming the current version', async () => {
-    const agg = start({ minContributions: 1, maxContributions: 1 });
+    const agg = await start({ minContributions: 1, maxContributions: 1 });
     const d1 = await descriptor(agg);
     expect((await post(agg, d1.roundId, contributionBody(d1, honestValues(d1, new Array(8).fill(0.1))))).status).toBe(202);
     await new Promise((resolve) => setImmediate(resolve)); // the full round closes on the next turn
@@ -146,19 +146,19 @@ describe('aggregator HTTP API', () => {
   });
 
   it('closes at the maximum, waits for the minimum past the deadline, and closes at the deadline once it has it', async () => {
-    const agg = start({ minContributions: 2, maxContributions: 3, roundSeconds: 10, epsilonBudget: 50 });
+    const agg = await start({ minContributions: 2, maxContributions: 3, roundSeconds: 10, epsilonBudget: 50 });
     const d = await descriptor(agg);
     await post(agg, d.roundId, contributionBody(d, honestValues(d, new Array(8).fill(0.2))));
     now += 11_000;
-    agg.coordinator.tick();
+    await agg.coordinator.tick();
     const extended = await descriptor(agg);
     expect(extended.roundId).toBe(d.roundId); // below the minimum: still open, later deadline
     expect(Date.parse(extended.deadline)).toBeGreaterThan(now);
     await post(agg, d.roundId, contributionBody(d, honestValues(d, new Array(8).fill(0.2))));
-    agg.coordinator.tick();
+    await agg.coordinator.tick();
     expect((await descriptor(agg)).roundId).toBe(d.roundId); // deadline moved: not yet
     now += 11_000;
-    agg.coordinator.tick();
+    await agg.coordinator.tick();
     const next = await descriptor(agg);
     expect(next.model.version).toBe(2);
     // A full round: the 4th contribution of a 3-max round is refused, the round closes.
@@ -171,7 +171,7 @@ describe('aggregator HTTP API', () => {
 
   it('applies FedAvg to the noised sum: the new weights move towards the mean update', async () => {
     // Large clip/grid ratio and many contributions so that the signal dominates the noise.
-    const agg = start({ minContributions: 40, maxContributions: 40 }, [fedavgTask('tiny', 2, { localNoiseMultiplier: 0.05, granularity: 1e-4 })]);
+    const agg = await start({ minContributions: 40, maxContributions: 40 }, [fedavgTask('tiny', 2, { localNoiseMultiplier: 0.05, granularity: 1e-4 })]);
     const d = await descriptor(agg);
     for (let i = 0; i < 40; i++) await post(agg, d.roundId, contributionBody(d, honestValues(d, [0.6, -0.6])));
     await new Promise((resolve) => setImmediate(resolve));
@@ -194,7 +194,7 @@ describe('aggregator HTTP API', () => {
   it('adds central noise of the configured σ to each released round (the DP wrapper is on by default)', async () => {
     // Devices without local noise, one exact contribution: the released weights differ from the
     // exact update only by the central noise, σ_c·g per coordinate (z = 1, Δ ≈ 1000 grid units).
-    const agg = start({ minContributions: 1, maxContributions: 1 }, [fedavgTask('tiny', 400, { localNoiseMultiplier: 0 })]);
+    const agg = await start({ minContributions: 1, maxContributions: 1 }, [fedavgTask('tiny', 400, { localNoiseMultiplier: 0 })]);
     const d = await descriptor(agg);
     expect(d.localNoiseStddev).toBe(0);
     const values = honestValues(d, new Array(400).fill(0)); // quantised zero update: all zeros
@@ -211,7 +211,7 @@ describe('aggregator HTTP API', () => {
 
   it('stops a task at its ε budget: no new round once the next could exceed it', async () => {
     // z = 1 and at most 1 contribution: each round costs ρ = Δ²/2σ_c² = 0.5; ε(δ = 1e−6) of 1.0 ≈ 7.8.
-    const agg = start({ minContributions: 1, maxContributions: 1, epsilonBudget: 8 });
+    const agg = await start({ minContributions: 1, maxContributions: 1, epsilonBudget: 8 });
     let rounds = 0;
     for (;;) {
       const tasks = ((await (await agg.app.request('/v1/tasks')).json()) as TasksResponse).tasks;
@@ -230,7 +230,7 @@ describe('aggregator HTTP API', () => {
   });
 
   it('allows CORS only from the allowlist, never *', async () => {
-    const agg = start();
+    const agg = await start();
     const allowed = await agg.app.request('/v1/tasks', { headers: { origin: 'https://shop.example' } });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
@@ -246,11 +246,11 @@ describe('aggregator HTTP API', () => {
     expect(await errorCode(denied)).toBe('forbidden_origin');
     const noOrigin = await agg.app.request('/v1/tasks');
     expect(noOrigin.headers.get('access-control-allow-origin')).toBeNull();
-    expect(() => createAggregator({ ...TEST_CONFIG, allowedOrigins: ['*'] }, { tasks: [fedavgTask('tiny', 8)], timer: false })).toThrow(/'\*'/);
+    await expect(createAggregator({ ...TEST_CONFIG, allowedOrigins: ['*'] }, { tasks: [fedavgTask('tiny', 8)], timer: false })).rejects.toThrow(/'\*'/);
   });
 
   it('takes quality reports only with the admin token, and shows them in /v1/stats', async () => {
-    const agg = start();
+    const agg = await start();
     const report = JSON.stringify({ task: 'tiny', version: 1, metric: 'hr@10', value: 0.12, series: 'federated-dp' });
     const headers = { 'content-type': 'application/json' };
     expect((await agg.app.request('/v1/admin/quality', { method: 'POST', body: report, headers })).status).toBe(401);
@@ -271,7 +271,7 @@ describe('aggregator HTTP API', () => {
       task: 'hist', kind: 'histogram', model: { name: 'hist', tensors: [{ name: 'counts', shape: [3] }] }, init: { kind: 'zeros' },
       clipNorm: 1, granularity: 0.01, localNoiseMultiplier: 0.1, localSteps: 0, learningRate: 0, serverLearningRate: 1, labels,
     };
-    const agg = start({ minContributions: 30, maxContributions: 30 }, [histogram]);
+    const agg = await start({ minContributions: 30, maxContributions: 30 }, [histogram]);
     const d = await descriptor(agg, 'hist');
     expect(d.labels).toEqual(labels);
     for (let i = 0; i < 30; i++) await post(agg, d.roundId, contributionBody(d, honestValues(d, i < 20 ? [1, 0, 0] : [0, 1, 0])));
@@ -300,7 +300,7 @@ describe('aggregator HTTP API', () => {
       writeFileSync(join(dir, 'demo', 'index.html'), '<!doctype html><title>shop</title><script async src="/inkling.js" data-site="demo-shop" data-endpoint=""></script>');
       writeFileSync(join(dir, 'sdk', 'inkling.js'), 'window.inkling = 1;');
       writeFileSync(join(dir, 'sdk', 'tfjs-backend-wasm-simd.wasm'), new Uint8Array([0, 97, 115, 109]));
-      const agg = start({ staticDir: dir, crossOriginIsolation: true });
+      const agg = await start({ staticDir: dir, crossOriginIsolation: true });
       const index = await agg.app.request('/');
       expect(index.status).toBe(200);
       // Served by its aggregator, the shop's script tag points at it (storefront-shell.ts).

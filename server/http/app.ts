@@ -50,18 +50,18 @@ export function createApp(options: AppOptions): Hono {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  app.get('/v1/tasks', (c) => {
-    const body: TasksResponse = { tasks: coordinator.descriptors() };
+  app.get('/v1/tasks', async (c) => {
+    const body: TasksResponse = { tasks: await coordinator.descriptors() };
     c.header('Cache-Control', 'no-store');
     return c.json(body);
   });
 
-  app.get('/v1/models/:name/:version', (c) => {
+  app.get('/v1/models/:name/:version', async (c) => {
     const name = c.req.param('name');
     const versionParam = c.req.param('version');
     if (!coordinator.isKnownModel(name)) return errorResponse(c, 404, 'not_found', `no model named ${JSON.stringify(name.slice(0, 64))}`);
     if (versionParam === 'latest') {
-      const version = coordinator.latestVersion(name) ?? 1;
+      const version = (await coordinator.latestVersion(name)) ?? 1;
       const pointer: LatestModelPointer = { name, version, url: `/v1/models/${encodeURIComponent(name)}/${version}` };
       c.header('Cache-Control', 'no-store');
       c.header('Location', pointer.url);
@@ -70,7 +70,7 @@ export function createApp(options: AppOptions): Hono {
     if (!/^[1-9]\d{0,9}$/.test(versionParam)) return errorResponse(c, 400, 'bad_request', `version must be a positive integer or 'latest'; got ${JSON.stringify(versionParam.slice(0, 32))}`);
     const version = Number(versionParam);
     const etag = modelEtag(name, version);
-    const blob = coordinator.modelBlob(name, version);
+    const blob = await coordinator.modelBlob(name, version);
     if (blob === undefined) return errorResponse(c, 404, 'not_found', `model ${name} has no version ${version}`);
     c.header('ETag', etag);
     c.header('Cache-Control', 'public, max-age=31536000, immutable');
@@ -103,8 +103,9 @@ export function createApp(options: AppOptions): Hono {
     c.header('Cache-Control', 'no-store');
     const helper = coordinator.helper();
     // A leader adds what it last heard from the helper, so the dashboard shows both aggregators.
-    if (helper === null) return c.json(coordinator.stats());
-    const stats: LeaderStatsResponse = { ...coordinator.stats(), helper: await helper.view() };
+    if (helper === null) return c.json(await coordinator.stats());
+    const [own, view] = await Promise.all([coordinator.stats(), helper.view()]);
+    const stats: LeaderStatsResponse = { ...own, helper: view };
     return c.json(stats);
   });
 
@@ -121,7 +122,7 @@ export function createApp(options: AppOptions): Hono {
     const parsed = parseQualityReport(new TextDecoder().decode(raw));
     if (typeof parsed === 'string') return errorResponse(c, 400, 'bad_request', parsed);
     if (!coordinator.isKnownTask(parsed.task)) return errorResponse(c, 404, 'not_found', `no task named ${JSON.stringify(parsed.task)}`);
-    coordinator.addQuality(parsed);
+    await coordinator.addQuality(parsed);
     return c.json({ ok: true }, 201);
   });
 

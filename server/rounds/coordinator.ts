@@ -15,6 +15,11 @@
  *   helper sums exactly the leader's ids, so every contribution is counted in both sums or in
  *   neither, never twice; a helper that is down leaves the round frozen, and the close is retried
  *   on later ticks (also after a leader restart).
+ *
+ * Storage is asynchronous (PostgreSQL answers over a socket), so round changes are serialised per
+ * task (`withTask`): a task's open, deadline check and close never interleave. Contributions are
+ * not serialised with them: a close first freezes the round durably (both paths), so no commit can
+ * land between reading the round's sum and closing it.
  */
 import {
   contributionByteLength,
@@ -103,7 +108,8 @@ export class RoundCoordinator {
   private readonly stopped = new Map<string, string>();
   /** Tasks whose strategy said 'wait' (e.g. for their dependency's first release): asked again on ticks and releases. */
   private readonly waiting = new Map<string, string>();
-  private readonly closing = new Set<string>();
+  /** Per task, the tail of its queue of round changes (withTask). */
+  private readonly taskQueues = new Map<string, Promise<unknown>>();
   /** Secure close retries: task → earliest next attempt. */
   private readonly closeRetryAt = new Map<string, number>();
   private readonly uploads: UploadPath;
@@ -111,8 +117,10 @@ export class RoundCoordinator {
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Validated contributions waiting for the next group commit. */
   private readonly queue: QueuedContribution[] = [];
-  /** Secure aggregation: a batch is being forwarded to the helper (the next one waits for it). */
-  private forwarding = false;
+  /** The batch being committed (or forwarded to the helper first): the next one waits for it. */
+  private flushing: Promise<void> | null = null;
+  /** The deadline check still running (the timer skips a tick rather than pile them up). */
+  private ticking: Promise<void> | null = null;
   /** Duration of the last round close, ms (bench and stats). */
   lastCloseMs = 0;
 
@@ -129,21 +137,21 @@ export class RoundCoordinator {
   }
 
   /** Publishes version 1 of every model that has none, and opens (or resumes) each task's round. */
-  start(): void {
+  async start(): Promise<void> {
     const now = this.clock();
     for (const task of this.tasks.values()) {
-      if (this.storage.latestModelVersion(task.model.name) === undefined) {
+      if ((await this.storage.latestModelVersion(task.model.name)) === undefined) {
         const data = initialWeights(task);
-        this.storage.putModel({
+        await this.storage.putModel({
           name: task.model.name,
           version: 1,
           blob: encodeModel({ header: { name: task.model.name, version: 1, tensors: task.model.tensors, dtype: 'float32' }, data }),
           createdAt: now,
         });
       }
-      this.checkStoredShape(task);
-      const open = this.storage.openRoundOf(task.task);
-      if (open === undefined) this.openNextRound(task);
+      await this.checkStoredShape(task);
+      const open = await this.storage.openRoundOf(task.task);
+      if (open === undefined) await this.withTask(task.task, () => this.openNextRound(task));
       else {
         const config = this.configOf(open);
         this.options.noise?.prepare(open.roundId, config.centralNoiseStddev, config.vectorLength);
@@ -154,7 +162,9 @@ export class RoundCoordinator {
   /** Checks deadlines every `intervalMs` (unref'd: never keeps the process alive). */
   startTimer(intervalMs = 250): void {
     this.stopTimer();
-    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer = setInterval(() => {
+      if (this.ticking === null) this.tick().catch((error: unknown) => console.error(`[rounds] deadline check failed: ${messageOf(error)}`));
+    }, intervalMs);
     this.timer.unref();
   }
 
@@ -163,64 +173,79 @@ export class RoundCoordinator {
     this.timer = undefined;
   }
 
-  /** Closes or extends every open round whose deadline has passed. */
-  tick(): void {
+  /** Closes or extends every open round whose deadline has passed; resolves when done. */
+  tick(): Promise<void> {
+    this.ticking ??= this.checkDeadlines().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async checkDeadlines(): Promise<void> {
     const now = this.clock();
-    this.retryWaiting();
-    for (const task of this.tasks.values()) {
-      const round = this.storage.openRoundOf(task.task);
-      if (round === undefined) continue;
-      if (round.frozenAt !== null) {
-        // A close that could not collect the helper's share (helper down, or leader restarted).
-        if (now >= (this.closeRetryAt.get(task.task) ?? 0)) this.closeRound(task.task);
-        continue;
-      }
-      if (round.deadline > now) continue;
-      const config = this.configOf(round);
-      if (round.contributions >= config.minContributions) this.closeRound(task.task);
-      else {
-        this.storage.extendDeadline(round.roundId, now + this.settingsOf(task).roundMs);
-        this.options.onEvent?.({ kind: 'round_extended', task: task.task, roundId: round.roundId, contributions: round.contributions });
-      }
+    await this.retryWaiting();
+    // One task's failure (its store refused, its strategy threw) must not stop the others' closes.
+    const closed = await Promise.all([...this.tasks.values()].map((task) => this.withTask(task.task, () => this.checkDeadline(task, now)).catch((error: unknown) => {
+      console.error(`[rounds] ${task.task}: deadline check failed: ${messageOf(error)}`);
+      return false;
+    })));
+    if (closed.includes(true)) await this.retryWaiting();
+  }
+
+  /** Closes or extends the task's round if its deadline passed (under the task's queue); true if it closed. */
+  private async checkDeadline(task: TaskDefinition, now: number): Promise<boolean> {
+    const round = await this.storage.openRoundOf(task.task);
+    if (round === undefined) return false;
+    if (round.frozenAt !== null) {
+      // A close that could not finish: the helper's share was not collected (helper down), or
+      // this process stopped between the freeze and the close.
+      return now >= (this.closeRetryAt.get(task.task) ?? 0) && this.closeNow(task, round);
     }
+    if (round.deadline > now) return false;
+    const config = this.configOf(round);
+    if (round.contributions >= config.minContributions) return this.closeNow(task, round);
+    await this.storage.extendDeadline(round.roundId, now + this.settingsOf(task).roundMs);
+    this.options.onEvent?.({ kind: 'round_extended', task: task.task, roundId: round.roundId, contributions: round.contributions });
+    return false;
   }
 
   /** The open tasks, as `GET /v1/tasks` lists them. */
-  descriptors(): TaskDescriptor[] {
-    const out: TaskDescriptor[] = [];
-    for (const task of this.tasks.values()) {
-      const round = this.storage.openRoundOf(task.task);
-      // A frozen round accepts nothing: devices wait for the next one.
-      if (round === undefined || round.frozenAt !== null) continue;
-      const config = this.configOf(round);
-      const settings = this.settingsOf(task);
-      const descriptor: TaskDescriptor = {
-        task: task.task,
-        kind: task.kind,
-        model: { name: task.model.name, version: round.baseVersion },
-        roundId: round.roundId,
-        vectorLength: config.vectorLength,
-        clipNorm: config.clipNorm,
-        granularity: config.granularity,
-        localNoiseStddev: config.localNoiseStddev,
-        localSteps: config.localSteps,
-        learningRate: config.learningRate,
-        deadline: new Date(round.deadline).toISOString(),
-        expectedBytes: this.contributionBytes(config.vectorLength),
-        minContributions: config.minContributions,
-        maxContributions: config.maxContributions,
-        privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: this.epsilonSpent(task) },
-        ...(config.rows === undefined ? {} : { rows: config.rows }),
-      };
-      const quality = latestQualityComparison(this.storage.quality(task.task));
-      out.push({
-        ...descriptor,
-        ...(task.labels === undefined ? {} : { labels: task.labels }),
-        ...(quality === undefined ? {} : { quality }),
-        ...(this.uploads.kind === 'shared' ? { secureAggregation: { helper: this.uploads.helper.publicUrl } } : {}),
-      });
-    }
-    return out;
+  async descriptors(): Promise<TaskDescriptor[]> {
+    const listed = await Promise.all([...this.tasks.values()].map((task) => this.descriptor(task)));
+    return listed.filter((d): d is TaskDescriptor => d !== null);
+  }
+
+  private async descriptor(task: TaskDefinition): Promise<TaskDescriptor | null> {
+    const round = await this.storage.openRoundOf(task.task);
+    // A frozen round accepts nothing: devices wait for the next one.
+    if (round === undefined || round.frozenAt !== null) return null;
+    const config = this.configOf(round);
+    const settings = this.settingsOf(task);
+    const descriptor: TaskDescriptor = {
+      task: task.task,
+      kind: task.kind,
+      model: { name: task.model.name, version: round.baseVersion },
+      roundId: round.roundId,
+      vectorLength: config.vectorLength,
+      clipNorm: config.clipNorm,
+      granularity: config.granularity,
+      localNoiseStddev: config.localNoiseStddev,
+      localSteps: config.localSteps,
+      learningRate: config.learningRate,
+      deadline: new Date(round.deadline).toISOString(),
+      expectedBytes: this.contributionBytes(config.vectorLength),
+      minContributions: config.minContributions,
+      maxContributions: config.maxContributions,
+      privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: await this.epsilonSpent(task) },
+      ...(config.rows === undefined ? {} : { rows: config.rows }),
+    };
+    const quality = latestQualityComparison(await this.storage.quality(task.task));
+    return {
+      ...descriptor,
+      ...(task.labels === undefined ? {} : { labels: task.labels }),
+      ...(quality === undefined ? {} : { quality }),
+      ...(this.uploads.kind === 'shared' ? { secureAggregation: { helper: this.uploads.helper.publicUrl } } : {}),
+    };
   }
 
   vectorLengths(): number[] {
@@ -237,11 +262,11 @@ export class RoundCoordinator {
     return this.uploads.kind === 'shared' ? this.uploads.helper : null;
   }
 
-  modelBlob(name: string, version: number): Uint8Array | undefined {
+  modelBlob(name: string, version: number): Promise<Uint8Array | undefined> {
     return this.storage.getModelBlob(name, version);
   }
 
-  latestVersion(name: string): number | undefined {
+  latestVersion(name: string): Promise<number | undefined> {
     return this.storage.latestModelVersion(name);
   }
 
@@ -251,18 +276,18 @@ export class RoundCoordinator {
   }
 
   /** The round being posted to, with its configuration and the task's current round. */
-  roundView(roundId: string): RoundView | undefined {
-    const round = this.storage.getRound(roundId);
+  async roundView(roundId: string): Promise<RoundView | undefined> {
+    const round = await this.storage.getRound(roundId);
     if (round === undefined) return undefined;
-    return { round, config: this.configOf(round), current: this.storage.openRoundOf(round.task) };
+    return { round, config: this.configOf(round), current: await this.storage.openRoundOf(round.task) };
   }
 
   /**
    * Validates and stores one contribution; resolves once it is durable (or refused). Valid
-   * contributions that arrive in the same turn of the event loop are committed together in one
-   * SQLite transaction (group commit): each answer still waits for its own commit, and the
-   * per-contribution cost of a commit is shared. A round that reaches its maximum is closed on
-   * the next turn, so the 202 does not wait for the aggregation.
+   * contributions that arrive in the same turn of the event loop, or while the previous batch
+   * commits, are committed together in one transaction (group commit): each answer still waits
+   * for its own commit, and the per-contribution cost of a commit is shared. A round that reaches
+   * its maximum is closed on the next turn, so the 202 does not wait for the aggregation.
    */
   submit(roundId: string, body: Uint8Array): Promise<SubmitResult> {
     switch (this.uploads.kind) {
@@ -277,44 +302,43 @@ export class RoundCoordinator {
     }
   }
 
-  private submitPlain(roundId: string, body: Uint8Array): Promise<SubmitResult> {
-    const view = this.roundView(roundId);
+  private async submitPlain(roundId: string, body: Uint8Array): Promise<SubmitResult> {
+    const view = await this.roundView(roundId);
     const known = checkRound(roundId, view);
     if (!known.ok) {
       // A retry of a contribution accepted before its round closed is still "accepted once".
-      if (view !== undefined && this.isReplay(body, view.config.vectorLength)) return Promise.resolve({ kind: 'accepted', duplicate: true });
-      return Promise.resolve({ kind: 'rejected', rejection: known.rejection });
+      if (view !== undefined && (await this.isReplay(body, view.config.vectorLength))) return { kind: 'accepted', duplicate: true };
+      return { kind: 'rejected', rejection: known.rejection };
     }
     const checked = checkContributionBody(body, known.value);
-    if (!checked.ok) return Promise.resolve({ kind: 'rejected', rejection: checked.rejection });
+    if (!checked.ok) return { kind: 'rejected', rejection: checked.rejection };
     const { round, config } = known.value;
     return new Promise((resolve, reject) => {
-      this.queue.push({
+      this.enqueue({
         item: { roundId: round.roundId, id: checked.value.id, values: checked.value.values, maxContributions: config.maxContributions },
         task: round.task,
         resolve,
         reject,
       });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
 
   /**
    * A secret-shared upload: framing, round, version and key id checked here; then queued. The
-   * helper must hold its share before the leader commits (./flushShared). A replay of an id the
+   * helper must hold its share before the leader commits (flush). A replay of an id the
    * leader committed is answered 202 duplicate without asking the helper again.
    */
   private async submitShared(roundId: string, body: Uint8Array, helper: HelperPeer): Promise<SubmitResult> {
-    const view = this.roundView(roundId);
+    const view = await this.roundView(roundId);
     const known = checkRound(roundId, view);
     if (!known.ok) {
-      if (view !== undefined && this.isSharedReplay(body, view.config.vectorLength)) return { kind: 'accepted', duplicate: true };
+      if (view !== undefined && (await this.isSharedReplay(body, view.config.vectorLength))) return { kind: 'accepted', duplicate: true };
       return { kind: 'rejected', rejection: known.rejection };
     }
     const checked = checkSharedBody(body, known.value);
     if (!checked.ok) return { kind: 'rejected', rejection: checked.rejection };
     const contribution = checked.value;
-    if (this.storage.hasContribution(contribution.id)) return { kind: 'accepted', duplicate: true };
+    if (await this.storage.hasContribution(contribution.id)) return { kind: 'accepted', duplicate: true };
     if (!helper.keyIds().includes(contribution.keyId)) {
       // Keys rotate: an id we have not seen yet may be the helper's newest. Refetch (rate-limited).
       const reachable = await helper.refreshKeys();
@@ -331,7 +355,7 @@ export class RoundCoordinator {
     // reduced mod 2^32 at close.
     const values = new Int32Array(contribution.leaderShare.buffer, contribution.leaderShare.byteOffset, contribution.leaderShare.length);
     return new Promise((resolve, reject) => {
-      this.queue.push({
+      this.enqueue({
         item: { roundId: round.roundId, id: contribution.id, values, maxContributions: config.maxContributions },
         task: round.task,
         share: {
@@ -341,31 +365,44 @@ export class RoundCoordinator {
         resolve,
         reject,
       });
-      if (this.queue.length === 1 && !this.forwarding) setImmediate(() => void this.flushShared(helper));
     });
   }
 
+  /** Queues a validated contribution for the next group commit. */
+  private enqueue(queued: QueuedContribution): void {
+    this.queue.push(queued);
+    if (this.queue.length === 1 && this.flushing === null) setImmediate(() => this.flush());
+  }
+
   /**
-   * Forwards the queued shared uploads to the helper, one batch per round (and version), then
-   * commits at the leader, in one transaction, exactly those the helper holds. Uploads the helper
-   * refused are answered with its code and stored nowhere; if the helper cannot be reached they
-   * are answered 503 helper_unavailable and stored nowhere (a retry of the same bytes is
-   * idempotent on both sides).
+   * Commits the queued contributions. One batch in flight at a time: uploads that arrive meanwhile
+   * wait and go together in the next batch, so under load the batches grow with the request rate
+   * (one commit, and on the shared path one helper request, per batch instead of per event-loop
+   * turn); when idle, an upload still goes at once. Measured at d = 1,836, 16 uploads in flight:
+   * see bench/secure-aggregation.bench.ts. Shared uploads go to the helper first: one batch per
+   * round (and version), then the leader commits, in one transaction, exactly those the helper
+   * holds. Uploads the helper refused are answered with its code and stored nowhere; if the
+   * helper cannot be reached they are answered 503 helper_unavailable and stored nowhere (a retry
+   * of the same bytes is idempotent on both sides).
    */
-  private async flushShared(helper: HelperPeer): Promise<void> {
-    // One forward in flight at a time: uploads that arrive meanwhile wait and go together in the
-    // next batch. Under load the batches grow with the request rate (one helper request and one
-    // leader commit per batch instead of per event-loop turn); when idle, an upload still goes at
-    // once. Measured at d = 1,836, 16 uploads in flight: see bench/secure-aggregation.bench.ts.
+  private flush(): void {
+    if (this.flushing !== null) return; // it schedules the next batch when it settles
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
-    this.forwarding = true;
-    try {
-      await this.forwardBatch(helper, batch);
-    } finally {
-      this.forwarding = false;
-      if (this.queue.length > 0) setImmediate(() => void this.flushShared(helper));
-    }
+    const work = this.uploads.kind === 'shared' ? this.forwardBatch(this.uploads.helper, batch) : this.commit(batch);
+    this.flushing = work
+      // commit and forwardAndCommit answer their own contributions; this is a bug's last guard.
+      .catch((error: unknown) => batch.forEach((q) => q.reject(error)))
+      .finally(() => {
+        this.flushing = null;
+        if (this.queue.length > 0) setImmediate(() => this.flush());
+      });
+  }
+
+  /** Stops the deadline timer and waits for the round changes and the commit under way (before the store closes). */
+  async stop(): Promise<void> {
+    this.stopTimer();
+    await Promise.allSettled([this.ticking, this.flushing, ...this.taskQueues.values()]);
   }
 
   private async forwardBatch(helper: HelperPeer, batch: QueuedContribution[]): Promise<void> {
@@ -438,20 +475,15 @@ export class RoundCoordinator {
         }
       }
     });
-    if (held.length > 0) this.commit(held);
-  }
-
-  /** Commits every queued (plain) contribution in one transaction and answers each. */
-  private flush(): void {
-    this.commit(this.queue.splice(0));
+    if (held.length > 0) await this.commit(held);
   }
 
   /** One transaction for the batch (group commit), then one answer per contribution. */
-  private commit(batch: readonly QueuedContribution[]): void {
+  private async commit(batch: readonly QueuedContribution[]): Promise<void> {
     if (batch.length === 0) return;
     let outcomes: AcceptOutcome[];
     try {
-      outcomes = this.storage.acceptContributions(batch.map((q) => q.item));
+      outcomes = await this.storage.acceptContributions(batch.map((q) => q.item));
     } catch (error) {
       for (const q of batch) q.reject(error);
       return;
@@ -480,98 +512,83 @@ export class RoundCoordinator {
         }
       }
     });
-    for (const task of full) setImmediate(() => this.closeRound(task));
+    for (const task of full) setImmediate(() => void this.closeRound(task).catch((error: unknown) => console.error(`[rounds] closing ${task} failed: ${messageOf(error)}`)));
   }
 
   /**
-   * Aggregates the task's open round into a new model version and opens the next round.
-   * Returns false when there is nothing to close (no open round, no contribution, or closing).
-   * On the shared path the close needs the helper: this starts it and returns true if it started
-   * (closeRoundAsync says when and whether it finished).
+   * Aggregates the task's open round into a new model version and opens the next round; resolves
+   * true once it is closed, false when there is nothing to close (no open round, no contribution)
+   * or, on the shared path, when the helper's share could not be collected yet (retried on a later
+   * tick). A close already under way for the task is waited for first.
    */
-  closeRound(taskName: string): boolean {
-    if (this.uploads.kind === 'shared') {
-      const started = this.closeShared(taskName, this.uploads.helper);
-      if (started === null) return false;
-      started.catch((error: unknown) => console.error(`[rounds] closing ${taskName} failed: ${error instanceof Error ? error.message : String(error)}`));
-      return true;
-    }
+  async closeRound(taskName: string): Promise<boolean> {
     const task = this.tasks.get(taskName);
-    if (task === undefined || this.closing.has(taskName)) return false;
-    const round = this.storage.openRoundOf(taskName);
-    if (round === undefined || round.contributions === 0) return false;
-    this.closing.add(taskName);
-    try {
-      const started = performance.now();
-      const { sum, contributions } = this.storage.roundSum(round.roundId);
-      this.release(task, round, sum, contributions, started);
-      return true;
-    } finally {
-      this.closing.delete(taskName);
-    }
-  }
-
-  /** closeRound, resolving once the round is closed (true) or could not be (false: retried on a later tick). */
-  closeRoundAsync(taskName: string): Promise<boolean> {
-    if (this.uploads.kind === 'plain') return Promise.resolve(this.closeRound(taskName));
-    return this.closeShared(taskName, this.uploads.helper) ?? Promise.resolve(false);
+    if (task === undefined) return false;
+    const closed = await this.withTask(taskName, async () => {
+      const round = await this.storage.openRoundOf(taskName);
+      return round !== undefined && this.closeNow(task, round);
+    });
+    if (closed) await this.retryWaiting();
+    return closed;
   }
 
   /**
-   * The shared close. Synchronously, before anything is awaited: freeze the round (durable; from
-   * then on nothing is committed to it) and read its id list. Then collect the helper's share over
-   * exactly those ids, add the two aggregate shares, and release. Null when there is nothing to close.
+   * The close itself (under the task's queue). It first freezes the round, durably: from then on
+   * nothing is committed to it, so the sum read next is final. The plain path then aggregates; the
+   * shared path collects the helper's share over exactly the frozen round's ids first. A process
+   * stopped after the freeze finishes the close on a tick after its restart.
    */
-  private closeShared(taskName: string, helper: HelperPeer): Promise<boolean> | null {
-    const task = this.tasks.get(taskName);
-    if (task === undefined || this.closing.has(taskName)) return null;
-    const round = this.storage.openRoundOf(taskName);
-    if (round === undefined || round.contributions === 0) return null;
-    const config = this.configOf(round);
+  private async closeNow(task: TaskDefinition, round: RoundRecord): Promise<boolean> {
+    if (round.contributions === 0) return false;
     // Never freeze what may not be released: a secure round below its minimum would stay frozen.
-    if (round.contributions < config.minContributions) return null;
-    this.closing.add(taskName);
+    if (this.uploads.kind === 'shared' && round.contributions < this.configOf(round).minContributions) return false;
     const started = performance.now();
-    if (round.frozenAt === null) this.storage.freezeRound(round.roundId, this.clock());
-    const ids = this.storage.roundContributionIds(round.roundId);
-    return (async () => {
-      try {
-        const collected = await helper.collect(round.roundId, ids.map((id) => Buffer.from(id).toString('hex')), config.vectorLength);
-        switch (collected.kind) {
-          case 'unavailable':
-          case 'refused': {
-            this.closeRetryAt.set(taskName, this.clock() + CLOSE_RETRY_MS);
-            const reason = collected.kind === 'unavailable' ? collected.message : `${collected.status} ${collected.code}: ${collected.message}`;
-            this.options.onEvent?.({ kind: 'close_deferred', task: taskName, roundId: round.roundId, reason });
-            return false;
-          }
-          case 'share':
-            break;
-          default: {
-            const unreachable: never = collected;
-            throw new Error(`unknown collect outcome ${JSON.stringify(unreachable)}`);
-          }
-        }
-        const { sum, contributions } = this.storage.roundSum(round.roundId);
-        if (collected.share.contributions !== ids.length || contributions !== ids.length) {
-          throw new Error(`round ${round.roundId}: the helper summed ${collected.share.contributions} contributions, the leader ${contributions} with ${ids.length} ids`);
-        }
-        const combined = combineShares(reduceSum(sum), collected.share.values);
-        this.closeRetryAt.delete(taskName);
-        this.release(task, this.storage.getRound(round.roundId)!, combined, contributions, started);
-        return true;
-      } finally {
-        this.closing.delete(taskName);
+    if (round.frozenAt === null) await this.storage.freezeRound(round.roundId, this.clock());
+    if (this.uploads.kind === 'plain') {
+      const { sum, contributions } = await this.storage.roundSum(round.roundId);
+      await this.release(task, round, sum, contributions, started);
+      return true;
+    }
+    return this.closeShared(task, round, this.uploads.helper, started);
+  }
+
+  /** Collects the helper's share over the frozen round's ids, adds the two shares and releases. */
+  private async closeShared(task: TaskDefinition, round: RoundRecord, helper: HelperPeer, started: number): Promise<boolean> {
+    const taskName = task.task;
+    const config = this.configOf(round);
+    const ids = await this.storage.roundContributionIds(round.roundId);
+    const collected = await helper.collect(round.roundId, ids.map((id) => Buffer.from(id).toString('hex')), config.vectorLength);
+    switch (collected.kind) {
+      case 'unavailable':
+      case 'refused': {
+        this.closeRetryAt.set(taskName, this.clock() + CLOSE_RETRY_MS);
+        const reason = collected.kind === 'unavailable' ? collected.message : `${collected.status} ${collected.code}: ${collected.message}`;
+        this.options.onEvent?.({ kind: 'close_deferred', task: taskName, roundId: round.roundId, reason });
+        return false;
       }
-    })();
+      case 'share':
+        break;
+      default: {
+        const unreachable: never = collected;
+        throw new Error(`unknown collect outcome ${JSON.stringify(unreachable)}`);
+      }
+    }
+    const { sum, contributions } = await this.storage.roundSum(round.roundId);
+    if (collected.share.contributions !== ids.length || contributions !== ids.length) {
+      throw new Error(`round ${round.roundId}: the helper summed ${collected.share.contributions} contributions, the leader ${contributions} with ${ids.length} ids`);
+    }
+    const combined = combineShares(reduceSum(sum), collected.share.values);
+    this.closeRetryAt.delete(taskName);
+    await this.release(task, round, combined, contributions, started);
+    return true;
   }
 
   /** The strategy aggregates the round's exact grid sum; the round closes in one transaction; the next opens. */
-  private release(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, started: number): void {
+  private async release(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, started: number): Promise<void> {
     const taskName = task.task;
     const config = this.configOf(round);
     const strategy = this.strategies.get(taskName)!;
-    const output = strategy.aggregate({ roundId: round.roundId, task, config, weights: this.currentWeights(task), sum, contributions });
+    const output = strategy.aggregate({ roundId: round.roundId, task, config, weights: await this.currentWeights(task), sum, contributions });
     // Without the DP wrapper the release is still protected by the devices' own noise.
     const rho = output.privacy?.rho ?? roundRho({
       sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
@@ -580,11 +597,11 @@ export class RoundCoordinator {
       contributions,
       vectorLength: config.vectorLength,
     });
-    const rhoTotal = this.rhoSpentCombined(task) + rho;
+    const rhoTotal = (await this.rhoSpentCombined(task)) + rho;
     const epsilonAfter = zcdpToEpsilon(rhoTotal, this.settingsOf(task).delta).epsilon;
     const producedVersion = round.baseVersion + 1;
     const now = this.clock();
-    this.storage.closeRound({
+    await this.storage.closeRound({
       roundId: round.roundId,
       outcome: 'aggregated',
       closedAt: now,
@@ -602,38 +619,55 @@ export class RoundCoordinator {
     this.weights.set(taskName, { version: producedVersion, data: output.weights });
     this.lastCloseMs = performance.now() - started;
     this.options.onEvent?.({ kind: 'round_closed', task: taskName, roundId: round.roundId, producedVersion, contributions, epsilon: epsilonAfter, ms: this.lastCloseMs });
-    this.openNextRound(task);
-    this.retryWaiting();
+    await this.openNextRound(task);
   }
 
   /** Asks every waiting task's strategy again (its dependency may have released since). */
-  private retryWaiting(): void {
-    for (const name of [...this.waiting.keys()]) {
+  private async retryWaiting(): Promise<void> {
+    await Promise.all([...this.waiting.keys()].map((name) => {
       const task = this.tasks.get(name);
-      if (task !== undefined && this.storage.openRoundOf(name) === undefined) this.openNextRound(task);
-    }
+      if (task === undefined) return undefined;
+      return this.withTask(name, async () => {
+        if ((await this.storage.openRoundOf(name)) === undefined) await this.openNextRound(task);
+      });
+    }));
+  }
+
+  /**
+   * Runs `change` after the task's earlier round changes have settled, so a task's open, deadline
+   * check and close never interleave (storage is async). Tasks do not wait for each other.
+   */
+  private withTask<T>(taskName: string, change: () => Promise<T>): Promise<T> {
+    const previous = this.taskQueues.get(taskName) ?? Promise.resolve();
+    const next = previous.then(change);
+    const tail = next.catch(() => undefined);
+    this.taskQueues.set(taskName, tail);
+    void tail.then(() => {
+      if (this.taskQueues.get(taskName) === tail) this.taskQueues.delete(taskName);
+    });
+    return next;
   }
 
   /**
    * ρ spent by the task and by the task it depends on: one guarantee covers both (zCDP composes by
    * adding ρ), so that is what the task reports.
    */
-  private rhoSpentCombined(task: TaskDefinition): number {
-    const own = this.storage.rhoSpent(task.task);
-    return task.dependsOn === undefined ? own : own + this.storage.rhoSpent(task.dependsOn);
+  private async rhoSpentCombined(task: TaskDefinition): Promise<number> {
+    const own = await this.storage.rhoSpent(task.task);
+    return task.dependsOn === undefined ? own : own + (await this.storage.rhoSpent(task.dependsOn));
   }
 
   /** The newest released model of the task's dependency (version ≥ 2), or null. */
-  private dependencyRelease(task: TaskDefinition): Float32Array | null {
+  private async dependencyRelease(task: TaskDefinition): Promise<Float32Array | null> {
     if (task.dependsOn === undefined) return null;
     const dependency = this.tasks.get(task.dependsOn);
     if (dependency === undefined) return null;
-    const latest = this.storage.latestModelVersion(dependency.model.name) ?? 1;
+    const latest = (await this.storage.latestModelVersion(dependency.model.name)) ?? 1;
     return latest > 1 ? this.currentWeights(dependency) : null;
   }
 
-  addQuality(report: QualityReport): void {
-    this.storage.addQuality({ task: report.task, version: report.version, metric: report.metric, series: report.series ?? 'federated', value: report.value, at: this.clock() });
+  addQuality(report: QualityReport): Promise<void> {
+    return this.storage.addQuality({ task: report.task, version: report.version, metric: report.metric, series: report.series ?? 'federated', value: report.value, at: this.clock() });
   }
 
   isKnownTask(task: string): boolean {
@@ -645,43 +679,45 @@ export class RoundCoordinator {
     return this.uploads.kind === 'shared' ? maxSharedContributionBytes([vectorLength]) : contributionByteLength(vectorLength);
   }
 
-  stats(): StatsResponse {
-    const tasks: TaskStats[] = [];
-    for (const task of this.tasks.values()) {
-      const settings = this.settingsOf(task);
-      const open = this.storage.openRoundOf(task.task);
-      const closed = this.storage.closedRounds(task.task, STATS_ROUNDS).reverse();
-      const rhoSpent = this.rhoSpentCombined(task);
-      const newest = open ?? closed[closed.length - 1];
-      tasks.push({
-        task: task.task,
-        kind: task.kind,
-        model: { name: task.model.name, version: this.storage.latestModelVersion(task.model.name) ?? 1 },
-        status: this.stopped.has(task.task) && open === undefined ? 'budget_exhausted' : 'open',
-        privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: jsonSafe(zcdpToEpsilon(rhoSpent, settings.delta).epsilon), rhoSpent: jsonSafe(rhoSpent) },
-        currentRound: open === undefined ? null : roundStats(open),
-        bytesPerContribution: newest === undefined ? null : this.contributionBytes(this.configOf(newest).vectorLength),
-        rounds: closed.map(roundStats),
-        quality: this.storage.quality(task.task).map((q) => ({ version: q.version, metric: q.metric, series: q.series, value: q.value, at: new Date(q.at).toISOString() })),
-        aggregates: this.storage.releases(task.task, 20).reverse().map(({ roundId, json }) => {
-          const release = JSON.parse(json) as HistogramRelease;
-          return { roundId, labels: release.labels, values: release.values, projected: projectedCounts(release), stddev: release.stddev, contributions: release.contributions };
-        }),
-      });
-    }
-    return { generatedAt: new Date(this.clock()).toISOString(), totals: this.storage.totals(), tasks };
+  async stats(): Promise<StatsResponse> {
+    const tasks = await Promise.all([...this.tasks.values()].map((task) => this.taskStats(task)));
+    return { generatedAt: new Date(this.clock()).toISOString(), totals: await this.storage.totals(), tasks };
   }
 
-  private openNextRound(task: TaskDefinition): void {
-    const version = this.storage.latestModelVersion(task.model.name) ?? 1;
+  private async taskStats(task: TaskDefinition): Promise<TaskStats> {
+    const settings = this.settingsOf(task);
+    const open = await this.storage.openRoundOf(task.task);
+    const closed = (await this.storage.closedRounds(task.task, STATS_ROUNDS)).reverse();
+    const rhoSpent = await this.rhoSpentCombined(task);
+    const newest = open ?? closed[closed.length - 1];
+    return {
+      task: task.task,
+      kind: task.kind,
+      model: { name: task.model.name, version: (await this.storage.latestModelVersion(task.model.name)) ?? 1 },
+      status: this.stopped.has(task.task) && open === undefined ? 'budget_exhausted' : 'open',
+      privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: jsonSafe(zcdpToEpsilon(rhoSpent, settings.delta).epsilon), rhoSpent: jsonSafe(rhoSpent) },
+      currentRound: open === undefined ? null : roundStats(open),
+      bytesPerContribution: newest === undefined ? null : this.contributionBytes(this.configOf(newest).vectorLength),
+      rounds: closed.map(roundStats),
+      quality: (await this.storage.quality(task.task)).map((q) => ({ version: q.version, metric: q.metric, series: q.series, value: q.value, at: new Date(q.at).toISOString() })),
+      aggregates: (await this.storage.releases(task.task, 20)).reverse().map(({ roundId, json }) => {
+        const release = JSON.parse(json) as HistogramRelease;
+        return { roundId, labels: release.labels, values: release.values, projected: projectedCounts(release), stddev: release.stddev, contributions: release.contributions };
+      }),
+    };
+  }
+
+  /** Opens the task's next round as its strategy plans it (called under the task's queue). */
+  private async openNextRound(task: TaskDefinition): Promise<void> {
+    const version = (await this.storage.latestModelVersion(task.model.name)) ?? 1;
     const now = this.clock();
     const plan = this.strategies.get(task.task)!.configure({
       task,
       settings: this.settingsOf(task),
       modelVersion: version,
       now,
-      rhoSpent: this.storage.rhoSpent(task.task),
-      dependency: this.dependencyRelease(task),
+      rhoSpent: await this.storage.rhoSpent(task.task),
+      dependency: await this.dependencyRelease(task),
     });
     if (plan.kind !== 'wait') this.waiting.delete(task.task);
     switch (plan.kind) {
@@ -695,7 +731,7 @@ export class RoundCoordinator {
         return;
       case 'open': {
         const roundId = `${task.task}-v${version}-${now.toString(36)}`;
-        this.storage.openRound({
+        await this.storage.openRound({
           roundId,
           task: task.task,
           baseVersion: version,
@@ -717,9 +753,9 @@ export class RoundCoordinator {
   }
 
   /** A database made for another shape of the model (e.g. another catalogue size) is refused by name. */
-  private checkStoredShape(task: TaskDefinition): void {
-    const latest = this.storage.latestModelVersion(task.model.name);
-    const blob = latest === undefined ? undefined : this.storage.getModelBlob(task.model.name, latest);
+  private async checkStoredShape(task: TaskDefinition): Promise<void> {
+    const latest = await this.storage.latestModelVersion(task.model.name);
+    const blob = latest === undefined ? undefined : await this.storage.getModelBlob(task.model.name, latest);
     if (blob === undefined) return;
     const stored = decodeModel(blob).header.tensors;
     const wanted = task.model.tensors;
@@ -730,14 +766,14 @@ export class RoundCoordinator {
     }
   }
 
-  private isSharedReplay(body: Uint8Array, vectorLength: number): boolean {
+  private async isSharedReplay(body: Uint8Array, vectorLength: number): Promise<boolean> {
     const decoded = decodeSharedContribution(body, vectorLength);
-    return decoded.ok && this.storage.hasContribution(decoded.contribution.id);
+    return decoded.ok && (await this.storage.hasContribution(decoded.contribution.id));
   }
 
-  private isReplay(body: Uint8Array, vectorLength: number): boolean {
+  private async isReplay(body: Uint8Array, vectorLength: number): Promise<boolean> {
     const decoded = decodeContribution(body, vectorLength);
-    return decoded.ok && this.storage.hasContribution(decoded.contribution.id);
+    return decoded.ok && (await this.storage.hasContribution(decoded.contribution.id));
   }
 
   private configOf(round: RoundRecord): RoundConfig {
@@ -749,18 +785,18 @@ export class RoundCoordinator {
     return config;
   }
 
-  private currentWeights(task: TaskDefinition): Float32Array {
-    const latest = this.storage.latestModelVersion(task.model.name) ?? 1;
+  private async currentWeights(task: TaskDefinition): Promise<Float32Array> {
+    const latest = (await this.storage.latestModelVersion(task.model.name)) ?? 1;
     const cached = this.weights.get(task.task);
     if (cached !== undefined && cached.version === latest) return cached.data;
-    const blob = this.storage.getModelBlob(task.model.name, latest);
+    const blob = await this.storage.getModelBlob(task.model.name, latest);
     const data = blob === undefined ? initialWeights(task) : decodeModel(blob).data;
     this.weights.set(task.task, { version: latest, data });
     return data;
   }
 
-  private epsilonSpent(task: TaskDefinition): number {
-    return jsonSafe(zcdpToEpsilon(this.rhoSpentCombined(task), this.settingsOf(task).delta).epsilon);
+  private async epsilonSpent(task: TaskDefinition): Promise<number> {
+    return jsonSafe(zcdpToEpsilon(await this.rhoSpentCombined(task), this.settingsOf(task).delta).epsilon);
   }
 
   private settingsOf(task: TaskDefinition): RoundSettings {
@@ -830,4 +866,8 @@ function roundStats(round: RoundRecord): RoundStats {
  */
 function jsonSafe(value: number): number {
   return Number.isFinite(value) ? value : Number.MAX_VALUE;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

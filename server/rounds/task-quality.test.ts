@@ -39,8 +39,8 @@ describe('latestQualityComparison', () => {
 
 describe('GET /v1/tasks quality', () => {
   let agg: Aggregator | undefined;
-  afterEach(() => {
-    agg?.close();
+  afterEach(async () => {
+    await agg?.close();
     agg = undefined;
   });
 
@@ -56,7 +56,7 @@ describe('GET /v1/tasks quality', () => {
   }
 
   it('carries the posted comparison, which the protocol parser accepts', async () => {
-    agg = createAggregator(TEST_CONFIG, { tasks: [fedavgTask('tiny', 8)], timer: false });
+    agg = await createAggregator(TEST_CONFIG, { tasks: [fedavgTask('tiny', 8)], timer: false });
     expect(await taskQuality()).toBeUndefined();
     await post({ task: 'tiny', version: 1, metric: 'hr@10', value: 0.09, series: 'federated-dp' });
     expect(await taskQuality()).toBeUndefined();

@@ -42,9 +42,9 @@ export function createHelperApp(options: HelperAppOptions): Hono {
     return c.json(service.hpkeConfig());
   });
 
-  app.get('/v1/stats', (c) => {
+  app.get('/v1/stats', async (c) => {
     c.header('Cache-Control', 'no-store');
-    return c.json(service.stats());
+    return c.json(await service.stats());
   });
 
   app.use('/v1/helper/*', async (c, next) => {

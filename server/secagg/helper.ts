@@ -22,7 +22,7 @@ import { addInto, reduceSum } from '../../core/secagg/ring.js';
 import { helperShareOf, openHelperSeed } from '../../core/secagg/upload.js';
 import type { TaskDefinition } from '../tasks.js';
 import { uploadLength } from '../tasks.js';
-import { HelperStorage, idSetHash, type NewShare } from './helper-storage.js';
+import { idSetHash, type HelperStorage, type NewShare } from './helper-storage.js';
 import { createNodeHpkeOpener } from './hpke-open-node.js';
 
 /** Keys kept for opening after a rotation (uploads sealed to an older key still in flight). */
@@ -63,7 +63,7 @@ export class HelperService {
   /** Loads its keys (making the first one on first start, or a new one with rotateKey). */
   static async create(options: HelperOptions): Promise<HelperService> {
     const service = new HelperService(options);
-    const keys = options.storage.keys();
+    const keys = await options.storage.keys();
     if (keys.length === 0 || options.rotateKey === true) await service.rotateKey();
     else await service.loadKeys();
     return service;
@@ -71,11 +71,11 @@ export class HelperService {
 
   /** Publishes a fresh key first; keeps the KEYS_KEPT − 1 newest older ones for opening. */
   async rotateKey(): Promise<number> {
-    const keys = this.options.storage.keys();
+    const keys = await this.options.storage.keys();
     const id = keys.length === 0 ? 1 : (keys[0]!.pair.config.id + 1) % 256;
     const pair = await generateHpkeKeyPair(id);
-    this.options.storage.putKey(pair, this.clock());
-    for (const old of this.options.storage.keys().slice(KEYS_KEPT)) this.options.storage.dropKey(old.pair.config.id);
+    await this.options.storage.putKey(pair, this.clock());
+    for (const old of (await this.options.storage.keys()).slice(KEYS_KEPT)) await this.options.storage.dropKey(old.pair.config.id);
     await this.loadKeys();
     return id;
   }
@@ -98,7 +98,7 @@ export class HelperService {
     if (task === undefined) return refuse(404, 'not_found', `batch.task ${JSON.stringify(batch.task)} is not a task this helper runs (${[...this.tasks.keys()].join(', ')})`);
     const vectorLength = uploadLength(task);
     if (batch.vectorLength !== vectorLength) return refuse(400, 'bad_length', `batch.vectorLength ${batch.vectorLength} must be task ${task.task}'s ${vectorLength}`);
-    const known = this.options.storage.getRound(roundId);
+    const known = await this.options.storage.getRound(roundId);
     if (known?.collectedAt != null) return refuse(409, 'round_closed', `round ${roundId} was already collected; it takes no more shares`);
 
     const opened = await Promise.all(batch.shares.map(async (share): Promise<{ id: Uint8Array; seed: Uint8Array } | HelperShareResult> => {
@@ -119,7 +119,7 @@ export class HelperService {
     let added: readonly boolean[] = [];
     let shares = known?.shares ?? 0;
     if (toStore.length > 0) {
-      const stored = this.options.storage.addShares(roundId, { task: task.task, vectorLength, modelVersion: batch.modelVersion, now: this.clock() }, toStore);
+      const stored = await this.options.storage.addShares(roundId, { task: task.task, vectorLength, modelVersion: batch.modelVersion, now: this.clock() }, toStore);
       switch (stored.kind) {
         case 'stored':
           added = stored.added;
@@ -147,7 +147,7 @@ export class HelperService {
   /** The aggregate share over exactly `request.ids`, at most once per round (see the file comment). */
   async collect(roundId: string, request: CollectRequest): Promise<CollectOutcome> {
     const storage = this.options.storage;
-    const round = storage.getRound(roundId);
+    const round = await storage.getRound(roundId);
     if (round === undefined) return refuse(409, 'count_mismatch', `round ${roundId}: the helper holds none of the ${request.ids.length} contributions named; ${request.ids.length} are missing`);
     if (request.vectorLength !== round.vectorLength) return refuse(400, 'bad_length', `collect.vectorLength ${request.vectorLength} must be round ${roundId}'s ${round.vectorLength}`);
     const ids = request.ids.map(hexToBytes);
@@ -159,7 +159,7 @@ export class HelperService {
     if (ids.length < minimum) {
       return refuse(409, 'count_mismatch', `round ${roundId}: ${ids.length} contributions named; task ${round.task} releases an aggregate share of at least ${minimum}`);
     }
-    const seeds = storage.seeds(roundId, ids);
+    const seeds = await storage.seeds(roundId, ids);
     const missing = seeds.filter((s) => s === null).length;
     if (missing > 0) {
       return refuse(409, 'count_mismatch', `round ${roundId}: ${missing} of the ${ids.length} contributions named are not held by the helper (it holds ${round.shares}); it sums exactly the leader's set or nothing`);
@@ -170,7 +170,7 @@ export class HelperService {
       for (const share of shares) addInto(sum, share);
     }
     const values = reduceSum(sum);
-    const recorded = storage.recordCollect(roundId, hash, ids.length, values, this.clock());
+    const recorded = await storage.recordCollect(roundId, hash, ids.length, values, this.clock());
     switch (recorded.kind) {
       case 'recorded':
         return { kind: 'ok', share: { contributions: ids.length, values } };
@@ -184,18 +184,18 @@ export class HelperService {
     }
   }
 
-  stats(): HelperStatsResponse {
+  async stats(): Promise<HelperStatsResponse> {
     return {
       role: 'helper',
       generatedAt: new Date(this.clock()).toISOString(),
       keyIds: this.keyIds(),
-      totals: this.options.storage.totals(),
-      rounds: this.options.storage.recentRounds(STATS_ROUNDS).map((r) => ({ roundId: r.roundId, task: r.task, shares: r.shares, collected: r.collectedContributions })),
+      totals: await this.options.storage.totals(),
+      rounds: (await this.options.storage.recentRounds(STATS_ROUNDS)).map((r) => ({ roundId: r.roundId, task: r.task, shares: r.shares, collected: r.collectedContributions })),
     };
   }
 
   private async loadKeys(): Promise<void> {
-    const keys = this.options.storage.keys();
+    const keys = await this.options.storage.keys();
     const openers = new Map<number, HpkeOpener>();
     // node:crypto's open (./hpke-open-node.ts): ~10× faster than @hpke/core's, checked against it.
     for (const key of keys) openers.set(key.pair.config.id, createNodeHpkeOpener(key.pair));

@@ -16,7 +16,7 @@ let helper: ListeningHelper | undefined;
 let leader: Aggregator | undefined;
 
 afterEach(async () => {
-  leader?.close();
+  await leader?.close();
   leader = undefined;
   await helper?.close();
   helper = undefined;
@@ -24,7 +24,7 @@ afterEach(async () => {
 
 async function start(maxContributions = 5): Promise<{ helper: ListeningHelper; leader: Aggregator }> {
   helper = await listenHelper(tasks, { maxContributions });
-  leader = createAggregator(
+  leader = await createAggregator(
     { ...TEST_CONFIG, maxContributions, role: { kind: 'leader', helperUrl: helper.url, helperPublicUrl: 'https://helper.example', peerToken: PEER_TOKEN } },
     { tasks, timer: false },
   );
@@ -51,8 +51,8 @@ async function devices(d: TaskDescriptor, url: string, count: number): Promise<D
   return Promise.all(Array.from({ length: count }, (_, k) => sharedDevice(d, update(k), key)));
 }
 
-function releasedSum(agg: Aggregator): number[] {
-  const stats = agg.coordinator.stats() as StatsResponse;
+async function releasedSum(agg: Aggregator): Promise<number[]> {
+  const stats: StatsResponse = await agg.coordinator.stats();
   const task = stats.tasks.find((t) => t.task === 'bins')!;
   return [...task.aggregates[task.aggregates.length - 1]!.values];
 }
@@ -90,8 +90,8 @@ describe('a round through leader and helper', () => {
     const sent = await devices(d, helper.url, 4);
     const answers = await Promise.all(sent.map((s) => post(leader, d.roundId, s.body)));
     for (const res of answers) expect(await res.json()).toEqual({ accepted: true, duplicate: false });
-    expect(await leader.coordinator.closeRoundAsync('bins')).toBe(true);
-    expect(releasedSum(leader)).toEqual(exactSum(sent, N));
+    expect(await leader.coordinator.closeRound('bins')).toBe(true);
+    expect(await releasedSum(leader)).toEqual(exactSum(sent, N));
     const stats = (await (await leader.app.request('/v1/stats')).json()) as LeaderStatsResponse;
     expect(stats.helper).toMatchObject({ url: 'https://helper.example', reachable: true, keyIds: [1] });
     expect(stats.helper.rounds[0]).toMatchObject({ roundId: d.roundId, shares: 4, collected: 4 });
@@ -112,12 +112,12 @@ describe('a round through leader and helper', () => {
     const error = await errorOf(res);
     expect(error.code).toBe('bad_sealed_share');
     expect(error.message).toMatch(/does not open under key 1 .*HPKE AAD/);
-    expect(leader.storage.hasContribution(bad.id)).toBe(false);
-    expect(helper.helper.service.stats().totals.shares).toBe(0);
+    expect(await leader.storage.hasContribution(bad.id)).toBe(false);
+    expect((await helper.helper.service.stats()).totals.shares).toBe(0);
     const good = sent.slice(0, 3);
     for (const s of good) expect((await post(leader, d.roundId, s.body)).status).toBe(202);
-    expect(await leader.coordinator.closeRoundAsync('bins')).toBe(true);
-    expect(releasedSum(leader)).toEqual(exactSum(good, N));
+    expect(await leader.coordinator.closeRound('bins')).toBe(true);
+    expect(await releasedSum(leader)).toEqual(exactSum(good, N));
   });
 
   it('refuses an upload naming a key the helper does not publish (400 unknown_key, naming the ids it accepts)', async () => {
@@ -138,8 +138,8 @@ describe('a round through leader and helper', () => {
     const sent = await devices(d, helper.url, 3);
     for (const s of sent) expect((await post(leader, d.roundId, s.body)).status).toBe(202);
     expect(await (await post(leader, d.roundId, sent[0]!.body)).json()).toEqual({ accepted: true, duplicate: true });
-    expect(await leader.coordinator.closeRoundAsync('bins')).toBe(true);
-    expect(releasedSum(leader)).toEqual(exactSum(sent, N));
+    expect(await leader.coordinator.closeRound('bins')).toBe(true);
+    expect(await releasedSum(leader)).toEqual(exactSum(sent, N));
     // After the close: the replay is still "accepted once"; a new upload to the old round is refused.
     expect(await (await post(leader, d.roundId, sent[1]!.body)).json()).toEqual({ accepted: true, duplicate: true });
     const late = (await devices(d, helper.url, 1))[0]!;
@@ -170,8 +170,8 @@ describe('the helper guards its aggregate share', () => {
     expect(subset.status).toBe(409);
     expect((await errorOf(subset)).code).toBe('already_collected');
     // The leader's own close (the identical set) still gets the stored share: exact sum.
-    expect(await leader.coordinator.closeRoundAsync('bins')).toBe(true);
-    expect(releasedSum(leader)).toEqual(exactSum(sent, N));
+    expect(await leader.coordinator.closeRound('bins')).toBe(true);
+    expect(await releasedSum(leader)).toEqual(exactSum(sent, N));
   });
 
   it('refuses a collect naming ids it does not hold, or fewer than the minimum (409 count_mismatch)', async () => {
@@ -193,8 +193,8 @@ describe('the helper guards its aggregate share', () => {
     const d = await descriptor(leader);
     const [one] = await devices(d, helper.url, 1);
     expect((await post(leader, d.roundId, one!.body)).status).toBe(202);
-    expect(await leader.coordinator.closeRoundAsync('bins')).toBe(false);
-    expect(leader.storage.getRound(d.roundId)?.frozenAt).toBeNull();
+    expect(await leader.coordinator.closeRound('bins')).toBe(false);
+    expect((await leader.storage.getRound(d.roundId))?.frozenAt).toBeNull();
   });
 
   it('answers 401 without the peer token', async () => {

@@ -48,10 +48,7 @@ export async function listenHelper(tasks: readonly TaskDefinition[], options: { 
         url: `http://127.0.0.1:${info.port}`,
         helper,
         close: () => new Promise<void>((done) => {
-          server.close(() => {
-            helper.close();
-            done();
-          });
+          server.close(() => void helper.close().then(done));
           if ('closeAllConnections' in server) server.closeAllConnections();
         }),
       });

@@ -1,30 +1,29 @@
 /**
  * Leader and helper as real processes (node --import tsx server/main.ts --role ...), each on its
- * own SQLite file; devices' secret-shared uploads over HTTP. kill -9 of the helper mid-round, and
+ * own store: its own SQLite file, or its own database on a real PostgreSQL server
+ * (../storage/stores.testkit.ts); devices' secret-shared uploads over HTTP. kill -9 of the helper mid-round, and
  * of the leader while its round waits for the helper's share: the released sum is exactly the sum
  * of the vectors that got a 202, none twice. The released histogram (category-histogram, grid
  * 0.01) is Σ values × 0.01, computed here the same way from the acknowledged vectors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTRIBUTION_CONTENT_TYPE, type StatsResponse, type TaskDescriptor, type TasksResponse } from '../../core/protocol/aggregator.js';
-import { SqliteStorage } from '../storage/sqlite.js';
+import { openAggregatorStorage } from '../storage/open-storage.js';
+import { STORE_KINDS, testStores } from '../storage/stores.testkit.js';
 import { fetchHelperKey, PEER_TOKEN, sharedDevice, type Device } from './testkit.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'inkling-secagg-'));
+const stores = testStores();
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const TASK = 'category-histogram';
-const COMMON = ['--static-dir', join(dir, 'no-static'), '--min-contributions', '3'];
+const COMMON = ['--static-dir', join(stores.dir, 'no-static'), '--min-contributions', '3'];
 
 /** Starts server/main.ts with `args`; resolves with its base URL once it logs that it listens. */
 function startProcess(args: readonly string[], banner: RegExp): Promise<{ child: ChildProcess; base: string; output: () => string }> {
@@ -46,10 +45,10 @@ function startProcess(args: readonly string[], banner: RegExp): Promise<{ child:
   });
 }
 
-const startHelper = (db: string, port = '0') =>
-  startProcess(['--role', 'helper', '--port', port, '--db', db, '--peer-token', PEER_TOKEN, ...COMMON], /helper on (http:\/\/[\d.]+:\d+)/);
-const startLeader = (db: string, helper: string, extra: readonly string[]) =>
-  startProcess(['--role', 'leader', '--helper', helper, '--peer-token', PEER_TOKEN, '--port', '0', '--db', db, ...COMMON, ...extra], /aggregator on (http:\/\/[\d.]+:\d+)/);
+const startHelper = (store: string, port = '0') =>
+  startProcess(['--role', 'helper', '--port', port, '--store', store, '--peer-token', PEER_TOKEN, ...COMMON], /helper on (http:\/\/[\d.]+:\d+)/);
+const startLeader = (store: string, helper: string, extra: readonly string[]) =>
+  startProcess(['--role', 'leader', '--helper', helper, '--peer-token', PEER_TOKEN, '--port', '0', '--store', store, ...COMMON, ...extra], /aggregator on (http:\/\/[\d.]+:\d+)/);
 
 function kill9(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
@@ -86,12 +85,12 @@ async function waitForRelease(base: string, roundId: string, timeoutMs = 10_000)
   }
 }
 
-describe('leader and helper as real processes', () => {
+describe.each(STORE_KINDS)('leader and helper as real processes, each on its own %s store', (kind) => {
   it('a helper killed mid-round: uploads meanwhile get 503; after its restart the sum is exactly the acknowledged vectors', async () => {
-    const helperDb = join(dir, 'a-helper.sqlite');
+    const helperDb = await stores.fresh(kind);
     let helper = await startHelper(helperDb);
     const helperPort = new URL(helper.base).port;
-    const leader = await startLeader(join(dir, 'a-leader.sqlite'), helper.base, ['--max-contributions', '8', '--round-seconds', '3600']);
+    const leader = await startLeader(await stores.fresh(kind), helper.base, ['--max-contributions', '8', '--round-seconds', '3600']);
     const d = await histogram(leader.base);
     const key = await fetchHelperKey(helper.base);
     const make = (k: number): Promise<Device> => sharedDevice(d, oneHot(k), key);
@@ -122,8 +121,8 @@ describe('leader and helper as real processes', () => {
   }, 30_000);
 
   it('a leader killed while its frozen round waits for the helper, and a collect answered before the restart: still exact', async () => {
-    const helperDb = join(dir, 'b-helper.sqlite');
-    const leaderDb = join(dir, 'b-leader.sqlite');
+    const helperDb = await stores.fresh(kind);
+    const leaderDb = await stores.fresh(kind);
     let helper = await startHelper(helperDb);
     const helperPort = new URL(helper.base).port;
     let leader = await startLeader(leaderDb, helper.base, ['--max-contributions', '100', '--round-seconds', '1']);
@@ -149,10 +148,10 @@ describe('leader and helper as real processes', () => {
     // The helper comes back, and a collect over the leader's committed ids is answered before the
     // leader restarts: as if the leader had crashed right after its collect was served.
     helper = await startHelper(helperDb, helperPort);
-    const storage = new SqliteStorage({ path: leaderDb });
-    const ids = storage.roundContributionIds(d.roundId).map((id) => Buffer.from(id).toString('hex'));
-    expect(storage.getRound(d.roundId)?.frozenAt).not.toBeNull();
-    storage.close();
+    const storage = await openAggregatorStorage(leaderDb, 'process');
+    const ids = (await storage.roundContributionIds(d.roundId)).map((id) => Buffer.from(id).toString('hex'));
+    expect((await storage.getRound(d.roundId))?.frozenAt).not.toBeNull();
+    await storage.close();
     expect(ids.length).toBe(3);
     const collect = await fetch(`${helper.base}/v1/helper/rounds/${d.roundId}/collect`, {
       method: 'POST', body: JSON.stringify({ ids, vectorLength: d.vectorLength }), headers: { 'content-type': 'application/json', authorization: `Bearer ${PEER_TOKEN}` },

@@ -2,33 +2,31 @@
  * kill -9 of a real server process while clients are posting, then a restart: the round's
  * durable sum must be exactly the contributions that got a 2xx, plus those whose request was in
  * flight at the kill and were committed (each in-flight one is then replayed: the server's
- * `duplicate` answer says whether it had been committed), none twice.
+ * `duplicate` answer says whether it had been committed), none twice. On each store: a SQLite
+ * file, and a database on a real PostgreSQL server (./stores.testkit.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONTRIBUTION_CONTENT_TYPE, type TaskDescriptor, type TasksResponse } from '../../core/protocol/aggregator.js';
 import { contributionBody, honestValues } from '../testkit.js';
-import { SqliteStorage } from './sqlite.js';
+import { openAggregatorStorage } from './open-storage.js';
+import { STORE_KINDS, testStores } from './stores.testkit.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'inkling-crash-'));
-const dbPath = join(dir, 'agg.sqlite');
+const stores = testStores();
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Starts server/main.ts on a free port; resolves with its base URL once it listens. */
-function startServer(): Promise<{ child: ChildProcess; base: string }> {
+function startServer(store: string): Promise<{ child: ChildProcess; base: string }> {
   const child = spawn(process.execPath, [
     '--import=tsx', join(root, 'server', 'main.ts'),
-    '--port', '0', '--db', dbPath, '--min-contributions', '100000', '--max-contributions', '1000000',
-    '--round-seconds', '3600', '--static-dir', join(dir, 'no-static'),
+    '--port', '0', '--store', store, '--min-contributions', '100000', '--max-contributions', '1000000',
+    '--round-seconds', '3600', '--static-dir', join(stores.dir, 'no-static'),
   ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -57,9 +55,10 @@ interface Sent {
   readonly body: Uint8Array<ArrayBuffer>;
 }
 
-describe('crash recovery (kill -9 of a real server process)', () => {
+describe.each(STORE_KINDS)('crash recovery on %s (kill -9 of a real server process)', (kind) => {
   it('keeps exactly the acknowledged contributions, none twice', async () => {
-    const first = await startServer();
+    const store = await stores.fresh(kind);
+    const first = await startServer(store);
     const task = await propensity(first.base);
     const accepted: Sent[] = [];
     const inFlight = new Set<Sent>();
@@ -95,13 +94,13 @@ describe('crash recovery (kill -9 of a real server process)', () => {
     await Promise.all(clients);
     expect(accepted.length).toBeGreaterThan(20);
 
-    // The durable state, read back from the file the way a restarted server rebuilds it.
-    const storage = new SqliteStorage({ path: dbPath });
-    const { sum, contributions } = storage.roundSum(task.roundId);
-    storage.close();
+    // The durable state, read back from the store the way a restarted server rebuilds it.
+    const storage = await openAggregatorStorage(store, 'process');
+    const { sum, contributions } = await storage.roundSum(task.roundId);
+    await storage.close();
 
     // Restart the real server; replay each in-flight contribution to learn whether it was committed.
-    const second = await startServer();
+    const second = await startServer(store);
     const committedInFlight: Sent[] = [];
     for (const sent of inFlight) {
       const res = await fetch(`${second.base}/v1/rounds/${task.roundId}/contributions`, {

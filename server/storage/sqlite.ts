@@ -16,11 +16,16 @@
  * The sum is exact because integers below 2^53 are exact in float64 (the coordinator checks
  * maxContributions × largest admissible coordinate < 2^53 per task). Vectors are stored in the
  * platform's byte order (little-endian everywhere Node runs in practice).
+ *
+ * The methods are async only to share the interface with PostgreSQL: each does its work
+ * synchronously (better-sqlite3), so no other request runs inside one of its transactions.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RoundOutcome } from '../../core/protocol/aggregator.js';
+import { MIGRATIONS_TABLE, versionsToApply, type SchemaComponent } from './migrations.js';
+import { addInto, addStoredVector, asBuffer, ROUND_COLUMNS, storedSum, toRoundRecord, type RoundRow } from './rows.js';
 import { VectorSpool } from './vector-spool.js';
 import type {
   AcceptOutcome,
@@ -43,33 +48,13 @@ export interface SqliteOptions {
   readonly durability?: 'process' | 'power';
 }
 
-interface RoundRow {
-  round_id: string;
-  task: string;
-  base_version: number;
-  outcome: RoundOutcome;
-  vector_length: number;
-  contributions: number;
-  opened_at: number;
-  deadline: number;
-  closed_at: number | null;
-  frozen_at: number | null;
-  produced_version: number | null;
-  rho: number | null;
-  epsilon_after: number | null;
-  config_json: string;
-}
-
 interface RunningSum {
   readonly sum: Float64Array;
   pending: number;
 }
 
-/** Round columns without the sum BLOB and the release (reading a 1.2 MB sum per request would dominate). */
-const ROUND_COLUMNS = `round_id, task, base_version, outcome, vector_length, contributions, opened_at, deadline, closed_at, frozen_at,
-  produced_version, rho, epsilon_after, config_json`;
-
-const SCHEMA = `
+/** Schema version 1 (the tables as they were before versioning, hence IF NOT EXISTS). */
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS models (
   name TEXT NOT NULL, version INTEGER NOT NULL, blob BLOB NOT NULL, created_at INTEGER NOT NULL,
   PRIMARY KEY (name, version)
@@ -98,6 +83,31 @@ CREATE TABLE IF NOT EXISTS quality (
 );
 `;
 
+/** Step i makes schema version i + 1 (./migrations.ts). */
+const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
+  (db) => {
+    // Files made before secure aggregation (and before versioning) lack rounds.frozen_at.
+    const hasRounds = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rounds'").get() !== undefined;
+    if (hasRounds && !db.prepare<[], { name: string }>('PRAGMA table_info(rounds)').all().some((c) => c.name === 'frozen_at')) {
+      db.exec('ALTER TABLE rounds ADD COLUMN frozen_at INTEGER');
+    }
+    db.exec(SCHEMA_V1);
+  },
+];
+
+/** Brings the file's `component` tables to the newest version, each step in its own transaction; refuses a newer file. */
+export function migrateSqlite(db: Database.Database, component: SchemaComponent, where: string, steps: readonly ((db: Database.Database) => void)[]): void {
+  db.exec(MIGRATIONS_TABLE);
+  const current = db.prepare<[string], { version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations WHERE component = ?').get(component)?.version ?? 0;
+  const record = db.prepare('INSERT INTO schema_migrations (component, version, applied_at) VALUES (?, ?, ?)');
+  for (const version of versionsToApply(component, where, current, steps.length)) {
+    db.transaction(() => {
+      steps[version - 1]!(db);
+      record.run(component, version, Date.now());
+    })();
+  }
+}
+
 export class SqliteStorage implements AggregatorStorage {
   private readonly db: Database.Database;
   private readonly sums = new Map<string, RunningSum>();
@@ -124,12 +134,12 @@ export class SqliteStorage implements AggregatorStorage {
     this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('wal_autocheckpoint = 4096');
-    // Databases made before secure aggregation lack rounds.frozen_at; the index below needs it.
-    const hasRounds = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rounds'").get() !== undefined;
-    if (hasRounds && !this.db.prepare<[], { name: string }>('PRAGMA table_info(rounds)').all().some((c) => c.name === 'frozen_at')) {
-      this.db.exec('ALTER TABLE rounds ADD COLUMN frozen_at INTEGER');
+    try {
+      migrateSqlite(this.db, 'aggregator', options.path, MIGRATIONS);
+    } catch (error) {
+      this.db.close();
+      throw error;
     }
-    this.db.exec(SCHEMA);
     const db = this.db;
     this.stmt = {
       putModel: db.prepare('INSERT OR IGNORE INTO models (name, version, blob, created_at) VALUES (?, ?, ?, ?)'),
@@ -182,13 +192,13 @@ export class SqliteStorage implements AggregatorStorage {
     this.acceptTx = db.transaction((batch: readonly PendingContribution[]): AcceptOutcome[] =>
       batch.map(({ roundId, id, values, maxContributions }) => {
         // The id first: a replay is a duplicate whatever the round's state now.
-        const idBuffer = toBuffer(id);
+        const idBuffer = asBuffer(id);
         if (this.stmt.hasId.get(idBuffer) !== undefined) return { kind: 'duplicate' };
         const state = this.stmt.roundState.get(roundId);
         if (state === undefined || state.outcome !== 'open' || state.frozen_at !== null) return { kind: 'not_open' };
         if (state.contributions >= maxContributions) return { kind: 'full' };
         this.stmt.insertId.run(idBuffer, roundId);
-        if (this.spool === null) this.stmt.insertPending.run(roundId, toBuffer(values), null);
+        if (this.spool === null) this.stmt.insertPending.run(roundId, asBuffer(values), null);
         else this.stmt.insertPending.run(roundId, null, this.spool.append(roundId, toBytes(values)));
         this.stmt.bump.run(roundId);
         return { kind: 'accepted', contributions: state.contributions + 1 };
@@ -199,7 +209,7 @@ export class SqliteStorage implements AggregatorStorage {
       this.stmt.dropPending.run(roundId);
     });
     this.closeTx = db.transaction((closure: RoundClosure) => {
-      if (closure.producedModel !== null) this.putModel(closure.producedModel);
+      if (closure.producedModel !== null) this.insertModel(closure.producedModel);
       const changed = this.stmt.closeRound.run(
         closure.outcome,
         closure.closedAt,
@@ -214,57 +224,61 @@ export class SqliteStorage implements AggregatorStorage {
     });
   }
 
-  putModel(model: ModelRecord): void {
-    this.stmt.putModel.run(model.name, model.version, toBuffer(model.blob), model.createdAt);
+  async putModel(model: ModelRecord): Promise<void> {
+    this.insertModel(model);
   }
 
-  getModelBlob(name: string, version: number): Uint8Array | undefined {
+  private insertModel(model: ModelRecord): void {
+    this.stmt.putModel.run(model.name, model.version, asBuffer(model.blob), model.createdAt);
+  }
+
+  async getModelBlob(name: string, version: number): Promise<Uint8Array | undefined> {
     return this.stmt.getModel.get(name, version)?.blob;
   }
 
-  latestModelVersion(name: string): number | undefined {
+  async latestModelVersion(name: string): Promise<number | undefined> {
     return this.stmt.latestModel.get(name)?.v ?? undefined;
   }
 
-  openRound(round: NewRound): void {
+  async openRound(round: NewRound): Promise<void> {
     this.stmt.openRound.run(round.roundId, round.task, round.baseVersion, round.vectorLength, round.openedAt, round.deadline, round.configJson);
   }
 
-  getRound(roundId: string): RoundRecord | undefined {
+  async getRound(roundId: string): Promise<RoundRecord | undefined> {
     const row = this.stmt.getRound.get(roundId);
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toRoundRecord(row);
   }
 
-  openRoundOf(task: string): RoundRecord | undefined {
+  async openRoundOf(task: string): Promise<RoundRecord | undefined> {
     const row = this.stmt.openRoundOf.get(task);
-    return row === undefined ? undefined : toRecord(row);
+    return row === undefined ? undefined : toRoundRecord(row);
   }
 
-  closedRounds(task: string, limit: number): RoundRecord[] {
-    return this.stmt.closedRounds.all(task, limit).map(toRecord);
+  async closedRounds(task: string, limit: number): Promise<RoundRecord[]> {
+    return this.stmt.closedRounds.all(task, limit).map(toRoundRecord);
   }
 
-  extendDeadline(roundId: string, deadline: number): void {
+  async extendDeadline(roundId: string, deadline: number): Promise<void> {
     this.stmt.extend.run(deadline, roundId);
   }
 
-  freezeRound(roundId: string, at: number): void {
+  async freezeRound(roundId: string, at: number): Promise<void> {
     this.stmt.freeze.run(at, roundId);
   }
 
-  roundContributionIds(roundId: string): Uint8Array[] {
+  async roundContributionIds(roundId: string): Promise<Uint8Array[]> {
     return this.stmt.roundIds.all(roundId).map((r) => new Uint8Array(r.id));
   }
 
-  hasContribution(id: Uint8Array): boolean {
-    return this.stmt.hasId.get(toBuffer(id)) !== undefined;
+  async hasContribution(id: Uint8Array): Promise<boolean> {
+    return this.stmt.hasId.get(asBuffer(id)) !== undefined;
   }
 
-  acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): AcceptOutcome {
-    return this.acceptContributions([{ roundId, id, values, maxContributions }])[0]!;
+  async acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): Promise<AcceptOutcome> {
+    return (await this.acceptContributions([{ roundId, id, values, maxContributions }]))[0]!;
   }
 
-  acceptContributions(batch: readonly PendingContribution[]): AcceptOutcome[] {
+  async acceptContributions(batch: readonly PendingContribution[]): Promise<AcceptOutcome[]> {
     // Load (or rebuild) the running sums BEFORE the commit, so a rebuild never counts these twice.
     for (const { roundId } of batch) this.runningSum(roundId);
     const outcomes = this.acceptTx(batch);
@@ -282,7 +296,7 @@ export class SqliteStorage implements AggregatorStorage {
     });
     for (const roundId of toFold) {
       const running = this.sums.get(roundId)!;
-      this.foldTx(roundId, toBuffer(running.sum));
+      this.foldTx(roundId, asBuffer(running.sum));
       // After the commit: a crash before this reset leaves bytes no row points at, ignored.
       this.spool?.reset(roundId);
       running.pending = 0;
@@ -290,41 +304,41 @@ export class SqliteStorage implements AggregatorStorage {
     return outcomes;
   }
 
-  roundSum(roundId: string): { readonly sum: Float64Array; readonly contributions: number } {
+  async roundSum(roundId: string): Promise<{ readonly sum: Float64Array; readonly contributions: number }> {
     const running = this.runningSum(roundId);
     const round = this.stmt.roundState.get(roundId);
     if (running === undefined || round === undefined) throw new RangeError(`round ${roundId} is unknown or has no sum`);
     return { sum: running.sum.slice(), contributions: round.contributions };
   }
 
-  closeRound(closure: RoundClosure): void {
+  async closeRound(closure: RoundClosure): Promise<void> {
     this.closeTx(closure);
     this.sums.delete(closure.roundId);
     this.spool?.remove(closure.roundId);
   }
 
-  rhoSpent(task: string): number {
+  async rhoSpent(task: string): Promise<number> {
     return this.stmt.rhoSpent.get(task)?.rho ?? 0;
   }
 
-  releases(task: string, limit: number): { readonly roundId: string; readonly json: string }[] {
+  async releases(task: string, limit: number): Promise<{ readonly roundId: string; readonly json: string }[]> {
     return this.stmt.releases.all(task, limit).map((r) => ({ roundId: r.round_id, json: r.release_json }));
   }
 
-  addQuality(record: QualityRecord): void {
+  async addQuality(record: QualityRecord): Promise<void> {
     this.stmt.addQuality.run(record.task, record.version, record.metric, record.series, record.value, record.at);
   }
 
-  quality(task: string): QualityRecord[] {
+  async quality(task: string): Promise<QualityRecord[]> {
     return this.stmt.quality.all(task);
   }
 
-  totals(): { readonly contributions: number; readonly roundsAggregated: number } {
+  async totals(): Promise<{ readonly contributions: number; readonly roundsAggregated: number }> {
     const row = this.stmt.totals.get();
     return { contributions: row?.contributions ?? 0, roundsAggregated: row?.aggregated ?? 0 };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.sums.clear();
     this.spool?.close();
     if (this.db.open) this.db.close();
@@ -336,12 +350,12 @@ export class SqliteStorage implements AggregatorStorage {
     if (cached !== undefined) return cached;
     const row = this.stmt.readSum.get(roundId);
     if (row === undefined) return undefined;
-    const sum = row.sum === null ? new Float64Array(row.vector_length) : new Float64Array(alignedCopy(row.sum, 8));
+    const sum = storedSum(row.sum, row.vector_length);
     let pending = 0;
     const vectorBytes = 4 * row.vector_length;
     for (const { vector, spool_offset: offset } of this.stmt.pending.iterate(roundId)) {
       const bytes = vector ?? this.spool!.read(roundId, offset!, vectorBytes);
-      addInto(sum, new Int32Array(alignedCopy(bytes, 4)));
+      addStoredVector(sum, bytes, roundId);
       pending++;
     }
     const running: RunningSum = { sum, pending };
@@ -350,43 +364,6 @@ export class SqliteStorage implements AggregatorStorage {
   }
 }
 
-/** sum += values, element-wise. A small monomorphic function V8 optimises well (a closure did not). */
-function addInto(sum: Float64Array, values: Int32Array): void {
-  const n = values.length;
-  for (let i = 0; i < n; i++) sum[i] = sum[i]! + values[i]!;
-}
-
 function toBytes(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-}
-
-function toBuffer(view: ArrayBufferView): Buffer {
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
-/** An ArrayBuffer holding the bytes, suitable for a typed array view of the given element size. */
-function alignedCopy(bytes: Uint8Array, elementSize: number): ArrayBuffer {
-  if (bytes.byteLength % elementSize !== 0) throw new RangeError(`stored blob of ${bytes.byteLength} bytes is not a multiple of ${elementSize}`);
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy.buffer;
-}
-
-function toRecord(row: RoundRow): RoundRecord {
-  return {
-    roundId: row.round_id,
-    task: row.task,
-    baseVersion: row.base_version,
-    outcome: row.outcome,
-    vectorLength: row.vector_length,
-    contributions: row.contributions,
-    openedAt: row.opened_at,
-    deadline: row.deadline,
-    closedAt: row.closed_at,
-    frozenAt: row.frozen_at,
-    producedVersion: row.produced_version,
-    rho: row.rho,
-    epsilonAfter: row.epsilon_after,
-    configJson: row.config_json,
-  };
 }

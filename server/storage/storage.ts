@@ -1,12 +1,18 @@
 /**
  * Everything the aggregator keeps, behind one interface, so the round logic never sees SQL.
- * SQLite (./sqlite.ts) is the embedded default. The interface is synchronous because
- * better-sqlite3 is, and because the contribution path must stay a single critical section on
- * one thread: validate → commit → answer.
+ * SQLite (./sqlite.ts) is the embedded default; PostgreSQL (./postgres.ts) is for a database
+ * server of its own (`--store postgres://…`); ./open-storage.ts picks one.
  *
- * Invariant every implementation keeps: `acceptContribution` is atomic and durable — once it
- * returns 'accepted', the id and the vector's addition to the round's sum survive a kill -9;
- * if it throws or returns anything else, neither happened. A replayed id never adds twice.
+ * Every method returns a Promise: PostgreSQL answers over a socket, and blocking the event loop
+ * on it would stall every other request. SQLite's methods do their work synchronously and return
+ * a settled Promise, so a transaction there is still one uninterrupted critical section.
+ * Between two awaits anything may happen: the coordinator freezes a round before it reads the
+ * round's sum to close it, so no contribution can be committed to it in between.
+ *
+ * Invariant every implementation keeps: `acceptContributions` is atomic and durable — once it
+ * resolves 'accepted', the id and the vector's addition to the round's sum survive a kill -9 of
+ * the aggregator; if it rejects or resolves anything else, neither happened. A replayed id never
+ * adds twice, also when two processes share one PostgreSQL database.
  */
 import type { RoundOutcome } from '../../core/protocol/aggregator.js';
 
@@ -88,47 +94,47 @@ export interface QualityRecord {
 
 export interface AggregatorStorage {
   /** Stores a model version; storing the same (name, version) again is a no-op. */
-  putModel(model: ModelRecord): void;
-  getModelBlob(name: string, version: number): Uint8Array | undefined;
-  latestModelVersion(name: string): number | undefined;
+  putModel(model: ModelRecord): Promise<void>;
+  getModelBlob(name: string, version: number): Promise<Uint8Array | undefined>;
+  latestModelVersion(name: string): Promise<number | undefined>;
 
-  openRound(round: NewRound): void;
-  getRound(roundId: string): RoundRecord | undefined;
+  openRound(round: NewRound): Promise<void>;
+  getRound(roundId: string): Promise<RoundRecord | undefined>;
   /** The task's open round, if any (at most one per task). */
-  openRoundOf(task: string): RoundRecord | undefined;
+  openRoundOf(task: string): Promise<RoundRecord | undefined>;
   /** Closed rounds of a task, newest first. */
-  closedRounds(task: string, limit: number): RoundRecord[];
+  closedRounds(task: string, limit: number): Promise<RoundRecord[]>;
   /** Moves an open round's deadline (a round below its minimum at the deadline waits longer). */
-  extendDeadline(roundId: string, deadline: number): void;
+  extendDeadline(roundId: string, deadline: number): Promise<void>;
 
   /**
    * Durably stops the open round from accepting (accept answers 'not_open' from then on), so its
    * set of contributions is final while the helper's aggregate share is collected. Idempotent.
    */
-  freezeRound(roundId: string, at: number): void;
+  freezeRound(roundId: string, at: number): Promise<void>;
   /** The ids of the contributions accepted in the round (its exact set, once frozen). */
-  roundContributionIds(roundId: string): Uint8Array[];
+  roundContributionIds(roundId: string): Promise<Uint8Array[]>;
 
   /** True when this contribution id was accepted before (in any round). */
-  hasContribution(id: Uint8Array): boolean;
+  hasContribution(id: Uint8Array): Promise<boolean>;
   /** Atomic, durable: records the id and adds `values` into the round's sum, unless it is a duplicate, the round is full, not open or frozen. */
-  acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): AcceptOutcome;
+  acceptContribution(roundId: string, id: Uint8Array, values: Int32Array, maxContributions: number): Promise<AcceptOutcome>;
   /**
    * The same for several contributions in ONE transaction (group commit): outcomes in order, each
    * as if accepted one after the other; all durable once it returns. A batch that fails leaves
    * none of its contributions stored.
    */
-  acceptContributions(batch: readonly PendingContribution[]): AcceptOutcome[];
+  acceptContributions(batch: readonly PendingContribution[]): Promise<AcceptOutcome[]>;
   /** The exact durable sum of the round's accepted vectors (grid units) and how many there are. */
-  roundSum(roundId: string): { readonly sum: Float64Array; readonly contributions: number };
+  roundSum(roundId: string): Promise<{ readonly sum: Float64Array; readonly contributions: number }>;
   /** One transaction: closes the round, stores its model and release, frees its sum. */
-  closeRound(closure: RoundClosure): void;
+  closeRound(closure: RoundClosure): Promise<void>;
 
   /** Sum of ρ over the task's aggregated rounds. */
-  rhoSpent(task: string): number;
-  releases(task: string, limit: number): { readonly roundId: string; readonly json: string }[];
-  addQuality(record: QualityRecord): void;
-  quality(task: string): QualityRecord[];
-  totals(): { readonly contributions: number; readonly roundsAggregated: number };
-  close(): void;
+  rhoSpent(task: string): Promise<number>;
+  releases(task: string, limit: number): Promise<{ readonly roundId: string; readonly json: string }[]>;
+  addQuality(record: QualityRecord): Promise<void>;
+  quality(task: string): Promise<QualityRecord[]>;
+  totals(): Promise<{ readonly contributions: number; readonly roundsAggregated: number }>;
+  close(): Promise<void>;
 }

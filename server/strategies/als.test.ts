@@ -80,7 +80,7 @@ describe('ALS strategy', () => {
 
 describe('ALS through the aggregator (plain path)', () => {
   it('opens ALS after the popularity round, advertises its rows, and reports the combined ε', async () => {
-    const agg = createAggregator({ ...TEST_CONFIG, minContributions: 2, maxContributions: 2 }, { tasks: [popularity, als], timer: false });
+    const agg = await createAggregator({ ...TEST_CONFIG, minContributions: 2, maxContributions: 2 }, { tasks: [popularity, als], timer: false });
     try {
       const tasks = async (): Promise<TaskDescriptor[]> => ((await (await agg.app.request('/v1/tasks')).json()) as { tasks: TaskDescriptor[] }).tasks;
       expect((await tasks()).map((t) => t.task)).toEqual(['item-popularity']);
@@ -110,10 +110,10 @@ describe('ALS through the aggregator (plain path)', () => {
       const als2 = after.tasks.find((t) => t.task === 'als-items')!;
       expect(als2.model.version).toBe(2);
       expect(als2.privacy.rhoSpent).toBeGreaterThan(after.tasks.find((t) => t.task === 'item-popularity')!.privacy.rhoSpent);
-      const blob = decodeModel(agg.coordinator.modelBlob('als-items', 2)!);
+      const blob = decodeModel((await agg.coordinator.modelBlob('als-items', 2))!);
       expect(blob.header.tensors.map((t) => t.name)).toEqual(['item_factors', 'item_popularity']);
     } finally {
-      agg.close();
+      await agg.close();
     }
   });
 });

@@ -19,9 +19,9 @@ const CATEGORIES = ['Drama', 'Comedy', 'Horror'];
 let aggregator: Aggregator | undefined;
 const devices: FederatedDevice[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const d of devices.splice(0)) d.close();
-  aggregator?.close();
+  await aggregator?.close();
   aggregator = undefined;
 });
 
@@ -62,7 +62,7 @@ describe('the buy-intent task', () => {
   it('devices contribute to the round; a device that took no part fetches the release and fits the prior from it', async () => {
     // Three devices, each with its local noise (σ = the clip bound per value): this checks the plumbing; the fit's accuracy is core/models/buy-intent.test.ts's.
     const task = { ...createBuyIntentTask(CATEGORIES), minContributions: 3, maxContributions: 3 };
-    aggregator = createAggregator({ ...TEST_CONFIG, centralNoiseMultiplier: 0 }, { tasks: [task], timer: false });
+    aggregator = await createAggregator({ ...TEST_CONFIG, centralNoiseMultiplier: 0 }, { tasks: [task], timer: false });
     const population = await Promise.all([
       device('a', [{ category: 'Drama', engagements: 10, buys: 2 }, { category: 'Comedy', engagements: 4, buys: 0 }]),
       device('b', [{ category: 'Drama', engagements: 5, buys: 1 }]),

@@ -94,7 +94,7 @@ describe('model-evaluation through the real aggregator', () => {
     // Noise so small the sum can be compared with the truth (a device refuses σ = 0: its ρ would be infinite).
     const definition = { ...createModelEvaluationTask(), localNoiseMultiplier: 1e-4 };
     const budgets = { rhoPerTask: 1e12, rhoPerSite: 1e12, rhoGlobal: 1e12 };
-    const aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 2, maxContributions: 2, centralNoiseMultiplier: 0 }, { tasks: [definition], timer: false });
+    const aggregator = await createAggregator({ ...TEST_CONFIG, minContributions: 2, maxContributions: 2, centralNoiseMultiplier: 0 }, { tasks: [definition], timer: false });
     const histories: [string, SequenceEntry[], NextEventModel | null][] = [['alice', sequence(40, seeded(1)), model(2)], ['bob', sequence(12, seeded(2)), model(2)]];
     const devices: FederatedDevice[] = [];
     try {
@@ -119,7 +119,7 @@ describe('model-evaluation through the real aggregator', () => {
       expect(expected.get('v2 held-out')).toBeGreaterThan(0);
     } finally {
       for (const device of devices) device.close();
-      aggregator.close();
+      await aggregator.close();
     }
   });
 });

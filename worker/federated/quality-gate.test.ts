@@ -31,10 +31,10 @@ const mfTask = smallMfTask(shape, { localSteps: 2 });
 
 let aggregator: Aggregator | undefined;
 let device: FederatedDevice | undefined;
-afterEach(() => {
+afterEach(async () => {
   device?.close();
   device = undefined;
-  aggregator?.close();
+  await aggregator?.close();
   aggregator = undefined;
 });
 
@@ -47,7 +47,7 @@ async function postHitRate(series: string, value: number): Promise<void> {
 
 /** A device that has downloaded the model (one round taken part in), after the owner posted `posted`. */
 async function deviceAfter(posted: Array<[series: string, hr: number]>, config: Partial<typeof TEST_CONFIG> = {}): Promise<FederatedDevice> {
-  aggregator = createAggregator({ ...TEST_CONFIG, ...config }, { tasks: [mfTask], timer: false });
+  aggregator = await createAggregator({ ...TEST_CONFIG, ...config }, { tasks: [mfTask], timer: false });
   const agg = aggregator;
   device = await createFederatedDevice({
     endpoint,

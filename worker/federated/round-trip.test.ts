@@ -26,9 +26,9 @@ const endpoint = 'http://aggregator.test';
 let aggregator: Aggregator | undefined;
 const devices: FederatedDevice[] = [];
 
-afterEach(() => {
+afterEach(async () => {
   for (const d of devices.splice(0)) d.close();
-  aggregator?.close();
+  await aggregator?.close();
   aggregator = undefined;
 });
 
@@ -72,7 +72,7 @@ async function versions(): Promise<Record<string, number>> {
 
 describe('federated round trip against the real aggregator', () => {
   it('two devices contribute, the round closes, both download the new version and recommendations change', async () => {
-    aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 2, maxContributions: 2 }, { tasks, timer: false });
+    aggregator = await createAggregator({ ...TEST_CONFIG, minContributions: 2, maxContributions: 2 }, { tasks, timer: false });
     const alice = await device('alice', [1, 2, 3, 4]);
     const bob = await device('bob', [20, 21, 22]);
     expect(await versions()).toEqual({ 'mf-items': 1, propensity: 1 });

@@ -28,7 +28,7 @@ afterEach(async () => {
   wiring?.stop();
   wiring?.device.close();
   await engine?.close();
-  aggregator?.close();
+  await aggregator?.close();
   wiring = undefined;
   engine = undefined;
   aggregator = undefined;
@@ -37,7 +37,7 @@ afterEach(async () => {
 const mfTask = smallMfTask(shape, { localSteps: 5 });
 
 async function setUp(tasks: TaskDefinition[] = [mfTask]): Promise<void> {
-  aggregator = createAggregator({ ...TEST_CONFIG, minContributions: 1, maxContributions: 1 }, { tasks, timer: false });
+  aggregator = await createAggregator({ ...TEST_CONFIG, minContributions: 1, maxContributions: 1 }, { tasks, timer: false });
   const agg = aggregator;
   const indexedDB = new IDBFactory();
   wiring = await startFederatedLearning({
