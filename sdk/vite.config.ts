@@ -82,12 +82,24 @@ function otherArtefacts(): Plugin {
       await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.js', minify: false }));
       await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.min.js' }));
       await build(libBuild({ entry: 'worker/entry.worker.ts', format: 'es', fileName: 'inkling.worker.js', target: 'es2022' }));
+      await minifyModule(join(outDir, 'inkling.worker.js'));
       await build(libBuild({ entry: 'sdk/index.ts', format: 'es', fileName: 'index.js', outDir: join(outDir, 'esm'), target: 'es2022' }));
       copyWasm();
       emitDeclarations();
       reportSizes();
     },
   };
+}
+
+/**
+ * Vite leaves whitespace and names in an 'es' library build (so a bundler downstream can still
+ * tree-shake), but the Worker is the finished file a browser fetches and compiles before the SDK
+ * is ready: esbuild minifies it in place (export names kept, so its lazy chunks still import from it).
+ */
+async function minifyModule(file: string): Promise<void> {
+  const { transform } = await import('esbuild');
+  const { code } = await transform(readFileSync(file, 'utf8'), { minify: true, format: 'esm', target: 'es2022' });
+  writeFileSync(file, code);
 }
 
 /** tfjs's WebAssembly backend fetches its .wasm files from next to the Worker (its wasmPaths). */
