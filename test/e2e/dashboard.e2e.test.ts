@@ -3,21 +3,30 @@
  * aggregator it says so plainly; with a `/v1/stats` answer in the shape of the shared contract
  * (typed here as core/protocol's `StatsResponse`, so a contract change breaks this test at
  * compile time) it draws every part: totals, per-task ε, the quality line chart, the rounds, the
- * DP histogram with its error bars and the words saying what they are.
+ * DP histogram with its error bars and the words saying what they are; it exports the estimates as
+ * CSV; and on a phone-sized screen every chart fits the width and keeps its text at full size.
  */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistogramAggregate, StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
 import { modelEvaluationLabels } from '../../core/models/model-evaluation.js';
 import { openShop, type Shop } from '../support/shop-session.js';
 
 let shop: Shop;
+/** Screenshots and downloads of this file's tests. */
+let tempDir: string;
 
 beforeAll(async () => {
+  tempDir = mkdtempSync(join(tmpdir(), 'inkling-dashboard-e2e-'));
   shop = await openShop();
 });
 
 afterAll(async () => {
   await shop?.close();
+  // KEEP_E2E_TMP=1 keeps the phone screenshot and the CSV to look at.
+  if (!process.env.KEEP_E2E_TMP) rmSync(tempDir, { recursive: true, force: true });
 });
 
 /** A 'model-evaluation' release over the task's real labels, the named values set, the rest 0. */
@@ -111,18 +120,22 @@ describe('site owner dashboard', () => {
     // What one device uploads per round, per task (issue 10 §7); none shown before a first round.
     expect(await page.textContent('[data-task="mf-items"] [data-testid="upload-size"]')).toContain('171.9 KB uploaded per device and round');
     expect(await page.locator('[data-task="category-histogram"] [data-testid="upload-size"]').count()).toBe(0);
-    // One line per series, one point per version.
+    // One line per series, one point per version (the class names are the marks' `className` in line-chart.ts).
     const chart = page.locator('[data-task="mf-items"] [data-testid="quality-chart"]');
-    expect(await chart.locator('g.chart__series').count()).toBe(2);
-    expect(await chart.locator('g[data-series="federated-dp"] circle').count()).toBe(6);
-    // The histogram: a post-processed bar, and the released count as a dot with its whiskers, per label.
+    expect(await chart.locator('g.chart__series path').count()).toBe(2);
+    expect(await chart.locator('g.chart__points circle title').evaluateAll((titles) => titles.filter((t) => t.textContent?.startsWith('federated-dp:')).length)).toBe(6);
+    expect(await chart.textContent()).toContain('popularity'); // the legend
+    // The histogram (error-bars.ts): a post-processed bar, and the released count as a dot with its whiskers, per label.
     const histogram = page.locator('[data-task="category-histogram"] [data-testid="histogram"]');
     expect(await histogram.locator('rect').count()).toBe(3);
-    expect(await histogram.locator('line.chart__whisker').count()).toBe(9);
-    expect(await histogram.locator('circle.chart__released').count()).toBe(3);
-    // No bar below the zero line: the one the released −2 gets is post-processed to 0 (drawn 1 px tall).
-    const heights = await histogram.locator('rect').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('height'))));
-    expect(heights[2]).toBe(1);
+    expect(await histogram.locator('g.chart__whisker line').count()).toBe(9);
+    expect(await histogram.locator('g.chart__released circle').count()).toBe(3);
+    // No bar left of the zero line: the one the released −2 gets is post-processed to 0 (no width).
+    const zero = Number(await histogram.locator('g.chart__axis line').getAttribute('x1'));
+    const bars = await histogram.locator('rect').evaluateAll((rects) => rects.map((r) => ({ x: Number(r.getAttribute('x')), width: Number(r.getAttribute('width') ?? 0) })));
+    for (const bar of bars) expect(bar.x).toBeCloseTo(zero, 0);
+    expect(bars[2]!.width).toBeLessThan(1);
+    expect(bars[0]!.width).toBeGreaterThan(bars[1]!.width);
     // The caption says in words what the whiskers are and why a released count is negative.
     const caption = (await histogram.locator('[data-testid="histogram-caption"]').textContent()) ?? '';
     expect(caption).toContain('whiskers ±1.96σ, a 95 % interval for each true count. σ = 4.5 devices');
@@ -138,5 +151,55 @@ describe('site owner dashboard', () => {
     expect(await evaluation.locator('[data-testid="calibration-table"]').textContent()).toContain('50–100');
     expect(await evaluation.locator('[data-testid="evaluation-caption"]').textContent()).toContain('95 % intervals for the DP noise alone');
     await page.unroute('**/v1/stats');
+  });
+
+  it('downloads the estimates with their intervals and ε as CSV', async () => {
+    const { page, server } = shop;
+    await page.route('**/v1/stats', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(statsFixture()) }));
+    await page.goto(`${server.origin}/dashboard.html`);
+    await page.waitForSelector('[data-testid="export-csv"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+    expect(download.suggestedFilename()).toBe('inkling-estimates-20261123T061000.csv');
+    const file = join(tempDir, download.suggestedFilename());
+    await download.saveAs(file);
+    const lines = readFileSync(file, 'utf8').split('\r\n');
+    expect(lines[0]).toBe('task,figure,round,version,label,series,estimate,post_processed,ci95_low,ci95_high,noise_sd,epsilon_spent,delta');
+    // Drama: released 40, bar 39.25, ±1.96 · 4.5, ε after round r1 (0.4), δ 1e-6.
+    expect(lines).toContain('category-histogram,dp-histogram,r1,,Drama,,40,39.25,31.18,48.82,4.5,0.4,0.000001');
+    expect(lines.some((line) => line.startsWith('model-evaluation,evaluation,,v2,hit@1,model,0.316666666667,'))).toBe(true);
+    await page.unroute('**/v1/stats');
+  });
+
+  it('stays readable on a phone: every chart within a 390-px screen, drawn at full size, not empty', async () => {
+    const { page, server } = shop;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.route('**/v1/stats', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(statsFixture()) }));
+      await page.goto(`${server.origin}/dashboard.html`);
+      await page.waitForSelector('[data-testid="stats"]');
+      const screenshot = join(tempDir, 'dashboard-390.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(statSync(screenshot).size).toBeGreaterThan(10_000);
+      // The page itself does not scroll sideways (a wide table scrolls inside its card).
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      // Plot's charts are the SVGs with an aria-label (its legend swatches have none).
+      const charts = await page.locator('[data-testid="stats"] svg[aria-label]').evaluateAll((svgs) => svgs.map((svg) => {
+        const box = svg.getBoundingClientRect();
+        return { label: svg.getAttribute('aria-label'), left: box.left, right: box.right, width: box.width, drawn: Number(svg.getAttribute('width')), marks: svg.querySelectorAll('rect, circle, path, line').length };
+      }));
+      // mf-items: quality and participants; category-histogram: the histogram (one round: no participants chart);
+      // model-evaluation: participants, hit@1 and hit@5.
+      expect(charts.length).toBe(6);
+      for (const chart of charts) {
+        expect(chart.left, chart.label!).toBeGreaterThanOrEqual(0);
+        expect(chart.right, chart.label!).toBeLessThanOrEqual(390);
+        expect(chart.marks, chart.label!).toBeGreaterThan(0);
+        // Drawn at the width it is shown at, so its 10-px text is not scaled down.
+        expect(chart.width, chart.label!).toBeGreaterThanOrEqual(chart.drawn * 0.95);
+      }
+    } finally {
+      await page.unroute('**/v1/stats');
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 });

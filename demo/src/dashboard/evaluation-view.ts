@@ -4,53 +4,45 @@
  * calibration of P(buy) for the newest version that predicts actions. The figures come from
  * evaluation.ts; this file only draws them.
  */
+import { dot, legend, plot, ruleX } from '@observablehq/plot';
 import { h } from '../ui/dom.js';
-import { s, PALETTE } from './svg.js';
+import { chartWidth, PALETTE } from './plot-theme.js';
 import { summariseEvaluation, type EvaluationSummary, type Interval, type VersionQuality } from './evaluation.js';
 import type { TaskStats } from './stats.js';
 
-const WIDTH = 320;
-const HEIGHT = 200;
-const MARGIN = { top: 24, right: 12, bottom: 32, left: 40 };
 const SERIES = [
   { name: 'model', pick: (v: VersionQuality) => v.model },
   { name: 'baseline: own all-time counts', pick: (v: VersionQuality) => v.baseline },
 ] as const;
+/** Pixels between a version's model and baseline dots, so that their whiskers do not overlap. */
+const DODGE = 8;
 
 function pct(interval: Interval | null): string {
   if (interval === null) return '—';
   return `${(interval.value * 100).toFixed(0)} % ± ${(interval.half * 100).toFixed(0)}`;
 }
 
-/** One metric per version: a dot per series with its 95 % whiskers, on a 0–100 % axis (noise may reach past it: clipped). */
-function hitChart(versions: readonly VersionQuality[], metric: 'hit1' | 'hit5', title: string): SVGSVGElement {
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const py = (y: number): number => MARGIN.top + plotH * (1 - Math.min(1, Math.max(0, y)));
-  const slot = plotW / Math.max(1, versions.length);
-  const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'chart', role: 'img', 'aria-label': `${title} per model version, model and baseline, with 95 % intervals` });
-  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-    svg.append(
-      s('line', { x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: py(t), y2: py(t), class: 'chart__grid' }),
-      s('text', { x: MARGIN.left - 6, y: py(t) + 4, 'text-anchor': 'end', class: 'chart__tick' }, `${t * 100} %`),
-    );
-  }
-  svg.append(s('text', { x: MARGIN.left, y: 12, class: 'chart__label' }, title));
-  versions.forEach((version, i) => {
-    const centre = MARGIN.left + slot * (i + 0.5);
-    svg.append(s('text', { x: centre, y: HEIGHT - MARGIN.bottom + 16, 'text-anchor': 'middle', class: 'chart__tick' }, version.version));
-    SERIES.forEach((series, j) => {
-      const interval = series.pick(version)[metric];
-      if (interval === null) return;
-      const x = centre + (j - 0.5) * Math.min(16, slot / 3);
-      const tip = `${version.version} ${series.name}: ${pct(interval)} (95 % interval for the noise)`;
-      svg.append(
-        s('line', { x1: x, x2: x, y1: py(interval.value - interval.half), y2: py(interval.value + interval.half), stroke: PALETTE[j]!, 'stroke-width': 1.5 }),
-        s('circle', { cx: x, cy: py(interval.value), r: 3.5, fill: PALETTE[j]! }, s('title', {}, tip)),
-      );
+/** One metric per version: a dot per series with its 95 % whiskers, on a 0–100 % axis (noise may reach past it: clamped). */
+function hitChart(versions: readonly VersionQuality[], metric: 'hit1' | 'hit5', title: string): SVGSVGElement | HTMLElement {
+  const marks = SERIES.flatMap((series, j) => {
+    const rows = versions.flatMap((v) => {
+      const interval = series.pick(v)[metric];
+      return interval === null ? [] : [{ version: v.version, value: interval.value * 100, low: (interval.value - interval.half) * 100, high: (interval.value + interval.half) * 100, tip: `${v.version} ${series.name}: ${pct(interval)} (95 % interval for the noise)` }];
     });
+    const dx = (j - 0.5) * DODGE;
+    return [
+      ruleX(rows, { x: 'version', y1: 'low', y2: 'high', stroke: PALETTE[j], strokeWidth: 1.5, dx }),
+      dot(rows, { x: 'version', y: 'value', fill: PALETTE[j], r: 3.5, dx, title: 'tip' }),
+    ];
   });
-  return svg;
+  return plot({
+    width: chartWidth(320),
+    height: 200,
+    ariaLabel: `${title} per model version, model and baseline, with 95 % intervals`,
+    x: { domain: versions.map((v) => v.version), label: null },
+    y: { domain: [0, 100], clamp: true, grid: true, ticks: 4, label: `${title} (%)` },
+    marks,
+  });
 }
 
 function qualityTable(versions: readonly VersionQuality[]): HTMLElement {
@@ -100,7 +92,7 @@ export function evaluationPanel(task: TaskStats): HTMLElement | null {
     h('h3', {}, 'Model quality per version, measured on visitors’ own devices'),
     summary.versions.length === 0 ? h('p', { class: 'empty' }, 'Not enough held-out steps released yet to read any version.') : h('div', {},
       h('div', { class: 'task__grid' }, hitChart(summary.versions, 'hit1', 'next category hit@1'), hitChart(summary.versions, 'hit5', 'next category hit@5')),
-      h('figcaption', { class: 'chart-legend' }, SERIES.map((series, i) => h('span', { class: `swatch swatch--${i}` }, series.name))),
+      legend({ color: { domain: SERIES.map((series) => series.name), range: PALETTE } }),
       qualityTable(summary.versions),
       withActions === undefined ? null : calibrationTable(withActions),
     ),

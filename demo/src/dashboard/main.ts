@@ -15,6 +15,7 @@ import { errorBarChart } from './error-bars.js';
 import { histogramCaption } from './histogram-caption.js';
 import { MODEL_EVALUATION_TASK } from './evaluation.js';
 import { evaluationPanel } from './evaluation-view.js';
+import { estimatesCsv } from './csv.js';
 
 const REFRESH_MS = 5000;
 const RECENT_ROUNDS = 8;
@@ -35,10 +36,7 @@ function qualityCharts(task: TaskStats): HTMLElement {
   }
   return h('div', { class: 'charts' }, [...byMetric.entries()].map(([metric, seriesMap]) => {
     const series: Series[] = [...seriesMap.entries()].map(([name, points]) => ({ name, points }));
-    return h('figure', { class: 'figure', 'data-testid': 'quality-chart' },
-      lineChart(series, { x: 'model version', y: metric }),
-      h('figcaption', { class: 'chart-legend' }, series.map((line, i) => h('span', { class: `swatch swatch--${i}` }, line.name))),
-    );
+    return h('figure', { class: 'figure', 'data-testid': 'quality-chart' }, lineChart(series, { x: 'model version', y: metric }));
   }));
 }
 
@@ -46,9 +44,7 @@ function participantsChart(task: TaskStats): HTMLElement | null {
   const rounds = task.rounds.filter((r) => r.outcome === 'aggregated');
   if (rounds.length < 2) return null;
   return h('figure', { class: 'figure' },
-    lineChart([{ name: 'participants', points: rounds.map((r, i) => ({ x: i + 1, y: r.contributions })) }], { x: 'round', y: 'participants' }),
-    h('figcaption', { class: 'chart-legend' }, h('span', { class: 'swatch swatch--0' }, 'contributions per aggregated round')),
-  );
+    lineChart([{ name: 'contributions per aggregated round', points: rounds.map((r, i) => ({ x: i + 1, y: r.contributions })) }], { x: 'round', y: 'participants' }));
 }
 
 function privacyMeter(task: TaskStats): HTMLElement {
@@ -146,6 +142,15 @@ function aggregators(stats: StatsResponse, helper: HelperView): HTMLElement {
   );
 }
 
+/** Saves the estimates of this answer (the one on screen) as a file, without a server round trip. */
+function downloadCsv(stats: StatsResponse): void {
+  const url = URL.createObjectURL(new Blob([estimatesCsv(stats)], { type: 'text/csv;charset=utf-8' }));
+  const link = h('a', { href: url, download: `inkling-estimates-${stats.generatedAt.replace(/[^0-9T]/g, '').slice(0, 15)}.csv` });
+  link.click();
+  // The click has started the download by the time the next task runs; the URL is not needed after.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
 function renderStats(stats: StatsResponse): HTMLElement {
   const versions = stats.tasks.map((t) => `${t.model.name} v${t.model.version}`).join(', ') || '—';
   const epsilon = stats.tasks.map((t) => t.privacy.epsilonSpent);
@@ -155,6 +160,10 @@ function renderStats(stats: StatsResponse): HTMLElement {
       tile('Rounds aggregated', stats.totals.roundsAggregated.toLocaleString('en-US'), 'total-rounds'),
       tile('Models', versions, 'versions', true),
       tile('Highest ε spent', epsilon.length ? Math.max(...epsilon).toFixed(2) : '—', 'max-epsilon'),
+    ),
+    h('div', { class: 'dash__actions' },
+      h('button', { type: 'button', class: 'button button--small', 'data-testid': 'export-csv', onclick: () => downloadCsv(stats) }, 'Download estimates (CSV)'),
+      h('span', { class: 'muted small' }, 'Every figure below with its 95 % interval and the ε it cost.'),
     ),
     stats.helper === undefined ? null : aggregators(stats, stats.helper),
     stats.tasks.length === 0 ? h('p', { class: 'empty' }, 'The aggregator has no tasks yet.') : stats.tasks.map(taskCard),
