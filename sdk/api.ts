@@ -2,9 +2,9 @@
  * The public API of the SDK: the same names on `window.inkling` (script tag) and on the object
  * `createInkling(options)` returns (ESM). Types only.
  */
-import type { ConsentState, ProfileView, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
+import type { ConsentState, ProfileView, Recommendation, RecommendOptions, SegmentView } from '../core/protocol/engine-api.js';
 
-export type { ConsentState, ProfileView, Recommendation, RecommendOptions };
+export type { ConsentState, ProfileView, Recommendation, RecommendOptions, SegmentView };
 
 /** A property bag in the Segment V2 e-commerce spec's names (`product_id`, `category`, `price`...). */
 export type EventProperties = Readonly<Record<string, unknown>>;
@@ -80,6 +80,12 @@ export interface Inkling {
   recommend(options?: RecommendOptions): Promise<Recommendation[]>;
   /** Resolves `null` (and reports) when the engine cannot answer. */
   profile(): Promise<ProfileView | null>;
+  /**
+   * The visitor's segment from the site's federated k-means ({ id, description }, computed on the
+   * device); `null` before the site's first release, before the visitor's first event, or (with a
+   * report) when the engine cannot answer.
+   */
+  segment(): Promise<SegmentView | null>;
   consent(state: 'granted' | 'denied'): void;
   optOut(): void;
   /** Erases everything stored on this device for this site. */

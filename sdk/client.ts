@@ -8,7 +8,7 @@
  * a class: its state is local variables, which the minifier shortens to one letter with no
  * `this.` before each (the loader's budget is 6 KB gzipped).
  */
-import type { ConsentState, ProfileView, RawEvent, Recommendation, RecommendOptions } from '../core/protocol/engine-api.js';
+import type { ConsentState, ProfileView, RawEvent, Recommendation, RecommendOptions, SegmentView } from '../core/protocol/engine-api.js';
 import type { WorkerConfig } from '../core/protocol/worker-boot.js';
 import type { PAGE_EVENT } from '../core/events/names.js';
 import type { ErrorReport, InklingEventName, Listener } from './api.js';
@@ -105,6 +105,7 @@ export interface InklingClient {
   /** Checks only the shape; the engine checks the values (k, ids) and its RangeErrors name them. */
   recommend(options?: unknown): Promise<Recommendation[]>;
   profile(): Promise<ProfileView | null>;
+  segment(): Promise<SegmentView | null>;
   export(): Promise<unknown>;
   forget(): Promise<void>;
   on<E extends InklingEventName>(event: E, listener: Listener<E>): void;
@@ -408,6 +409,7 @@ export function createClient(host: Host): InklingClient {
       return ask('recommend', [], (call) => call('recommend', value as RecommendOptions));
     },
     profile: () => ask('profile', null, (call) => call('profile')),
+    segment: () => ask('segment', null, (call) => call('segment')),
     export: () => ask('export', null, (call) => call('exportAll')),
     async forget() {
       buffer.clear();

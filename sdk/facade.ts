@@ -44,6 +44,7 @@ export function createFacade(client: InklingClient, initDefaults: Readonly<Recor
     page: guard('page', (properties) => client.page(properties)),
     recommend: answer('recommend', client.recommend, []),
     profile: answer('profile', client.profile, null),
+    segment: answer('segment', client.segment, null),
     consent: guard('consent', client.consent),
     optOut: guard('optOut', client.optOut),
     forget: answer('forget', client.forget, undefined),

@@ -15,7 +15,7 @@ import { createClient, messageOf } from './client.js';
 import { configureFrom, createFacade } from './facade.js';
 
 export type * from './api.js';
-export type { CatalogItem, InterestWeight, ContributionReceipt, PrivacyBudgetView } from '../core/protocol/engine-api.js';
+export type { CatalogItem, InterestWeight, ContributionReceipt, PrivacyBudgetView, SegmentView } from '../core/protocol/engine-api.js';
 export { ECOMMERCE_EVENTS, PAGE_EVENT, ENGAGED_EVENT, type EventName } from '../core/events/names.js';
 
 /** Where the worker is by default: next to the package's dist/sdk/ folder, i.e. ../inkling.worker.js. */

@@ -18,7 +18,7 @@ export interface StubObject {
 }
 
 export const PLAIN_METHODS = ['track', 'page', 'consent', 'optOut', 'on', 'off', 'init'] as const;
-export const ANSWERING_METHODS = ['recommend', 'profile', 'export', 'forget', 'flush'] as const;
+export const ANSWERING_METHODS = ['recommend', 'profile', 'segment', 'export', 'forget', 'flush'] as const;
 
 /** The queue a snippet left behind, or an empty one (no snippet, or something else on the name). */
 export function takeQueue(existing: unknown): QueuedCall[] {

@@ -2,7 +2,7 @@
  * The inline snippet (built to dist/sdk/stub.min.js, < 1 KB gzipped). Paste it before the
  * `<script async src=".../inkling.js">` tag: it makes `window.inkling` callable at once. Calls
  * are queued with the time they were made and replayed in order by the loader; `recommend`,
- * `profile`, `export`, `forget` and `flush` return Promises that settle with the real answer.
+ * `profile`, `segment`, `export`, `forget` and `flush` return Promises that settle with the real answer.
  * It imports only the method lists and the global name from snippet-queue.ts, which the build
  * inlines; nothing else of the SDK ends up in it.
  */

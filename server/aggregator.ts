@@ -1,7 +1,7 @@
 /**
  * Wires one aggregator together from a configuration: its store (SQLite, or PostgreSQL for a
  * postgres:// `dbPath`: ./storage/open-storage.ts), the tasks, their
- * strategies (FedAvg, histogram or ALS, wrapped by central DP; by distributed DP for a leader), the
+ * strategies (FedAvg, histogram, ALS or k-means, wrapped by central DP; by distributed DP for a leader), the
  * exact discrete Gaussian central noise, the round coordinator and the HTTP app. Used by main.ts,
  * the tests and the bench. The helper role is wired by ./secagg/create-helper.ts.
  *
@@ -24,6 +24,7 @@ import { withCentralDp } from './strategies/dp.js';
 import { createAls } from './strategies/als.js';
 import { createFedAvg } from './strategies/fedavg.js';
 import { createHistogram } from './strategies/histogram.js';
+import { createKmeans } from './strategies/kmeans.js';
 import type { Strategy } from './strategies/strategy.js';
 import { checkTasks, DEFAULT_TASKS, type TaskDefinition } from './tasks.js';
 
@@ -92,7 +93,7 @@ export async function createAggregator(config: AggregatorConfig, extras: Aggrega
       case 'als':
         return createAls({ extraRidge: noisy(task) ? (task.als?.lambdaDp ?? 0) : 0 });
       case 'kmeans':
-        throw new RangeError(`task ${task.task}: kind 'kmeans' is not implemented by this aggregator yet`);
+        return createKmeans();
       default: {
         const unreachable: never = task.kind;
         throw new RangeError(`unknown task kind ${String(unreachable)}`);

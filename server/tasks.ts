@@ -10,6 +10,8 @@ import { alsTensorSpecs, alsVectorLength } from '../core/models/als.js';
 import { DEFAULT_NEXT_EVENT_SHAPE, nextEventTensors } from '../core/models/next-event.js';
 import { EVALUATION_CLIP_NORM, MODEL_EVALUATION_TASK, modelEvaluationLabels } from '../core/models/model-evaluation.js';
 import { BUY_INTENT_TASK, buyIntentTensors } from '../core/models/buy-intent.js';
+import { featureDimension, featureNames, KMEANS_MAX_K, KMEANS_MIN_K, MAX_PLANES, MIN_PLANES } from '../core/models/kmeans.js';
+import { DEFAULT_PLANES_SEED, SCHEDULE_ROUNDS, SEGMENTS_CLIP_NORM, SEGMENTS_TASK, segmentsTensors, segmentsVectorLength } from '../core/models/segments-model.js';
 import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 
@@ -46,6 +48,8 @@ export interface TaskDefinition {
   readonly labels?: readonly string[];
   /** ALS tasks (kind 'als'): the model's hyper-parameters (core/models/als.ts). */
   readonly als?: AlsSettings;
+  /** k-means tasks (kind 'kmeans'): the owner's segments configuration (core/models/kmeans.ts). */
+  readonly kmeans?: KmeansSettings;
   /**
    * A task whose first released model this one waits for (the ALS task's popularity histogram: it
    * picks its rows from it). Both spend one privacy budget: the ε this task reports is the two
@@ -103,8 +107,36 @@ export const ALS_SETTINGS: AlsSettings = { dim: 8, topK: 200, lambda: 1, lambdaD
 /** Share of the ρ budget the popularity round gets (the rest goes to the ALS rounds): --hist-rho-share 0.05. */
 export const POPULARITY_BUDGET_SHARE = 0.05;
 
-/** Floats in one device's upload for `task` (the model's size, except for ALS: its statistics over K rows). */
-export function uploadLength(task: Pick<TaskDefinition, 'kind' | 'model' | 'als'>): number {
+/**
+ * The owner's segments configuration: k segments over the interest `categories` (plus the four
+ * activity features, always), the coreset round's 2^planes cells and their public seed.
+ */
+export interface KmeansSettings {
+  readonly k: number;
+  readonly categories: readonly string[];
+  /**
+   * Hyperplanes of the coreset round: 2^planes cells, fixed for the task because every round's
+   * upload has one length (core/models/segments-model.ts). planesFor(expected devices) is the
+   * measured rule (≈ 20 devices a cell): 3 (8 cells) for a small site, 5 for ~700 devices.
+   */
+  readonly planes: number;
+  readonly seed: number;
+}
+
+/**
+ * Six of MOVIELENS_GENRES, the storefront's: six interest dimensions (d = 10 with the activity
+ * features) is what sim/experiments/kmeans.ts measured (the data set's six most common genres);
+ * all 19 would make d = 23 and the noise per centroid grow with it.
+ */
+export const SEGMENT_CATEGORIES: readonly string[] = ['Drama', 'Comedy', 'Action', 'Thriller', 'Adventure', 'Romance'];
+export const SEGMENTS_SETTINGS: KmeansSettings = { k: 4, categories: SEGMENT_CATEGORIES, planes: MIN_PLANES, seed: DEFAULT_PLANES_SEED };
+
+/** Floats in one device's upload for `task` (the model's size, except for ALS: its statistics over K rows, and k-means: its blocks). */
+export function uploadLength(task: Pick<TaskDefinition, 'kind' | 'model' | 'als' | 'kmeans'>): number {
+  if (task.kind === 'kmeans') {
+    if (task.kmeans === undefined) throw new RangeError('a kmeans task needs its kmeans settings');
+    return segmentsVectorLength(task.kmeans, task.kmeans.k, task.kmeans.planes);
+  }
   if (task.kind === 'als') {
     if (task.als === undefined) throw new RangeError('an als task needs its als settings');
     const nItems = task.model.tensors[0]?.shape[0] ?? 0;
@@ -294,6 +326,7 @@ function createDefaultTasksWithoutItems(): TaskDefinition[] {
     createNextEventTask(),
     createModelEvaluationTask(),
     createBuyIntentTask(),
+    createSegmentsTask(),
   ];
 }
 
@@ -334,6 +367,50 @@ export function createBuyIntentTask(categories: readonly string[] = MOVIELENS_GE
     minContributions: BUY_INTENT_DEVICES,
     maxContributions: BUY_INTENT_DEVICES,
   };
+}
+
+/**
+ * Segments (issue 12 §1): federated DP k-means as one task of SCHEDULE_ROUNDS rounds (the mean
+ * round, the coreset round, two DP Lloyd rounds: server/strategies/kmeans.ts), its ρ split as the
+ * simulator measured it (core/models/segments-model.ts SCHEDULE_SHARES). Every upload is
+ * max(k, 2^planes) blocks of d + 2 floats (96 at k 4, 8 cells, d 10), L2 ≤ SEGMENTS_CLIP_NORM in
+ * radius units; the feature names are the task's labels (the device rebuilds the spec from them).
+ * @example createSegmentsTask({ k: 6, categories: ['Drama', 'Sci-Fi', 'Horror'] });
+ */
+export function createSegmentsTask(settings: Partial<KmeansSettings> = {}): TaskDefinition {
+  const kmeans: KmeansSettings = { ...SEGMENTS_SETTINGS, ...settings };
+  checkKmeansSettings(kmeans, `task ${JSON.stringify(SEGMENTS_TASK)}`);
+  return {
+    task: SEGMENTS_TASK,
+    kind: 'kmeans',
+    model: { name: SEGMENTS_TASK, tensors: segmentsTensors(kmeans.k, featureDimension(kmeans)) },
+    // All zeros: stage 0 (the mean round next), no segments released yet.
+    init: { kind: 'zeros' },
+    clipNorm: SEGMENTS_CLIP_NORM,
+    // C/g ≈ 1,150 grid steps (in radius units): rounding ≪ the noise, as the sim's C/1,000.
+    granularity: 1e-3,
+    localNoiseMultiplier: 1,
+    localSteps: 0,
+    learningRate: 0,
+    serverLearningRate: 1,
+    labels: featureNames(kmeans),
+    kmeans,
+    plannedRounds: SCHEDULE_ROUNDS,
+  };
+}
+
+/** The owner's segments configuration, checked field by field (a RangeError names the field). */
+export function checkKmeansSettings(settings: KmeansSettings, where: string): void {
+  const { k, categories, planes, seed } = settings;
+  if (!Number.isInteger(k) || k < KMEANS_MIN_K || k > KMEANS_MAX_K) throw new RangeError(`${where}: kmeans.k must be an integer in [${KMEANS_MIN_K}, ${KMEANS_MAX_K}] (one segment says nothing; the upload and the id matching grow with k); got ${String(k)}`);
+  try {
+    featureDimension({ categories });
+  } catch (error) {
+    throw new RangeError(`${where}: kmeans.${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (categories.some((c) => c.startsWith('interest:'))) throw new RangeError(`${where}: kmeans.categories: a category must not start with 'interest:'`);
+  if (!Number.isInteger(planes) || planes < MIN_PLANES || planes > MAX_PLANES) throw new RangeError(`${where}: kmeans.planes must be an integer in [${MIN_PLANES}, ${MAX_PLANES}]; got ${String(planes)}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) throw new RangeError(`${where}: kmeans.seed must be an integer in [0, 2^31]; got ${String(seed)}`);
 }
 
 export const DEFAULT_TASKS: readonly TaskDefinition[] = createDefaultTasks();
@@ -377,6 +454,14 @@ export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefin
         throw new RangeError(`${where}: an als model is item_factors [nItems, ${a.dim}] and item_popularity [nItems]`);
       }
       if (t.dependsOn === undefined) throw new RangeError(`${where}: an als task picks its rows from a popularity histogram named by dependsOn`);
+    }
+    if (t.kind === 'kmeans') {
+      if (t.kmeans === undefined) throw new RangeError(`${where}: a kmeans task needs kmeans settings (k, categories, planes, seed)`);
+      checkKmeansSettings(t.kmeans, where);
+      const wanted = segmentsTensors(t.kmeans.k, featureDimension(t.kmeans));
+      if (JSON.stringify(t.model.tensors) !== JSON.stringify(wanted)) throw new RangeError(`${where}: a kmeans model is ${wanted.map((x) => `${x.name}[${x.shape.join('×')}]`).join(', ')} for its k and categories`);
+      if (t.labels?.join('\u0000') !== featureNames(t.kmeans).join('\u0000')) throw new RangeError(`${where}: a kmeans task's labels are its feature names (${featureNames(t.kmeans).join(', ')})`);
+      if (t.clipNorm < SEGMENTS_CLIP_NORM) throw new RangeError(`${where}: clipNorm must be ≥ ${SEGMENTS_CLIP_NORM} (a device's exact bound in radius units); got ${t.clipNorm}`);
     }
     if (t.budgetShare !== undefined && !(t.budgetShare > 0 && t.budgetShare <= 1)) throw new RangeError(`${where}: budgetShare must be in (0, 1]; got ${t.budgetShare}`);
     if (t.plannedRounds !== undefined && !(Number.isInteger(t.plannedRounds) && t.plannedRounds >= 1)) throw new RangeError(`${where}: plannedRounds must be an integer ≥ 1; got ${t.plannedRounds}`);

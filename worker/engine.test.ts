@@ -484,3 +484,31 @@ describe('Engine input guards', () => {
     await expect(engine.setConsent('maybe' as 'granted')).rejects.toThrow(/^consent: /);
   });
 });
+
+describe('Engine segment()', () => {
+  it('answers null without the federated client; with it, hands over the inputs and profile().segment names the segment', async () => {
+    const s = setup();
+    const plain = await s.open({ consent: 'granted' });
+    await plain.ingest([s.view('dr1')]);
+    expect(await plain.segment()).toBeNull();
+    const rule = (await plain.profile()).segment;
+    expect(rule.length).toBeGreaterThan(0);
+
+    const seen: unknown[] = [];
+    const t = setup({
+      segment: async (inputs) => {
+        seen.push(inputs);
+        return inputs === null ? null : { id: 2, description: 'weekend Drama browsers' };
+      },
+    });
+    const engine = await t.open({ consent: 'granted' });
+    // No event yet: the inputs are null, and so is the segment; the profile keeps the rule's segment.
+    expect(await engine.segment()).toBeNull();
+    expect((await engine.profile()).segment).not.toBe('weekend Drama browsers');
+    t.clock.t = Date.UTC(2026, 10, 7, 12); // a Saturday
+    await engine.ingest([t.view('dr1'), t.view('dr2')]);
+    expect(await engine.segment()).toEqual({ id: 2, description: 'weekend Drama browsers' });
+    expect((await engine.profile()).segment).toBe('weekend Drama browsers');
+    expect(seen.at(-1)).toMatchObject({ events: 2, recencyDays: 0, weekendShare: 1, spend: 0, interests: [{ category: 'Drama', share: 1 }] });
+  });
+});

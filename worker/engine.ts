@@ -20,6 +20,7 @@ import type {
   FieldError,
   IngestResult,
   ProfileView,
+  SegmentView,
   RawEvent,
   Recommendation,
   RecommendOptions,
@@ -35,6 +36,8 @@ import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExam
 import { buyGivenClick, intentEvidence } from './features/intent.js';
 import { defaultBuyIntentPriors, type BuyIntentPriors, type CategoryEvidence } from '../core/models/buy-intent.js';
 import { segmentOf } from './features/segment.js';
+import { segmentInputs } from './features/segment-inputs.js';
+import type { SegmentInputs } from '../core/models/kmeans.js';
 import { checkNextEventModel, predictNextEvent, type NextEventModel } from './features/next-event-prediction.js';
 import type { SequenceEntry } from './features/sequence.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
@@ -89,6 +92,11 @@ export interface EngineOptions {
   readonly intentPriors?: () => BuyIntentPriors | Promise<BuyIntentPriors>;
   /** Called after forget() deleted this database, so other on-device stores (the ledger) can follow. */
   readonly onForget?: () => Promise<void> | void;
+  /**
+   * The visitor's federated segment from these inputs (worker/federated/segments-task.ts), owned
+   * by the federated client; without it segment() answers null and profile().segment is the rule's.
+   */
+  readonly segment?: (inputs: SegmentInputs | null) => Promise<SegmentView | null>;
 }
 
 /** Steps profile() lists as what the predictions read last: enough to recognise a visit, short enough to read. */
@@ -472,6 +480,7 @@ export class Engine implements EngineApi {
       // The log size is tracked with each write; counting is only needed before the first one.
       const events = this.consent !== 'granted' ? this.pending.length : (this.logSize ??= await this.database.run((db) => countLoggedEvents(db.transaction('events').store)));
       const privacy = (await this.options.privacy?.()) ?? { budgets: [], receipts: [] };
+      const federatedSegment = this.options.segment === undefined ? null : await this.options.segment(this.segmentInputsNow(now));
       return {
         consent: this.consent,
         interests: interestShares(state.interests, now, this.halfLives, this.shortTermWeight).map((s) => ({
@@ -487,7 +496,7 @@ export class Engine implements EngineApi {
           priceBand: rfm.priceBand,
           engagedSeconds: rfm.engagedSeconds,
         },
-        segment: segmentOf(rfm, state.eventsApplied, cartAt(state.activity, now).size),
+        segment: federatedSegment?.description ?? segmentOf(rfm, state.eventsApplied, cartAt(state.activity, now).size),
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
           buyGivenClick: buyGivenClick(state.intent, now, (await this.options.intentPriors?.()) ?? defaultBuyIntentPriors()),
@@ -599,6 +608,31 @@ export class Engine implements EngineApi {
         });
       }
       this.state = draft;
+    });
+  }
+
+  /**
+   * The visitor's federated segment (EngineApi.segment): null without the federated client, before
+   * the site's first release, or before the first event.
+   */
+  segment(): Promise<SegmentView | null> {
+    return this.serial(async () => (this.options.segment === undefined ? null : this.options.segment(this.segmentInputsNow(this.now()))));
+  }
+
+  /** What the 'segments' task's feature vector reads (worker/features/segment-inputs.ts); null before the first event. */
+  segmentInputs(): Promise<SegmentInputs | null> {
+    return this.serial(async () => this.segmentInputsNow(this.now()));
+  }
+
+  private segmentInputsNow(now: number): SegmentInputs | null {
+    const state = this.state;
+    const rfm = readRfm(state.activity, now, this.halfLives.longMs, this.catalog.priceBands);
+    return segmentInputs({
+      interests: interestShares(state.interests, now, this.halfLives, this.shortTermWeight),
+      events: state.eventsApplied,
+      recencyDays: rfm.recencyDays,
+      spend: rfm.monetary,
+      stepTimes: state.sequence.map((step) => step.at),
     });
   }
 

@@ -124,6 +124,7 @@ export function createWorkerApi(deps: WorkerApiDeps = defaultDeps): WorkerApi {
     },
     recommend: async (options: RecommendOptions) => (await engine()).recommend(options),
     profile: async () => (await engine()).profile(),
+    segment: async () => (await engine()).segment(),
     exportAll: async () => (await engine()).exportAll(),
     forget: async () => (await engine()).forget(),
     setCatalog: async (items: readonly CatalogItem[]) => (await engine()).setCatalog(items),

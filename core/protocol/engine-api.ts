@@ -84,6 +84,16 @@ export interface PrivacyBudgetView {
   readonly windowDays: number;
 }
 
+/**
+ * The visitor's segment from the site's federated k-means (the 'segments' task): the id of the
+ * nearest released centroid (stable across versions: the server matches ids) and that segment in
+ * words. Computed on the device; the visitor's segment never leaves it.
+ */
+export interface SegmentView {
+  readonly id: number;
+  readonly description: string;
+}
+
 /** The visitor's own profile, readable. */
 export interface ProfileView {
   readonly consent: ConsentState;
@@ -96,6 +106,7 @@ export interface ProfileView {
     readonly priceBand: 'low' | 'mid' | 'high' | null;
     readonly engagedSeconds: number;
   };
+  /** The federated segment's description once one is released (SegmentView), else the engine's rule-based segment. */
   readonly segment: string;
   readonly predictions: {
     readonly purchasePropensity: number;
@@ -144,6 +155,8 @@ export interface EngineApi {
   ingest(events: readonly RawEvent[]): Promise<IngestResult>;
   recommend(options: RecommendOptions): Promise<Recommendation[]>;
   profile(): Promise<ProfileView>;
+  /** The visitor's federated segment, or null before the site's first release (or before the visitor's first event). */
+  segment(): Promise<SegmentView | null>;
   exportAll(): Promise<unknown>;
   forget(): Promise<void>;
   setCatalog(items: readonly CatalogItem[]): Promise<void>;

@@ -47,6 +47,8 @@ export function secureNoisePlan(where: string, params: {
   readonly plannedRounds: number;
   /** Fraction of ρ(ε, δ) the task may spend (TaskDefinition.budgetShare); default 1. */
   readonly budgetShare?: number;
+  /** This round's fraction of the task's ρ (RoundConfig.rhoFraction); default 1/plannedRounds. */
+  readonly rhoFraction?: number;
 }): SecureNoisePlan {
   const { clipNorm, granularity, vectorLength, minContributions, epsilonBudget, delta, plannedRounds } = params;
   const share = params.budgetShare ?? 1;
@@ -54,7 +56,9 @@ export function secureNoisePlan(where: string, params: {
   if (!Number.isInteger(plannedRounds) || plannedRounds < 1) throw new RangeError(`${where}: plannedRounds must be an integer ≥ 1; got ${plannedRounds}`);
   if (minContributions < 2) throw new RangeError(`${where}: secure aggregation needs minContributions ≥ 2 (the other devices' noise protects each one); got ${minContributions}`);
   const sensitivity = gridSensitivity(clipNorm, granularity, vectorLength);
-  const rhoPerRound = (share * zcdpRhoFor({ epsilon: epsilonBudget, delta })) / plannedRounds;
+  const fraction = params.rhoFraction ?? 1 / plannedRounds;
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`${where}: rhoFraction must be in (0, 1]; got ${fraction}`);
+  const rhoPerRound = share * zcdpRhoFor({ epsilon: epsilonBudget, delta }) * fraction;
   const sigma = distributedGaussianSigmaFor(rhoPerRound, sensitivity, minContributions, vectorLength);
   return { rhoPerRound, sigma, sensitivity };
 }

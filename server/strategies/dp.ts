@@ -42,9 +42,11 @@ export function withCentralDp(inner: Strategy, options: DpOptions): Strategy {
       const sensitivity = gridSensitivity(plan.config.clipNorm, plan.config.granularity, plan.config.vectorLength);
       let sigma = options.noiseMultiplier * sensitivity;
       const share = context.task.budgetShare ?? 1;
-      if (share < 1) {
+      const fraction = plan.config.rhoFraction;
+      if (share < 1 || fraction !== undefined) {
+        // The round's planned ρ: its fraction of the task's share when the strategy plans one, else an equal part over the planned rounds.
         const rounds = context.task.plannedRounds ?? options.plannedRounds ?? 5;
-        const rhoRound = (share * zcdpRhoFor({ epsilon: context.settings.epsilonBudget, delta: context.settings.delta })) / rounds;
+        const rhoRound = share * zcdpRhoFor({ epsilon: context.settings.epsilonBudget, delta: context.settings.delta }) * (fraction ?? 1 / rounds);
         sigma = Math.max(sigma, sensitivity / Math.sqrt(2 * rhoRound));
       }
       const config: RoundConfig = { ...plan.config, centralNoiseStddev: sigma };

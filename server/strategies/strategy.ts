@@ -35,6 +35,12 @@ export interface RoundConfig {
   readonly rows?: readonly number[];
   /** ALS rounds: the released popularity counts the rows were chosen by (clamped ≥ 0; stored in the model). */
   readonly popularity?: readonly number[];
+  /**
+   * A strategy that plans its own split of the task's budget (k-means: 10 / 30 / 30 / 30 % over
+   * its schedule) names the fraction of the task's ρ this round is sized for; the DP wrappers then
+   * size its noise for share · ρ(ε, δ) · rhoFraction instead of 1/plannedRounds of it.
+   */
+  readonly rhoFraction?: number;
 }
 
 export interface ConfigureContext {

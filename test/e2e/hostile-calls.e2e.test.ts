@@ -202,7 +202,7 @@ describe('hostile calls (issue 3 §4)', () => {
         ['an object whose toString throws', throwingPrimitive],
       ];
       // forget() last: it erases, and the first test's data is not needed after it.
-      const methods = ['track', 'page', 'recommend', 'profile', 'consent', 'on', 'off', 'flush', 'export', 'init', 'optOut', 'forget'];
+      const methods = ['track', 'page', 'recommend', 'profile', 'segment', 'consent', 'on', 'off', 'flush', 'export', 'init', 'optOut', 'forget'];
       const threw: string[] = [];
       const rejected: string[] = [];
       let calls = 0;

@@ -62,7 +62,7 @@ function hostileStubPage(): string {
     for (const value of window.__hostile()) {
       inkling.init('shop-x', value);
       inkling.init(value, value);
-      for (const method of ['track', 'page', 'recommend', 'profile', 'consent', 'on', 'off', 'flush', 'export']) {
+      for (const method of ['track', 'page', 'recommend', 'profile', 'segment', 'consent', 'on', 'off', 'flush', 'export']) {
         const result = inkling[method](value, value);
         if (result && typeof result.then === 'function') result.then(undefined, (e) => window.__errors.push('rejected: ' + String(e)));
       }

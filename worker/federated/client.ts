@@ -133,7 +133,7 @@ export class FederatedClient {
     const skip = (reason: SkipReason, message: string): ParticipationResult => ({ status: 'skipped', ...base, reason, message });
     const handler = this.options.handlers.get(task.task);
     if (!handler) return skip('unknown-task', `no local handler for task ${task.task}`);
-    if (task.kind !== 'fedavg' && task.kind !== 'histogram' && task.kind !== 'als') return skip('unsupported-kind', `task kind ${task.kind} is not trained on devices`);
+    if (task.kind !== 'fedavg' && task.kind !== 'histogram' && task.kind !== 'als' && task.kind !== 'kmeans') return skip('unsupported-kind', `task kind ${task.kind} is not trained on devices`);
     // The newest global model is downloaded whatever follows: recommendations use it, and the
     // download is the same anonymous GET every device makes (it costs no privacy budget).
     const model: ModelBlob = await loadModel({ db: this.options.db, endpoint: this.endpoint, fetch: this.fetchImpl, now: this.now }, task.model.name, task.model.version);
@@ -155,9 +155,10 @@ export class FederatedClient {
       helperKey = key;
     }
 
-    // An update is a delta of the whole model, except for ALS: statistics over the round's rows,
-    // whose length the ALS handler checks against the rows and the model's dim.
-    if (task.kind !== 'als' && model.data.length !== task.vectorLength) {
+    // An update is a delta of the whole model, except for ALS (statistics over the round's rows,
+    // whose length the ALS handler checks against the rows and the model's dim) and k-means (one
+    // block of the round's layout: worker/federated/segments-task.ts checks it against the model).
+    if (task.kind !== 'als' && task.kind !== 'kmeans' && model.data.length !== task.vectorLength) {
       throw new RangeError(`task ${task.task}: vectorLength ${task.vectorLength} differs from model ${task.model.name}@${task.model.version} (${model.data.length} floats)`);
     }
     const outcome = await handler.train(task, model);

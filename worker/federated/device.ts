@@ -15,7 +15,9 @@ import { createPrivacyLedger, type LedgerBudgets, type PrivacyLedger } from '../
 import type { RandomSource } from '../../core/dp/random.js';
 import { MODEL_EVALUATION_TASK } from '../../core/models/model-evaluation.js';
 import { BUY_INTENT_TASK, type BuyIntentPriors, type CategoryEvidence } from '../../core/models/buy-intent.js';
-import type { ProfileView } from '../../core/protocol/engine-api.js';
+import type { SegmentInputs } from '../../core/models/kmeans.js';
+import { SEGMENTS_TASK } from '../../core/models/segments-model.js';
+import type { ProfileView, SegmentView } from '../../core/protocol/engine-api.js';
 import type { Interaction } from '../models/feedback.js';
 import type { LabelledExample } from '../models/logistic.js';
 import type { UniformRandom } from '../models/mf.js';
@@ -36,6 +38,7 @@ import { createAlsTaskHandler } from './als-task.js';
 import { createBuyIntentPriorSource, createBuyIntentTaskHandler } from './buy-intent-task.js';
 import { createNextEventTaskHandler, type NextEventTaskOptions } from './next-event-task.js';
 import { createModelEvaluationTaskHandler, type ModelEvaluationTaskOptions } from './model-evaluation-task.js';
+import { createSegmentSource, createSegmentsTaskHandler } from './segments-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
@@ -61,6 +64,8 @@ export interface FederatedDeviceOptions {
   readonly nextEvent?: NextEventTaskOptions;
   /** The engine's sequence and the next-event model it predicts with, for the 'model-evaluation' task; without it the device skips that task. */
   readonly modelEvaluation?: ModelEvaluationTaskOptions;
+  /** The engine's inputs of the segments feature vector (worker/engine.ts segmentInputs); without it the device skips the 'segments' task. */
+  readonly segmentInputs?: () => Promise<SegmentInputs | null>;
   /** The MF model's catalogue in row order; without it there is no scorer. */
   readonly catalogueIds?: readonly string[];
   /** CSPRNG for DP noise and contribution ids. Default crypto.getRandomValues. */
@@ -92,6 +97,10 @@ export interface FederatedDevice {
   intentPriors(): Promise<BuyIntentPriors>;
   /** Fetches the newest 'buy-intent' release when the device lacks one (a trainer pass calls it). */
   refreshIntentPriors(): Promise<void>;
+  /** For the engine's `segment` option: the visitor's segment from the newest cached release (segments-task.ts). */
+  segment(inputs: SegmentInputs | null): Promise<SegmentView | null>;
+  /** Fetches the newest 'segments' release when the device lacks one (a trainer pass calls it). */
+  refreshSegments(): Promise<void>;
   /**
    * For the engine's `onForget`: erases the ledger and its receipts, the cached models and the
    * user embedding (issue 3: forget() deletes the database and the ledger). Budget is then
@@ -126,6 +135,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   if (options.intentEvidence) handlers.set(BUY_INTENT_TASK, createBuyIntentTaskHandler({ evidence: options.intentEvidence }));
   if (options.nextEvent) handlers.set('next-event', createNextEventTaskHandler(options.nextEvent));
   if (options.modelEvaluation) handlers.set(MODEL_EVALUATION_TASK, createModelEvaluationTaskHandler(options.modelEvaluation));
+  if (options.segmentInputs) handlers.set(SEGMENTS_TASK, createSegmentsTaskHandler({ db, inputs: options.segmentInputs }));
   const topCategory = options.topCategory;
   if (topCategory) {
     for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));
@@ -140,7 +150,9 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     ...(options.random ? { random: options.random } : {}),
     ...(options.pinnedHelper !== undefined ? { pinnedHelper: options.pinnedHelper } : {}),
   });
-  const intentPriors = createBuyIntentPriorSource(db, { db, endpoint: options.endpoint, fetch: options.fetch ?? ((input, init) => fetch(input, init)) });
+  const modelSource = { db, endpoint: options.endpoint, fetch: options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init)) };
+  const intentPriors = createBuyIntentPriorSource(db, modelSource);
+  const segments = createSegmentSource(db, modelSource);
   const reconstructs = options.scorerReconstructs === false ? {} : { interactions: options.interactions, ...tfjs };
   const scorer = options.catalogueIds
     ? firstOpinion(createAlsScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }), createMfScorer({ db, catalogueIds: options.catalogueIds, ...reconstructs }))
@@ -157,6 +169,8 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
     privacy: () => privacyView({ db, ledger, site: options.site, tasks: [...handlers.keys()] }),
     intentPriors: intentPriors.priors,
     refreshIntentPriors: intentPriors.refresh,
+    segment: segments.segment,
+    refreshSegments: segments.refresh,
     forget: () => clearEverything(db),
     close: () => db.close(),
   };

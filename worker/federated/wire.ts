@@ -15,6 +15,7 @@
  * Nothing is sent without consent; nothing runs on the page's main thread.
  */
 import type { CategoryEvidence } from '../../core/models/buy-intent.js';
+import type { SegmentInputs } from '../../core/models/kmeans.js';
 import type { ConsentState } from '../../core/protocol/engine-api.js';
 import type { ItemRecord } from '../features/items.js';
 import type { PropensityExample } from '../features/propensity.js';
@@ -43,6 +44,7 @@ export interface FederatedEngine {
   setNextEventModel(model: NextEventModel): Promise<void>;
   nextEventModelInUse(): Promise<NextEventModel | null>;
   profile(): Promise<{ readonly consent: ConsentState; readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }>;
+  segmentInputs(): Promise<SegmentInputs | null>;
 }
 
 export interface StartFederatedOptions {
@@ -74,7 +76,7 @@ export interface FederatedWiring {
   /** The chosen backend (measured at the first idle pass, then cached); starts the choice if needed. */
   backend(): Promise<BackendChoice>;
   /** Spread into createEngine's options. */
-  readonly engineOptions: Pick<EngineOptions, 'extraScorer' | 'privacy' | 'onForget' | 'intentPriors'>;
+  readonly engineOptions: Pick<EngineOptions, 'extraScorer' | 'privacy' | 'onForget' | 'intentPriors' | 'segment'>;
   /** Connects the engine and starts the trainer. */
   attach(engine: FederatedEngine): void;
   /** Call on every ingest: training waits for a quiet period. */
@@ -132,6 +134,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       sequence: async () => (engine ? engine.sequence() : []),
       model: async () => (engine ? engine.nextEventModelInUse() : null),
     },
+    segmentInputs: async () => (engine ? engine.segmentInputs() : null),
   });
   const quiet = createQuietPeriod(options.quietMs ?? 10_000);
   const trainer = new Trainer<ParticipationResult[]>({
@@ -144,6 +147,8 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       await adoptGlobalPropensity(device, engine);
       // The purchase-intent prior's release, once its one round is over (buy-intent-task.ts); a failed GET costs only this try.
       await device.refreshIntentPriors().catch((error: unknown) => options.onError?.(error));
+      // The segments' release, once a schedule has ended (segments-task.ts); the same: a failed GET costs only this try.
+      await device.refreshSegments().catch((error: unknown) => options.onError?.(error));
       return results;
     },
   });
@@ -155,6 +160,7 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       privacy: device.privacy,
       onForget: device.forget,
       intentPriors: device.intentPriors,
+      segment: device.segment,
     },
     attach(attached) {
       engine = attached;
