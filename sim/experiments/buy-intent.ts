@@ -44,7 +44,7 @@ import { encodeBuyIntentUpdate, defaultBuyIntentPriors, fitBuyIntentPriors, prio
 import { secureNoisePlan } from '../../server/strategies/distributed-dp.js';
 import { BUY_INTENT_DEVICES, createBuyIntentTask, MOVIELENS_GENRES } from '../../server/tasks.js';
 import { DEFAULT_HALF_LIVES } from '../../worker/features/tuning.js';
-import { intentEvidence, INTENT_HALF_LIFE_MS } from '../../worker/features/intent.js';
+import { intentEvidence, INTENT_HALF_LIFE_MS } from '../../worker/features/intent-evidence.js';
 import { applyBatch, emptyProfile, ItemDrafts } from '../../worker/features/profile-state.js';
 import { initialPropensity, predictPropensity, propensityFeatures, PROPENSITY_FEATURE_COUNT, PROPENSITY_L2, sgdStep } from '../../worker/features/propensity.js';
 import type { ItemRecord } from '../../worker/features/items.js';

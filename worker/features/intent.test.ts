@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ValidEvent } from '../../core/events/event.js';
 import { defaultBuyIntentPriors, fitBuyIntentPriors, type BuyIntentPriors } from '../../core/models/buy-intent.js';
 import { betaQuantile } from './beta.js';
-import { buyGivenClick, intentEvidence, INTENT_HALF_LIFE_MS, posterior, predictBuy, pruneIntent, recordEngagement, recordPurchase, type IntentState, type ItemIntent } from './intent.js';
+import { buyGivenClick, posterior, predictBuy } from './intent.js';
+import { intentEvidence, INTENT_HALF_LIFE_MS, pruneIntent, recordEngagement, recordPurchase, type IntentState, type ItemIntent } from './intent-evidence.js';
 import { applyBatch, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './profile-state.js';
 
 const H = INTENT_HALF_LIFE_MS;

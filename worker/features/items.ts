@@ -1,5 +1,5 @@
 import type { CatalogItem } from '../../core/protocol/engine-api.js';
-import type { ItemIntent } from './intent.js';
+import type { ItemIntent } from './intent-evidence.js';
 /**
  * What this visitor did with each product: the `items` store, one record per product id.
  * Recommendations read it to exclude what was bought; the "Your data" panel shows it.

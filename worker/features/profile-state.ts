@@ -8,7 +8,7 @@ import { assertNever, productsOf, type ProductRef, type ValidEvent } from '../..
 import { addToCart, cartAt, emptyActivity, recordOrder, recordView, removeFromCart, touch, undoOrder, type ActivityState } from './activity.js';
 import { addDecayed, type HalfLives } from './decay.js';
 import { addInterest, pruneInterests, type InterestTable } from './interests.js';
-import { recordEngagement, recordPurchase, pruneIntent, INTENT_HALF_LIFE_MS, type IntentState } from './intent.js';
+import { recordEngagement, recordPurchase, pruneIntent, INTENT_HALF_LIFE_MS, type IntentState } from './intent-evidence.js';
 import { emptyItem, type ItemRecord } from './items.js';
 import { recordStep, type SequenceState } from './sequence.js';
 import { addKeywords, emptyKeywords, type KeywordState } from './keywords.js';
