@@ -33,12 +33,12 @@ import { catalogueOfSeenItems, type ItemRecord } from './features/items.js';
 import { topKeywords } from './features/keywords.js';
 import { applyBatch, cloneProfile, emptyProfile, ItemDrafts, reviveProfile, type ProfileState } from './features/profile-state.js';
 import { checkPropensityWeights, predictPropensity, propensityFeatures, ringExamples, type PropensityExample } from './features/propensity.js';
-import { buyGivenClick, intentEvidence } from './features/intent.js';
-import { defaultBuyIntentPriors, type BuyIntentPriors, type CategoryEvidence } from '../core/models/buy-intent.js';
+import { intentEvidence } from './features/intent-evidence.js';
+import type { BuyIntentPriors, CategoryEvidence } from '../core/models/buy-intent.js';
 import { segmentOf } from './features/segment.js';
 import { segmentInputs } from './features/segment-inputs.js';
 import type { SegmentInputs } from '../core/models/kmeans.js';
-import { checkNextEventModel, predictNextEvent, type NextEventModel } from './features/next-event-prediction.js';
+import type { NextEventModel } from './features/next-event-prediction.js';
 import type { SequenceEntry } from './features/sequence.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { checkRecommendOptions, recommend, type ExtraScorer } from './recommend.js';
@@ -123,6 +123,11 @@ export class Engine implements EngineApi {
   /** Without a site catalogue: the items this visitor has met, indexed lazily; null once they change. */
   private seenCatalog: CatalogIndex | null = null;
   private nextEventModel: NextEventModel | null = null;
+  /** worker/features/predictions.ts, imported on the first question that needs it (not at start-up). */
+  private predictors: Promise<typeof import('./features/predictions.js')> | null = null;
+  private loadPredictors(): Promise<typeof import('./features/predictions.js')> {
+    return (this.predictors ??= import('./features/predictions.js'));
+  }
   private pending: ValidEvent[] = [];
   private readonly recentIds: RecentKeys<true>;
   private readonly lastAction: RecentKeys<number>;
@@ -447,7 +452,7 @@ export class Engine implements EngineApi {
         shortTermWeight: this.shortTermWeight,
         bought: this.bought,
         cart: cartAt(this.state.activity, now),
-        ...(this.nextEventModel === null ? {} : { nextCategories: predictNextEvent(this.state.sequence, this.nextEventModel).nextCategories }),
+        ...(this.nextEventModel === null ? {} : { nextCategories: (await this.loadPredictors()).predictNextEvent(this.state.sequence, this.nextEventModel).nextCategories }),
         ...(extra === undefined ? {} : { extra }),
       });
     });
@@ -474,6 +479,7 @@ export class Engine implements EngineApi {
 
   profile(): Promise<ProfileView> {
     return this.serial(async () => {
+      const predictors = await this.loadPredictors();
       const now = this.now();
       const state = this.state;
       const rfm = readRfm(state.activity, now, this.halfLives.longMs, this.catalog.priceBands);
@@ -499,8 +505,8 @@ export class Engine implements EngineApi {
         segment: federatedSegment?.description ?? segmentOf(rfm, state.eventsApplied, cartAt(state.activity, now).size),
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
-          buyGivenClick: buyGivenClick(state.intent, now, (await this.options.intentPriors?.()) ?? defaultBuyIntentPriors()),
-          ...predictNextEvent(state.sequence, this.nextEventModel),
+          buyGivenClick: predictors.buyGivenClick(state.intent, now, (await this.options.intentPriors?.()) ?? predictors.defaultBuyIntentPriors()),
+          ...predictors.predictNextEvent(state.sequence, this.nextEventModel),
           recentSteps: state.sequence.slice(-RECENT_STEPS_SHOWN).map((step) => ({ action: step.action, categories: [...step.categories], at: step.at })),
         },
         privacy,
@@ -647,7 +653,7 @@ export class Engine implements EngineApi {
    */
   setNextEventModel(model: NextEventModel): Promise<void> {
     return this.serial(async () => {
-      this.nextEventModel = checkNextEventModel(model);
+      this.nextEventModel = (await this.loadPredictors()).checkNextEventModel(model);
     });
   }
 
