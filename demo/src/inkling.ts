@@ -82,11 +82,19 @@ export interface ProfileView {
   readonly storage: { readonly events: number; readonly items: number; readonly bytesEstimate: number };
 }
 
+/** The visitor's segment from the shop's federated k-means (inkling.segment()). */
+export interface SegmentView {
+  readonly id: number;
+  readonly description: string;
+}
+
 export interface InklingApi {
   track(event: string, properties?: Record<string, unknown>): void;
   page(properties?: Record<string, unknown>): void;
   recommend(options: { k?: number; candidates?: string[]; exclude?: string[]; category?: string }): Promise<Recommendation[]>;
   profile(): Promise<ProfileView>;
+  /** Null until the shop has released its segments (absent in an SDK older than segments). */
+  segment?(): Promise<SegmentView | null>;
   export(): Promise<unknown>;
   forget(): Promise<void>;
   consent(state: 'granted' | 'denied'): void;

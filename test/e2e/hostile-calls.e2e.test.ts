@@ -223,7 +223,7 @@ describe('hostile calls (issue 3 §4)', () => {
       await (api.flush as () => Promise<void>)();
       return { threw, rejected, calls, reports: reports.length };
     });
-    expect(outcome.calls).toBe(12 * 5 * 4);
+    expect(outcome.calls).toBe(13 * 5 * 4);
     expect(outcome.threw).toEqual([]);
     expect(outcome.rejected).toEqual([]);
     // Hostile values are reported, not swallowed (frozen cyclic objects are legal input for most methods).

@@ -142,11 +142,25 @@ describe('the storefront npm start serves takes part in federated learning (issu
     await until('the first pass to reach model-evaluation', 60_000, async () => (bytesPerTask.has('model-evaluation') ? true : undefined)).catch((error: unknown) => {
       throw new Error(`${String(error)}; sent so far: ${[...bytesPerTask.keys()].join(', ')}`);
     });
+    // …and the segments task's first round (issue 12 §1), listed last.
+    await until('the first pass to reach segments', 60_000, async () => (bytesPerTask.has('segments') ? true : undefined)).catch((error: unknown) => {
+      throw new Error(`${String(error)}; sent so far: ${[...bytesPerTask.keys()].join(', ')}`);
+    });
     await visit(page, origin, '/your-data');
     const receipts = await page.$$eval('[data-testid="receipts"] tbody tr', (rows) => rows.map((row) => row.textContent ?? ''));
     expect(receipts.length).toBeGreaterThan(0);
     expect(receipts.join('\n')).toContain('split between two servers');
     expect(contributions.length).toBeGreaterThanOrEqual(receipts.length);
+    // inkling.segment() answers on the storefront: null here, because no segments are released yet
+    // (the schedule's four rounds each wait for the server's minimum of devices; this is one visitor).
+    // "Your data" says so, names the browser's own segment meanwhile, and what left for it.
+    expect(await page.evaluate(async () => {
+      const inkling = (window as InklingWindow).inkling;
+      return typeof inkling?.segment === 'function' ? inkling.segment() : 'no segment() on window.inkling';
+    })).toBeNull();
+    expect(await page.textContent('[data-testid="segment-name"]')).toMatch(/^No shared segment yet: .* by its own rule: \S/);
+    expect(await page.textContent('[data-testid="segment-left"]')).toMatch(/^What left for it: 1 noised contribution to the shop’s “segments” task \(\d+(\.\d)? K?B, ε \d+\.\d{3} charged in all/);
+    expect(receipts.some((row) => row.includes('segments'))).toBe(true);
 
     // The owner's dashboard on the same aggregator counts what the leader holds.
     await page.goto(`${origin}/dashboard.html`);

@@ -33,6 +33,7 @@ export interface PageInkling {
   page(properties?: unknown): void;
   recommend(options?: unknown): Promise<{ id: string; score: number; reason: string }[]>;
   profile(): Promise<ProfileSnapshot | null>;
+  segment(): Promise<{ id: number; description: string } | null>;
   export(): Promise<unknown>;
   forget(): Promise<void>;
   consent(state: unknown): void;

@@ -1,12 +1,13 @@
 /**
  * "Your data": everything Inkling keeps about this visitor, read from `inkling.profile()` on
- * this device (its predictions in words, and why: predictions.ts), with Export (a JSON download
+ * this device (its predictions in words, and why: predictions.ts; its segment from
+ * `inkling.segment()` and what left for it), with Export (a JSON download
  * of everything stored) and Forget (erase it all).
  * Nothing on this page comes from a server.
  */
 import { h, formatPrice } from '../ui/dom.js';
 import { genreColour } from '../ui/poster.js';
-import { inkling, withInkling, type ProfileView } from '../inkling.js';
+import { inkling, withInkling, type ProfileView, type SegmentView } from '../inkling.js';
 import { consentChoice, setConsent } from '../consent.js';
 import type { ShopContext } from '../context.js';
 import { predictionsPanel } from './predictions.js';
@@ -102,11 +103,38 @@ export function yourDataView(context: ShopContext): HTMLElement {
       h('h1', {}, 'Your data'),
       h('p', {}, 'What this shop’s recommender knows about you. It is computed and stored only in this browser; the shop’s servers never see it.'),
     ),
-    context.defer(withInkling<ProfileView | null>(null, (a) => a.profile()).then((profile) => profilePanels(context, profile))),
+    context.defer(
+      Promise.all([withInkling<ProfileView | null>(null, (a) => a.profile()), withInkling<SegmentView | null>(null, async (a) => (await a.segment?.()) ?? null)])
+        .then(([profile, segment]) => profilePanels(context, profile, segment)),
+    ),
   );
 }
 
-function profilePanels(context: ShopContext, profile: ProfileView | null): HTMLElement {
+/** The segments task's name on the aggregator (server/tasks.ts createSegmentsTask). */
+const SEGMENTS_TASK = 'segments';
+
+/**
+ * The visitor's segment (inkling.segment()) and what left this browser for it: its 'segments'
+ * receipts, each a noised sum contribution in which only the position of its block depends on the
+ * segment. Before the shop's first release: the browser's own rule-based segment, and why.
+ */
+function segmentPanel(profile: ProfileView, segment: SegmentView | null): HTMLElement {
+  const sent = profile.privacy.receipts.filter((r) => r.task === SEGMENTS_TASK);
+  const epsilon = sent.reduce((a, r) => a + r.epsilon, 0);
+  const bytes = sent.reduce((a, r) => a + r.bytes, 0);
+  const left = sent.length === 0
+    ? 'Nothing has left this browser for it yet.'
+    : `What left for it: ${sent.length} noised contribution${sent.length === 1 ? '' : 's'} to the shop’s “segments” task (${formatBytes(bytes)}, ε ${epsilon.toFixed(3)} charged in all; listed below). Each is a sum of everyone’s numbers in which only the place of yours depends on your segment; the segment itself never leaves this browser.`;
+  return h('section', { class: 'panel', 'data-testid': 'segment' },
+    h('h2', {}, 'Your segment'),
+    segment === null
+      ? h('p', { 'data-testid': 'segment-name' }, `No shared segment yet: the shop learns its segments with its visitors over four rounds. Until then this browser describes you by its own rule: ${profile.segment || '—'}.`)
+      : h('p', { 'data-testid': 'segment-name' }, `You are in segment ${segment.id}: ${segment.description}. Worked out in this browser from the shop’s released segments.`),
+    h('p', { class: 'note', 'data-testid': 'segment-left' }, left),
+  );
+}
+
+function profilePanels(context: ShopContext, profile: ProfileView | null, segment: SegmentView | null): HTMLElement {
   const consent = consentChoice();
 
   const consentBox = h('section', { class: 'panel' },
@@ -145,6 +173,7 @@ function profilePanels(context: ShopContext, profile: ProfileView | null): HTMLE
         : h('div', { class: 'chips', 'data-testid': 'keywords' }, profile.keywords.slice(0, 12).map((k) => h('span', { class: 'chip chip--plain', title: k.weight.toFixed(2) }, k.term))),
     ),
     predictionsPanel(profile.predictions, Date.now()),
+    segmentPanel(profile, segment),
     h('section', { class: 'panel' },
       h('h2', {}, 'Activity'),
       fact('Segment', profile.segment || '—'),
