@@ -35,6 +35,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig(argv, {})).toThrow(message);
   });
 
+  it("reads the segments task's k and categories, refusing k out of range and bad category lists by flag", () => {
+    expect(parseConfig([], {}).segments).toEqual({ k: 4, categories: ['Drama', 'Comedy', 'Action', 'Thriller', 'Adventure', 'Romance'] });
+    expect(parseConfig(['--segments-k', '6', '--segments-categories', 'Drama, Sci-Fi,Horror'], {}).segments).toEqual({ k: 6, categories: ['Drama', 'Sci-Fi', 'Horror'] });
+    expect(parseConfig([], { INKLING_SEGMENTS_K: '2' }).segments?.k).toBe(2);
+    expect(() => parseConfig(['--segments-k', '1'], {})).toThrow('--segments-k (INKLING_SEGMENTS_K) must be an integer in [2, 16]; got "1"');
+    expect(() => parseConfig(['--segments-k', '17'], {})).toThrow(/--segments-k/);
+    expect(() => parseConfig(['--segments-categories', 'Drama,,Horror'], {})).toThrow(/--segments-categories \(INKLING_SEGMENTS_CATEGORIES\) must be 1 to 16 distinct, non-empty category names/);
+    expect(() => parseConfig(['--segments-categories', 'Drama,Drama'], {})).toThrow(/--segments-categories/);
+  });
+
   it('reads the store: a SQLite path or a postgres:// URL, --store over its older name --db, flags over the environment', () => {
     expect(parseConfig(['--store', 'postgres://inkling:secret@db.internal:5432/leader'], {}).dbPath).toBe('postgres://inkling:secret@db.internal:5432/leader');
     expect(parseConfig([], { INKLING_STORE: 'postgresql://db/helper' }).dbPath).toBe('postgresql://db/helper');

@@ -8,6 +8,8 @@
  */
 
 import { checkStoreLocation, redactUrl, storeKind } from './storage/store-location.js';
+import { KMEANS_MAX_CATEGORIES, KMEANS_MAX_K, KMEANS_MIN_K } from '../core/models/kmeans.js';
+import { SEGMENTS_SETTINGS } from './tasks.js';
 
 export type Durability = 'process' | 'power';
 
@@ -78,6 +80,11 @@ export interface ServerConfig {
    * ρ_round = ρ(ε, δ) / plannedRounds, and devices' noise is sized for it.
    */
   readonly plannedRounds: number;
+  /**
+   * The 'segments' task's owner settings (server/tasks.ts createSegmentsTask): k segments over
+   * these interest categories (the activity features always follow). Absent: the task's defaults.
+   */
+  readonly segments?: { readonly k: number; readonly categories: readonly string[] };
 }
 
 export class ConfigError extends Error {
@@ -108,6 +115,14 @@ const numberIn = (min: number, max: number, openMin = false) => (raw: string): P
 };
 const nonEmpty = (raw: string): Parsed<string> =>
   raw.trim() === '' ? { ok: false, rule: 'must not be empty' } : { ok: true, value: raw };
+/** Comma-separated category names: 1 to KMEANS_MAX_CATEGORIES, distinct, none empty. */
+const categoryList = (raw: string): Parsed<string[]> => {
+  const names = raw.split(',').map((c) => c.trim());
+  const rule = `must be 1 to ${KMEANS_MAX_CATEGORIES} distinct, non-empty category names separated by commas`;
+  return names.length >= 1 && names.length <= KMEANS_MAX_CATEGORIES && names.every((c) => c.length > 0 && c.length <= 100 && !c.startsWith('interest:')) && new Set(names).size === names.length
+    ? { ok: true, value: names }
+    : { ok: false, rule };
+};
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
@@ -165,6 +180,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const seed = bool('seed', 'INKLING_SEED', false);
   const role = parseRole(flags, env, used);
   const plannedRounds = get({ flag: 'planned-rounds', env: 'INKLING_PLANNED_ROUNDS', fallback: 5, parse: integerIn(1, 100_000) });
+  // k out of range is refused here, naming the flag (one segment says nothing; the upload and the id matching grow with k).
+  const segmentsK = get({ flag: 'segments-k', env: 'INKLING_SEGMENTS_K', fallback: SEGMENTS_SETTINGS.k, parse: integerIn(KMEANS_MIN_K, KMEANS_MAX_K) });
+  const segmentsCategories = get<readonly string[]>({ flag: 'segments-categories', env: 'INKLING_SEGMENTS_CATEGORIES', fallback: SEGMENTS_SETTINGS.categories, parse: categoryList });
 
   for (const flag of flags.keys()) {
     if (!used.has(flag)) throw new ConfigError(`unknown flag --${flag}; see server/config.ts for the list`);
@@ -172,7 +190,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   return {
     host, port, dbPath, allowedOrigins, minContributions, maxContributions, roundSeconds, epsilonBudget,
     delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
-    durability: durabilityRaw, seed, role, plannedRounds,
+    durability: durabilityRaw, seed, role, plannedRounds, segments: { k: segmentsK, categories: segmentsCategories },
   };
 }
 

@@ -104,7 +104,7 @@ async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'help
   const mfItems = catalogueSize(config.staticDir);
   const helper = await createHelper(
     { dbPath: config.dbPath, allowedOrigins: config.allowedOrigins, minContributions: config.minContributions, maxContributions: config.maxContributions, peerToken: role.peerToken, rotateKey: role.rotateKey },
-    { tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }) },
+    { tasks: createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) }) },
   );
   const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
@@ -127,7 +127,7 @@ async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: '
   const aggregator = await createAggregator(
     { ...config, adminToken, role },
     {
-      tasks: createDefaultTasks(mfItems === undefined ? {} : { mfItems }),
+      tasks: createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) }),
       // An empty round extended at its deadline is routine (every round-seconds per idle task): not logged.
       onEvent: (e) => {
         if (e.kind === 'round_extended' && e.contributions === 0) return;

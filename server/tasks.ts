@@ -148,6 +148,8 @@ export function uploadLength(task: Pick<TaskDefinition, 'kind' | 'model' | 'als'
 export interface DefaultTaskOptions {
   /** The catalogue size: rows of the item models (ALS, popularity, and MF where it runs). */
   readonly mfItems?: number;
+  /** The owner's segments settings (--segments-k, --segments-categories); default SEGMENTS_SETTINGS. */
+  readonly segments?: Partial<KmeansSettings>;
 }
 
 function catalogueSize(options: DefaultTaskOptions): number {
@@ -164,7 +166,7 @@ function catalogueSize(options: DefaultTaskOptions): number {
  */
 export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefinition[] {
   const nItems = catalogueSize(options);
-  return [createPopularityTask(nItems), createAlsTask(nItems), ...createDefaultTasksWithoutItems()];
+  return [createPopularityTask(nItems), createAlsTask(nItems), ...createDefaultTasksWithoutItems(), createSegmentsTask(options.segments)];
 }
 
 export function createPopularityTask(nItems: number): TaskDefinition {
@@ -326,7 +328,6 @@ function createDefaultTasksWithoutItems(): TaskDefinition[] {
     createNextEventTask(),
     createModelEvaluationTask(),
     createBuyIntentTask(),
-    createSegmentsTask(),
   ];
 }
 

@@ -6,7 +6,7 @@ import { readSegmentsModel, SCHEDULE_ROUNDS, SCHEDULE_SHARES, segmentsShape } fr
 import { decodeModel, type StatsResponse, type TaskDescriptor } from '../../core/protocol/aggregator.js';
 import { encodeSegmentsUpload } from '../../worker/federated/segments-task.js';
 import { createAggregator, type AggregatorConfig } from '../aggregator.js';
-import { checkTasks, createSegmentsTask, DEFAULT_TASKS, type TaskDefinition } from '../tasks.js';
+import { checkTasks, createDefaultTasks, createSegmentsTask, DEFAULT_TASKS, type TaskDefinition } from '../tasks.js';
 import { contributionBody, honestValues, TEST_CONFIG } from '../testkit.js';
 import { withDistributedDp } from './distributed-dp.js';
 import { createKmeans, stageOf } from './kmeans.js';
@@ -103,6 +103,9 @@ describe('segments task definition', () => {
     expect(() => checkTasks([{ ...task, kmeans: { ...task.kmeans!, k: 40 } }])).toThrow(/task "segments": kmeans\.k/);
     expect(() => checkTasks([{ ...task, kmeans: undefined } as TaskDefinition])).toThrow(/needs kmeans settings/);
     expect(() => checkTasks([{ ...task, labels: ['interest:Drama'] }])).toThrow(/labels are its feature names/);
+    // The owner's settings reach the default task list (server/main.ts passes --segments-k / --segments-categories).
+    expect(createDefaultTasks({ segments: { k: 6, categories: ['Drama', 'Horror'] } }).find((t) => t.task === 'segments')!.model.tensors[2]!.shape).toEqual([6, 6]);
+    expect(() => createDefaultTasks({ segments: { k: 40 } })).toThrow(/kmeans\.k/);
   });
 });
 
