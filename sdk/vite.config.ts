@@ -81,8 +81,8 @@ function otherArtefacts(): Plugin {
       await build(libBuild({ entry: 'sdk/autocapture/plugin.ts', format: 'iife', fileName: 'inkling-autocapture.js', minify: 'oxc' }));
       await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.js', minify: false }));
       await build(libBuild({ entry: 'sdk/stub.ts', format: 'iife', fileName: 'stub.min.js' }));
-      await build(libBuild({ entry: 'worker/entry.worker.ts', format: 'es', fileName: 'inkling.worker.js', target: 'es2022' }));
-      await minifyModule(join(outDir, 'inkling.worker.js'));
+      const worker = await build(libBuild({ entry: 'worker/entry.worker.ts', format: 'es', fileName: 'inkling.worker.js', target: 'es2022' }));
+      for (const file of emittedScripts(worker)) await minifyModule(join(outDir, file));
       await build(libBuild({ entry: 'sdk/index.ts', format: 'es', fileName: 'index.js', outDir: join(outDir, 'esm'), target: 'es2022' }));
       copyWasm();
       emitDeclarations();
@@ -91,10 +91,16 @@ function otherArtefacts(): Plugin {
   };
 }
 
+/** The .js files a build wrote (the Worker's entry and its lazy chunks). */
+function emittedScripts(result: Awaited<ReturnType<typeof build>>): string[] {
+  const outputs = Array.isArray(result) ? result : [result];
+  return outputs.flatMap((o) => ('output' in o ? o.output : [])).map((chunk) => chunk.fileName).filter((name) => name.endsWith('.js'));
+}
+
 /**
  * Vite leaves whitespace and names in an 'es' library build (so a bundler downstream can still
- * tree-shake), but the Worker is the finished file a browser fetches and compiles before the SDK
- * is ready: esbuild minifies it in place (export names kept, so its lazy chunks still import from it).
+ * tree-shake), but the Worker and its chunks are finished files a browser fetches and compiles:
+ * esbuild minifies each in place (export names kept, so the chunks still import from each other).
  */
 async function minifyModule(file: string): Promise<void> {
   const { transform } = await import('esbuild');
