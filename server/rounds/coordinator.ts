@@ -44,6 +44,7 @@ import { gridSensitivity, normAllowance, roundRho } from '../privacy/round-priva
 import type { AcceptOutcome, AggregatorStorage, PendingContribution, RoundRecord } from '../storage/storage.js';
 import type { HistogramRelease, RoundConfig, RoundSettings, Strategy } from '../strategies/strategy.js';
 import { uploadLength, type TaskDefinition } from '../tasks.js';
+import { SCHEDULE_SHARES } from '../../core/models/segments-model.js';
 import { checkContributionBody, checkRound, checkSharedBody, maxContributionBytes, maxSharedContributionBytes, type Rejection, type RoundView } from './validate-contribution.js';
 import { latestQualityComparison } from './task-quality.js';
 
@@ -841,7 +842,9 @@ export class RoundCoordinator {
     const n = this.vectorLengthOf(task);
     const settings = this.settingsOf(task);
     const where = `task ${task.task}`;
-    const { sigma } = secureNoisePlan(where, { ...task, vectorLength: n, minContributions: settings.minContributions, epsilonBudget: settings.epsilonBudget, delta: settings.delta, plannedRounds, budgetShare: task.budgetShare ?? 1 });
+    // A k-means task sizes each round for its own share of ρ (strategies/kmeans.ts): the smallest share has the largest σ_l.
+    const rhoFraction = task.kind === 'kmeans' ? Math.min(...SCHEDULE_SHARES) : undefined;
+    const { sigma } = secureNoisePlan(where, { ...task, vectorLength: n, minContributions: settings.minContributions, epsilonBudget: settings.epsilonBudget, delta: settings.delta, plannedRounds, budgetShare: task.budgetShare ?? 1, ...(rhoFraction === undefined ? {} : { rhoFraction }) });
     checkNoWrap(settings.maxContributions, honestCoordinateBound(task.clipNorm, task.granularity, sigma, n), where);
     if (settings.maxContributions > 2 ** 21) throw new RangeError(`${where}: maxContributions ${settings.maxContributions} exceeds 2^21; the leader's float64 sum of shares would lose exactness`);
   }
