@@ -147,6 +147,13 @@ describe.each(STORE_KINDS)('aggregator storage on %s', (kind) => {
     await reopened.close();
   });
 
+  it('opens and commits with --durability power (its connection settings are accepted)', async () => {
+    const storage = await openAggregatorStorage(await stores.fresh(kind), 'power');
+    await openRound(storage, 'r1', 2);
+    expect(await storage.acceptContribution('r1', id(1), Int32Array.from([1, 2]), 10)).toEqual({ kind: 'accepted', contributions: 1 });
+    await storage.close();
+  });
+
   it('records quality reports in order', async () => {
     const { storage } = await open();
     await storage.addQuality({ task: 't', version: 2, metric: 'hr@10', series: 'federated', value: 0.25, at: 10 });
