@@ -8,7 +8,8 @@ import { encodeSegmentsUpload } from '../../worker/federated/segments-task.js';
 import { createAggregator, type AggregatorConfig } from '../aggregator.js';
 import { checkTasks, createDefaultTasks, createSegmentsTask, DEFAULT_TASKS, type TaskDefinition } from '../tasks.js';
 import { contributionBody, honestValues, TEST_CONFIG } from '../testkit.js';
-import { withDistributedDp } from './distributed-dp.js';
+import { fetchHelperKey, listenHelper, PEER_TOKEN, sharedDevice } from '../secagg/testkit.js';
+import { secureNoisePlan, withDistributedDp } from './distributed-dp.js';
 import { createKmeans, stageOf } from './kmeans.js';
 import type { ConfigureContext } from './strategy.js';
 
@@ -188,3 +189,50 @@ describe('k-means strategy: the schedule', () => {
 function readSegmentsModelLength(task: TaskDefinition): number {
   return task.model.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
 }
+
+describe('k-means through leader and helper (secure aggregation, distributed DP)', () => {
+  it('sizes each round\'s device noise for its share of ρ, releases the schedule, and spends exactly the task\'s budget', async () => {
+    const n = 100;
+    const devices = population(n / 4, 11);
+    const task = createSegmentsTask({ planes: 4 });
+    const helper = await listenHelper([task], { minContributions: n, maxContributions: n });
+    const leader = await createAggregator(
+      { ...TEST_CONFIG, minContributions: n, maxContributions: n, epsilonBudget: 8, role: { kind: 'leader', helperUrl: helper.url, helperPublicUrl: 'https://helper.example', peerToken: PEER_TOKEN } },
+      { tasks: [task], timer: false },
+    );
+    try {
+      const key = await fetchHelperKey(helper.url);
+      for (let round = 0; round < SCHEDULE_ROUNDS; round++) {
+        const { tasks } = (await (await leader.app.request('/v1/tasks')).json()) as { tasks: TaskDescriptor[] };
+        const d = tasks.find((t) => t.task === 'segments')!;
+        expect(d.secureAggregation).toBeDefined();
+        const plan = secureNoisePlan('segments', { clipNorm: d.clipNorm, granularity: d.granularity, vectorLength: d.vectorLength, minContributions: n, epsilonBudget: 8, delta: 1e-6, plannedRounds: SCHEDULE_ROUNDS, rhoFraction: SCHEDULE_SHARES[round]! });
+        expect(d.localNoiseStddev).toBeCloseTo(plan.sigma, 6);
+        const blob = decodeModel((await leader.coordinator.modelBlob('segments', d.model.version))!);
+        const { k, dims } = segmentsShape(blob.header.tensors);
+        const model = readSegmentsModel(k, dims, blob.data);
+        for (const x of devices) {
+          const upload = await sharedDevice(d, encodeSegmentsUpload(model, x, d.vectorLength), key);
+          const res = await leader.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: upload.body, headers: { 'content-type': 'application/octet-stream' } });
+          expect(res.status).toBe(202);
+        }
+        for (let i = 0; i < 400 && (await leader.coordinator.latestVersion('segments')) === d.model.version; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(await leader.coordinator.latestVersion('segments')).toBe(d.model.version + 1);
+      }
+      const stats = (await (await leader.app.request('/v1/stats')).json()) as StatsResponse;
+      const segments = stats.tasks.find((t) => t.task === 'segments')!;
+      const rhoBudget = zcdpRhoFor({ epsilon: 8, delta: 1e-6 });
+      // Each round closed with exactly the minimum it was sized for: the four shares add up to the budget.
+      expect(segments.privacy.rhoSpent / rhoBudget).toBeCloseTo(1, 6);
+      expect(segments.aggregates.at(-1)!.labels).toHaveLength(4);
+      const { tasks } = (await (await leader.app.request('/v1/tasks')).json()) as { tasks: TaskDescriptor[] };
+      expect(tasks.some((t) => t.task === 'segments')).toBe(false);
+      const blob = decodeModel((await leader.coordinator.modelBlob('segments', 5))!);
+      const { k, dims } = segmentsShape(blob.header.tensors);
+      expect(readSegmentsModel(k, dims, blob.data).state.completed).toBe(1);
+    } finally {
+      await leader.close();
+      await helper.close();
+    }
+  });
+});
