@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { modelParameterCount } from '../core/protocol/aggregator.js';
+import { CONTRIBUTION_CONTENT_TYPE, encodeContribution, modelParameterCount, type TasksResponse } from '../core/protocol/aggregator.js';
 import { createAggregator } from './aggregator.js';
 import { initialWeights } from './models/initial-weights.js';
 import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
-import { checkTasks, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
-import { fedavgTask, TEST_CONFIG } from './testkit.js';
+import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
+import { fedavgTask, randomId, TEST_CONFIG } from './testkit.js';
 
 describe('task definitions', () => {
   it('sizes the defaults as the device models lay them out: ALS and its popularity histogram ship, MF does not', () => {
@@ -83,6 +83,46 @@ describe('task definitions', () => {
       await (await createAggregator({ ...TEST_CONFIG, dbPath }, { tasks: [fedavgTask('t', 4)], timer: false })).close();
       await expect(createAggregator({ ...TEST_CONFIG, dbPath }, { tasks: [fedavgTask('t', 5)], timer: false })).rejects.toThrow(/w\[4\].*w\[5\].*fresh --db/);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the 'daily-report' task (issue 12 §2)", () => {
+  it('is a histogram of the report layout: labels name every value, clipNorm is the exact bound, a round lasts a period', () => {
+    const t = createDailyReportTask();
+    expect(t.kind).toBe('histogram');
+    expect(modelParameterCount(t.model.tensors)).toBe(3 * 19 + 4 + 19 + 2 * 4);
+    expect(t.labels?.slice(0, 2)).toEqual(['views:Action', 'views:Adventure']);
+    expect(t.clipNorm).toBeCloseTo(Math.sqrt(32 + 2 + 2 + 1 + 2 + 2), 12);
+    expect(t.roundSeconds).toBe(86_400);
+    expect(createDailyReportTask({ periodDays: 7 }).roundSeconds).toBe(7 * 86_400);
+    expect(checkTasks([t])).toEqual([t]);
+  });
+
+  it('refuses a bad configuration naming the field', () => {
+    expect(() => createDailyReportTask({ periodDays: 0 })).toThrow(/task "daily-report": periodDays must be an integer in \[1, 28\]/);
+    expect(() => createDailyReportTask({ categories: [] })).toThrow(/task "daily-report": spec\.categories/);
+    const t = createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
+    expect(() => checkTasks([{ ...t, clipNorm: 1 }])).toThrow(/clipNorm must be ≥ /);
+    expect(() => checkTasks([{ ...t, labels: [...t.labels!.slice(0, -1), 'funnel:paid'] }])).toThrow(/labels\[9\] must be "funnel:bought"/);
+  });
+
+  it('a report of the wrong size is refused by the exact-length check, naming the length; nothing stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkling-daily-'));
+    const agg = await createAggregator({ ...TEST_CONFIG, dbPath: join(dir, 'db.sqlite') }, { tasks: [createDailyReportTask()], timer: false });
+    try {
+      const list = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
+      const d = list.tasks.find((x) => x.task === 'daily-report')!;
+      expect(d.vectorLength).toBe(88);
+      const wrong = encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(87) });
+      const res = await agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: wrong, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'bad_length', message: expect.stringContaining('exactly 88') } });
+      const after = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
+      expect(after.tasks.find((x) => x.task === 'daily-report')?.roundId).toBe(d.roundId);
+    } finally {
+      await agg.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

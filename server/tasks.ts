@@ -12,6 +12,7 @@ import { EVALUATION_CLIP_NORM, MODEL_EVALUATION_TASK, modelEvaluationLabels } fr
 import { BUY_INTENT_TASK, buyIntentTensors } from '../core/models/buy-intent.js';
 import { featureDimension, featureNames, KMEANS_MAX_K, KMEANS_MIN_K, MAX_PLANES, MIN_PLANES } from '../core/models/kmeans.js';
 import { DEFAULT_PLANES_SEED, SCHEDULE_ROUNDS, SEGMENTS_CLIP_NORM, SEGMENTS_TASK, segmentsTensors, segmentsVectorLength } from '../core/models/segments-model.js';
+import { DAILY_REPORT_MAX_PERIOD_DAYS, DAILY_REPORT_TASK, dailyReportClipNorm, dailyReportLabels, dailyReportLayout, layoutFromLabels, type DailyReportSpec } from '../core/models/daily-report.js';
 import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 
@@ -414,6 +415,55 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) throw new RangeError(`${where}: kmeans.seed must be an integer in [0, 2^31]; got ${String(seed)}`);
 }
 
+/**
+ * Fixed-schedule reports (issue 12 §2, core/models/daily-report.ts): a histogram-kind task whose
+ * rounds last one period (a UTC day by default: roundSeconds = periodDays · 86,400), one report per
+ * device per round, zeros when it did nothing. Its labels name every value (`views:Drama`,
+ * `funnel:carted`, `search:drama`, `segment:0:bought`; a device rebuilds the layout from them), its
+ * clipNorm is the report's exact L2 bound, so the aggregator's clip never changes a report and a
+ * report of the wrong size meets the existing exact-length check (400 naming the expected length).
+ * Defaults: the storefront's 19 genres, their lower-case names as the public search vocabulary, the
+ * segments task's k (88 values, Δ 6.4). NOT in the default task list yet: the device handler, the
+ * engine's per-period counters and rounds aligned to period boundaries (a report for a closed
+ * period refused naming it: core checkReportPeriod) are still to do (sim/experiments/README.md,
+ * "Fixed-schedule reports", for what it measures: the per-category block needs ≥ 4 weeks' sums).
+ * @example createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
+ */
+export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonly periodDays?: number } = {}): TaskDefinition {
+  const where = `task ${JSON.stringify(DAILY_REPORT_TASK)}`;
+  const periodDays = spec.periodDays ?? 1;
+  if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > DAILY_REPORT_MAX_PERIOD_DAYS) {
+    throw new RangeError(`${where}: periodDays must be an integer in [1, ${DAILY_REPORT_MAX_PERIOD_DAYS}]; got ${String(periodDays)}`);
+  }
+  const categories = spec.categories ?? MOVIELENS_GENRES;
+  let layout;
+  try {
+    layout = dailyReportLayout({
+      categories,
+      searchTerms: spec.searchTerms ?? categories.map((c) => c.toLowerCase()),
+      segments: spec.segments ?? SEGMENTS_SETTINGS.k,
+      ...(spec.bounds ? { bounds: spec.bounds } : {}),
+    });
+  } catch (error) {
+    throw new RangeError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return {
+    task: DAILY_REPORT_TASK,
+    kind: 'histogram',
+    model: { name: DAILY_REPORT_TASK, tensors: [{ name: 'report', shape: [layout.length] }] },
+    init: { kind: 'zeros' },
+    clipNorm: dailyReportClipNorm(layout),
+    // Values are counts ≤ 2 (fractions after the proportional clip): rounding at 0.01 ≪ the noise (σ ≈ 29 a day).
+    granularity: 0.01,
+    localNoiseMultiplier: 1,
+    localSteps: 0,
+    learningRate: 0,
+    serverLearningRate: 1,
+    labels: dailyReportLabels(layout),
+    roundSeconds: periodDays * 86_400,
+  };
+}
+
 export const DEFAULT_TASKS: readonly TaskDefinition[] = createDefaultTasks();
 
 /** Validates a task list once, naming the task and the field. */
@@ -441,6 +491,17 @@ export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefin
       const missing = modelEvaluationLabels().find((label) => !t.labels?.includes(label));
       if (missing !== undefined) throw new RangeError(`${where}: labels must include every label of core/models/model-evaluation.ts (devices place their counts by them); missing ${JSON.stringify(missing)}`);
       if (t.clipNorm < EVALUATION_CLIP_NORM) throw new RangeError(`${where}: clipNorm must be ≥ ${EVALUATION_CLIP_NORM} (a device's exact bound); got ${t.clipNorm}`);
+    }
+    if (t.task === DAILY_REPORT_TASK) {
+      // What a device needs to fill the report, or every device would refuse the task.
+      if (t.kind !== 'histogram') throw new RangeError(`${where}: kind must be 'histogram'; got ${JSON.stringify(t.kind)}`);
+      let bound: number;
+      try {
+        bound = dailyReportClipNorm(layoutFromLabels(t.labels ?? []));
+      } catch (error) {
+        throw new RangeError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (t.clipNorm < bound) throw new RangeError(`${where}: clipNorm must be ≥ ${bound} (a report's exact bound); got ${t.clipNorm}`);
     }
     if (t.kind === 'als') {
       const a = t.als;

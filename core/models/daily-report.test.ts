@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   blockBound,
+  checkReportPeriod,
+  dailyReportLabels,
+  layoutFromLabels,
   dailyReportClipNorm,
   dailyReportLayout,
   dailyReportSigma,
@@ -173,5 +176,28 @@ describe('decodeDailyReport', () => {
   it('dailyReportSigma is Δ/√(2ρ)', () => {
     expect(dailyReportSigma(layout, 0.5)).toBeCloseTo(dailyReportClipNorm(layout), 12);
     expect(() => dailyReportSigma(layout, 0)).toThrow(/rho/);
+  });
+});
+
+describe('labels and periods of the task', () => {
+  it('labels round-trip to the layout; a label out of place is named', () => {
+    const labels = dailyReportLabels(layout);
+    expect(labels.length).toBe(layout.length);
+    expect(labels[layout.funnel]).toBe('funnel:visited');
+    expect(labels[layout.conversion + 3]).toBe('segment:1:bought');
+    const back = layoutFromLabels(labels);
+    expect(dailyReportLabels(back)).toEqual(labels);
+    const swapped = [...labels];
+    swapped[layout.funnel] = 'funnel:bought';
+    expect(() => layoutFromLabels(swapped)).toThrow(/labels\[30\] must be "funnel:visited"/);
+    expect(() => layoutFromLabels(labels.slice(0, -1))).toThrow(RangeError);
+  });
+
+  it('a report for a closed period (or one not open yet) is refused naming both periods', () => {
+    const open = periodOf(Date.UTC(2013, 9, 16, 12));
+    expect(() => checkReportPeriod(open, open)).not.toThrow();
+    expect(() => checkReportPeriod(open - 1, open)).toThrow('report for period 2013-10-15 is for a closed period; the open period is 2013-10-16');
+    expect(() => checkReportPeriod(open + 1, open)).toThrow(/2013-10-17 is for a period not open yet/);
+    expect(() => checkReportPeriod(1.5, open)).toThrow(/period must be/);
   });
 });

@@ -359,3 +359,59 @@ export function dailyReportSigma(layout: DailyReportLayout, rho: number): number
   requirePositiveFinite('rho', rho);
   return dailyReportClipNorm(layout) / Math.sqrt(2 * rho);
 }
+
+/** The task's name on the aggregator (server/tasks.ts createDailyReportTask). */
+export const DAILY_REPORT_TASK = 'daily-report';
+
+/**
+ * One name per value of the report, in layout order: `views:<category>`, `carts:<category>`,
+ * `buys:<category>`, `funnel:<stage>`, `search:<term>`, `segment:<g>:visited`, `segment:<g>:bought`.
+ * The task publishes them as its labels; a device rebuilds the layout from them (`layoutFromLabels`).
+ *
+ * @example
+ * dailyReportLabels(dailyReportLayout({ categories: ['Drama'], searchTerms: [], segments: 0 }));
+ * // → ['views:Drama', 'carts:Drama', 'buys:Drama', 'funnel:visited', 'funnel:viewed-product', 'funnel:carted', 'funnel:bought']
+ */
+export function dailyReportLabels(layout: DailyReportLayout): string[] {
+  return [
+    ...layout.categories.map((c) => `views:${c}`),
+    ...layout.categories.map((c) => `carts:${c}`),
+    ...layout.categories.map((c) => `buys:${c}`),
+    ...FUNNEL_STAGES.map((s) => `funnel:${s}`),
+    ...layout.searchTerms.map((t) => `search:${t}`),
+    ...Array.from({ length: layout.segments }, (_, g) => [`segment:${g}:visited`, `segment:${g}:bought`]).flat(),
+  ];
+}
+
+/**
+ * The layout a task's labels describe (the inverse of `dailyReportLabels`), with the given bounds;
+ * a RangeError names the first label out of place, so a device refuses a task it cannot fill.
+ */
+export function layoutFromLabels(labels: readonly string[], bounds: DailyReportBounds = DEFAULT_DAILY_REPORT_BOUNDS): DailyReportLayout {
+  if (!Array.isArray(labels)) fail('labels', 'an array of strings', labels);
+  const categories = labels.filter((l) => typeof l === 'string' && l.startsWith('views:')).map((l) => l.slice('views:'.length));
+  const searchTerms = labels.filter((l) => typeof l === 'string' && l.startsWith('search:')).map((l) => l.slice('search:'.length));
+  const segments = labels.filter((l) => typeof l === 'string' && /^segment:\d+:visited$/.test(l)).length;
+  const layout = dailyReportLayout({ categories, searchTerms, segments, bounds });
+  const wanted = dailyReportLabels(layout);
+  if (labels.length !== wanted.length) fail('labels.length', `${wanted.length} (the layout of its views/search/segment labels)`, labels.length);
+  for (let i = 0; i < wanted.length; i++) if (labels[i] !== wanted[i]) fail(`labels[${i}]`, JSON.stringify(wanted[i]), labels[i]);
+  return layout;
+}
+
+/**
+ * A report must belong to the open period: one for an earlier period is refused naming it (its
+ * sum is released, a late report would be a second report from the device or lost silently), one
+ * for a later period likewise (the device's clock is ahead). Throws a RangeError.
+ *
+ * @example
+ * checkReportPeriod(periodOf(Date.UTC(2013, 9, 15)), periodOf(Date.UTC(2013, 9, 16)));
+ * // RangeError: report for period 2013-10-15 is for a closed period; the open period is 2013-10-16
+ */
+export function checkReportPeriod(period: number, openPeriod: number, periodDays = 1): void {
+  requireIntegerInRange('period', period, -1e8, 1e8);
+  requireIntegerInRange('openPeriod', openPeriod, -1e8, 1e8);
+  if (period === openPeriod) return;
+  const which = period < openPeriod ? 'a closed period' : 'a period not open yet';
+  throw new RangeError(`report for period ${periodLabel(period, periodDays)} is for ${which}; the open period is ${periodLabel(openPeriod, periodDays)}`);
+}
