@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTRIBUTION_CONTENT_TYPE, encodeContribution, modelParameterCount, type TasksResponse } from '../core/protocol/aggregator.js';
+import { CONTRIBUTION_CONTENT_TYPE, encodeContribution, modelParameterCount, type StatsResponse, type TaskDescriptor, type TasksResponse } from '../core/protocol/aggregator.js';
 import { createAggregator } from './aggregator.js';
 import { initialWeights } from './models/initial-weights.js';
 import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
 import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
-import { fedavgTask, randomId, TEST_CONFIG } from './testkit.js';
+import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } from './testkit.js';
 
 describe('task definitions', () => {
   it('sizes the defaults as the device models lay them out: ALS and its popularity histogram ship, MF does not', () => {
@@ -106,6 +106,32 @@ describe("the 'daily-report' task (issue 12 §2)", () => {
     const t = createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
     expect(() => checkTasks([{ ...t, clipNorm: 1 }])).toThrow(/clipNorm must be ≥ /);
     expect(() => checkTasks([{ ...t, labels: [...t.labels!.slice(0, -1), 'funnel:paid'] }])).toThrow(/labels\[9\] must be "funnel:bought"/);
+  });
+
+  it("a round is a UTC day closing at its end; a report for the closed day is refused naming it, the day's reports kept", async () => {
+    let now = Date.parse('2026-11-23T10:00:00Z');
+    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask()], clock: () => now, timer: false });
+    try {
+      const tasks = async (): Promise<TaskDescriptor> => ((await (await agg.app.request('/v1/tasks')).json()) as TasksResponse).tasks.find((x) => x.task === 'daily-report')!;
+      const post = (d: TaskDescriptor, roundId = d.roundId): Promise<Response> =>
+        Promise.resolve(agg.app.request(`/v1/rounds/${roundId}/contributions`, { method: 'POST', body: contributionBody(d, honestValues(d, new Float32Array(d.vectorLength))), headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } }));
+      const day = await tasks();
+      expect(day.deadline).toBe('2026-11-24T00:00:00.000Z');
+      for (let i = 0; i < 2; i++) expect((await post(day)).status).toBe(202);
+      now = Date.parse('2026-11-24T00:00:01Z');
+      await agg.coordinator.tick();
+      const next = await tasks();
+      expect(next.roundId).not.toBe(day.roundId);
+      expect(next.deadline).toBe('2026-11-25T00:00:00.000Z');
+      const late = await post(day);
+      expect(late.status).toBe(409);
+      expect(await late.json()).toMatchObject({ error: { code: 'round_closed', message: `report for period 2026-11-23 is for a closed period (round ${day.roundId}); the open period is 2026-11-24 (round ${next.roundId})` } });
+      const stats = (await (await agg.app.request('/v1/stats')).json()) as StatsResponse;
+      const rounds = stats.tasks.find((t) => t.task === 'daily-report')!.rounds;
+      expect(rounds.find((r) => r.roundId === day.roundId)?.contributions).toBe(2);
+    } finally {
+      await agg.close();
+    }
   });
 
   it('a report of the wrong size is refused by the exact-length check, naming the length; nothing stored', async () => {

@@ -61,6 +61,8 @@ export interface TaskDefinition {
   readonly budgetShare?: number;
   /** Secure rounds this task's share is planned over (default: the server's plannedRounds). */
   readonly plannedRounds?: number;
+  /** Fixed-schedule tasks ('daily-report'): each round is one period of this many UTC days, closing at its end. */
+  readonly periodDays?: number;
   /** Per-task overrides of the server-wide round settings. */
   readonly minContributions?: number;
   readonly maxContributions?: number;
@@ -417,16 +419,19 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
 
 /**
  * Fixed-schedule reports (issue 12 §2, core/models/daily-report.ts): a histogram-kind task whose
- * rounds last one period (a UTC day by default: roundSeconds = periodDays · 86,400), one report per
- * device per round, zeros when it did nothing. Its labels name every value (`views:Drama`,
+ * rounds are the periods (a UTC day by default: `periodDays`; each round closes at its period's
+ * end, server/strategies/client-config.ts; a report for a closed period is refused naming it,
+ * server/rounds/validate-contribution.ts; a period with fewer than minContributions reports is
+ * extended into the next one, like any round), one report per device per round, zeros when it did
+ * nothing (worker/federated/daily-report-task.ts). Its labels name every value (`views:Drama`,
  * `funnel:carted`, `search:drama`, `segment:0:bought`; a device rebuilds the layout from them), its
  * clipNorm is the report's exact L2 bound, so the aggregator's clip never changes a report and a
  * report of the wrong size meets the existing exact-length check (400 naming the expected length).
  * Defaults: the storefront's 19 genres, their lower-case names as the public search vocabulary, the
- * segments task's k (88 values, Δ 6.4). NOT in the default task list yet: the device handler, the
- * engine's per-period counters and rounds aligned to period boundaries (a report for a closed
- * period refused naming it: core checkReportPeriod) are still to do (sim/experiments/README.md,
- * "Fixed-schedule reports", for what it measures: the per-category block needs ≥ 4 weeks' sums).
+ * segments task's k (88 values, Δ 6.4). NOT in the default task list yet: the engine's per-period
+ * counters (the device's `periodActivity`) and the Worker's wiring are still to do; see
+ * sim/experiments/README.md, "Fixed-schedule reports", for what it measures (the per-category block
+ * needs ≥ 4 weeks' sums to meet ±5 %).
  * @example createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
  */
 export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonly periodDays?: number } = {}): TaskDefinition {
@@ -461,6 +466,7 @@ export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonl
     serverLearningRate: 1,
     labels: dailyReportLabels(layout),
     roundSeconds: periodDays * 86_400,
+    periodDays,
   };
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../../core/protocol/aggregator.js';
 import { decodeSharedContribution, sharedContributionByteLength, type SharedContribution } from '../../core/protocol/secure-aggregation.js';
 import { SEALED_SEED_BYTES } from '../../core/secagg/hpke.js';
+import { periodLabel, periodOf } from '../../core/models/daily-report.js';
 import { normAllowance } from '../privacy/round-privacy.js';
 import type { RoundRecord } from '../storage/storage.js';
 import type { RoundConfig } from '../strategies/strategy.js';
@@ -63,6 +64,13 @@ export function checkContributionHeaders(contentType: string | undefined, conten
 /** Round checks that need no body: known, open. */
 export function checkRound(roundId: string, view: RoundView | undefined): Checked<RoundView> {
   if (view === undefined) return reject(404, 'unknown_round', `round ${JSON.stringify(roundId.slice(0, 80))} does not exist; GET /v1/tasks lists the open rounds`);
+  if (view.round.outcome !== 'open' && view.config.periodDays !== undefined) {
+    // A fixed-schedule task: the round is a period; name it (its end is the round's deadline).
+    const days = view.config.periodDays;
+    const label = (r: RoundRecord): string => periodLabel(periodOf(r.deadline - 1, days), days);
+    const open = view.current === undefined ? 'no period is open yet' : `the open period is ${label(view.current)} (round ${view.current.roundId})`;
+    return reject(409, 'round_closed', `report for period ${label(view.round)} is for a closed period (round ${view.round.roundId}); ${open}`);
+  }
   if (view.round.outcome !== 'open') {
     const now = view.current === undefined
       ? `task ${view.round.task} has no open round`

@@ -1,4 +1,5 @@
 /** The part of a round's configuration every strategy derives the same way from its task. */
+import { periodBounds, periodOf } from '../../core/models/daily-report.js';
 import { gridSensitivity } from '../privacy/round-privacy.js';
 import { uploadLength } from '../tasks.js';
 import type { ConfigureContext, RoundConfig } from './strategy.js';
@@ -18,5 +19,7 @@ export function baseRoundConfig(context: ConfigureContext): RoundConfig {
     minContributions: settings.minContributions,
     maxContributions: settings.maxContributions,
     deadline: now + settings.roundMs,
+    // A fixed-schedule task's round is the period now is in: it closes at the period's end.
+    ...(task.periodDays !== undefined ? { periodDays: task.periodDays, deadline: periodBounds(periodOf(now, task.periodDays), task.periodDays).end } : {}),
   };
 }

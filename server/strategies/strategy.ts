@@ -31,6 +31,12 @@ export interface RoundConfig {
   readonly maxContributions: number;
   /** Epoch milliseconds. */
   readonly deadline: number;
+  /**
+   * Fixed-schedule tasks ('daily-report'): the round is one period of this many UTC days, its
+   * deadline the period's end (core/models/daily-report.ts periodOf); a contribution to a closed
+   * round is refused naming the period.
+   */
+  readonly periodDays?: number;
   /** ALS rounds: the catalogue rows the statistics cover (advertised to devices). */
   readonly rows?: readonly number[];
   /** ALS rounds: the released popularity counts the rows were chosen by (clamped ≥ 0; stored in the model). */

@@ -15,6 +15,7 @@ import { createPrivacyLedger, type LedgerBudgets, type PrivacyLedger } from '../
 import type { RandomSource } from '../../core/dp/random.js';
 import { MODEL_EVALUATION_TASK } from '../../core/models/model-evaluation.js';
 import { BUY_INTENT_TASK, type BuyIntentPriors, type CategoryEvidence } from '../../core/models/buy-intent.js';
+import { DAILY_REPORT_TASK, type PeriodActivity } from '../../core/models/daily-report.js';
 import type { SegmentInputs } from '../../core/models/kmeans.js';
 import { SEGMENTS_TASK } from '../../core/models/segments-model.js';
 import type { ProfileView, SegmentView } from '../../core/protocol/engine-api.js';
@@ -39,6 +40,7 @@ import { createBuyIntentPriorSource, createBuyIntentTaskHandler } from './buy-in
 import { createNextEventTaskHandler, type NextEventTaskOptions } from './next-event-task.js';
 import { createModelEvaluationTaskHandler, type ModelEvaluationTaskOptions } from './model-evaluation-task.js';
 import { createSegmentSource, createSegmentsTaskHandler } from './segments-task.js';
+import { createDailyReportTaskHandler } from './daily-report-task.js';
 
 export interface FederatedDeviceOptions {
   readonly endpoint: string;
@@ -66,6 +68,11 @@ export interface FederatedDeviceOptions {
   readonly modelEvaluation?: ModelEvaluationTaskOptions;
   /** The engine's inputs of the segments feature vector (worker/engine.ts segmentInputs); without it the device skips the 'segments' task. */
   readonly segmentInputs?: () => Promise<SegmentInputs | null>;
+  /**
+   * The engine's activity counts in [start, end) for the 'daily-report' task (one report per period,
+   * zeros when idle: daily-report-task.ts); without it the device skips that task.
+   */
+  readonly periodActivity?: (start: number, end: number) => Promise<PeriodActivity>;
   /** The MF model's catalogue in row order; without it there is no scorer. */
   readonly catalogueIds?: readonly string[];
   /** CSPRNG for DP noise and contribution ids. Default crypto.getRandomValues. */
@@ -136,6 +143,7 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   if (options.nextEvent) handlers.set('next-event', createNextEventTaskHandler(options.nextEvent));
   if (options.modelEvaluation) handlers.set(MODEL_EVALUATION_TASK, createModelEvaluationTaskHandler(options.modelEvaluation));
   if (options.segmentInputs) handlers.set(SEGMENTS_TASK, createSegmentsTaskHandler({ db, inputs: options.segmentInputs }));
+  if (options.periodActivity) handlers.set(DAILY_REPORT_TASK, createDailyReportTaskHandler({ activity: options.periodActivity }));
   const topCategory = options.topCategory;
   if (topCategory) {
     for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));
