@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from './seeded-uniform.js';
 import {
   buyIntentCategories,
   buyIntentTensors,
@@ -10,18 +11,6 @@ import {
   priorFor,
   type CategoryEvidence,
 } from './buy-intent.js';
-
-/** mulberry32: test data only. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Gamma(shape, 1) by Marsaglia & Tsang (2000), boosted for shape < 1. */
 function gamma(rng: () => number, shape: number): number {
@@ -39,7 +28,7 @@ const CATEGORIES = ['Drama', 'Comedy', 'Horror'];
 
 /** One released sum of `devices` synthetic visitors: p ~ Beta(μκ, (1 − μ)κ) per category, n ~ U{1..20}, y ~ Bin(n, p). */
 function population(means: readonly number[], strength: number, devices: number, seed: number): Float64Array {
-  const rng = seeded(seed);
+  const rng = seededUniform(seed);
   const sum = new Float64Array(CATEGORIES.length * 4);
   for (let u = 0; u < devices; u++) {
     const evidence: CategoryEvidence[] = [];
@@ -108,7 +97,7 @@ describe('fitBuyIntentPriors', () => {
   });
 
   it('gives valid priors (α, β > 0, strength within bounds) from sums that noise made absurd', () => {
-    const rng = seeded(3);
+    const rng = seededUniform(3);
     for (let trial = 0; trial < 200; trial++) {
       const scale = [0.1, 1, 10, 1000][trial % 4]!;
       const sums = Array.from({ length: 12 }, () => (rng() - 0.5) * 2 * scale);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededUniform } from './seeded-uniform.js';
 import {
   blockBound,
   checkReportPeriod,
@@ -26,18 +27,6 @@ function norm(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i]! ** 2;
   return Math.sqrt(s);
-}
-
-/** A deterministic generator for the property test (not privacy randomness). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('dailyReportLayout', () => {
@@ -79,7 +68,7 @@ describe('the L2 bound', () => {
   });
 
   it('holds for 2,000 random activities (property test, deterministic seed)', () => {
-    const rng = mulberry32(12);
+    const rng = seededUniform(12);
     const bound = dailyReportClipNorm(layout);
     for (let t = 0; t < 2000; t++) {
       const counts = (): Record<string, number> => Object.fromEntries(CATEGORIES.filter(() => rng() < 0.4).map((c) => [c, Math.floor(rng() ** 3 * 50)]));

@@ -27,7 +27,6 @@ import {
   projectFeatures,
   RADIUS_MAX_MULTIPLE,
   readFeatures,
-  seededUniform,
   segmentFeatures,
   squaredDistance,
   weightedKmeans,
@@ -35,6 +34,7 @@ import {
   type SegmentFeatureSpec,
   type SegmentInputs,
 } from './kmeans.js';
+import { seededUniform } from './seeded-uniform.js';
 
 const spec: SegmentFeatureSpec = { categories: ['Drama', 'Comedy', 'Sci-Fi', 'Horror'] };
 const d = featureDimension(spec); // 4 interests + 4 activity features

@@ -56,6 +56,7 @@
  * implemented) or every device can run. The device's segment (`nearestCentroid`) never leaves it
  * except as the position of its block inside the noised sum.
  */
+import { seededUniform } from './seeded-uniform.js';
 
 /** The activity features, after the interest shares, in this order. */
 export const ACTIVITY_FEATURES = ['frequency', 'recency', 'weekend', 'spend'] as const;
@@ -558,18 +559,6 @@ export function planRadius(options: { readonly meanSquare: number; readonly devi
   const signal = noisePerRadius === 0 ? Infinity : devices / (noisePerRadius * Math.sqrt(dims));
   const multiple = Math.min(maxMultiple, Math.max(1, Math.sqrt(signal / signalScale)));
   return Math.min(FEATURE_NORM_BOUND, Math.max(MIN_RADIUS, Math.sqrt(meanSquare) * multiple));
-}
-
-/** A small seeded generator for the server's k-means++ and the public normals (not privacy noise). */
-export function seededUniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -9,19 +9,9 @@ import {
   type NextEventShape,
   type SequenceStep,
 } from './next-event.js';
+import { seededUniform } from './seeded-uniform.js';
 
 const shape: NextEventShape = { categories: 5, embed: 3, hidden: 4 };
-
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOUR = 3_600_000;
 const steps: SequenceStep[] = [
@@ -35,9 +25,9 @@ const steps: SequenceStep[] = [
 
 describe('next-event model', () => {
   it('matches a finite-difference gradient on every tensor', () => {
-    const w = initialNextEventWeights(shape, mulberry(1));
+    const w = initialNextEventWeights(shape, seededUniform(1));
     // Random β and biases so no gradient is trivially zero.
-    const rng = mulberry(2);
+    const rng = seededUniform(2);
     for (let i = 0; i < w.length; i++) w[i]! += (rng() - 0.5) * 0.2;
     const { gradient } = lossAndGradient(shape, w, steps);
     const L = nextEventLayout(shape);
@@ -54,7 +44,7 @@ describe('next-event model', () => {
   });
 
   it('predicts distributions that sum to 1, after every step', () => {
-    const w = initialNextEventWeights(shape, mulberry(3));
+    const w = initialNextEventWeights(shape, seededUniform(3));
     const all = predictSequence(shape, w, steps);
     expect(all).toHaveLength(steps.length);
     for (const p of all) {
@@ -69,7 +59,7 @@ describe('next-event model', () => {
   it('learns a repeated transition by local training', () => {
     // 0 → 1 → 0 → 1 …: after training, after a 0 the model puts 1 first.
     const cycle: SequenceStep[] = Array.from({ length: 40 }, (_, t) => ({ categories: [t % 2], action: 'view', at: t * 60_000 }));
-    const w0 = initialNextEventWeights(shape, mulberry(4));
+    const w0 = initialNextEventWeights(shape, seededUniform(4));
     const { weights } = trainOnSequence(shape, w0, cycle, { learningRate: 0.5, epochs: 30, window: 16 });
     const after0 = predictNext(shape, weights, cycle.slice(0, 39))!;
     const after1 = predictNext(shape, weights, cycle)!;
@@ -78,7 +68,7 @@ describe('next-event model', () => {
   });
 
   it('handles huge gaps, a clock going backwards and unknown-only steps', () => {
-    const w = initialNextEventWeights(shape, mulberry(5));
+    const w = initialNextEventWeights(shape, seededUniform(5));
     const odd: SequenceStep[] = [
       { categories: [1], action: 'view', at: 1e12 },
       { categories: [], action: 'other', at: 1e12 - 86_400_000 },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { zcdpRhoFor } from '../../core/dp/calibrate.js';
 import { createSeededRandomSourceForTestsOnly } from '../../core/dp/random.js';
-import { featureDimension, nearestCentroid, seededUniform, segmentFeatures, weightedKmeans, type SegmentInputs } from '../../core/models/kmeans.js';
+import { featureDimension, nearestCentroid, segmentFeatures, weightedKmeans, type SegmentInputs } from '../../core/models/kmeans.js';
+import { seededUniform } from '../../core/models/seeded-uniform.js';
 import { readSegmentsModel, SCHEDULE_ROUNDS, SCHEDULE_SHARES, segmentsShape } from '../../core/models/segments-model.js';
 import { decodeModel, type StatsResponse, type TaskDescriptor } from '../../core/protocol/aggregator.js';
 import { encodeSegmentsUpload } from '../../worker/federated/segments-task.js';
