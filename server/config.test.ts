@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.js';
+import { DEFAULT_HTTP_LIMITS } from './http/node-server.js';
 
 describe('parseConfig', () => {
   it('has safe defaults: loopback, SQLite under ./data, same-host origins only', () => {
@@ -90,5 +91,13 @@ describe('parseConfig', () => {
 
   it('names the environment variable for a bad environment value', () => {
     expect(() => parseConfig([], { INKLING_MAX_CONTRIBUTIONS: 'many' })).toThrow(/INKLING_MAX_CONTRIBUTIONS/);
+  });
+  it('reads the HTTP timeouts and connection cap, refusing bad values by flag and variable', () => {
+    expect(parseConfig([], {}).http).toEqual(DEFAULT_HTTP_LIMITS);
+    expect(parseConfig(['--headers-timeout-ms', '2000', '--request-timeout-ms=30000', '--keep-alive-timeout-ms', '1000'], { INKLING_MAX_CONNECTIONS: '500' }).http)
+      .toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 1000, maxConnections: 500 });
+    expect(() => parseConfig(['--max-connections', '0'], {})).toThrow('--max-connections (INKLING_MAX_CONNECTIONS) must be an integer in [1, 1000000]; got "0"');
+    expect(() => parseConfig([], { INKLING_REQUEST_TIMEOUT_MS: '1.5' })).toThrow(/--request-timeout-ms \(INKLING_REQUEST_TIMEOUT_MS\) must be an integer/);
+    expect(() => parseConfig(['--headers-timeout-ms', '20000', '--request-timeout-ms', '10000'], {})).toThrow(/--headers-timeout-ms \(INKLING_HEADERS_TIMEOUT_MS\) must be ≤ --request-timeout-ms/);
   });
 });

@@ -10,6 +10,7 @@
 import { checkStoreLocation, redactUrl, storeKind } from './storage/store-location.js';
 import { KMEANS_MAX_CATEGORIES, KMEANS_MAX_K, KMEANS_MIN_K } from '../core/models/kmeans.js';
 import { SEGMENTS_SETTINGS } from './tasks.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/node-server.js';
 
 export type Durability = 'process' | 'power';
 
@@ -85,6 +86,8 @@ export interface ServerConfig {
    * these interest categories (the activity features always follow). Absent: the task's defaults.
    */
   readonly segments?: { readonly k: number; readonly categories: readonly string[] };
+  /** The HTTP server's timeouts and connection cap (server/http/node-server.ts); absent: its defaults. */
+  readonly http?: HttpLimits;
 }
 
 export class ConfigError extends Error {
@@ -184,14 +187,29 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const segmentsK = get({ flag: 'segments-k', env: 'INKLING_SEGMENTS_K', fallback: SEGMENTS_SETTINGS.k, parse: integerIn(KMEANS_MIN_K, KMEANS_MAX_K) });
   const segmentsCategories = get<readonly string[]>({ flag: 'segments-categories', env: 'INKLING_SEGMENTS_CATEGORIES', fallback: SEGMENTS_SETTINGS.categories, parse: categoryList });
 
+  const http = parseHttpLimits(get);
+
   for (const flag of flags.keys()) {
     if (!used.has(flag)) throw new ConfigError(`unknown flag --${flag}; see server/config.ts for the list`);
   }
   return {
     host, port, dbPath, allowedOrigins, minContributions, maxContributions, roundSeconds, epsilonBudget,
     delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
-    durability: durabilityRaw, seed, role, plannedRounds, segments: { k: segmentsK, categories: segmentsCategories },
+    durability: durabilityRaw, seed, role, plannedRounds, segments: { k: segmentsK, categories: segmentsCategories }, http,
   };
+}
+
+/** The HTTP limits (defaults and why: DEFAULT_HTTP_LIMITS); a head must fit in the whole request's time. */
+function parseHttpLimits(get: <T>(option: Option<T>) => T): HttpLimits {
+  const d = DEFAULT_HTTP_LIMITS;
+  const headersTimeoutMs = get({ flag: 'headers-timeout-ms', env: 'INKLING_HEADERS_TIMEOUT_MS', fallback: d.headersTimeoutMs, parse: integerIn(100, 600_000) });
+  const requestTimeoutMs = get({ flag: 'request-timeout-ms', env: 'INKLING_REQUEST_TIMEOUT_MS', fallback: d.requestTimeoutMs, parse: integerIn(100, 3_600_000) });
+  const keepAliveTimeoutMs = get({ flag: 'keep-alive-timeout-ms', env: 'INKLING_KEEP_ALIVE_TIMEOUT_MS', fallback: d.keepAliveTimeoutMs, parse: integerIn(100, 600_000) });
+  const maxConnections = get({ flag: 'max-connections', env: 'INKLING_MAX_CONNECTIONS', fallback: d.maxConnections, parse: integerIn(1, 1_000_000) });
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`--headers-timeout-ms (INKLING_HEADERS_TIMEOUT_MS) must be ≤ --request-timeout-ms (INKLING_REQUEST_TIMEOUT_MS); got ${headersTimeoutMs} > ${requestTimeoutMs}`);
+  }
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxConnections };
 }
 
 /**

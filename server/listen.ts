@@ -7,9 +7,11 @@
  * console.log(server.url); // http://127.0.0.1:41234
  * await server.close();
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createAggregator, type Aggregator, type AggregatorConfig, type AggregatorExtras } from './aggregator.js';
+import { DEFAULT_HTTP_LIMITS, hardenServer, nodeServerOptions } from './http/node-server.js';
 
 export interface ListeningAggregator {
   readonly url: string;
@@ -20,8 +22,9 @@ export interface ListeningAggregator {
 
 export async function listenAggregator(config: AggregatorConfig, extras: AggregatorExtras = {}, port = 0, host = '127.0.0.1'): Promise<ListeningAggregator> {
   const aggregator = await createAggregator(config, extras);
+  const limits = config.http ?? DEFAULT_HTTP_LIMITS;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: aggregator.app.fetch, port, hostname: host }, (info: AddressInfo) => {
+    const server = serve({ fetch: aggregator.app.fetch, port, hostname: host, serverOptions: nodeServerOptions(limits) }, (info: AddressInfo) => {
       const url = `http://${host}:${info.port}`;
       resolve({
         url,
@@ -35,6 +38,7 @@ export async function listenAggregator(config: AggregatorConfig, extras: Aggrega
           }),
       });
     });
+    hardenServer(server as Server, limits);
     server.on('error', (error) => {
       void aggregator.close().finally(() => reject(error));
     });

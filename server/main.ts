@@ -10,9 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createAggregator } from './aggregator.js';
 import { ConfigError, parseConfig, type Role, type ServerConfig } from './config.js';
+import { DEFAULT_HTTP_LIMITS, hardenServer, nodeServerOptions } from './http/node-server.js';
 import { createHelper } from './secagg/create-helper.js';
 import type { CoordinatorEvent } from './rounds/coordinator.js';
 import { SchemaVersionError } from './storage/migrations.js';
@@ -106,11 +108,13 @@ async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'help
     { dbPath: config.dbPath, allowedOrigins: config.allowedOrigins, minContributions: config.minContributions, maxContributions: config.maxContributions, peerToken: role.peerToken, rotateKey: role.rotateKey },
     { tasks: createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) }) },
   );
-  const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const limits = config.http ?? DEFAULT_HTTP_LIMITS;
+  const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host, serverOptions: nodeServerOptions(limits) }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
     console.log(`Inkling helper on ${base} (${describeStore(config.dbPath)}; HPKE key ids ${helper.service.keyIds().join(', ')}; mf-items ${mfItems ?? MF_ITEMS} items)`);
     console.log(`  keys   ${base}/v1/hpke-config   stats ${base}/v1/stats`);
   });
+  hardenServer(server as Server, limits);
   const stop = (): void => {
     server.close();
     void helper.close().finally(() => process.exit(0));
@@ -138,7 +142,8 @@ async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: '
     },
   );
   let child: ChildProcess | null = null;
-  const server = serve({ fetch: aggregator.app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const limits = config.http ?? DEFAULT_HTTP_LIMITS;
+  const server = serve({ fetch: aggregator.app.fetch, port: config.port, hostname: config.host, serverOptions: nodeServerOptions(limits) }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
     const built = existsSync(join(config.staticDir, 'demo'));
     console.log(`Inkling aggregator on ${base} (${describeStore(config.dbPath)}; ${role.kind === 'leader' ? `leader, helper ${role.helperUrl}` : 'single'})`);
@@ -152,6 +157,7 @@ async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: '
       child = startSimulator(config, base, adminToken);
     }
   });
+  hardenServer(server as Server, limits);
   const stop = (): void => {
     child?.kill('SIGTERM');
     server.close();

@@ -141,6 +141,10 @@ export type ErrorCode =
   | 'budget_exhausted'
   | 'not_found'
   | 'method_not_allowed'
+  /** The request head or body did not arrive within the server's timeout (408). */
+  | 'request_timeout'
+  /** The request head exceeds the server's limit (431). */
+  | 'headers_too_large'
   | 'unauthorized'
   | 'forbidden_origin'
   /** Secure aggregation: the sealed helper share does not open under the named key and the upload's fields. */

@@ -22,7 +22,7 @@ import type { LeaderStatsResponse } from '../../core/protocol/secure-aggregation
 import type { RoundCoordinator } from '../rounds/coordinator.js';
 import { checkContributionHeaders } from '../rounds/validate-contribution.js';
 import { corsAllowlist } from './cors.js';
-import { errorResponse } from './errors.js';
+import { errorResponse, onAppError, refuseOtherMethods } from './errors.js';
 import { pointStorefrontAtThisAggregator } from './storefront-shell.js';
 import { readBody, readLimited, tokenMatches } from './request.js';
 
@@ -126,6 +126,14 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ ok: true }, 201);
   });
 
+  refuseOtherMethods(app, {
+    '/healthz': ['GET'],
+    '/v1/tasks': ['GET'],
+    '/v1/models/:name/:version': ['GET'],
+    '/v1/rounds/:roundId/contributions': ['POST'],
+    '/v1/stats': ['GET'],
+    '/v1/admin/quality': ['POST'],
+  });
   app.all('/v1/*', (c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`));
 
   if (options.staticDir != null) {
@@ -161,11 +169,7 @@ export function createApp(options: AppOptions): Hono {
   }
 
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path.slice(0, 200)}`));
-  app.onError((error, c) => {
-    // The message only: no request details (and never the client's address) go to the log.
-    console.error(`[aggregator] ${c.req.method} ${c.req.path.slice(0, 200)}: ${error instanceof Error ? error.message : String(error)}`);
-    return errorResponse(c, 500, 'internal', 'internal error');
-  });
+  app.onError(onAppError('[aggregator]'));
   return app;
 }
 

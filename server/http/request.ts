@@ -4,6 +4,17 @@ import type { IncomingMessage } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 
+/**
+ * The client closed the connection before its body ended. Not a server fault: answered without an
+ * error-level log line and never as a 500 (else anyone could flood the error log by hanging up).
+ */
+export class ClientAbortError extends Error {
+  override readonly name = 'ClientAbortError';
+  constructor() {
+    super('the client closed the connection before the request body ended');
+  }
+}
+
 /** The body, or null when it exceeds `limit` bytes; straight from Node's request when there is one. */
 export function readBody(c: Context, limit: number): Promise<Uint8Array | null> {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
@@ -17,7 +28,14 @@ export async function readLimited(request: Request, limit: number): Promise<Uint
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch {
+      // The only way a request's body stream fails is the client leaving mid-body.
+      throw new ClientAbortError();
+    }
+    const { done, value } = read;
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
@@ -61,10 +79,13 @@ function readIncomingLimited(incoming: IncomingMessage, limit: number): Promise<
       done = true;
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
     });
-    incoming.on('error', (error) => {
-      if (!done) reject(error);
+    // Node emits 'aborted' and an ECONNRESET 'error' (or only 'close') when the client hangs up mid-body.
+    const aborted = (): void => {
+      if (!done) reject(new ClientAbortError());
       done = true;
-    });
+    };
+    incoming.on('error', aborted);
+    incoming.on('close', aborted);
   });
 }
 

@@ -52,11 +52,13 @@ export function checkContributionHeaders(contentType: string | undefined, conten
     return reject(415, 'bad_content_type', `content-type must be ${CONTRIBUTION_CONTENT_TYPE}; got ${JSON.stringify(contentType ?? '')}`);
   }
   if (contentLength !== undefined) {
-    const declared = Number(contentLength);
-    if (!/^\d+$/.test(contentLength) || !Number.isSafeInteger(declared)) {
-      return reject(400, 'bad_request', `content-length must be a non-negative integer; got ${JSON.stringify(contentLength)}`);
+    if (!/^\d+$/.test(contentLength)) {
+      return reject(400, 'bad_request', `content-length must be a non-negative integer; got ${JSON.stringify(contentLength.slice(0, 40))}`);
     }
-    if (declared > maxBytes) return reject(413, 'body_too_large', `body of ${declared} bytes exceeds the largest contribution (${maxBytes} bytes)`);
+    // Compared exactly (BigInt): a declared 2^53 or 10^30 is a size over the limit (413), not a malformed one.
+    if (BigInt(contentLength) > BigInt(maxBytes)) {
+      return reject(413, 'body_too_large', `body of ${contentLength.slice(0, 40)} bytes exceeds the largest contribution (${maxBytes} bytes)`);
+    }
   }
   return { ok: true, value: null };
 }

@@ -10,7 +10,7 @@
 import { Hono } from 'hono';
 import { AGGREGATE_SHARE_CONTENT_TYPE, encodeAggregateShare, MAX_SHARES_PER_BATCH, parseCollectRequest, parseHelperShareBatch } from '../../core/protocol/secure-aggregation.js';
 import { corsAllowlist } from '../http/cors.js';
-import { errorResponse } from '../http/errors.js';
+import { errorResponse, onAppError, refuseOtherMethods } from '../http/errors.js';
 import { readBody, tokenMatches } from '../http/request.js';
 import type { HelperService } from './helper.js';
 
@@ -90,11 +90,15 @@ export function createHelperApp(options: HelperAppOptions): Hono {
     return c.body(encodeAggregateShare(outcome.share).buffer);
   });
 
-  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path.slice(0, 200)} on the helper`));
-  app.onError((error, c) => {
-    console.error(`[helper] ${c.req.method} ${c.req.path.slice(0, 200)}: ${error instanceof Error ? error.message : String(error)}`);
-    return errorResponse(c, 500, 'internal', 'internal error');
+  refuseOtherMethods(app, {
+    '/healthz': ['GET'],
+    '/v1/hpke-config': ['GET'],
+    '/v1/stats': ['GET'],
+    '/v1/helper/rounds/:roundId/shares': ['POST'],
+    '/v1/helper/rounds/:roundId/collect': ['POST'],
   });
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no route ${c.req.method} ${c.req.path.slice(0, 200)} on the helper`));
+  app.onError(onAppError('[helper]'));
   return app;
 }
 
