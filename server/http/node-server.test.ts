@@ -64,6 +64,7 @@ describe('malformed framing gets the JSON error shape', () => {
   const cases: readonly [string, () => Buffer | string, number, string][] = [
     ['a non-numeric Content-Length', () => post('Content-Length: abc\r\n'), 400, 'bad_request'],
     ['Content-Length with Transfer-Encoding', () => post('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n') + '0\r\n\r\n', 400, 'bad_request'],
+    ['a repeated Content-Length', () => post('Content-Length: 5\r\nContent-Length: 6\r\n'), 400, 'bad_request'],
     ['oversized headers', () => `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
     ['a non-ASCII path', () => Buffer.concat([Buffer.from('GET /caf'), Buffer.from([0xc3, 0xa9]), Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n')]), 400, 'bad_request'],
     ['a Content-Length over 2^64', () => post('Content-Length: 1180591620717411303424\r\n'), 413, 'body_too_large'],

@@ -70,7 +70,8 @@ export function clientErrorAnswer(error: Error & { code?: string }): { status: n
     case 'HPE_HEADER_OVERFLOW':
       return { status: 431, code: 'headers_too_large', message: 'request headers exceed the server\'s limit (16 KB in all)' };
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
-      return { status: 400, code: 'bad_request', message: 'content-length and transfer-encoding must not both be sent' };
+      // llhttp's code for a repeated Content-Length.
+      return { status: 400, code: 'bad_request', message: 'content-length must be sent once, and not with transfer-encoding' };
     case 'HPE_INVALID_CONTENT_LENGTH':
       // A decimal length the parser cannot hold (≥ 2^64, "Content-Length overflow") is still a declared size: too large.
       return /overflow/i.test(error.message)
