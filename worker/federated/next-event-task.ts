@@ -23,7 +23,7 @@ export interface NextEventTaskOptions {
 export const NEXT_EVENT_WINDOW = 32;
 
 /** The model's shape, read from a blob's tensors and checked against the layout, naming what differs. */
-export function nextEventShapeOf(blob: ModelBlob, labels: readonly string[] | undefined): NextEventShape {
+function nextEventShapeOf(blob: ModelBlob, labels: readonly string[] | undefined): NextEventShape {
   const tensors = blob.header.tensors;
   const [embedding, , recurrent] = tensors;
   const shape = { categories: embedding?.shape[0] ?? 0, embed: embedding?.shape[1] ?? 0, hidden: recurrent?.shape[0] ?? 0 };
