@@ -3,8 +3,9 @@
  * aggregator it says so plainly; with a `/v1/stats` answer in the shape of the shared contract
  * (typed here as core/protocol's `StatsResponse`, so a contract change breaks this test at
  * compile time) it draws every part: totals, per-task ε, the quality line chart, the rounds, the
- * DP histogram with its error bars and the words saying what they are; it exports the estimates as
- * CSV; and on a phone-sized screen every chart fits the width and keeps its text at full size.
+ * DP histogram with its error bars and the words saying what they are, the owner's segments (sizes
+ * with error bars, descriptions, drift) and funnel, or words where their task is absent; it exports
+ * the estimates as CSV; and on a phone-sized screen every chart fits the width and keeps its text at full size.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistogramAggregate, StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
 import { modelEvaluationLabels } from '../../core/models/model-evaluation.js';
+import { DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout } from '../../core/models/daily-report.js';
+import { SEGMENTS_TASK } from '../../core/models/segments-model.js';
+import { segmentLabel } from '../../server/strategies/kmeans.js';
 import { openShop, type Shop } from '../support/shop-session.js';
 
 let shop: Shop;
@@ -33,6 +37,22 @@ afterAll(async () => {
 function evaluationRelease(values: Record<string, number>): HistogramAggregate {
   const labels = modelEvaluationLabels();
   return { roundId: 'model-evaluation-v1-e1', labels, values: labels.map((label) => values[label] ?? 0), projected: labels.map(() => 0), stddev: 3, contributions: 120 };
+}
+
+/** Two releases of the 'segments' task (ids matched across them, as the server keeps them), as server/strategies/kmeans.ts labels them. */
+function segmentsReleases(): HistogramAggregate[] {
+  const labels = [segmentLabel(0, 'weekend Sci-Fi browsers, high spend'), segmentLabel(1, 'Drama viewers, few purchases'), segmentLabel(2, 'new visitors, Comedy')];
+  return [
+    { roundId: 'segments-v4-a', labels, values: [41, 30, 9], projected: [41, 30, 9], stddev: 2.5, contributions: 80 },
+    { roundId: 'segments-v8-b', labels, values: [38.5, 44, -1.5], projected: [37.5, 43, 0], stddev: 2.5, contributions: 80 },
+  ];
+}
+
+/** One period of the 'daily-report' task over its real labels: per-stage slots (the furthest stage each device reached), the rest 1. */
+function dailyReportRelease(): HistogramAggregate {
+  const labels = dailyReportLabels(dailyReportLayout({ categories: ['Drama', 'Comedy', 'Horror'], searchTerms: ['drama'], segments: 3 }));
+  const funnel: Record<string, number> = { 'funnel:visited': 50, 'funnel:viewed-product': 35, 'funnel:carted': 10, 'funnel:bought': 5 };
+  return { roundId: '2026-11-22', labels, values: labels.map((l) => funnel[l] ?? 1), projected: labels.map((l) => funnel[l] ?? 1), stddev: 2, contributions: 120 };
 }
 
 function statsFixture(): StatsResponse {
@@ -96,6 +116,33 @@ function statsFixture(): StatsResponse {
           'v2 calibration 50-100% steps': 40, 'v2 calibration 50-100% buys': 20, 'v2 calibration 50-100% expected': 26,
         })],
       },
+      {
+        task: SEGMENTS_TASK,
+        kind: 'kmeans',
+        model: { name: SEGMENTS_TASK, version: 8 },
+        status: 'open',
+        privacy: { epsilonBudget: 4, delta: 1e-6, epsilonSpent: 1.6, rhoSpent: 0.1 },
+        currentRound: null,
+        bytesPerContribution: 2048,
+        rounds: [
+          { ...rounds[0]!, roundId: 'segments-v4-a', baseVersion: 3, producedVersion: 4, epsilonAfter: 0.8 },
+          { ...rounds[1]!, roundId: 'segments-v8-b', baseVersion: 7, producedVersion: 8, epsilonAfter: 1.6 },
+        ],
+        quality: [],
+        aggregates: segmentsReleases(),
+      },
+      {
+        task: DAILY_REPORT_TASK,
+        kind: 'histogram',
+        model: { name: DAILY_REPORT_TASK, version: 1 },
+        status: 'open',
+        privacy: { epsilonBudget: 10, delta: 1e-6, epsilonSpent: 1, rhoSpent: 0.05 },
+        currentRound: null,
+        bytesPerContribution: 352,
+        rounds: [{ ...rounds[0]!, roundId: '2026-11-22', baseVersion: 0, producedVersion: 1, epsilonAfter: 1 }],
+        quality: [],
+        aggregates: [dailyReportRelease()],
+      },
     ],
   };
 }
@@ -115,7 +162,7 @@ describe('site owner dashboard', () => {
     await page.waitForSelector('[data-testid="stats"]');
     expect(await page.textContent('[data-testid="total-contributions"]')).toContain('135');
     expect(await page.textContent('[data-testid="versions"]')).toContain('mf-items v6');
-    expect(await page.locator('[data-testid="task"]').count()).toBe(3);
+    expect(await page.locator('[data-testid="task"]').count()).toBe(5);
     expect(await page.textContent('[data-task="mf-items"] [data-testid="epsilon"]')).toContain('ε spent 2.40 of 8.00');
     // What one device uploads per round, per task (issue 10 §7); none shown before a first round.
     expect(await page.textContent('[data-task="mf-items"] [data-testid="upload-size"]')).toContain('171.9 KB uploaded per device and round');
@@ -150,6 +197,40 @@ describe('site owner dashboard', () => {
     expect(await evaluation.locator('svg circle').count()).toBe(8); // 2 charts × 2 versions × (model, baseline)
     expect(await evaluation.locator('[data-testid="calibration-table"]').textContent()).toContain('50–100');
     expect(await evaluation.locator('[data-testid="evaluation-caption"]').textContent()).toContain('95 % intervals for the DP noise alone');
+    // Segments (owner-view.ts): the latest release's sizes as bars with whiskers, the descriptions, the drift over the two releases, the ε.
+    const segments = page.locator('[data-testid="segments"]');
+    expect(await segments.locator('[data-testid="owner-epsilon"]').textContent()).toContain("Task 'segments': ε spent 1.60 of 4.00");
+    expect(await segments.locator('[data-testid="owner-epsilon"]').textContent()).toContain('ε 1.60 once this release was made');
+    const sizes = segments.locator('[data-testid="segments-sizes"]');
+    expect(await sizes.locator('g.chart__bars rect').count()).toBe(3);
+    expect(await sizes.locator('g.chart__whisker line').count()).toBe(9);
+    expect(await sizes.locator('g.chart__released circle').count()).toBe(3);
+    expect(await segments.locator('tr[data-segment="1"]').textContent()).toBe('1Drama viewers, few purchases43 ± 4.9');
+    expect(await segments.locator('[data-testid="segments-drift"] g.chart__series path').count()).toBe(3);
+    expect(await segments.locator('[data-testid="segments-drift"] g.chart__points circle').count()).toBe(6);
+    // The funnel: four stages, non-increasing, each with its own σ√(stages added).
+    const funnel = page.locator('[data-testid="funnel"]');
+    expect(await funnel.locator('[data-testid="owner-epsilon"]').textContent()).toContain("Task 'daily-report': ε spent 1.00 of 10.00");
+    expect(await funnel.locator('[data-testid="funnel-chart"] g.chart__bars rect').count()).toBe(4);
+    expect(await funnel.locator('[data-testid="funnel-chart"] g.chart__released circle').count()).toBe(4);
+    expect(await funnel.locator('[data-testid="funnel-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent))).toEqual([
+      'visited100 ± 7.84100 %', 'viewed-product50 ± 6.7950 %', 'carted15 ± 5.5415 %', 'bought5 ± 3.925 %',
+    ]);
+    // Their task cards do not draw the raw release a second time.
+    expect(await page.locator('[data-task="segments"] [data-testid="histogram"], [data-task="daily-report"] [data-testid="histogram"]').count()).toBe(0);
+    await page.unroute('**/v1/stats');
+  });
+
+  it('says in words when the segments or daily-report task is absent', async () => {
+    const { page, server } = shop;
+    const fixture = statsFixture();
+    const without = { ...fixture, tasks: fixture.tasks.filter((t) => t.task !== SEGMENTS_TASK && t.task !== DAILY_REPORT_TASK) };
+    await page.route('**/v1/stats', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(without) }));
+    await page.goto(`${server.origin}/dashboard.html`);
+    await page.waitForSelector('[data-testid="stats"]');
+    expect(await page.textContent('[data-testid="segments"] [data-testid="owner-absent"]')).toContain("This aggregator runs no 'segments' task");
+    expect(await page.textContent('[data-testid="funnel"] [data-testid="owner-absent"]')).toContain("This aggregator runs no 'daily-report' task");
+    expect(await page.locator('[data-testid="segments"] svg, [data-testid="funnel"] svg').count()).toBe(0);
     await page.unroute('**/v1/stats');
   });
 
@@ -167,6 +248,12 @@ describe('site owner dashboard', () => {
     // Drama: released 40, bar 39.25, ±1.96 · 4.5, ε after round r1 (0.4), δ 1e-6.
     expect(lines).toContain('category-histogram,dp-histogram,r1,,Drama,,40,39.25,31.18,48.82,4.5,0.4,0.000001');
     expect(lines.some((line) => line.startsWith('model-evaluation,evaluation,,v2,hit@1,model,0.316666666667,'))).toBe(true);
+    // Segments: a row per segment and release, its description as the label; released −1.5, drawn 0, ±1.96 · 2.5, ε after the release.
+    expect(lines.filter((line) => line.startsWith('segments,segment-size,'))).toHaveLength(6);
+    expect(lines).toContain('segments,segment-size,segments-v8-b,8,"2: new visitors, Comedy",,-1.5,0,-6.4,3.4,2.5,1.6,0.000001');
+    // The funnel: visited is the sum of four slots (100), σ 2·√4 = 4.
+    expect(lines).toContain('daily-report,funnel,2026-11-22,,visited,,100,100,92.16,107.84,4,1,0.000001');
+    expect(lines.filter((line) => line.startsWith('daily-report,funnel,'))).toHaveLength(4);
     await page.unroute('**/v1/stats');
   });
 
@@ -188,8 +275,8 @@ describe('site owner dashboard', () => {
         return { label: svg.getAttribute('aria-label'), left: box.left, right: box.right, width: box.width, drawn: Number(svg.getAttribute('width')), marks: svg.querySelectorAll('rect, circle, path, line').length };
       }));
       // mf-items: quality and participants; category-histogram: the histogram (one round: no participants chart);
-      // model-evaluation: participants, hit@1 and hit@5.
-      expect(charts.length).toBe(6);
+      // model-evaluation: participants, hit@1 and hit@5; segments: sizes, drift and participants; the funnel.
+      expect(charts.length).toBe(10);
       for (const chart of charts) {
         expect(chart.left, chart.label!).toBeGreaterThanOrEqual(0);
         expect(chart.right, chart.label!).toBeLessThanOrEqual(390);

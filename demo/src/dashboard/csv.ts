@@ -7,6 +7,7 @@
  */
 import { histogramBins, Z95 } from './error-bars.js';
 import { MODEL_EVALUATION_TASK, summariseEvaluation, type Interval } from './evaluation.js';
+import { DAILY_REPORT_TASK, funnelReleases, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate } from './owner-estimates.js';
 import type { StatsResponse, TaskStats } from './stats.js';
 
 /**
@@ -41,6 +42,11 @@ function interval(value: Interval): CsvRow {
   return { estimate: value.value, ci95_low: value.value - value.half, ci95_high: value.value + value.half, noise_sd: value.half / Z95 };
 }
 
+/** An owner's-card figure: the released value with its interval, the drawn one as post-processed. */
+function ownerEstimate(d: OwnerEstimate): CsvRow {
+  return { estimate: d.released, post_processed: d.value, ci95_low: d.low, ci95_high: d.high, noise_sd: d.sd };
+}
+
 function taskRows(task: TaskStats): CsvRow[] {
   const { delta, epsilonSpent } = task.privacy;
   // The task's ε after the round that released an aggregate, or that produced a model version.
@@ -63,6 +69,23 @@ function taskRows(task: TaskStats): CsvRow[] {
       }
     }
     return rows;
+  }
+  if (task.task === SEGMENTS_TASK) {
+    // The full "<id>: <description>" as the label: the words are what the owner reads a segment by.
+    for (const release of segmentsReleases(task)) {
+      for (const s of release.segments) {
+        rows.push({ task: task.task, figure: 'segment-size', round: release.roundId, version: release.version, label: `${s.id}: ${s.description}`, ...ownerEstimate(s), epsilon_spent: release.epsilonAfter, delta });
+      }
+    }
+    return rows;
+  }
+  if (task.task === DAILY_REPORT_TASK) {
+    for (const release of funnelReleases(task)) {
+      for (const stage of release.stages ?? []) {
+        rows.push({ task: task.task, figure: 'funnel', round: release.roundId, label: stage.label, ...ownerEstimate(stage), epsilon_spent: release.epsilonAfter, delta });
+      }
+    }
+    // The report's other values (views, carts, buys per category, searches, per-segment conversion) follow as released.
   }
   for (const aggregate of task.aggregates) {
     for (const bin of histogramBins(aggregate)) {

@@ -1,7 +1,8 @@
 /**
  * The site owner's dashboard: what the aggregator knows, which is only aggregates. Reads
  * `GET /v1/stats` every few seconds and draws rounds and participants, model versions, quality
- * over versions, ε spent per task, the DP histograms with their error bars, and the models'
+ * over versions, ε spent per task, the owner's segments and funnel (owner-view.ts), the DP
+ * histograms with their error bars, and the models'
  * quality per version as the devices measured it (evaluation-view.ts). When there is
  * no aggregator (the storefront served on its own) it says so and keeps retrying.
  */
@@ -16,6 +17,7 @@ import { histogramCaption } from './histogram-caption.js';
 import { MODEL_EVALUATION_TASK } from './evaluation.js';
 import { evaluationPanel } from './evaluation-view.js';
 import { estimatesCsv } from './csv.js';
+import { ownerCards, OWNER_TASKS } from './owner-view.js';
 
 const REFRESH_MS = 5000;
 const RECENT_ROUNDS = 8;
@@ -107,7 +109,9 @@ function taskCard(task: TaskStats): HTMLElement {
       h('div', {}, h('h3', {}, 'Recent rounds'), roundsTable(task), participantsChart(task)),
     ),
     // The evaluation's bins are counts of held-out steps per version, not a one-hot histogram.
-    task.task === MODEL_EVALUATION_TASK ? evaluationPanel(task) : histograms(task),
+    task.task === MODEL_EVALUATION_TASK ? evaluationPanel(task)
+      : OWNER_TASKS.has(task.task) ? h('p', { class: 'muted small' }, 'Its releases are drawn above, in the owner’s cards.')
+      : histograms(task),
   );
 }
 
@@ -165,6 +169,7 @@ function renderStats(stats: StatsResponse): HTMLElement {
       h('button', { type: 'button', class: 'button button--small', 'data-testid': 'export-csv', onclick: () => downloadCsv(stats) }, 'Download estimates (CSV)'),
       h('span', { class: 'muted small' }, 'Every figure below with its 95 % interval and the ε it cost.'),
     ),
+    ownerCards(stats),
     stats.helper === undefined ? null : aggregators(stats, stats.helper),
     stats.tasks.length === 0 ? h('p', { class: 'empty' }, 'The aggregator has no tasks yet.') : stats.tasks.map(taskCard),
     h('p', { class: 'muted small' }, stats.helper === undefined

@@ -1,0 +1,135 @@
+/**
+ * The owner's segments and funnel (issue 12 §3) read back from what `GET /v1/stats` already
+ * carries, with no new server field:
+ * - 'segments' (server/strategies/kmeans.ts): each release is one finished k-means schedule, its
+ *   labels "<id>: <description>" (segmentLabel), its values the segments' noised sizes, `stddev`
+ *   their noise σ; ids are matched across releases (matchSegments), so a size per id over releases
+ *   is the segments' drift.
+ * - 'daily-report' (core/models/daily-report.ts): each release is one period's noised sum of
+ *   fixed-size reports, its labels naming every value (`funnel:<stage>` among them). The funnel is
+ *   decodeDailyReport's: stage s counts the devices that reached s or further, the suffix sum of
+ *   the per-stage slots (se σ√(stages − s)), made non-increasing and clamped to [0, reports].
+ * The task names, the label grammar and that decoding are repeated here because the dashboard may
+ * not import project code (scripts/check-boundaries.mjs); owner-estimates.test.ts holds them to
+ * the core's. Pure, so it is tested without a browser.
+ */
+import { Z95 } from './error-bars.js';
+import type { HistogramAggregate, TaskStats } from './stats.js';
+
+/** core/models/segments-model.ts SEGMENTS_TASK. */
+export const SEGMENTS_TASK = 'segments';
+/** core/models/daily-report.ts DAILY_REPORT_TASK. */
+export const DAILY_REPORT_TASK = 'daily-report';
+/** core/models/daily-report.ts FUNNEL_STAGES, in order. */
+export const FUNNEL_STAGES = ['visited', 'viewed-product', 'carted', 'bought'] as const;
+
+/** One drawn estimate: `value` is what the bar shows, `released` the unbiased raw figure, ±`half` its 95 % interval. */
+export interface OwnerEstimate {
+  readonly label: string;
+  readonly value: number;
+  readonly released: number;
+  readonly low: number;
+  readonly high: number;
+  /** Standard deviation of the noise on `released`. */
+  readonly sd: number;
+}
+
+export interface SegmentsRelease {
+  readonly roundId: string;
+  /** The model version the releasing round produced, when the stats still list that round. */
+  readonly version: number | null;
+  /** The task's ε once this release was made (null when the round is no longer listed). */
+  readonly epsilonAfter: number | null;
+  readonly contributions: number;
+  readonly segments: readonly (OwnerEstimate & { readonly id: number; readonly description: string })[];
+}
+
+function estimate(label: string, value: number, released: number, sd: number): OwnerEstimate {
+  return { label, value, released, low: released - Z95 * sd, high: released + Z95 * sd, sd };
+}
+
+function epsilonAfterRound(task: TaskStats): Map<string, number | null> {
+  return new Map(task.rounds.map((r) => [r.roundId, r.epsilonAfter]));
+}
+
+/** "3: weekend Sci-Fi browsers, high spend" → id 3 and its words; a label without an id keeps its index. */
+export function parseSegmentLabel(label: string, index: number): { readonly id: number; readonly description: string } {
+  const match = /^(\d+): (.*)$/s.exec(label);
+  return match ? { id: Number(match[1]), description: match[2]! } : { id: index, description: label };
+}
+
+/**
+ * Every segments release, oldest first: each segment's size (the post-processed count as the
+ * bar, the released one with its ±1.96σ interval) and description.
+ */
+export function segmentsReleases(task: TaskStats): SegmentsRelease[] {
+  const epsilon = epsilonAfterRound(task);
+  const versions = new Map(task.rounds.map((r) => [r.roundId, r.producedVersion]));
+  return task.aggregates.map((aggregate: HistogramAggregate) => ({
+    roundId: aggregate.roundId,
+    version: versions.get(aggregate.roundId) ?? null,
+    epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
+    contributions: aggregate.contributions,
+    segments: aggregate.labels.map((label, i) => {
+      const released = aggregate.values[i] ?? 0;
+      const { id, description } = parseSegmentLabel(label, i);
+      return { ...estimate(`segment ${id}`, aggregate.projected?.[i] ?? Math.max(0, released), released, aggregate.stddev), id, description };
+    }),
+  }));
+}
+
+/**
+ * Pool-adjacent-violators for a non-increasing least-squares fit (Barlow et al. 1972), as
+ * core/models/daily-report.ts nonIncreasing.
+ */
+export function nonIncreasing(values: readonly number[]): number[] {
+  const blocks: { sum: number; n: number }[] = [];
+  for (const v of values) {
+    blocks.push({ sum: v, n: 1 });
+    while (blocks.length > 1) {
+      const last = blocks[blocks.length - 1]!;
+      const prev = blocks[blocks.length - 2]!;
+      if (prev.sum / prev.n >= last.sum / last.n) break;
+      prev.sum += last.sum;
+      prev.n += last.n;
+      blocks.pop();
+    }
+  }
+  return blocks.flatMap((b) => new Array<number>(b.n).fill(b.sum / b.n));
+}
+
+export interface FunnelRelease {
+  /** The period's round. */
+  readonly roundId: string;
+  readonly epsilonAfter: number | null;
+  /** Reports counted (every consenting device sends one per period). */
+  readonly reports: number;
+  /** One per stage, in FUNNEL_STAGES order; null when the release lacks the funnel labels. */
+  readonly stages: readonly OwnerEstimate[] | null;
+}
+
+/** The funnel of one daily-report release: decodeDailyReport's `funnel`, with the raw suffix sums kept. */
+export function funnelOf(aggregate: HistogramAggregate): OwnerEstimate[] | null {
+  const slots = FUNNEL_STAGES.map((stage) => aggregate.labels.indexOf(`funnel:${stage}`));
+  if (slots.some((i) => i < 0)) return null;
+  const raw: number[] = [];
+  let acc = 0;
+  for (let s = FUNNEL_STAGES.length - 1; s >= 0; s--) {
+    acc += aggregate.values[slots[s]!] ?? 0;
+    raw[s] = acc;
+  }
+  const fitted = nonIncreasing(raw).map((v) => Math.min(aggregate.contributions, Math.max(0, v)));
+  // A suffix sum of (stages − s) slots, each with independent noise σ.
+  return FUNNEL_STAGES.map((stage, s) => estimate(stage, fitted[s]!, raw[s]!, aggregate.stddev * Math.sqrt(FUNNEL_STAGES.length - s)));
+}
+
+/** Every daily-report release's funnel, oldest first. */
+export function funnelReleases(task: TaskStats): FunnelRelease[] {
+  const epsilon = epsilonAfterRound(task);
+  return task.aggregates.map((aggregate) => ({
+    roundId: aggregate.roundId,
+    epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
+    reports: aggregate.contributions,
+    stages: funnelOf(aggregate),
+  }));
+}

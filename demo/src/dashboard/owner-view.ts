@@ -1,0 +1,118 @@
+/**
+ * The owner's cards (issue 12 §3): who the visitors are (segments: sizes with 95 % error bars,
+ * descriptions, drift over releases) and where they drop out (the funnel visited → viewed →
+ * carted → bought). Each card names the ε its task has spent; when its task is not on the
+ * aggregator it says so in words instead of disappearing. The figures come from
+ * owner-estimates.ts; this file only draws them.
+ */
+import { barX, dot, plot, ruleX, ruleY, tickX } from '@observablehq/plot';
+import { h } from '../ui/dom.js';
+import { Z95 } from './error-bars.js';
+import { lineChart } from './line-chart.js';
+import { chartWidth, formatNumber, PALETTE } from './plot-theme.js';
+import { DAILY_REPORT_TASK, funnelReleases, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate } from './owner-estimates.js';
+import type { StatsResponse, TaskStats } from './stats.js';
+
+const ROW_HEIGHT = 26;
+
+/**
+ * Horizontal bars (the post-processed figure) and a dot per row for the released one with its own
+ * ±1.96σ whiskers (a funnel stage's σ grows with the slots it adds up). Short row names: the
+ * descriptions go in the table beside it, where a phone has room for their words.
+ */
+function estimateChart(rows: readonly OwnerEstimate[], what: string): SVGSVGElement | HTMLElement {
+  const tip = (d: OwnerEstimate): string => `${d.label}: ${formatNumber(d.value)}; released ${formatNumber(d.released)}, 95 % interval ${formatNumber(d.low)} to ${formatNumber(d.high)}`;
+  return plot({
+    width: chartWidth(560),
+    height: 44 + ROW_HEIGHT * rows.length,
+    marginLeft: 104,
+    ariaLabel: `${what}: bars post-processed, dots as released with ±${Z95}σ whiskers (95 % intervals)`,
+    x: { grid: true, nice: false, label: 'devices', tickFormat: formatNumber, ticks: 4 },
+    y: { domain: rows.map((d) => d.label), label: null },
+    marks: [
+      barX(rows, { y: 'label', x: 'value', title: tip, fill: PALETTE[0], fillOpacity: 0.75, className: 'chart__bars' }),
+      ruleX([0], { className: 'chart__axis' }),
+      ruleY(rows, { y: 'label', x1: 'low', x2: 'high', className: 'chart__whisker' }),
+      tickX(rows, { y: 'label', x: 'low', inset: 6, className: 'chart__whisker' }),
+      tickX(rows, { y: 'label', x: 'high', inset: 6, className: 'chart__whisker' }),
+      dot(rows, { y: 'label', x: 'released', title: tip, r: 3, fill: 'currentColor', stroke: 'white', className: 'chart__released' }),
+    ],
+  });
+}
+
+function plusMinus(d: OwnerEstimate): string {
+  return `${formatNumber(d.value)} ± ${formatNumber(Z95 * d.sd)}`;
+}
+
+function epsilonLine(task: TaskStats, after: number | null): HTMLElement {
+  const { epsilonSpent, epsilonBudget, delta } = task.privacy;
+  const release = after === null ? '' : `; ε ${after.toFixed(2)} once this release was made`;
+  return h('p', { class: 'muted small', 'data-testid': 'owner-epsilon' }, `Task '${task.task}': ε spent ${epsilonSpent.toFixed(2)} of ${epsilonBudget.toFixed(2)} (δ = ${delta.toExponential(0)}, user-level)${release}.`);
+}
+
+function card(testId: string, title: string, ...body: (HTMLElement | SVGSVGElement | null)[]): HTMLElement {
+  return h('section', { class: 'panel owner-card', 'data-testid': testId }, h('h2', {}, title), ...body);
+}
+
+function absent(task: string, what: string): HTMLElement {
+  return h('p', { class: 'empty', 'data-testid': 'owner-absent' }, `This aggregator runs no '${task}' task, so there is nothing to show here: ${what}`);
+}
+
+export function segmentsCard(stats: StatsResponse): HTMLElement {
+  const task = stats.tasks.find((t) => t.task === SEGMENTS_TASK);
+  if (task === undefined) return card('segments', 'Segments', absent(SEGMENTS_TASK, 'the visitors’ segments appear once the owner configures one (federated k-means).'));
+  const releases = segmentsReleases(task);
+  const latest = releases[releases.length - 1];
+  if (latest === undefined) return card('segments', 'Segments', epsilonLine(task, null), h('p', { class: 'empty' }, 'No segments released yet: a release comes at the end of each k-means schedule.'));
+  // Drift: a segment's size per release; ids are matched across releases by the server.
+  const useVersions = releases.every((r) => r.version !== null);
+  const drift = releases.length < 2 ? null : h('figure', { class: 'figure', 'data-testid': 'segments-drift' },
+    h('h3', {}, 'Sizes over releases'),
+    lineChart([...new Set(releases.flatMap((r) => r.segments.map((s) => s.id)))].sort((a, b) => a - b).map((id) => ({
+      name: `segment ${id}`,
+      points: releases.flatMap((r, i) => r.segments.filter((s) => s.id === id).map((s) => ({ x: useVersions ? r.version! : i + 1, y: s.value }))),
+    })), { x: useVersions ? 'model version' : 'release', y: 'devices' }),
+  );
+  return card('segments', 'Segments',
+    epsilonLine(task, latest.epsilonAfter),
+    h('figure', { class: 'figure', 'data-testid': 'segments-sizes' },
+      h('h3', {}, `Sizes, latest release (${latest.contributions} devices${latest.version === null ? '' : `, v${latest.version}`})`),
+      estimateChart(latest.segments, 'devices per segment'),
+    ),
+    h('table', { class: 'table', 'data-testid': 'segments-table' },
+      h('thead', {}, h('tr', {}, ['Segment', 'Who they are', 'Devices (95 %)'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, latest.segments.map((s) => h('tr', { 'data-segment': s.id }, h('td', {}, String(s.id)), h('td', {}, s.description), h('td', {}, plusMinus(s))))),
+    ),
+    drift,
+    h('p', { class: 'muted small' }, `Bars: the sizes post-processed (≥ 0, adding up to the devices counted); dots: as released, whiskers ±${Z95}σ, a 95 % interval for the DP noise alone (σ = ${formatNumber(latest.segments[0]?.sd ?? 0)} devices). Descriptions compare each segment’s centre with the population’s.`),
+  );
+}
+
+export function funnelCard(stats: StatsResponse): HTMLElement {
+  const task = stats.tasks.find((t) => t.task === DAILY_REPORT_TASK);
+  if (task === undefined) return card('funnel', 'Funnel', absent(DAILY_REPORT_TASK, 'the funnel (visited → viewed → carted → bought) comes from the fixed-schedule daily reports.'));
+  const latest = funnelReleases(task).at(-1);
+  if (latest === undefined) return card('funnel', 'Funnel', epsilonLine(task, null), h('p', { class: 'empty' }, 'No period released yet: a period’s reports are released when it closes.'));
+  if (latest.stages === null) return card('funnel', 'Funnel', epsilonLine(task, latest.epsilonAfter), h('p', { class: 'empty' }, `Release ${latest.roundId} has no funnel:<stage> labels; this dashboard and the server disagree on the report's layout.`));
+  const visited = latest.stages[0]!.value;
+  return card('funnel', 'Funnel',
+    epsilonLine(task, latest.epsilonAfter),
+    h('figure', { class: 'figure', 'data-testid': 'funnel-chart' },
+      h('h3', {}, `Period ${latest.roundId} (${latest.reports} reports)`),
+      estimateChart(latest.stages, 'devices reaching each funnel stage'),
+    ),
+    h('table', { class: 'table', 'data-testid': 'funnel-table' },
+      h('thead', {}, h('tr', {}, ['Stage', 'Devices (95 %)', 'Of visited'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, latest.stages.map((s) => h('tr', { 'data-stage': s.label }, h('td', {}, s.label), h('td', {}, plusMinus(s)), h('td', {}, visited > 0 ? `${((s.value / visited) * 100).toFixed(0)} %` : '—')))),
+    ),
+    h('p', { class: 'muted small' }, `Each stage counts the devices that reached it or went further in the period. Bars: made non-increasing and within the reports counted; dots: as released, whiskers ±${Z95}σ√(stages added), a 95 % interval for the DP noise alone. Every consenting device reports each period whether or not it visited.`),
+  );
+}
+
+/** The owner's two cards side by side (one column on a phone). */
+export function ownerCards(stats: StatsResponse): HTMLElement {
+  return h('div', { class: 'owner', 'data-testid': 'owner' }, segmentsCard(stats), funnelCard(stats));
+}
+
+/** Tasks whose releases these cards draw: their task cards do not draw the raw histogram again. */
+export const OWNER_TASKS: ReadonlySet<string> = new Set([SEGMENTS_TASK, DAILY_REPORT_TASK]);
