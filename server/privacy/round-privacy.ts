@@ -77,6 +77,26 @@ export function totalNoiseStddev(noise: RoundNoise): number {
   return Math.sqrt(noise.contributions * noise.localStddev ** 2 + noise.centralStddev ** 2);
 }
 
+/** A round's grid settings, as the strategies hold them (strategy.ts RoundConfig). */
+export interface GridNoise {
+  readonly clipNorm: number;
+  readonly granularity: number;
+  readonly vectorLength: number;
+  readonly localNoiseStddev: number;
+  readonly centralNoiseStddev: number;
+}
+
+/** totalNoiseStddev of a round's sum in float units (grid units × granularity): a release's error bar. */
+export function releasedNoiseStddev(config: GridNoise, contributions: number): number {
+  return totalNoiseStddev({
+    sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
+    localStddev: config.localNoiseStddev,
+    centralStddev: config.centralNoiseStddev,
+    contributions,
+    vectorLength: config.vectorLength,
+  }) * config.granularity;
+}
+
 /**
  * zCDP ρ of one round's release with respect to one user's presence: the smaller of two bounds
  * that each hold on their own (we do not claim more than either proves).

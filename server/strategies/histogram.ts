@@ -5,7 +5,7 @@
  * The "model" the round produces is that noisy histogram itself.
  */
 import { projectOntoSimplex } from '../../core/dp/postprocess.js';
-import { totalNoiseStddev, gridSensitivity } from '../privacy/round-privacy.js';
+import { releasedNoiseStddev } from '../privacy/round-privacy.js';
 import { baseRoundConfig } from './client-config.js';
 import type { AggregateInput, AggregateOutput, ConfigureContext, HistogramRelease, RoundPlan, Strategy } from './strategy.js';
 
@@ -35,13 +35,7 @@ export function createHistogram(): Strategy {
       const labels = task.labels;
       if (labels === undefined) return { weights: Float32Array.from(values), release: null, privacy: null };
       if (labels.length !== sum.length) throw new RangeError(`histogram ${task.task} has ${labels.length} labels; sum has ${sum.length} values`);
-      const stddev = totalNoiseStddev({
-        sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
-        localStddev: config.localNoiseStddev,
-        centralStddev: config.centralNoiseStddev,
-        contributions,
-        vectorLength: config.vectorLength,
-      }) * config.granularity;
+      const stddev = releasedNoiseStddev(config, contributions);
       return {
         weights: Float32Array.from(values),
         release: { kind: 'histogram', labels, values, stddev, contributions },

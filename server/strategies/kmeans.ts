@@ -39,7 +39,7 @@ import {
   type SegmentFeatureSpec,
 } from '../../core/models/kmeans.js';
 import { readSegmentsModel, SCHEDULE_ROUNDS, SCHEDULE_SHARES, segmentsShape, writeSegmentsModel, type SegmentsModel } from '../../core/models/segments-model.js';
-import { gridSensitivity, totalNoiseStddev } from '../privacy/round-privacy.js';
+import { releasedNoiseStddev } from '../privacy/round-privacy.js';
 import type { TaskDefinition } from '../tasks.js';
 import { baseRoundConfig } from './client-config.js';
 import type { AggregateInput, AggregateOutput, ConfigureContext, HistogramRelease, RoundPlan, Strategy } from './strategy.js';
@@ -90,13 +90,8 @@ export function createKmeans(): Strategy {
       if (!(radius > 0)) throw new RangeError(`round ${input.roundId}: stage ${stage} needs a radius > 0 in the model; got ${radius}`);
       // Back to float units and out of radius units: the released sum and its noise σ per value.
       const released = Float64Array.from(sum, (v) => v * config.granularity * radius);
-      const scaledSigma = totalNoiseStddev({
-        sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
-        localStddev: config.localNoiseStddev,
-        centralStddev: config.centralNoiseStddev,
-        contributions,
-        vectorLength: config.vectorLength,
-      }) * config.granularity;
+      // σ of the released sum per radius unit, then in float units.
+      const scaledSigma = releasedNoiseStddev(config, contributions);
       const sigma = scaledSigma * radius;
       // The next round's noise per unit radius (planRadius's z): σ ∝ 1/√ρ_round as the wrappers size it.
       const noisePerRadius = (nextStage: number): number => scaledSigma * Math.sqrt(fraction / SCHEDULE_SHARES[nextStage]!);
