@@ -34,9 +34,6 @@
  * Metrics on the held-out events: log loss, Brier, F1 at the threshold that maximised F1 on the
  * training parts, ECE (10 equal-width bins).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { ValidEvent } from '../../core/events/event.js';
 import { validateEvent } from '../../core/events/validate.js';
 import type { RawEvent } from '../../core/protocol/engine-api.js';
@@ -48,11 +45,10 @@ import { intentEvidence, INTENT_HALF_LIFE_MS } from '../../worker/features/inten
 import { applyBatch, emptyProfile, ItemDrafts } from '../../worker/features/profile-state.js';
 import { initialPropensity, predictPropensity, propensityFeatures, PROPENSITY_FEATURE_COUNT, PROPENSITY_L2, sgdStep } from '../../worker/features/propensity.js';
 import type { ItemRecord } from '../../worker/features/items.js';
-import { parseCsv } from '../csv.js';
-import { DEFAULT_DATA_DIR, heldOutCount, readMovies } from '../data.js';
+import { heldOutCount } from '../data.js';
 import { seededRandom, shuffled } from '../random.js';
 import { flags, gaussian } from './common.js';
-import { MT_DIR } from './mt-data.js';
+import { ML_DIR, MT_DIR, ratingsByUser, readMovieLensRatings, readMovieTweetingsRatings, type RatingFile } from './sequences.js';
 
 export interface BuyIntentEvent {
   readonly productId: string;
@@ -109,54 +105,25 @@ export interface BuyIntentRow {
 const SERVER_EPSILON = 8;
 const SERVER_DELTA = 1e-6;
 
-interface Rated {
-  readonly user: string;
-  readonly item: string;
-  readonly rating: number;
-  readonly at: number;
-}
-
-function toDataset(name: string, proxy: string, categories: readonly string[], rows: readonly Rated[], genres: ReadonlyMap<string, readonly string[]>, bought: (rating: number) => boolean): BuyIntentDataset {
-  const byUser = new Map<string, Rated[]>();
-  for (const row of rows) {
-    let list = byUser.get(row.user);
-    if (!list) byUser.set(row.user, (list = []));
-    list.push(row);
-  }
-  const users: BuyIntentUser[] = [];
-  for (const list of byUser.values()) {
-    // Stable: file order breaks timestamp ties.
-    const events = list
-      .map((r, i) => ({ r, i }))
-      .sort((a, b) => a.r.at - b.r.at || a.i - b.i)
-      .map(({ r }) => ({ productId: r.item, categories: genres.get(r.item) ?? [], at: r.at, bought: bought(r.rating) }));
-    users.push({ events, cut: events.length - heldOutCount(events.length) });
-  }
+function toDataset(name: string, proxy: string, categories: readonly string[], { rows, genres }: RatingFile, bought: (rating: number) => boolean): BuyIntentDataset {
+  const users: BuyIntentUser[] = ratingsByUser(rows).map((list) => {
+    const events = list.map((r) => ({ productId: r.item, categories: genres.get(r.item) ?? [], at: r.at, bought: bought(r.rating) }));
+    return { events, cut: events.length - heldOutCount(events.length) };
+  });
   return { name, proxy, categories, users };
 }
 
-/** ml-latest-small (the repo's copy, identical to /work/shared/data's): 671 users, 100,004 ratings; a purchase = a rating ≥ 4.5 of 5. */
-export function loadMovieLensBuys(dir = DEFAULT_DATA_DIR): BuyIntentDataset {
-  const genres = new Map(readMovies(dir).map((m) => [m.id, m.genres]));
-  const rows = parseCsv(readFileSync(join(dir, 'ratings.csv'), 'utf8'))
-    .slice(1)
-    .filter((r) => r.length >= 4)
-    .map(([user, item, rating, t]) => ({ user: user!, item: item!, rating: Number(rating), at: Number(t) * 1000 }));
-  return toDataset('ml-latest-small', 'a rating ≥ 4.5 of 5 counts as a purchase', MOVIELENS_GENRES, rows, genres, (r) => r >= 4.5);
+/** ml-latest-small: 671 users, 100,004 ratings; a purchase = a rating ≥ 4.5 of 5. */
+export function loadMovieLensBuys(dir = ML_DIR): BuyIntentDataset {
+  return toDataset('ml-latest-small', 'a rating ≥ 4.5 of 5 counts as a purchase', MOVIELENS_GENRES, readMovieLensRatings(dir), (r) => r >= 4.5);
 }
 
 /** MovieTweetings 2013: 21,081 users, 141,695 ratings, genres from items.csv; a purchase = a rating ≥ 9 of 10. */
 export function loadMovieTweetingsBuys(dir = MT_DIR): BuyIntentDataset {
-  const items = parseCsv(gunzipSync(readFileSync(join(dir, 'items.csv.gz'))).toString('utf8')).slice(1);
-  const genres = new Map(items.map(([id, , g]) => [id ?? '', (g ?? '').split('|').filter((x) => x !== '')]));
-  const lines = gunzipSync(readFileSync(join(dir, 'ratings.csv.gz'))).toString('utf8').trim().split('\n');
-  const rows = lines.slice(1).map((line) => {
-    const [user, item, rating, t] = line.split(',');
-    return { user: user!, item: item!, rating: Number(rating), at: Number(t) * 1000 };
-  });
-  const rated = new Set(rows.map((r) => r.item));
-  const categories = [...new Set([...genres].filter(([id]) => rated.has(id)).flatMap(([, g]) => g))].sort();
-  return toDataset('movietweetings-2013', 'a rating ≥ 9 of 10 counts as a purchase', categories, rows, genres, (r) => r >= 9);
+  const file = readMovieTweetingsRatings(dir);
+  const rated = new Set(file.rows.map((r) => r.item));
+  const categories = [...new Set([...file.genres].filter(([id]) => rated.has(id)).flatMap(([, g]) => g))].sort();
+  return toDataset('movietweetings-2013', 'a rating ≥ 9 of 10 counts as a purchase', categories, file, (r) => r >= 9);
 }
 
 /** Everything the replay records per event, flat. */

@@ -33,24 +33,61 @@ export interface SequenceDataset {
   readonly users: readonly SequenceUser[];
 }
 
-interface Rated {
+/** One rating as the file has it. */
+export interface Rated {
   readonly user: string;
   readonly item: string;
+  readonly rating: number;
+  /** ms since the epoch. */
   readonly at: number;
+  /** Row in the file: breaks timestamp ties. */
   readonly line: number;
 }
 
-function toDataset(name: string, vocabulary: readonly string[], rows: Rated[], genres: ReadonlyMap<string, readonly string[]>): SequenceDataset {
-  const index = new Map(vocabulary.map((g, i) => [g, i]));
+/** A dataset's ratings and each item's genres (the rest of the experiments derive what they need). */
+export interface RatingFile {
+  readonly rows: readonly Rated[];
+  readonly genres: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Each user's ratings in time order (file order breaks ties), users in order of first appearance. */
+export function ratingsByUser(rows: readonly Rated[]): Rated[][] {
   const byUser = new Map<string, Rated[]>();
   for (const row of rows) {
     let list = byUser.get(row.user);
     if (!list) byUser.set(row.user, (list = []));
     list.push(row);
   }
+  const users = [...byUser.values()];
+  for (const list of users) list.sort((a, b) => a.at - b.at || a.line - b.line);
+  return users;
+}
+
+/** ml-latest-small's ratings.csv and movies.csv (genres without "(no genres listed)"). */
+export function readMovieLensRatings(dir = ML_DIR): RatingFile {
+  const movies = parseCsv(readFileSync(join(dir, 'movies.csv'), 'utf8')).slice(1);
+  const genres = new Map(movies.map(([id, , g]) => [id ?? '', (g ?? '').split('|').filter((x) => x !== '' && x !== '(no genres listed)')]));
+  const ratings = parseCsv(readFileSync(join(dir, 'ratings.csv'), 'utf8')).slice(1).filter((r) => r.length >= 4);
+  const rows = ratings.map(([user, item, rating, t], line) => ({ user: user!, item: item!, rating: Number(rating), at: Number(t) * 1000, line }));
+  return { rows, genres };
+}
+
+/** MovieTweetings 2013's ratings.csv.gz and items.csv.gz. */
+export function readMovieTweetingsRatings(dir = MT_DIR): RatingFile {
+  const items = parseCsv(gunzipSync(readFileSync(join(dir, 'items.csv.gz'))).toString('utf8')).slice(1);
+  const genres = new Map(items.map(([id, , g]) => [id ?? '', (g ?? '').split('|').filter((x) => x !== '')]));
+  const lines = gunzipSync(readFileSync(join(dir, 'ratings.csv.gz'))).toString('utf8').trim().split('\n');
+  const rows = lines.slice(1).map((l, line) => {
+    const [user, item, rating, t] = l.split(',');
+    return { user: user!, item: item!, rating: Number(rating), at: Number(t) * 1000, line };
+  });
+  return { rows, genres };
+}
+
+function toDataset(name: string, vocabulary: readonly string[], { rows, genres }: RatingFile): SequenceDataset {
+  const index = new Map(vocabulary.map((g, i) => [g, i]));
   const users: SequenceUser[] = [];
-  for (const list of byUser.values()) {
-    list.sort((a, b) => a.at - b.at || a.line - b.line);
+  for (const list of ratingsByUser(rows)) {
     const steps = list.map((r): SequenceStep => ({
       categories: (genres.get(r.item) ?? []).flatMap((g) => (index.has(g) ? [index.get(g)!] : [])),
       action: 'view',
@@ -62,23 +99,13 @@ function toDataset(name: string, vocabulary: readonly string[], rows: Rated[], g
 }
 
 export function loadMovieLensSequences(dir = ML_DIR): SequenceDataset {
-  const movies = parseCsv(readFileSync(join(dir, 'movies.csv'), 'utf8')).slice(1);
-  const genres = new Map(movies.map(([id, , g]) => [id ?? '', (g ?? '').split('|')]));
-  const ratings = parseCsv(readFileSync(join(dir, 'ratings.csv'), 'utf8')).slice(1).filter((r) => r.length >= 4);
-  const rows = ratings.map(([user, item, , t], line) => ({ user: user!, item: item!, at: Number(t) * 1000, line }));
-  return toDataset('ml-latest-small', MOVIELENS_GENRES, rows, genres);
+  return toDataset('ml-latest-small', MOVIELENS_GENRES, readMovieLensRatings(dir));
 }
 
 export function loadMovieTweetingsSequences(dir = MT_DIR): SequenceDataset {
-  const items = parseCsv(gunzipSync(readFileSync(join(dir, 'items.csv.gz'))).toString('utf8')).slice(1);
-  const genres = new Map(items.map(([id, , g]) => [id ?? '', (g ?? '').split('|').filter((x) => x !== '')]));
+  const file = readMovieTweetingsRatings(dir);
   const counts = new Map<string, number>();
-  for (const list of genres.values()) for (const g of list) counts.set(g, (counts.get(g) ?? 0) + 1);
+  for (const list of file.genres.values()) for (const g of list) counts.set(g, (counts.get(g) ?? 0) + 1);
   const vocabulary = [...counts.entries()].filter(([, c]) => c >= 20).map(([g]) => g).sort();
-  const lines = gunzipSync(readFileSync(join(dir, 'ratings.csv.gz'))).toString('utf8').trim().split('\n');
-  const rows = lines.slice(1).map((l, line) => {
-    const [user, item, , t] = l.split(',');
-    return { user: user!, item: item!, at: Number(t) * 1000, line };
-  });
-  return toDataset('movietweetings-2013', vocabulary, rows, genres);
+  return toDataset('movietweetings-2013', vocabulary, file);
 }
