@@ -38,7 +38,7 @@ import type { BuyIntentPriors, CategoryEvidence } from '../core/models/buy-inten
 import { segmentOf } from './features/segment.js';
 import { segmentInputs } from './features/segment-inputs.js';
 import type { SegmentInputs } from '../core/models/kmeans.js';
-import type { NextEventModel } from './features/next-event-prediction.js';
+import type { NextEventModel, NextEventPredictions } from './features/next-event-prediction.js';
 import type { SequenceEntry } from './features/sequence.js';
 import { DEFAULT_HALF_LIVES, DEFAULT_SHORT_TERM_WEIGHT } from './features/tuning.js';
 import { checkRecommendOptions, recommend, type ExtraScorer } from './recommend.js';
@@ -127,6 +127,20 @@ export class Engine implements EngineApi {
   private predictors: Promise<typeof import('./features/predictions.js')> | null = null;
   private loadPredictors(): Promise<typeof import('./features/predictions.js')> {
     return (this.predictors ??= import('./features/predictions.js'));
+  }
+  /**
+   * The last next-event prediction and what it was made from: profile() and every recommend()
+   * between two batches read the same sequence (a batch replaces the state, so its array) and model.
+   */
+  private nextEventMemo: { sequence: ProfileState['sequence']; model: NextEventModel | null; predictions: NextEventPredictions } | null = null;
+  private async nextEventPredictions(): Promise<NextEventPredictions> {
+    const { sequence } = this.state;
+    const model = this.nextEventModel;
+    const memo = this.nextEventMemo;
+    if (memo !== null && memo.sequence === sequence && memo.model === model) return memo.predictions;
+    const predictions = (await this.loadPredictors()).predictNextEvent(sequence, model);
+    this.nextEventMemo = { sequence, model, predictions };
+    return predictions;
   }
   private pending: ValidEvent[] = [];
   private readonly recentIds: RecentKeys<true>;
@@ -452,7 +466,7 @@ export class Engine implements EngineApi {
         shortTermWeight: this.shortTermWeight,
         bought: this.bought,
         cart: cartAt(this.state.activity, now),
-        ...(this.nextEventModel === null ? {} : { nextCategories: (await this.loadPredictors()).predictNextEvent(this.state.sequence, this.nextEventModel).nextCategories }),
+        ...(this.nextEventModel === null ? {} : { nextCategories: (await this.nextEventPredictions()).nextCategories }),
         ...(extra === undefined ? {} : { extra }),
       });
     });
@@ -506,7 +520,7 @@ export class Engine implements EngineApi {
         predictions: {
           purchasePropensity: predictPropensity(state.propensity.weights, propensityFeatures(state.activity, now, this.halfLives)),
           buyGivenClick: predictors.buyGivenClick(state.intent, now, (await this.options.intentPriors?.()) ?? predictors.defaultBuyIntentPriors()),
-          ...predictors.predictNextEvent(state.sequence, this.nextEventModel),
+          ...(await this.nextEventPredictions()),
           recentSteps: state.sequence.slice(-RECENT_STEPS_SHOWN).map((step) => ({ action: step.action, categories: [...step.categories], at: step.at })),
         },
         privacy,
