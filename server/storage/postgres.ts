@@ -228,6 +228,14 @@ export class PostgresStorage implements AggregatorStorage {
     return rows[0]?.rho ?? 0;
   }
 
+  async rhoSpentBetween(task: string, start: number, end: number): Promise<number> {
+    const { rows } = await this.pool.query<{ rho: number | null }>(
+      "SELECT SUM(rho) AS rho FROM rounds WHERE task = $1 AND outcome = 'aggregated' AND opened_at < $2 AND closed_at >= $3",
+      [task, end, start],
+    );
+    return rows[0]?.rho ?? 0;
+  }
+
   async releases(task: string, limit: number): Promise<{ readonly roundId: string; readonly json: string }[]> {
     const { rows } = await this.pool.query<{ round_id: string; release_json: string }>(
       'SELECT round_id, release_json FROM rounds WHERE task = $1 AND release_json IS NOT NULL ORDER BY opened_at DESC, seq DESC LIMIT $2',

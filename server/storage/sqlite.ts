@@ -177,6 +177,9 @@ export class SqliteStorage implements AggregatorStorage {
       rhoSpent: db.prepare<[string], { rho: number | null }>(
         "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated'",
       ),
+      rhoSpentBetween: db.prepare<[string, number, number], { rho: number | null }>(
+        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated' AND opened_at < ? AND closed_at >= ?",
+      ),
       releases: db.prepare<[string, number], { round_id: string; release_json: string }>(
         'SELECT round_id, release_json FROM rounds WHERE task = ? AND release_json IS NOT NULL ORDER BY opened_at DESC, rowid DESC LIMIT ?',
       ),
@@ -319,6 +322,10 @@ export class SqliteStorage implements AggregatorStorage {
 
   async rhoSpent(task: string): Promise<number> {
     return this.stmt.rhoSpent.get(task)?.rho ?? 0;
+  }
+
+  async rhoSpentBetween(task: string, start: number, end: number): Promise<number> {
+    return this.stmt.rhoSpentBetween.get(task, end, start)?.rho ?? 0;
   }
 
   async releases(task: string, limit: number): Promise<{ readonly roundId: string; readonly json: string }[]> {

@@ -154,6 +154,32 @@ describe.each(STORE_KINDS)('aggregator storage on %s', (kind) => {
     await storage.close();
   });
 
+  it('sums ρ of the rounds open at some time in a span (a periodic task\'s renewing budget)', async () => {
+    const { storage } = await open();
+    // Three closed rounds of 't' (open [0, 100], [100, 250], [250, 400]), one of another task, one expired.
+    const rounds: [string, string, number, number, 'aggregated' | 'expired', number | null][] = [
+      ['a', 't', 0, 100, 'aggregated', 0.5],
+      ['b', 't', 100, 250, 'aggregated', 0.25],
+      ['c', 't', 250, 400, 'aggregated', 0.125],
+      ['x', 'other', 0, 400, 'aggregated', 4],
+      ['e', 't', 400, 500, 'expired', null],
+    ];
+    for (const [roundId, task, openedAt, closedAt, outcome, rho] of rounds) {
+      await storage.openRound({ roundId, task, baseVersion: 1, vectorLength: 1, openedAt, deadline: closedAt, configJson: '{}' });
+      await storage.closeRound({ roundId, outcome, closedAt, producedModel: null, rho, epsilonAfter: null, releaseJson: null });
+    }
+    // [start, end): 'b' opened at 100 is outside [0, 100) and inside [0, 101); 'a' closed at 100 is inside [100, 101).
+    expect(await storage.rhoSpentBetween('t', 0, 100)).toBe(0.5);
+    expect(await storage.rhoSpentBetween('t', 0, 101)).toBe(0.75);
+    expect(await storage.rhoSpentBetween('t', 100, 101)).toBe(0.75);
+    expect(await storage.rhoSpentBetween('t', 101, 251)).toBe(0.375);
+    expect(await storage.rhoSpentBetween('t', 251, 1000)).toBe(0.125);
+    expect(await storage.rhoSpentBetween('t', 401, 1000)).toBe(0);
+    expect(await storage.rhoSpentBetween('t', -1000, 1000)).toBe(await storage.rhoSpent('t'));
+    expect(await storage.rhoSpentBetween('other', 200, 201)).toBe(4);
+    await storage.close();
+  });
+
   it('records quality reports in order', async () => {
     const { storage } = await open();
     await storage.addQuality({ task: 't', version: 2, metric: 'hr@10', series: 'federated', value: 0.25, at: 10 });
