@@ -37,8 +37,11 @@ describe('parseConfig', () => {
   });
 
   it("reads the segments task's k and categories, refusing k out of range and bad category lists by flag", () => {
-    expect(parseConfig([], {}).segments).toEqual({ k: 4, categories: ['Drama', 'Comedy', 'Action', 'Thriller', 'Adventure', 'Romance'] });
-    expect(parseConfig(['--segments-k', '6', '--segments-categories', 'Drama, Sci-Fi,Horror'], {}).segments).toEqual({ k: 6, categories: ['Drama', 'Sci-Fi', 'Horror'] });
+    expect(parseConfig([], {}).segments).toEqual({ k: 4, categories: ['Drama', 'Comedy', 'Action', 'Thriller', 'Adventure', 'Romance'], schedules: 1 });
+    expect(parseConfig(['--segments-k', '6', '--segments-categories', 'Drama, Sci-Fi,Horror', '--segments-schedules', '3'], {}).segments).toEqual({ k: 6, categories: ['Drama', 'Sci-Fi', 'Horror'], schedules: 3 });
+    expect(parseConfig([], { INKLING_SEGMENTS_SCHEDULES: '2' }).segments?.schedules).toBe(2);
+    expect(() => parseConfig(['--segments-schedules', '0'], {})).toThrow('--segments-schedules (INKLING_SEGMENTS_SCHEDULES) must be an integer in [1, 10]; got "0"');
+    expect(() => parseConfig(['--segments-schedules', '11'], {})).toThrow(/--segments-schedules/);
     expect(parseConfig([], { INKLING_SEGMENTS_K: '2' }).segments?.k).toBe(2);
     expect(() => parseConfig(['--segments-k', '1'], {})).toThrow('--segments-k (INKLING_SEGMENTS_K) must be an integer in [2, 16]; got "1"');
     expect(() => parseConfig(['--segments-k', '17'], {})).toThrow(/--segments-k/);

@@ -9,7 +9,7 @@
 
 import { checkStoreLocation, redactUrl, storeKind } from './storage/store-location.js';
 import { KMEANS_MAX_CATEGORIES, KMEANS_MAX_K, KMEANS_MIN_K } from '../core/models/kmeans.js';
-import { SEGMENTS_SETTINGS } from './tasks.js';
+import { KMEANS_MAX_SCHEDULES, SEGMENTS_SETTINGS } from './tasks.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http/node-server.js';
 
 export type Durability = 'process' | 'power';
@@ -85,7 +85,7 @@ export interface ServerConfig {
    * The 'segments' task's owner settings (server/tasks.ts createSegmentsTask): k segments over
    * these interest categories (the activity features always follow). Absent: the task's defaults.
    */
-  readonly segments?: { readonly k: number; readonly categories: readonly string[] };
+  readonly segments?: { readonly k: number; readonly categories: readonly string[]; readonly schedules: number };
   /** The HTTP server's timeouts and connection cap (server/http/node-server.ts); absent: its defaults. */
   readonly http?: HttpLimits;
 }
@@ -186,6 +186,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   // k out of range is refused here, naming the flag (one segment says nothing; the upload and the id matching grow with k).
   const segmentsK = get({ flag: 'segments-k', env: 'INKLING_SEGMENTS_K', fallback: SEGMENTS_SETTINGS.k, parse: integerIn(KMEANS_MIN_K, KMEANS_MAX_K) });
   const segmentsCategories = get<readonly string[]>({ flag: 'segments-categories', env: 'INKLING_SEGMENTS_CATEGORIES', fallback: SEGMENTS_SETTINGS.categories, parse: categoryList });
+  // Releases the segments task's ε is planned over (KmeansSettings.schedules): 2 or more draw the segments' drift.
+  const segmentsSchedules = get({ flag: 'segments-schedules', env: 'INKLING_SEGMENTS_SCHEDULES', fallback: SEGMENTS_SETTINGS.schedules ?? 1, parse: integerIn(1, KMEANS_MAX_SCHEDULES) });
 
   const http = parseHttpLimits(get);
 
@@ -195,7 +197,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   return {
     host, port, dbPath, allowedOrigins, minContributions, maxContributions, roundSeconds, epsilonBudget,
     delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
-    durability: durabilityRaw, seed, role, plannedRounds, segments: { k: segmentsK, categories: segmentsCategories }, http,
+    durability: durabilityRaw, seed, role, plannedRounds, segments: { k: segmentsK, categories: segmentsCategories, schedules: segmentsSchedules }, http,
   };
 }
 

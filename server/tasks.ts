@@ -61,7 +61,10 @@ export interface TaskDefinition {
   readonly budgetShare?: number;
   /** Secure rounds this task's share is planned over (default: the server's plannedRounds). */
   readonly plannedRounds?: number;
-  /** Fixed-schedule tasks ('daily-report'): each round is one period of this many UTC days, closing at its end. */
+  /**
+   * Fixed-schedule tasks ('daily-report'): each round is one period of this many UTC days, closing
+   * at its end; the task's ε budget is then per period and renews (server/strategies/budget.ts).
+   */
   readonly periodDays?: number;
   /** Per-task overrides of the server-wide round settings. */
   readonly minContributions?: number;
@@ -124,6 +127,12 @@ export interface KmeansSettings {
    */
   readonly planes: number;
   readonly seed: number;
+  /**
+   * Releases (whole schedules) the task's ε is planned for (default 1): each schedule's rounds get
+   * SCHEDULE_SHARES / schedules of ρ, so the owner sees the segments drift over `schedules`
+   * releases within one budget instead of one release that spends it all.
+   */
+  readonly schedules?: number;
 }
 
 /**
@@ -132,6 +141,8 @@ export interface KmeansSettings {
  * all 19 would make d = 23 and the noise per centroid grow with it.
  */
 export const SEGMENT_CATEGORIES: readonly string[] = ['Drama', 'Comedy', 'Action', 'Thriller', 'Adventure', 'Romance'];
+/** Releases one task's ε may be split over: beyond ~10 each schedule's share is too thin to find segments (sim/experiments/kmeans.ts, ε 0.5 rows). */
+export const KMEANS_MAX_SCHEDULES = 10;
 export const SEGMENTS_SETTINGS: KmeansSettings = { k: 4, categories: SEGMENT_CATEGORIES, planes: MIN_PLANES, seed: DEFAULT_PLANES_SEED };
 
 /** Floats in one device's upload for `task` (the model's size, except for ALS: its statistics over K rows, and k-means: its blocks). */
@@ -163,13 +174,16 @@ function catalogueSize(options: DefaultTaskOptions): number {
 
 /**
  * What ships: the item popularity histogram (a DP count per catalogue row, 5 % of the budget, one
- * round), the ALS model that waits for it (95 %), propensity and the category histogram.
- * 'mf-items' (createMfTask) is no longer a default: under DP noise its FedAvg updates lose to
- * popularity (sim/experiments/README.md); a server may still run it.
+ * round), the ALS model that waits for it (95 %), propensity and the category histogram, next-event,
+ * model-evaluation, buy-intent, the segments, and the daily report (last: a device adopts its
+ * segment first, and the report's conversion block has one slot per segment, so it follows the
+ * segments task's k). 'mf-items' (createMfTask) is no longer a default: under DP noise its FedAvg
+ * updates lose to popularity (sim/experiments/README.md); a server may still run it.
  */
 export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefinition[] {
   const nItems = catalogueSize(options);
-  return [createPopularityTask(nItems), createAlsTask(nItems), ...createDefaultTasksWithoutItems(), createSegmentsTask(options.segments)];
+  const segments = createSegmentsTask(options.segments);
+  return [createPopularityTask(nItems), createAlsTask(nItems), ...createDefaultTasksWithoutItems(), segments, createDailyReportTask({ segments: segments.kmeans?.k ?? SEGMENTS_SETTINGS.k })];
 }
 
 export function createPopularityTask(nItems: number): TaskDefinition {
@@ -399,7 +413,7 @@ export function createSegmentsTask(settings: Partial<KmeansSettings> = {}): Task
     serverLearningRate: 1,
     labels: featureNames(kmeans),
     kmeans,
-    plannedRounds: SCHEDULE_ROUNDS,
+    plannedRounds: SCHEDULE_ROUNDS * (kmeans.schedules ?? 1),
   };
 }
 
@@ -415,6 +429,8 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
   if (categories.some((c) => c.startsWith('interest:'))) throw new RangeError(`${where}: kmeans.categories: a category must not start with 'interest:'`);
   if (!Number.isInteger(planes) || planes < MIN_PLANES || planes > MAX_PLANES) throw new RangeError(`${where}: kmeans.planes must be an integer in [${MIN_PLANES}, ${MAX_PLANES}]; got ${String(planes)}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 31) throw new RangeError(`${where}: kmeans.seed must be an integer in [0, 2^31]; got ${String(seed)}`);
+  const schedules = settings.schedules ?? 1;
+  if (!Number.isInteger(schedules) || schedules < 1 || schedules > KMEANS_MAX_SCHEDULES) throw new RangeError(`${where}: kmeans.schedules must be an integer in [1, ${KMEANS_MAX_SCHEDULES}] (releases the task's ε is split over); got ${String(schedules)}`);
 }
 
 /**
@@ -428,18 +444,32 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
  * clipNorm is the report's exact L2 bound, so the aggregator's clip never changes a report and a
  * report of the wrong size meets the existing exact-length check (400 naming the expected length).
  * Defaults: the storefront's 19 genres, their lower-case names as the public search vocabulary, the
- * segments task's k (88 values, Δ 6.4). NOT in the default task list yet: the engine's per-period
- * counters (the device's `periodActivity`) and the Worker's wiring are still to do; see
- * sim/experiments/README.md, "Fixed-schedule reports", for what it measures (the per-category block
- * needs ≥ 4 weeks' sums to meet ±5 %).
+ * segments task's k (88 values, Δ 6.4). In the default task list (createDefaultTasks); devices fill
+ * it from the engine's sequence (worker/features/period-activity.ts through worker/engine.ts
+ * periodActivity, wired in worker/federated/wire.ts).
+ *
+ * Privacy: ε = `epsilonPerPeriod` (default 1, whatever --epsilon says) per device per PERIOD, a
+ * budget that renews: each round is sized to spend the whole period's ρ (rhoFraction 1,
+ * server/strategies/client-config.ts), the rounds open at some time in one period may together
+ * spend at most that (server/strategies/budget.ts, on storage.rhoSpentBetween), and a round that
+ * would go over waits for the next period instead of stopping the task. A round also closes when
+ * full (maxContributions): the period's budget is then spent and the next round opens with the next
+ * period, so --max-contributions should be sized to the site's devices per period. Over N periods
+ * a device's costs compose (N × ρ; /v1/stats reports both the period's ε and the total), and the
+ * device's ledger charges each report when it is sent (worker/federated/client.ts, one per period).
+ * See sim/experiments/README.md, "Fixed-schedule reports", for what it measures: at ε 1 a day the
+ * per-category block misses ±5 % on a single day (worst 12.2 % on MovieTweetings) and needs ≥ 4
+ * weeks' sums to meet it.
  * @example createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
  */
-export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonly periodDays?: number } = {}): TaskDefinition {
+export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonly periodDays?: number; readonly epsilonPerPeriod?: number } = {}): TaskDefinition {
   const where = `task ${JSON.stringify(DAILY_REPORT_TASK)}`;
   const periodDays = spec.periodDays ?? 1;
   if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > DAILY_REPORT_MAX_PERIOD_DAYS) {
     throw new RangeError(`${where}: periodDays must be an integer in [1, ${DAILY_REPORT_MAX_PERIOD_DAYS}]; got ${String(periodDays)}`);
   }
+  const epsilonPerPeriod = spec.epsilonPerPeriod ?? DAILY_REPORT_EPSILON;
+  if (!Number.isFinite(epsilonPerPeriod) || epsilonPerPeriod <= 0) throw new RangeError(`${where}: epsilonPerPeriod must be a positive finite number; got ${String(epsilonPerPeriod)}`);
   const categories = spec.categories ?? MOVIELENS_GENRES;
   let layout;
   try {
@@ -467,8 +497,14 @@ export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonl
     labels: dailyReportLabels(layout),
     roundSeconds: periodDays * 86_400,
     periodDays,
+    // One round per period spends the period's whole budget (it renews with the next period).
+    epsilonBudget: epsilonPerPeriod,
+    plannedRounds: 1,
   };
 }
+
+/** The daily report's budget: ε per device per period (issue 12 §2: ε ≤ 1 per device per day). */
+export const DAILY_REPORT_EPSILON = 1;
 
 export const DEFAULT_TASKS: readonly TaskDefinition[] = createDefaultTasks();
 

@@ -145,6 +145,34 @@ describe('k-means strategy: the schedule', () => {
     expect(spent).toBeLessThanOrEqual(rhoBudget * (1 + 1e-9));
   });
 
+  it('--segments-schedules 2: each round asks for half its share, so the budget holds two releases (drift) and then stops', () => {
+    const task = createSegmentsTask({ schedules: 2 });
+    expect(task.plannedRounds).toBe(2 * SCHEDULE_ROUNDS);
+    const settings = { minContributions: 100, maxContributions: 100, roundMs: 1000, epsilonBudget: 2, delta: 1e-6 };
+    const strategy = withDistributedDp(createKmeans(), { plannedRounds: 5 });
+    const rhoBudget = zcdpRhoFor({ epsilon: 2, delta: 1e-6 });
+    let weights: Float32Array = new Float32Array(readSegmentsModelLength(task));
+    let spent = 0;
+    let releases = 0;
+    const rhos: number[] = [];
+    for (let version = 1; version < 20; version++) {
+      const plan = strategy.configure({ task, settings, modelVersion: version, now: 0, rhoSpent: spent, dependency: null });
+      if (plan.kind !== 'open') break;
+      expect(plan.config.rhoFraction).toBeCloseTo(SCHEDULE_SHARES[stageOf(version)]! / 2, 12);
+      const out = strategy.aggregate({ roundId: `r${version}`, task, config: plan.config, weights, sum: new Float64Array(plan.config.vectorLength), contributions: 100 });
+      weights = out.weights;
+      if (out.release !== null) releases++;
+      rhos.push(out.privacy!.rho);
+      spent += out.privacy!.rho;
+    }
+    expect(rhos).toHaveLength(2 * SCHEDULE_ROUNDS);
+    expect(releases).toBe(2);
+    rhos.forEach((rho, i) => expect(rho / rhoBudget).toBeCloseTo(SCHEDULE_SHARES[i % SCHEDULE_ROUNDS]! / 2, 3));
+    expect(spent).toBeLessThanOrEqual(rhoBudget * (1 + 1e-9));
+    expect(() => createSegmentsTask({ schedules: 0 })).toThrow(/task "segments": kmeans\.schedules must be an integer in \[1, 10\]/);
+    expect(() => createSegmentsTask({ schedules: 1.5 })).toThrow(/kmeans\.schedules/);
+  });
+
   it('no DP: mean → coreset → Lloyd × 2 through the aggregator finds the four kinds (WCSS within 5 % of centralized k-means); a second schedule keeps the ids', async () => {
     const task = { ...createSegmentsTask({ planes: 5 }), localNoiseMultiplier: 0 };
     const run = await runSchedule({ ...TEST_CONFIG, centralNoiseMultiplier: 0, minContributions: xs.length, maxContributions: xs.length }, task, xs, 2);

@@ -7,6 +7,8 @@
  *
  * and, if the task's budget allows another (the DP wrappers stop it otherwise), the schedule
  * starts again with a mean round, its segment ids matched to the last release (matchSegments).
+ * The owner's `schedules` (KmeansSettings) plans the task's ρ over that many releases: each round
+ * asks for SCHEDULE_SHARES[stage] / schedules of it (stageRhoFraction).
  * - configure: the round's stage is (modelVersion − 1) mod SCHEDULE_ROUNDS (each aggregated round
  *   produces exactly one version); every round has the task's one upload length and L2 bound
  *   (core/models/segments-model.ts), and names its fraction of the task's ρ (SCHEDULE_SHARES) so
@@ -50,10 +52,15 @@ export function stageOf(modelVersion: number): number {
   return (modelVersion - 1) % SCHEDULE_ROUNDS;
 }
 
-function settingsOf(task: TaskDefinition): { spec: SegmentFeatureSpec; k: number; planes: number; seed: number } {
+function settingsOf(task: TaskDefinition): { spec: SegmentFeatureSpec; k: number; planes: number; seed: number; schedules: number } {
   const s = task.kmeans;
   if (s === undefined) throw new RangeError(`task ${task.task}: a kmeans task needs kmeans settings`);
-  return { spec: { categories: s.categories }, k: s.k, planes: s.planes, seed: s.seed };
+  return { spec: { categories: s.categories }, k: s.k, planes: s.planes, seed: s.seed, schedules: s.schedules ?? 1 };
+}
+
+/** A stage's fraction of the task's ρ: its schedule share, the task's ε planned over `schedules` releases. */
+export function stageRhoFraction(stage: number, schedules: number): number {
+  return SCHEDULE_SHARES[stage]! / schedules;
 }
 
 /** A segment's label on the dashboard: "<id>: <description>". */
@@ -70,21 +77,21 @@ export function describeSegments(spec: SegmentFeatureSpec, centroids: Centroids,
 export function createKmeans(): Strategy {
   return {
     configure(context: ConfigureContext): RoundPlan {
-      settingsOf(context.task);
+      const { schedules } = settingsOf(context.task);
       const stage = stageOf(context.modelVersion);
-      return { kind: 'open', config: { ...baseRoundConfig(context), rhoFraction: SCHEDULE_SHARES[stage]! } };
+      return { kind: 'open', config: { ...baseRoundConfig(context), rhoFraction: stageRhoFraction(stage, schedules) } };
     },
     aggregate(input: AggregateInput): AggregateOutput {
       const { task, config, sum, contributions, weights } = input;
       if (contributions < 1) throw new RangeError('contributions must be ≥ 1 to aggregate');
-      const { spec, k, planes, seed } = settingsOf(task);
+      const { spec, k, planes, seed, schedules } = settingsOf(task);
       const dims = featureDimension(spec);
       const shape = segmentsShape(task.model.tensors);
       if (shape.k !== k || shape.dims !== dims) throw new RangeError(`task ${task.task}: the model is k ${shape.k}, d ${shape.dims}; the settings say k ${k}, d ${dims}`);
       if (sum.length !== config.vectorLength) throw new RangeError(`round ${input.roundId}: the sum has ${sum.length} values; the round has ${config.vectorLength}`);
       const model = readSegmentsModel(k, dims, weights);
       const stage = model.state.stage;
-      const fraction = config.rhoFraction ?? SCHEDULE_SHARES[stage]!;
+      const fraction = config.rhoFraction ?? stageRhoFraction(stage, schedules);
       // The round's radius: what its devices read from the model it trained on (the mean round's is 1).
       const radius = stage === 0 ? 1 : model.state.radius;
       if (!(radius > 0)) throw new RangeError(`round ${input.roundId}: stage ${stage} needs a radius > 0 in the model; got ${radius}`);
@@ -94,7 +101,7 @@ export function createKmeans(): Strategy {
       const scaledSigma = releasedNoiseStddev(config, contributions);
       const sigma = scaledSigma * radius;
       // The next round's noise per unit radius (planRadius's z): σ ∝ 1/√ρ_round as the wrappers size it.
-      const noisePerRadius = (nextStage: number): number => scaledSigma * Math.sqrt(fraction / SCHEDULE_SHARES[nextStage]!);
+      const noisePerRadius = (nextStage: number): number => scaledSigma * Math.sqrt(fraction / stageRhoFraction(nextStage, schedules));
       const plan = (meanSquare: number, devices: number, nextStage: number): number => planRadius({ meanSquare, devices, dims, noisePerRadius: noisePerRadius(nextStage) });
       const slice = (blocks: number): Float64Array => released.subarray(0, blocks * (dims + 2));
       let next: SegmentsModel;
