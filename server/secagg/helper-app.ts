@@ -37,9 +37,9 @@ export function createHelperApp(options: HelperAppOptions): Hono {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  app.get('/v1/hpke-config', (c) => {
+  app.get('/v1/hpke-config', async (c) => {
     c.header('Cache-Control', `public, max-age=${HPKE_CONFIG_MAX_AGE_S}`);
-    return c.json(service.hpkeConfig());
+    return c.json(await service.hpkeConfig());
   });
 
   app.get('/v1/stats', async (c) => {

@@ -63,14 +63,11 @@ export class PostgresHelperStorage implements HelperStorage {
     return rows.map(toStoredKey);
   }
 
-  async putKey(pair: HpkeKeyPair, createdAt: number): Promise<void> {
-    // A replaced id gets a new seq, as SQLite's INSERT OR REPLACE gives it a new rowid.
-    await transaction(this.pool, async (client) => {
-      await client.query('DELETE FROM hpke_keys WHERE id = $1', [pair.config.id]);
-      await client.query('INSERT INTO hpke_keys (id, private_key, config_json, created_at) VALUES ($1, $2, $3, $4)', [
-        pair.config.id, asBuffer(pair.privateKey), JSON.stringify(pair.config), createdAt,
-      ]);
-    });
+  async putKey(pair: HpkeKeyPair, createdAt: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query('INSERT INTO hpke_keys (id, private_key, config_json, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [
+      pair.config.id, asBuffer(pair.privateKey), JSON.stringify(pair.config), createdAt,
+    ]);
+    return rowCount === 1;
   }
 
   async dropKey(id: number): Promise<void> {

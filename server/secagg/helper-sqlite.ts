@@ -64,7 +64,7 @@ export class SqliteHelperStorage implements HelperStorage {
     const db = this.db;
     this.stmt = {
       keys: db.prepare<[], HpkeKeyRow>('SELECT private_key, config_json, created_at FROM hpke_keys ORDER BY created_at DESC, rowid DESC'),
-      putKey: db.prepare('INSERT OR REPLACE INTO hpke_keys (id, private_key, config_json, created_at) VALUES (?, ?, ?, ?)'),
+      putKey: db.prepare('INSERT OR IGNORE INTO hpke_keys (id, private_key, config_json, created_at) VALUES (?, ?, ?, ?)'),
       dropKey: db.prepare('DELETE FROM hpke_keys WHERE id = ?'),
       round: db.prepare<[string], HelperRoundRow>('SELECT * FROM helper_rounds WHERE round_id = ?'),
       newRound: db.prepare('INSERT INTO helper_rounds (round_id, task, vector_length, model_version, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -103,8 +103,8 @@ export class SqliteHelperStorage implements HelperStorage {
     return this.stmt.keys.all().map(toStoredKey);
   }
 
-  async putKey(pair: HpkeKeyPair, createdAt: number): Promise<void> {
-    this.stmt.putKey.run(pair.config.id, asBuffer(pair.privateKey), JSON.stringify(pair.config), createdAt);
+  async putKey(pair: HpkeKeyPair, createdAt: number): Promise<boolean> {
+    return this.stmt.putKey.run(pair.config.id, asBuffer(pair.privateKey), JSON.stringify(pair.config), createdAt).changes === 1;
   }
 
   async dropKey(id: number): Promise<void> {

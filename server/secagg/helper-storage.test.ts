@@ -20,20 +20,22 @@ describe.each(STORE_KINDS)('helper storage on %s', (kind) => {
     return { storage: await openHelperStorage(location), location };
   };
 
-  it('keeps key pairs newest first; the same id again replaces it; dropped keys are gone', async () => {
+  it('keeps key pairs newest first; a taken id is refused, keeping the first key; dropped keys are gone', async () => {
     const { storage } = await open();
-    const [k1, k2, k3] = await Promise.all([generateHpkeKeyPair(1), generateHpkeKeyPair(2), generateHpkeKeyPair(3)]);
-    await storage.putKey(k1!, 100);
-    await storage.putKey(k2!, 200);
-    await storage.putKey(k3!, 200); // same time: the later one is newer
+    const [k1, k2, k3, other1] = await Promise.all([generateHpkeKeyPair(1), generateHpkeKeyPair(2), generateHpkeKeyPair(3), generateHpkeKeyPair(1)]);
+    expect(await storage.putKey(k1!, 100)).toBe(true);
+    expect(await storage.putKey(k2!, 200)).toBe(true);
+    expect(await storage.putKey(k3!, 200)).toBe(true); // same time: the later one is newer
     expect((await storage.keys()).map((k) => k.pair.config.id)).toEqual([3, 2, 1]);
     const first = (await storage.keys())[2]!;
     expect(Buffer.from(first.pair.privateKey).equals(Buffer.from(k1!.privateKey))).toBe(true);
     expect(first.pair.config).toEqual(k1!.config);
-    await storage.putKey(k1!, 300);
-    expect((await storage.keys()).map((k) => [k.pair.config.id, k.createdAt])).toEqual([[1, 300], [3, 200], [2, 200]]);
+    // Two helper instances starting together both make key 1: the second is refused, the first stands.
+    expect(await storage.putKey(other1!, 300)).toBe(false);
+    expect((await storage.keys()).map((k) => [k.pair.config.id, k.createdAt])).toEqual([[3, 200], [2, 200], [1, 100]]);
+    expect(Buffer.from((await storage.keys())[2]!.pair.privateKey).equals(Buffer.from(k1!.privateKey))).toBe(true);
     await storage.dropKey(2);
-    expect((await storage.keys()).map((k) => k.pair.config.id)).toEqual([1, 3]);
+    expect((await storage.keys()).map((k) => k.pair.config.id)).toEqual([3, 1]);
     await storage.close();
   });
 

@@ -57,8 +57,11 @@ export type CollectRecordOutcome =
 export interface HelperStorage {
   /** Key pairs, newest first. */
   keys(): Promise<StoredKey[]>;
-  /** Stores a key pair (replacing one with the same id). */
-  putKey(pair: HpkeKeyPair, createdAt: number): Promise<void>;
+  /**
+   * Stores a key pair; false, storing nothing, when the id is taken (another helper instance sharing
+   * the store made it first). Ids wrap at 256 long after old keys are dropped, so a live id is never reused.
+   */
+  putKey(pair: HpkeKeyPair, createdAt: number): Promise<boolean>;
   dropKey(id: number): Promise<void>;
   getRound(roundId: string): Promise<HelperRoundRecord | undefined>;
   /** One transaction: records the round's shares (an id already held is kept); `added[i]` false = already held. */

@@ -31,6 +31,13 @@ const KEYS_KEPT = 4;
 const EXPAND_CONCURRENCY = 8;
 /** Rounds listed in the helper's stats. */
 const STATS_ROUNDS = 20;
+/**
+ * Instances of the helper sharing one database rotate keys for each other: each rereads the key
+ * table at most this often when asked for its keys, and at most once a second for an upload
+ * sealed to an id it does not hold yet.
+ */
+const KEYS_MAX_AGE_MS = 30_000;
+const UNKNOWN_KEY_RELOAD_MS = 1000;
 
 export type HelperRefusal = { readonly kind: 'refused'; readonly status: 400 | 404 | 409; readonly code: ErrorCode; readonly message: string };
 export type SharesOutcome = { readonly kind: 'ok'; readonly answer: HelperShareAnswer } | HelperRefusal;
@@ -52,6 +59,7 @@ export class HelperService {
   private readonly clock: () => number;
   private openers = new Map<number, HpkeOpener>();
   private configList: HpkeConfigList = { configs: [] };
+  private keysLoadedAt = -Infinity;
   /** Shares opened since start and the time spent (stats: opens/s). */
   opened = 0;
 
@@ -74,14 +82,18 @@ export class HelperService {
     const keys = await this.options.storage.keys();
     const id = keys.length === 0 ? 1 : (keys[0]!.pair.config.id + 1) % 256;
     const pair = await generateHpkeKeyPair(id);
-    await this.options.storage.putKey(pair, this.clock());
-    for (const old of (await this.options.storage.keys()).slice(KEYS_KEPT)) await this.options.storage.dropKey(old.pair.config.id);
+    // Refused when another instance sharing the store made key `id` at the same moment (two
+    // instances starting together): its key stands, and both load it below.
+    if (await this.options.storage.putKey(pair, this.clock())) {
+      for (const old of (await this.options.storage.keys()).slice(KEYS_KEPT)) await this.options.storage.dropKey(old.pair.config.id);
+    }
     await this.loadKeys();
-    return id;
+    return this.keyIds()[0]!;
   }
 
-  /** `GET /v1/hpke-config`: newest first (devices seal to the first). */
-  hpkeConfig(): HpkeConfigList {
+  /** `GET /v1/hpke-config`: newest first (devices seal to the first); reread from the store when stale. */
+  async hpkeConfig(): Promise<HpkeConfigList> {
+    if (this.clock() - this.keysLoadedAt > KEYS_MAX_AGE_MS) await this.loadKeys();
     return this.configList;
   }
 
@@ -101,6 +113,8 @@ export class HelperService {
     const known = await this.options.storage.getRound(roundId);
     if (known?.collectedAt != null) return refuse(409, 'round_closed', `round ${roundId} was already collected; it takes no more shares`);
 
+    // An id this instance does not hold may be a key another instance has just made.
+    if (batch.shares.some((share) => !this.openers.has(share.keyId)) && this.clock() - this.keysLoadedAt > UNKNOWN_KEY_RELOAD_MS) await this.loadKeys();
     const opened = await Promise.all(batch.shares.map(async (share): Promise<{ id: Uint8Array; seed: Uint8Array } | HelperShareResult> => {
       const opener = this.openers.get(share.keyId);
       if (opener === undefined) {
@@ -201,6 +215,7 @@ export class HelperService {
     for (const key of keys) openers.set(key.pair.config.id, createNodeHpkeOpener(key.pair));
     this.openers = openers;
     this.configList = { configs: keys.map((k) => k.pair.config) };
+    this.keysLoadedAt = this.clock();
   }
 }
 
