@@ -23,11 +23,31 @@
 export type TaskKind = 'fedavg' | 'histogram' | 'kmeans' | 'als';
 
 export interface TaskPrivacy {
-  /** User-level ε the site owner allows over all rounds of the task; the task stops there. */
+  /**
+   * User-level ε the site owner allows over all rounds of the task; the task stops there. For a
+   * fixed-schedule task (`period` present) it is the budget of ONE period, renewed every period.
+   */
   readonly epsilonBudget: number;
   readonly delta: number;
-  /** User-level ε spent so far by the rounds already aggregated (composed by the accountant). */
+  /** User-level ε spent so far by the rounds already aggregated (composed by the accountant), all periods together. */
   readonly epsilonSpent: number;
+  /** Fixed-schedule tasks ('daily-report'): the budget is per period and renews at each period's end. */
+  readonly period?: PeriodPrivacy;
+}
+
+/**
+ * A renewing per-period budget (server/strategies/budget.ts): the rounds open at some time in one
+ * period together spend at most `epsilonBudget`; a device sends at most one report per round, so it
+ * spends at most that much in the period. Over several periods the costs compose: N periods cost
+ * each device up to N × the period's ρ (zCDP), which `epsilonSpent` reports.
+ */
+export interface PeriodPrivacy {
+  /** The period's length in UTC days (core/models/daily-report.ts periodOf). */
+  readonly days: number;
+  /** ε of the rounds open at some time in the current period (at most epsilonBudget). */
+  readonly epsilonSpent: number;
+  /** ISO-8601: the current period's end, when the budget renews. */
+  readonly renewsAt: string;
 }
 
 export interface TaskDescriptor {

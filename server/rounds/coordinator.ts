@@ -30,8 +30,10 @@ import {
   type StatsResponse,
   type TaskDescriptor,
   type TaskStats,
+  type PeriodPrivacy,
   decodeModel,
 } from '../../core/protocol/aggregator.js';
+import { periodBounds, periodOf } from '../../core/models/daily-report.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import { decodeSharedContribution, MAX_SHARES_PER_BATCH, type HelperShare } from '../../core/protocol/secure-aggregation.js';
 import { toBase64Url } from '../../core/secagg/hpke.js';
@@ -205,7 +207,10 @@ export class RoundCoordinator {
     if (round.deadline > now) return false;
     const config = this.configOf(round);
     if (round.contributions >= config.minContributions) return this.closeNow(task, round);
-    await this.storage.extendDeadline(round.roundId, now + this.settingsOf(task).roundMs);
+    // A fixed-schedule round below its minimum runs on to the end of the period now is in (the
+    // devices' period check reads the deadline), never past a period boundary by a tick's delay.
+    const extended = task.periodDays === undefined ? now + this.settingsOf(task).roundMs : periodBounds(periodOf(now, task.periodDays), task.periodDays).end;
+    await this.storage.extendDeadline(round.roundId, extended);
     this.options.onEvent?.({ kind: 'round_extended', task: task.task, roundId: round.roundId, contributions: round.contributions });
     return false;
   }
@@ -237,7 +242,7 @@ export class RoundCoordinator {
       expectedBytes: this.contributionBytes(config.vectorLength),
       minContributions: config.minContributions,
       maxContributions: config.maxContributions,
-      privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: await this.epsilonSpent(task) },
+      privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: await this.epsilonSpent(task), ...(await this.periodPrivacy(task)) },
       ...(config.rows === undefined ? {} : { rows: config.rows }),
     };
     const quality = latestQualityComparison(await this.storage.quality(task.task));
@@ -280,7 +285,7 @@ export class RoundCoordinator {
   async roundView(roundId: string): Promise<RoundView | undefined> {
     const round = await this.storage.getRound(roundId);
     if (round === undefined) return undefined;
-    return { round, config: this.configOf(round), current: await this.storage.openRoundOf(round.task) };
+    return { round, config: this.configOf(round), current: await this.storage.openRoundOf(round.task), now: this.clock() };
   }
 
   /**
@@ -658,6 +663,22 @@ export class RoundCoordinator {
     return task.dependsOn === undefined ? own : own + (await this.storage.rhoSpent(task.dependsOn));
   }
 
+  /** ρ of the task's rounds open at some time in the period `at` is in (a fixed-schedule task's renewing budget). */
+  private rhoSpentInPeriod(task: TaskDefinition, at: number): Promise<number> {
+    const days = task.periodDays ?? 1;
+    const { start, end } = periodBounds(periodOf(at, days), days);
+    return this.storage.rhoSpentBetween(task.task, start, end);
+  }
+
+  /** A fixed-schedule task's per-period budget, as /v1/tasks and /v1/stats report it (nothing for other tasks). */
+  private async periodPrivacy(task: TaskDefinition): Promise<{ readonly period?: PeriodPrivacy }> {
+    if (task.periodDays === undefined) return {};
+    const now = this.clock();
+    const rho = await this.rhoSpentInPeriod(task, now);
+    const renewsAt = new Date(periodBounds(periodOf(now, task.periodDays), task.periodDays).end).toISOString();
+    return { period: { days: task.periodDays, epsilonSpent: jsonSafe(zcdpToEpsilon(rho, this.settingsOf(task).delta).epsilon), renewsAt } };
+  }
+
   /** The newest released model of the task's dependency (version ≥ 2), or null. */
   private async dependencyRelease(task: TaskDefinition): Promise<Float32Array | null> {
     if (task.dependsOn === undefined) return null;
@@ -696,7 +717,7 @@ export class RoundCoordinator {
       kind: task.kind,
       model: { name: task.model.name, version: (await this.storage.latestModelVersion(task.model.name)) ?? 1 },
       status: this.stopped.has(task.task) && open === undefined ? 'budget_exhausted' : 'open',
-      privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: jsonSafe(zcdpToEpsilon(rhoSpent, settings.delta).epsilon), rhoSpent: jsonSafe(rhoSpent) },
+      privacy: { epsilonBudget: settings.epsilonBudget, delta: settings.delta, epsilonSpent: jsonSafe(zcdpToEpsilon(rhoSpent, settings.delta).epsilon), rhoSpent: jsonSafe(rhoSpent), ...(await this.periodPrivacy(task)) },
       currentRound: open === undefined ? null : roundStats(open),
       bytesPerContribution: newest === undefined ? null : this.contributionBytes(this.configOf(newest).vectorLength),
       rounds: closed.map(roundStats),
@@ -717,7 +738,8 @@ export class RoundCoordinator {
       settings: this.settingsOf(task),
       modelVersion: version,
       now,
-      rhoSpent: await this.storage.rhoSpent(task.task),
+      // A fixed-schedule task's budget renews per period: only the current period's rounds count.
+      rhoSpent: task.periodDays === undefined ? await this.storage.rhoSpent(task.task) : await this.rhoSpentInPeriod(task, now),
       dependency: await this.dependencyRelease(task),
     });
     if (plan.kind !== 'wait') this.waiting.delete(task.task);

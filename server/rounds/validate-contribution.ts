@@ -33,6 +33,12 @@ export interface RoundView {
   readonly config: RoundConfig;
   /** The task's open round now (for the message of a stale or closed round), if any. */
   readonly current: RoundRecord | undefined;
+  /**
+   * The server's clock (epoch ms). A fixed-schedule round accepts nothing from its deadline (its
+   * period's end) on, even before the next tick closes it: its per-period accounting
+   * (storage.rhoSpentBetween) counts it up to its deadline only.
+   */
+  readonly now?: number;
 }
 
 const reject = (status: Rejection['status'], code: ErrorCode, message: string): { ok: false; rejection: Rejection } => ({
@@ -66,11 +72,13 @@ export function checkContributionHeaders(contentType: string | undefined, conten
 /** Round checks that need no body: known, open. */
 export function checkRound(roundId: string, view: RoundView | undefined): Checked<RoundView> {
   if (view === undefined) return reject(404, 'unknown_round', `round ${JSON.stringify(roundId.slice(0, 80))} does not exist; GET /v1/tasks lists the open rounds`);
-  if (view.round.outcome !== 'open' && view.config.periodDays !== undefined) {
+  const periodEnded = view.config.periodDays !== undefined && view.now !== undefined && view.now >= view.round.deadline;
+  if ((view.round.outcome !== 'open' || periodEnded) && view.config.periodDays !== undefined) {
     // A fixed-schedule task: the round is a period; name it (its end is the round's deadline).
     const days = view.config.periodDays;
     const label = (r: RoundRecord): string => periodLabel(periodOf(r.deadline - 1, days), days);
-    const open = view.current === undefined ? 'no period is open yet' : `the open period is ${label(view.current)} (round ${view.current.roundId})`;
+    const current = view.current === undefined || view.current.roundId === view.round.roundId ? undefined : view.current;
+    const open = current === undefined ? 'no period is open yet (GET /v1/tasks lists the next once it opens)' : `the open period is ${label(current)} (round ${current.roundId})`;
     return reject(409, 'round_closed', `report for period ${label(view.round)} is for a closed period (round ${view.round.roundId}); ${open}`);
   }
   if (view.round.outcome !== 'open') {

@@ -178,7 +178,7 @@ export class SqliteStorage implements AggregatorStorage {
         "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated'",
       ),
       rhoSpentBetween: db.prepare<[string, number, number], { rho: number | null }>(
-        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated' AND opened_at < ? AND closed_at >= ?",
+        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated' AND opened_at < ? AND MIN(closed_at, deadline) > ?",
       ),
       releases: db.prepare<[string, number], { round_id: string; release_json: string }>(
         'SELECT round_id, release_json FROM rounds WHERE task = ? AND release_json IS NOT NULL ORDER BY opened_at DESC, rowid DESC LIMIT ?',

@@ -154,27 +154,28 @@ describe.each(STORE_KINDS)('aggregator storage on %s', (kind) => {
     await storage.close();
   });
 
-  it('sums ρ of the rounds open at some time in a span (a periodic task\'s renewing budget)', async () => {
+  it('sums ρ of the rounds that accepted at some time in a span (a periodic task\'s renewing budget)', async () => {
     const { storage } = await open();
-    // Three closed rounds of 't' (open [0, 100], [100, 250], [250, 400]), one of another task, one expired.
-    const rounds: [string, string, number, number, 'aggregated' | 'expired', number | null][] = [
-      ['a', 't', 0, 100, 'aggregated', 0.5],
-      ['b', 't', 100, 250, 'aggregated', 0.25],
-      ['c', 't', 250, 400, 'aggregated', 0.125],
-      ['x', 'other', 0, 400, 'aggregated', 4],
-      ['e', 't', 400, 500, 'expired', null],
+    // Rounds of 't' accepting over [0, 100), [100, 250) (closed at its deadline 250 + a tick), [250, 300)
+    // (closed full at 300, before its deadline 400); one of another task; one expired.
+    const rounds: [string, string, number, number, number, 'aggregated' | 'expired', number | null][] = [
+      ['a', 't', 0, 100, 100, 'aggregated', 0.5],
+      ['b', 't', 100, 250, 251, 'aggregated', 0.25],
+      ['c', 't', 250, 400, 300, 'aggregated', 0.125],
+      ['x', 'other', 0, 400, 400, 'aggregated', 4],
+      ['e', 't', 400, 500, 500, 'expired', null],
     ];
-    for (const [roundId, task, openedAt, closedAt, outcome, rho] of rounds) {
-      await storage.openRound({ roundId, task, baseVersion: 1, vectorLength: 1, openedAt, deadline: closedAt, configJson: '{}' });
+    for (const [roundId, task, openedAt, deadline, closedAt, outcome, rho] of rounds) {
+      await storage.openRound({ roundId, task, baseVersion: 1, vectorLength: 1, openedAt, deadline, configJson: '{}' });
       await storage.closeRound({ roundId, outcome, closedAt, producedModel: null, rho, epsilonAfter: null, releaseJson: null });
     }
-    // [start, end): 'b' opened at 100 is outside [0, 100) and inside [0, 101); 'a' closed at 100 is inside [100, 101).
+    // [start, end) against [openedAt, min(closedAt, deadline)): 'a' is not in [100, …), 'b' (closed a tick after its deadline) not in [250, …).
     expect(await storage.rhoSpentBetween('t', 0, 100)).toBe(0.5);
     expect(await storage.rhoSpentBetween('t', 0, 101)).toBe(0.75);
-    expect(await storage.rhoSpentBetween('t', 100, 101)).toBe(0.75);
-    expect(await storage.rhoSpentBetween('t', 101, 251)).toBe(0.375);
-    expect(await storage.rhoSpentBetween('t', 251, 1000)).toBe(0.125);
-    expect(await storage.rhoSpentBetween('t', 401, 1000)).toBe(0);
+    expect(await storage.rhoSpentBetween('t', 100, 250)).toBe(0.25);
+    expect(await storage.rhoSpentBetween('t', 99, 251)).toBe(0.875);
+    expect(await storage.rhoSpentBetween('t', 250, 1000)).toBe(0.125);
+    expect(await storage.rhoSpentBetween('t', 300, 1000)).toBe(0);
     expect(await storage.rhoSpentBetween('t', -1000, 1000)).toBe(await storage.rhoSpent('t'));
     expect(await storage.rhoSpentBetween('other', 200, 201)).toBe(4);
     await storage.close();

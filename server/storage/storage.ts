@@ -133,10 +133,12 @@ export interface AggregatorStorage {
   /** Sum of ρ over the task's aggregated rounds. */
   rhoSpent(task: string): Promise<number>;
   /**
-   * Sum of ρ over the task's aggregated rounds that were open at some time in [start, end)
-   * (opened before `end`, closed at or after `start`): what one device may have been charged in
-   * that span, since it sends at most one contribution per round, while the round is open. A
-   * fixed-schedule task's budget renews per period on this sum (server/strategies/budget.ts).
+   * Sum of ρ over the task's aggregated rounds that accepted contributions at some time in
+   * [start, end): rounds whose span [openedAt, min(closedAt, deadline)) meets it (the coordinator
+   * refuses a fixed-schedule round's contributions from its deadline on, so the span is exactly
+   * when it accepted). A device sends at most one contribution per round, so this bounds what one
+   * device spent in [start, end). A fixed-schedule task's budget renews per period on this sum
+   * (server/strategies/budget.ts).
    */
   rhoSpentBetween(task: string, start: number, end: number): Promise<number>;
   releases(task: string, limit: number): Promise<{ readonly roundId: string; readonly json: string }[]>;

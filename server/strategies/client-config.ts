@@ -19,7 +19,9 @@ export function baseRoundConfig(context: ConfigureContext): RoundConfig {
     minContributions: settings.minContributions,
     maxContributions: settings.maxContributions,
     deadline: now + settings.roundMs,
-    // A fixed-schedule task's round is the period now is in: it closes at the period's end.
-    ...(task.periodDays !== undefined ? { periodDays: task.periodDays, deadline: periodBounds(periodOf(now, task.periodDays), task.periodDays).end } : {}),
+    // A fixed-schedule task's round is the period now is in: it closes at the period's end, and is
+    // sized to spend the period's whole budget (rhoFraction 1: the DP wrappers size its noise for
+    // ρ(ε, δ) of one period, which renews with the next; ./budget.ts).
+    ...(task.periodDays !== undefined ? { periodDays: task.periodDays, deadline: periodBounds(periodOf(now, task.periodDays), task.periodDays).end, rhoFraction: 1 } : {}),
   };
 }

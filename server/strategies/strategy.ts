@@ -54,7 +54,11 @@ export interface ConfigureContext {
   readonly settings: RoundSettings;
   readonly modelVersion: number;
   readonly now: number;
-  /** zCDP ρ already spent by the task's aggregated rounds (its own, not its dependency's). */
+  /**
+   * zCDP ρ already spent by the task's aggregated rounds (its own, not its dependency's). For a
+   * fixed-schedule task (`periodDays`), only the rounds open at some time in the period `now` is
+   * in: its budget renews each period (./budget.ts).
+   */
   readonly rhoSpent: number;
   /**
    * The newest released model of the task's `dependsOn` task (e.g. the popularity counts the ALS
