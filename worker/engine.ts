@@ -37,6 +37,8 @@ import { intentEvidence } from './features/intent-evidence.js';
 import type { BuyIntentPriors, CategoryEvidence } from '../core/models/buy-intent.js';
 import { segmentOf } from './features/segment.js';
 import { segmentInputs } from './features/segment-inputs.js';
+import { periodActivity } from './features/period-activity.js';
+import type { PeriodActivity } from '../core/models/daily-report.js';
 import type { SegmentInputs } from '../core/models/kmeans.js';
 import type { NextEventModel, NextEventPredictions } from './features/next-event-prediction.js';
 import type { SequenceEntry } from './features/sequence.js';
@@ -653,6 +655,19 @@ export class Engine implements EngineApi {
       recencyDays: rfm.recencyDays,
       spend: rfm.monetary,
       stepTimes: state.sequence.map((step) => step.at),
+    });
+  }
+
+  /**
+   * The visitor's activity in [start, end) for the 'daily-report' task (worker/features/period-activity.ts):
+   * counts from the sequence the profile keeps, and the visitor's federated segment when the site's
+   * segments model has been adopted (null otherwise, so the report's conversion block stays 0). Read
+   * only on the device; the report built from it is clipped and noised before anything leaves.
+   */
+  periodActivity(start: number, end: number): Promise<PeriodActivity> {
+    return this.serial(async () => {
+      const segment = this.options.segment === undefined ? null : await this.options.segment(this.segmentInputsNow(this.now()));
+      return periodActivity(this.state.sequence, start, end, segment?.id ?? null);
     });
   }
 

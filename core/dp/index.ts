@@ -36,7 +36,7 @@ export type { GaussianCalibrationTarget, ZcdpCalibrationTarget, DiscreteGaussian
 export { createPrivacyLedger, chargeId, DEFAULT_LEDGER_BUDGETS } from './ledger.js';
 export type {
   PrivacyLedger, PrivacyLedgerOptions, LedgerStore, LedgerTransaction, LedgerEntry, LedgerCharge, LedgerBudgets,
-  ChargeRequest, ChargeResult, ChargeRefusal, Receipt, ReportStatus, BudgetScope, BudgetView, ScopeView,
+  ChargeRequest, ChargeResult, ChargeRefusal, PeriodLimit, Receipt, ReportStatus, BudgetScope, BudgetView, ScopeView,
 } from './ledger.js';
 export { createInMemoryLedgerStore } from './ledger-memory-store.js';
 export type { InMemoryLedgerStore } from './ledger-memory-store.js';

@@ -131,6 +131,30 @@ describe('privacy ledger', () => {
     expect((await ledger.charge({ site: 's', task: 't', round: 2, rho: 0.4, report: 'b' })).ok).toBe(true);
   });
 
+  it("a fixed-schedule task's period limit: charges inside the period add up to it, it renews with the next period, the window still counts them all", async () => {
+    let now = T0;
+    const store = createInMemoryLedgerStore<string>();
+    const ledger = createPrivacyLedger({ store, clock: () => now });
+    const day = (k: number) => ({ start: T0 + k * DAY, end: T0 + (k + 1) * DAY, rhoLimit: 0.02 });
+    expect((await ledger.charge({ site: 's', task: 'daily', round: 1, rho: 0.02, report: 'd0', period: day(0) })).ok).toBe(true);
+    // Another round in the same period (the server would not open one; the device does not trust that).
+    now = T0 + DAY / 2;
+    const before = store.snapshot();
+    expect(await ledger.charge({ site: 's', task: 'daily', round: 2, rho: 0.02, report: 'd0b', period: day(0) })).toEqual({
+      ok: false,
+      reason: { kind: 'periodBudgetExceeded', spent: 0.02, requested: 0.02, limit: 0.02, renewsAt: T0 + DAY },
+    });
+    expect(store.snapshot()).toEqual(before);
+    // Other tasks and sites are not in the period's sum.
+    expect((await ledger.charge({ site: 's', task: 'other', round: 2, rho: 0.02, report: 'o', period: day(0) })).ok).toBe(true);
+    // The next day: renewed.
+    now = T0 + DAY + 1;
+    expect((await ledger.charge({ site: 's', task: 'daily', round: 3, rho: 0.02, report: 'd1', period: day(1) })).ok).toBe(true);
+    // Over the rolling window the days compose: 2 × 0.02 for the task.
+    expect((await ledger.spent({ site: 's', task: 'daily' })).task?.spentRho).toBeCloseTo(0.04, 12);
+    await expect(ledger.charge({ site: 's', task: 'daily', round: 4, rho: 0.01, report: 'x', period: { start: T0, end: T0, rhoLimit: 1 } })).rejects.toThrow(/period\.end must be after period\.start/);
+  });
+
   it('a release without noise (ρ = ∞) is always refused', async () => {
     const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
     const result = await ledger.charge({ site: 's', task: 't', round: 1, event: { kind: 'zcdp', rho: Infinity }, report: 'raw' });

@@ -12,6 +12,11 @@
  *   whatever happens in between (reload, new config, new ledger object). Nothing resets.
  * - One charge per (site, task, round): a second contribution to the same round would double
  *   the sensitivity the server's noise was calibrated for, so it is refused.
+ * - A fixed-schedule task (the daily report) also names its period and the ρ one period may cost
+ *   (`ChargeRequest.period`): the task's charges made inside the period plus this one must stay
+ *   within it, checked in the same transaction. That limit renews with each period (the task's
+ *   ε is per period, as the aggregator accounts it); the rolling-window budgets above still apply
+ *   on top, and over several periods the charges add up there like any others.
  *
  * Costs are kept in ρ (zero-concentrated DP) because ρ simply adds up under composition and
  * every mechanism of core/dp has a ρ (see accountant/zcdp.ts for each conversion).
@@ -20,10 +25,12 @@
  * and the server-side simulator with ./ledger-memory-store.ts.
  */
 import type { PrivacyEvent } from './events.js';
+import { fail } from './checks.js';
 import { zcdpRhoOfEvent, zcdpToEpsilon } from './accountant/zcdp.js';
 import {
   requireIdentifier,
   requireIntegerInRange,
+  requireNonNegativeFinite,
   requireNonNegativeOrInfinite,
   requireOpenUnit,
   requirePositiveFinite,
@@ -123,6 +130,8 @@ export type ChargeRefusal =
       /** When the oldest charge counting in that scope leaves the window (ms since epoch). */
       readonly nextRelease: number | null;
     }
+  /** A fixed-schedule task's period limit (ChargeRequest.period): renews at `renewsAt`. */
+  | { readonly kind: 'periodBudgetExceeded'; readonly spent: number; readonly requested: number; readonly limit: number; readonly renewsAt: number }
   | { readonly kind: 'alreadyCharged'; readonly id: string }
   | { readonly kind: 'storageFailed'; readonly message: string };
 
@@ -151,6 +160,15 @@ interface ChargeBase<R> {
   readonly round: number;
   /** The exact bytes/object to send; stored with the charge and returned on success. */
   readonly report: R;
+  /** A fixed-schedule task's current period and what one period may cost (see the file comment). */
+  readonly period?: PeriodLimit;
+}
+
+/** [start, end) in ms since the epoch, and the ρ the task's charges inside it may add up to. */
+export interface PeriodLimit {
+  readonly start: number;
+  readonly end: number;
+  readonly rhoLimit: number;
 }
 
 /** Cost as the mechanism's event (preferred: it is recorded) or directly as ρ. */
@@ -277,13 +295,31 @@ export function createPrivacyLedger<R>(options: PrivacyLedgerOptions<R>): Privac
     requireIntegerInRange('round', request.round, 0, Number.MAX_SAFE_INTEGER);
     const rho = request.event !== undefined ? zcdpRhoOfEvent(request.event) : requireNonNegativeOrInfinite('rho', request.rho);
     const id = chargeId(request.site, request.task, request.round);
+    const period = request.period;
+    if (period !== undefined) {
+      requireNonNegativeFinite('period.start', period.start);
+      requireNonNegativeFinite('period.end', period.end);
+      if (!(period.end > period.start)) fail('period.end', `after period.start (${period.start})`, period.end);
+      requireNonNegativeOrInfinite('period.rhoLimit', period.rhoLimit);
+    }
     try {
       return await store.transact('readwrite', async (tx): Promise<ChargeResult<R>> => {
         // The clock is read inside the transaction so that charges are timed in commit order.
         const now = clock();
         if ((await tx.get(id)) !== undefined) return { ok: false, reason: { kind: 'alreadyCharged', id } };
         const windowStart = now - budgets.windowMs;
-        const totals = totalsFor(await tx.entriesSince(windowStart), request.site, request.task, windowStart);
+        const entries = await tx.entriesSince(period === undefined ? windowStart : Math.min(windowStart, period.start));
+        const totals = totalsFor(entries, request.site, request.task, windowStart);
+        if (period !== undefined) {
+          let inPeriod = 0;
+          for (const { charge } of [...entries].sort((a, b) => a.charge.at - b.charge.at)) {
+            if (charge.site === request.site && charge.task === request.task && charge.at >= period.start && charge.at < period.end) inPeriod += charge.rho;
+          }
+          // Relative slack as on the server (server/strategies/budget.ts): the round's ρ is sized for the period's ρ exactly.
+          if (!(inPeriod + rho <= period.rhoLimit * (1 + 1e-9) + SUM_SLACK)) {
+            return { ok: false, reason: { kind: 'periodBudgetExceeded', spent: inPeriod, requested: rho, limit: period.rhoLimit, renewsAt: period.end } };
+          }
+        }
         for (const scope of ['task', 'site', 'global'] as const) {
           const spent = totals.spent[scope];
           // Written so that ρ = ∞ (a release without noise) is always refused.

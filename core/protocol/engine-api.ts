@@ -82,6 +82,26 @@ export interface PrivacyBudgetView {
   readonly rhoSpent: number;
   readonly rhoLimit: number;
   readonly windowDays: number;
+  /** A fixed-schedule task (the daily report): its per-period budget, known once it sent a report. */
+  readonly period?: PeriodBudgetView;
+}
+
+/**
+ * A report sent on a fixed schedule, one per period, whose ε is per period and renews: what one
+ * period may cost, what this one cost so far, and the reports over all periods composed (they add
+ * up: N reports cost N × ρ, shown as one ε at the ledger's display δ).
+ */
+export interface PeriodBudgetView {
+  /** Period length in UTC days (1: a day). */
+  readonly days: number;
+  /** ε one period may cost this device (the task's), and what the current period cost so far. */
+  readonly epsilonPerPeriod: number;
+  readonly epsilonThisPeriod: number;
+  /** ms since the epoch: the current period's end, when the period's budget renews. */
+  readonly renewsAt: number;
+  /** Periods this device sent a report in, and their costs composed into one ε. */
+  readonly periodsReported: number;
+  readonly epsilonComposed: number;
 }
 
 /**

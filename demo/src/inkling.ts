@@ -38,6 +38,15 @@ export interface PrivacyBudgetView {
   readonly rhoSpent: number;
   readonly rhoLimit: number;
   readonly windowDays: number;
+  /** A report sent on a fixed schedule (the daily report): its ε is per period and renews (newer SDKs only). */
+  readonly period?: {
+    readonly days: number;
+    readonly epsilonPerPeriod: number;
+    readonly epsilonThisPeriod: number;
+    readonly renewsAt: number;
+    readonly periodsReported: number;
+    readonly epsilonComposed: number;
+  };
 }
 
 export type ConsentState = 'pending' | 'granted' | 'denied';

@@ -27,7 +27,9 @@ import { secureRandom, type RandomSource } from '../../core/dp/random.js';
 import { parseHpkeConfigList, type HpkeKeyConfig } from '../../core/secagg/hpke.js';
 import { buildSharedUpload } from '../../core/secagg/upload.js';
 import { chargeId, type ChargeRefusal, type PrivacyLedger } from '../../core/dp/ledger.js';
-import { saveTaskQuality, type ContributionReport, type FederatedDb } from './db.js';
+import { saveTaskQuality, type ContributionReport, type FederatedDb, type ReportPeriod } from './db.js';
+import { periodBounds, periodOf } from '../../core/models/daily-report.js';
+import { zcdpRhoFor } from '../../core/dp/calibrate.js';
 import type { LocalTaskRegistry } from './local-task.js';
 import { ANONYMOUS_REQUEST, loadModel, type FetchLike } from './model-cache.js';
 import { privacyCostOf, privatizeUpdate } from './privatize.js';
@@ -177,6 +179,9 @@ export class FederatedClient {
       : await buildSharedUpload({ values: privatized.values, id, modelVersion: task.model.version, roundId: task.roundId, helperKey, random: this.random });
     if (body.length !== task.expectedBytes) throw new Error(`contribution is ${body.length} bytes; task ${task.task} expects ${task.expectedBytes}`);
 
+    // A fixed-schedule task (the daily report) is also charged against its period's limit, in the
+    // same transaction: its ε is per period, renewed each period, as the aggregator accounts it.
+    const period = reportPeriod(task);
     // Charge and receipt in one IndexedDB transaction; only a committed charge hands the body back.
     const charged = await this.options.ledger.charge({
       site: this.options.site,
@@ -191,8 +196,10 @@ export class FederatedClient {
         delta: privatized.delta,
         protection: helperKey === undefined ? 'local' : 'secure-aggregation',
         collusionEpsilon: privatized.collusionEpsilon,
+        ...(period === undefined ? {} : { period }),
         body,
       },
+      ...(period === undefined ? {} : { period: { start: period.start, end: period.end, rhoLimit: period.rhoLimit } }),
     });
     if (!charged.ok) return skip(...refusalReason(charged.reason));
 
@@ -269,10 +276,26 @@ export class FederatedClient {
   }
 }
 
+/**
+ * The period a fixed-schedule task's round belongs to (the one its deadline closes) and the ρ one
+ * period may cost: ρ(ε per period, δ), the conversion the aggregator budgets with
+ * (server/strategies/budget.ts). Undefined for other tasks.
+ */
+export function reportPeriod(task: TaskDescriptor): ReportPeriod | undefined {
+  const days = task.privacy.period?.days;
+  if (days === undefined) return undefined;
+  const { start, end } = periodBounds(periodOf(Date.parse(task.deadline) - 1, days), days);
+  const { epsilonBudget: epsilonLimit, delta } = task.privacy;
+  const rhoLimit = epsilonLimit > 0 && delta > 0 ? zcdpRhoFor({ epsilon: epsilonLimit, delta }) : 0;
+  return { days, start, end, epsilonLimit, rhoLimit };
+}
+
 function refusalReason(reason: ChargeRefusal): [SkipReason, string] {
   switch (reason.kind) {
     case 'budgetExceeded':
       return ['out-of-budget', `the ${reason.scope} budget has ρ = ${reason.spent} spent of ${reason.limit}; this contribution costs ${reason.requested}`];
+    case 'periodBudgetExceeded':
+      return ['out-of-budget', `this period's budget has ρ = ${reason.spent} spent of ${reason.limit}; this report costs ${reason.requested}; it renews at ${new Date(reason.renewsAt).toISOString()}`];
     case 'alreadyCharged':
       return ['already-contributed', 'this device already paid for a contribution to this round'];
     case 'storageFailed':

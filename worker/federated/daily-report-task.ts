@@ -7,12 +7,13 @@
  * clip would then change reports), is refused with a RangeError naming it. The round's period is
  * the one its deadline closes; a device whose clock is in another period refuses (checkReportPeriod
  * names both), rather than sending one period's counts as another's. The ledger charges the round
- * like any other (the client does it), once per period.
+ * like any other (the client does it), and against the period's own limit (the task's ε is per
+ * period, renewing: worker/federated/client.ts reportPeriod).
  *
  * What the report counts is the engine's activity in the period so far, read at the time the
  * device takes part (a report per period, so activity after it waits for the next period's).
  */
-import { checkReportPeriod, DAY_MS, dailyReportClipNorm, encodeDailyReport, layoutFromLabels, periodBounds, periodOf, type PeriodActivity } from '../../core/models/daily-report.js';
+import { checkReportPeriod, dailyReportClipNorm, encodeDailyReport, layoutFromLabels, periodBounds, periodOf, type PeriodActivity } from '../../core/models/daily-report.js';
 import type { ModelBlob, TaskDescriptor } from '../../core/protocol/aggregator.js';
 import type { LocalOutcome, LocalTaskHandler } from './local-task.js';
 
@@ -35,10 +36,12 @@ export function createDailyReportTaskHandler(options: DailyReportTaskOptions): L
       const deadline = Date.parse(task.deadline);
       if (!Number.isFinite(deadline)) throw new RangeError(`task ${task.task}: deadline must be a date; got ${JSON.stringify(task.deadline)}`);
       const at = now();
-      const open = periodOf(deadline - 1);
-      checkReportPeriod(periodOf(at), open);
-      const { start } = periodBounds(open);
-      const activity = await options.activity(start, Math.min(at + 1, start + DAY_MS));
+      // The period's length as the task advertises it (privacy.period.days; a day when absent).
+      const days = task.privacy.period?.days ?? 1;
+      const open = periodOf(deadline - 1, days);
+      checkReportPeriod(periodOf(at, days), open, days);
+      const { start, end } = periodBounds(open, days);
+      const activity = await options.activity(start, Math.min(at + 1, end));
       const update = Float32Array.from(encodeDailyReport(layout, activity));
       return { kind: 'update', update, commit: async () => undefined };
     },

@@ -45,7 +45,23 @@ export interface ContributionReport {
   readonly protection?: ContributionProtection;
   /** ε of this release if both aggregators collude (the device's own noise alone). */
   readonly collusionEpsilon?: number;
+  /**
+   * A fixed-schedule task's report (the daily report): the period it was charged in and the ε one
+   * period may cost, as the task advertised it (worker/federated/client.ts; privacy-view.ts says it in words).
+   */
+  readonly period?: ReportPeriod;
   readonly body?: Uint8Array;
+}
+
+export interface ReportPeriod {
+  /** Period length in UTC days. */
+  readonly days: number;
+  /** [start, end) of the period, ms since the epoch. */
+  readonly start: number;
+  readonly end: number;
+  /** The task's ε per period, at `delta`, and its ρ (what the ledger checked the period's charges against). */
+  readonly epsilonLimit: number;
+  readonly rhoLimit: number;
 }
 
 export type StoredLedgerEntry = LedgerEntry<ContributionReport>;

@@ -2,7 +2,8 @@
  * `GET /v1/tasks` is input from the network: checked here, once, before any field is used to size
  * a buffer or configure a mechanism.
  */
-import { contributionByteLength, parseTaskQuality, type SecureAggregationInfo, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
+import { contributionByteLength, parseTaskQuality, type PeriodPrivacy, type SecureAggregationInfo, type TaskDescriptor, type TaskKind } from '../../core/protocol/aggregator.js';
+import { DAILY_REPORT_MAX_PERIOD_DAYS } from '../../core/models/daily-report.js';
 import { sharedContributionByteLength } from '../../core/protocol/secure-aggregation.js';
 import { SEALED_SEED_BYTES } from '../../core/secagg/hpke.js';
 
@@ -88,12 +89,27 @@ export function parseTaskDescriptor(value: unknown, where = 'task'): TaskDescrip
       epsilonBudget: num('epsilonBudget', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonBudget'),
       delta: num('delta', (n) => n >= 0 && n < 1, 'in [0, 1)', p, 'privacy.delta'),
       epsilonSpent: num('epsilonSpent', nonNegative, 'a finite number ≥ 0', p, 'privacy.epsilonSpent'),
+      ...parsePeriodPrivacy(p['period'], `${where}.privacy.period`),
     },
     ...(isStringArray(labels) ? { labels } : {}),
     ...(rows === undefined ? {} : { rows }),
     ...(quality === undefined ? {} : { quality }),
     ...(secureAggregation === undefined ? {} : { secureAggregation }),
   };
+}
+
+/**
+ * A fixed-schedule task's renewing budget (core/protocol/aggregator.ts PeriodPrivacy): the device
+ * charges its report against the period (worker/federated/client.ts), so the fields are checked.
+ */
+function parsePeriodPrivacy(value: unknown, where: string): { period?: PeriodPrivacy } {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null) throw new RangeError(`${where} must be an object`);
+  const { days, epsilonSpent, renewsAt } = value as Record<string, unknown>;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > DAILY_REPORT_MAX_PERIOD_DAYS) throw new RangeError(`${where}.days must be an integer in [1, ${DAILY_REPORT_MAX_PERIOD_DAYS}]; got ${String(days)}`);
+  if (typeof epsilonSpent !== 'number' || !Number.isFinite(epsilonSpent) || epsilonSpent < 0) throw new RangeError(`${where}.epsilonSpent must be a finite number ≥ 0; got ${String(epsilonSpent)}`);
+  if (typeof renewsAt !== 'string' || Number.isNaN(Date.parse(renewsAt))) throw new RangeError(`${where}.renewsAt must be an ISO-8601 date; got ${String(renewsAt)}`);
+  return { period: { days, epsilonSpent, renewsAt } };
 }
 
 /** Most rows an ALS round may cover (the device builds a vector of dim(dim+1)/2 + rows·(dim+1) floats). */

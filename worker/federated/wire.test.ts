@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StatsResponse } from '../../core/protocol/aggregator.js';
 import { createAggregator, type Aggregator } from '../../server/aggregator.js';
 import { TEST_CONFIG } from '../../server/testkit.js';
-import { createModelEvaluationTask, type TaskDefinition } from '../../server/tasks.js';
+import { createDailyReportTask, createModelEvaluationTask, type TaskDefinition } from '../../server/tasks.js';
+import { periodBounds, periodOf } from '../../core/models/daily-report.js';
 import { createEngine, type Engine } from '../engine.js';
 import { smallMfTask } from './aggregator.testkit.js';
 import { NODE_BACKEND_LOADERS } from '../training/tfjs-environment.js';
@@ -108,5 +109,23 @@ describe('startFederatedLearning', () => {
     expect(pass.result.map((r) => `${r.task}:${r.status}`)).toEqual(['model-evaluation:sent']);
     const stats = (await (await aggregator!.app.request(`${endpoint}/v1/stats`)).json()) as StatsResponse;
     expect(stats.tasks[0]!.aggregates[0]!.contributions).toBe(1);
+  });
+
+  it("sends the daily report from the engine's own counts, charged against its day's renewing budget", async () => {
+    // A plain aggregator sees each report with the device's own noise only: at 8Δ one report costs
+    // ρ 1/128, inside the day's ρ(ε 1, δ) (with σ = Δ, ρ 1/2, the device would decline it: out-of-budget).
+    await setUp([{ ...createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 }), localNoiseMultiplier: 8 }]);
+    const now = Date.now();
+    const { start } = periodBounds(periodOf(now));
+    // m2, m4, m6 are Comedy: three product views today, the furthest funnel stage 'viewed-product'.
+    expect(await engine!.periodActivity(start, now + 10)).toMatchObject({ views: { Comedy: 3 }, carts: {}, buys: {}, stage: 'viewed-product', segment: null });
+    await engine!.setConsent('granted');
+    const pass = await wiring!.runOnce();
+    if (pass.status !== 'ran') throw new Error(`expected a pass, got ${pass.status}`);
+    expect(pass.result.map((r) => `${r.task}:${r.status}`)).toEqual(['daily-report:sent']);
+    const stats = (await (await aggregator!.app.request(`${endpoint}/v1/stats`)).json()) as StatsResponse;
+    expect(stats.tasks[0]!.aggregates[0]!.contributions).toBe(1);
+    const budget = (await engine!.profile()).privacy.budgets.find((b) => b.task === 'daily-report');
+    expect(budget?.period).toMatchObject({ days: 1, epsilonPerPeriod: 1, periodsReported: 1, renewsAt: periodBounds(periodOf(Date.now())).end });
   });
 });

@@ -16,6 +16,7 @@
  */
 import type { CategoryEvidence } from '../../core/models/buy-intent.js';
 import type { SegmentInputs } from '../../core/models/kmeans.js';
+import type { PeriodActivity } from '../../core/models/daily-report.js';
 import type { ConsentState } from '../../core/protocol/engine-api.js';
 import type { ItemRecord } from '../features/items.js';
 import type { PropensityExample } from '../features/propensity.js';
@@ -45,6 +46,8 @@ export interface FederatedEngine {
   nextEventModelInUse(): Promise<NextEventModel | null>;
   profile(): Promise<{ readonly consent: ConsentState; readonly interests: readonly { readonly category: string; readonly longTerm: number }[] }>;
   segmentInputs(): Promise<SegmentInputs | null>;
+  /** The visitor's counts in [start, end) for the 'daily-report' task (one report per period, zeros when idle). */
+  periodActivity(start: number, end: number): Promise<PeriodActivity>;
 }
 
 export interface StartFederatedOptions {
@@ -135,6 +138,8 @@ export async function startFederatedLearning(options: StartFederatedOptions): Pr
       model: async () => (engine ? engine.nextEventModelInUse() : null),
     },
     segmentInputs: async () => (engine ? engine.segmentInputs() : null),
+    // The daily report: sent every period whatever the visitor did (zeros when idle), so the device registers the task.
+    periodActivity: async (start, end) => (engine ? engine.periodActivity(start, end) : {}),
   });
   const quiet = createQuietPeriod(options.quietMs ?? 10_000);
   const trainer = new Trainer<ParticipationResult[]>({

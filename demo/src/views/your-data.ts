@@ -7,7 +7,7 @@
  */
 import { h, formatPrice } from '../ui/dom.js';
 import { genreColour } from '../ui/poster.js';
-import { inkling, withInkling, type ProfileView, type SegmentView } from '../inkling.js';
+import { inkling, withInkling, type PrivacyBudgetView, type ProfileView, type SegmentView } from '../inkling.js';
 import { consentChoice, setConsent } from '../consent.js';
 import type { ShopContext } from '../context.js';
 import { predictionsPanel } from './predictions.js';
@@ -82,8 +82,23 @@ function budgets(profile: ProfileView): HTMLElement | null {
     return h('div', { class: 'budget' },
       h('span', {}, `${b.task}: ${(share * 100).toFixed(0)} % of this ${b.windowDays}-day privacy budget used`),
       h('div', { class: 'meter' }, h('span', { style: `width:${share * 100}%` })),
+      b.period === undefined ? null : periodInWords(b.task, b.period),
     );
   }));
+}
+
+/**
+ * A fixed-schedule report in words: one report a period whatever the visitor did, ε per period
+ * that renews, and the honest total: the periods' costs add up (they compose), which the
+ * rolling budget above also counts.
+ */
+function periodInWords(task: string, p: NonNullable<PrivacyBudgetView['period']>): HTMLElement {
+  const per = p.days === 1 ? 'day' : `${p.days} days`;
+  const renews = new Date(p.renewsAt).toLocaleString();
+  return h('p', { class: 'note', 'data-testid': `period-budget-${task}` },
+    `${task} sends one report per ${per} whether or not you did anything here (the same size every time, zeros on a quiet ${per}), so taking part says nothing about your visits. `,
+    `Its privacy budget is per ${per} and renews: at most ε ${p.epsilonPerPeriod} per ${per} (ε ${p.epsilonThisPeriod.toFixed(3)} used in this one; it renews ${renews}). `,
+    `Over several ${p.days === 1 ? 'days' : 'periods'} the costs add up: the ${p.periodsReported} report${p.periodsReported === 1 ? '' : 's'} this browser sent compose to ε ${p.epsilonComposed.toFixed(3)} in all.`);
 }
 
 function download(data: unknown): void {
