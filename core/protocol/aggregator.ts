@@ -469,6 +469,12 @@ export interface RoundStats {
   readonly outcome: RoundOutcome;
   /** Task ε after this round (composed over all aggregated rounds up to it). */
   readonly epsilonAfter: number | null;
+  /**
+   * Secure aggregation: SHA-256 (hex) of the round's released integer sum, leader's and helper's
+   * shares combined, as little-endian int32 per coordinate: anyone holding the contributions can
+   * check the sum was exact (npm run loadtest does). Null for other rounds.
+   */
+  readonly sumSha256: string | null;
 }
 
 export interface QualityPoint {

@@ -20,6 +20,14 @@
  * task (`withTask`): a task's open, deadline check and close never interleave. Contributions are
  * not serialised with them: a close first freezes the round durably (both paths), so no commit can
  * land between reading the round's sum and closing it.
+ *
+ * Several instances may share one PostgreSQL database behind a load balancer (issue 13): nothing
+ * a round depends on lives only in this process (rounds, sums, ids and models are read from the
+ * store; the caches here are keyed by immutable round ids or checked against the stored version),
+ * and `withTask` also takes the store's per-task lock, so one instance at a time opens or closes a
+ * task's rounds while the others skip; every instance's deadline tick also closes a full round, in
+ * case the instance whose commit filled it found the lock taken. A secure round's close records
+ * the SHA-256 of its released sum (./sum-digest.ts), which `npm run loadtest` checks.
  */
 import {
   contributionByteLength,
@@ -49,6 +57,7 @@ import { uploadLength, type TaskDefinition } from '../tasks.js';
 import { SCHEDULE_SHARES } from '../../core/models/segments-model.js';
 import { checkContributionBody, checkRound, checkSharedBody, maxContributionBytes, maxSharedContributionBytes, type Rejection, type RoundView } from './validate-contribution.js';
 import { latestQualityComparison } from './task-quality.js';
+import { sumDigest } from './sum-digest.js';
 
 export type SubmitResult =
   | { readonly kind: 'accepted'; readonly duplicate: boolean }
@@ -154,7 +163,12 @@ export class RoundCoordinator {
       }
       await this.checkStoredShape(task);
       const open = await this.storage.openRoundOf(task.task);
-      if (open === undefined) await this.withTask(task.task, () => this.openNextRound(task));
+      // Another instance sharing the store may be opening it right now: re-read under the lock.
+      if (open === undefined) {
+        await this.withTask(task.task, async () => {
+          if ((await this.storage.openRoundOf(task.task)) === undefined) await this.openNextRound(task);
+        }, undefined);
+      }
       else {
         const config = this.configOf(open);
         this.options.noise?.prepare(open.roundId, config.centralNoiseStddev, config.vectorLength);
@@ -188,7 +202,7 @@ export class RoundCoordinator {
     const now = this.clock();
     await this.retryWaiting();
     // One task's failure (its store refused, its strategy threw) must not stop the others' closes.
-    const closed = await Promise.all([...this.tasks.values()].map((task) => this.withTask(task.task, () => this.checkDeadline(task, now)).catch((error: unknown) => {
+    const closed = await Promise.all([...this.tasks.values()].map((task) => this.withTask(task.task, () => this.checkDeadline(task, now), false).catch((error: unknown) => {
       console.error(`[rounds] ${task.task}: deadline check failed: ${messageOf(error)}`);
       return false;
     })));
@@ -204,8 +218,11 @@ export class RoundCoordinator {
       // this process stopped between the freeze and the close.
       return now >= (this.closeRetryAt.get(task.task) ?? 0) && this.closeNow(task, round);
     }
-    if (round.deadline > now) return false;
     const config = this.configOf(round);
+    // A full round is closed by the instance whose commit filled it; this is the fallback when
+    // that close found another instance holding the task's lock (or died before it ran).
+    if (round.contributions >= config.maxContributions) return this.closeNow(task, round);
+    if (round.deadline > now) return false;
     if (round.contributions >= config.minContributions) return this.closeNow(task, round);
     // A fixed-schedule round below its minimum runs on to the end of the period now is in (the
     // devices' period check reads the deadline), never past a period boundary by a tick's delay.
@@ -533,7 +550,7 @@ export class RoundCoordinator {
     const closed = await this.withTask(taskName, async () => {
       const round = await this.storage.openRoundOf(taskName);
       return round !== undefined && this.closeNow(task, round);
-    });
+    }, false);
     if (closed) await this.retryWaiting();
     return closed;
   }
@@ -585,12 +602,12 @@ export class RoundCoordinator {
     }
     const combined = combineShares(reduceSum(sum), collected.share.values);
     this.closeRetryAt.delete(taskName);
-    await this.release(task, round, combined, contributions, started);
+    await this.release(task, round, combined, contributions, started, sumDigest(combined));
     return true;
   }
 
   /** The strategy aggregates the round's exact grid sum; the round closes in one transaction; the next opens. */
-  private async release(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, started: number): Promise<void> {
+  private async release(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, started: number, digest: string | null = null): Promise<void> {
     const taskName = task.task;
     const config = this.configOf(round);
     const strategy = this.strategies.get(taskName)!;
@@ -620,6 +637,7 @@ export class RoundCoordinator {
       rho,
       epsilonAfter,
       releaseJson: output.release === null ? null : JSON.stringify(output.release),
+      sumDigest: digest,
     });
     this.configs.delete(round.roundId);
     this.weights.set(taskName, { version: producedVersion, data: output.weights });
@@ -635,17 +653,23 @@ export class RoundCoordinator {
       if (task === undefined) return undefined;
       return this.withTask(name, async () => {
         if ((await this.storage.openRoundOf(name)) === undefined) await this.openNextRound(task);
-      });
+      }, undefined);
     }));
   }
 
   /**
-   * Runs `change` after the task's earlier round changes have settled, so a task's open, deadline
-   * check and close never interleave (storage is async). Tasks do not wait for each other.
+   * Runs `change` after the task's earlier round changes in this process have settled, holding the
+   * task's lock in the store (so instances sharing a PostgreSQL database take turns too): a task's
+   * open, deadline check and close never interleave (storage is async). Tasks do not wait for each
+   * other. While another instance holds the lock, `change` does not run and `busy` is the answer:
+   * that instance is doing the change, and any left over is picked up on a later tick.
    */
-  private withTask<T>(taskName: string, change: () => Promise<T>): Promise<T> {
+  private withTask<T>(taskName: string, change: () => Promise<T>, busy: T): Promise<T> {
     const previous = this.taskQueues.get(taskName) ?? Promise.resolve();
-    const next = previous.then(change);
+    const next = previous.then(async () => {
+      const outcome = await this.storage.withRoundLock(taskName, change);
+      return outcome.kind === 'ran' ? outcome.value : busy;
+    });
     const tail = next.catch(() => undefined);
     this.taskQueues.set(taskName, tail);
     void tail.then(() => {
@@ -882,6 +906,7 @@ function roundStats(round: RoundRecord): RoundStats {
     closedAt: round.closedAt === null ? null : new Date(round.closedAt).toISOString(),
     outcome: round.outcome,
     epsilonAfter: round.epsilonAfter === null ? null : jsonSafe(round.epsilonAfter),
+    sumSha256: round.sumDigest,
   };
 }
 

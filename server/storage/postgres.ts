@@ -17,7 +17,7 @@
  * Durability is the database server's: with its defaults (fsync, synchronous_commit on) a
  * committed contribution survives a crash of this process, of PostgreSQL and of the machine.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import type { RoundOutcome } from '../../core/protocol/aggregator.js';
 import { createPool, migratePostgres, transaction, type PgPoolOptions } from './pg.js';
 import { redactUrl } from './store-location.js';
@@ -30,6 +30,7 @@ import type {
   PendingContribution,
   QualityRecord,
   RoundClosure,
+  RoundLockOutcome,
   RoundRecord,
 } from './storage.js';
 
@@ -63,6 +64,8 @@ const MIGRATIONS: readonly string[] = [
      series TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, at BIGINT NOT NULL
    );
    CREATE INDEX quality_by_task ON quality (task, at);`,
+  // Version 2: the digest of a secure round's released sum (audits, the load test's exactness check).
+  'ALTER TABLE rounds ADD COLUMN sum_sha256 TEXT',
 ];
 
 interface RoundState {
@@ -72,7 +75,11 @@ interface RoundState {
 }
 
 export class PostgresStorage implements AggregatorStorage {
-  private constructor(private readonly pool: pg.Pool) {}
+  private readonly locks: AdvisoryLocks;
+
+  private constructor(private readonly pool: pg.Pool, options: PgPoolOptions) {
+    this.locks = new AdvisoryLocks(options);
+  }
 
   /** Connects and migrates (./migrations.ts); rejects with the versions named if the schema is newer. */
   static async open(options: PgPoolOptions): Promise<PostgresStorage> {
@@ -83,7 +90,7 @@ export class PostgresStorage implements AggregatorStorage {
       await pool.end();
       throw error;
     }
-    return new PostgresStorage(pool);
+    return new PostgresStorage(pool, options);
   }
 
   async putModel(model: ModelRecord): Promise<void> {
@@ -215,8 +222,8 @@ export class PostgresStorage implements AggregatorStorage {
       if (closure.producedModel !== null) await putModel(client, closure.producedModel);
       const { rowCount } = await client.query(
         `UPDATE rounds SET outcome = $1, closed_at = $2, produced_version = $3, rho = $4, epsilon_after = $5,
-         release_json = $6, sum = NULL WHERE round_id = $7 AND outcome = 'open'`,
-        [closure.outcome, closure.closedAt, closure.producedModel?.version ?? null, closure.rho, closure.epsilonAfter, closure.releaseJson, closure.roundId],
+         release_json = $6, sum_sha256 = $7, sum = NULL WHERE round_id = $8 AND outcome = 'open'`,
+        [closure.outcome, closure.closedAt, closure.producedModel?.version ?? null, closure.rho, closure.epsilonAfter, closure.releaseJson, closure.sumDigest ?? null, closure.roundId],
       );
       if (rowCount !== 1) throw new RangeError(`round ${closure.roundId} is not open; it cannot be closed`);
       await client.query('DELETE FROM pending_contributions WHERE round_id = $1', [closure.roundId]);
@@ -262,7 +269,18 @@ export class PostgresStorage implements AggregatorStorage {
     return { contributions: rows[0]?.contributions ?? 0, roundsAggregated: rows[0]?.aggregated ?? 0 };
   }
 
+  async withRoundLock<T>(task: string, work: () => Promise<T>): Promise<RoundLockOutcome<T>> {
+    const key = `inkling round changes: ${task}`;
+    if (!(await this.locks.tryLock(key))) return { kind: 'busy' };
+    try {
+      return { kind: 'ran', value: await work() };
+    } finally {
+      await this.locks.unlock(key);
+    }
+  }
+
   async close(): Promise<void> {
+    await this.locks.close();
     await this.pool.end();
   }
 
@@ -287,4 +305,52 @@ async function putModel(db: pg.Pool | pg.PoolClient, model: ModelRecord): Promis
   await db.query('INSERT INTO models (name, version, blob, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
     model.name, model.version, asBuffer(model.blob), model.createdAt,
   ]);
+}
+
+/**
+ * Session-level advisory locks (one per task), on a connection of their own rather than the
+ * pool's: work done under a lock queries through the pool, and a held lock must not also hold one
+ * of the connections that work waits for. A process that dies, or loses this connection, drops
+ * its locks with the session, so a killed instance never leaves a task locked; work still running
+ * after such a loss relies on the store's constraints (one open round per task, close once).
+ */
+class AdvisoryLocks {
+  private client: Promise<pg.Client> | null = null;
+
+  constructor(private readonly options: PgPoolOptions) {}
+
+  async tryLock(key: string): Promise<boolean> {
+    const client = await this.connection();
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
+    return rows[0]?.locked === true;
+  }
+
+  async unlock(key: string): Promise<void> {
+    // Lost connection: the session, and its locks, are gone already.
+    await (await this.connection()).query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client !== null) await (await client.catch(() => null))?.end().catch(() => undefined);
+  }
+
+  private connection(): Promise<pg.Client> {
+    if (this.client !== null) return this.client;
+    const connecting: Promise<pg.Client> = (async () => {
+      const client = new pg.Client({ connectionString: this.options.url });
+      client.on('error', (error) => {
+        console.error(`[storage] PostgreSQL lock connection lost (${redactUrl(this.options.url)}): ${error.message}; its round locks went with it`);
+        if (this.client === connecting) this.client = null;
+      });
+      await client.connect();
+      return client;
+    })();
+    this.client = connecting;
+    connecting.catch(() => {
+      if (this.client === connecting) this.client = null;
+    });
+    return connecting;
+  }
 }

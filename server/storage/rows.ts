@@ -8,7 +8,7 @@ import type { RoundRecord } from './storage.js';
 
 /** Round columns without the sum and the release (reading a 1.2 MB sum per request would dominate). */
 export const ROUND_COLUMNS = `round_id, task, base_version, outcome, vector_length, contributions, opened_at, deadline, closed_at, frozen_at,
-  produced_version, rho, epsilon_after, config_json`;
+  produced_version, rho, epsilon_after, config_json, sum_sha256`;
 
 export interface RoundRow {
   round_id: string;
@@ -25,6 +25,7 @@ export interface RoundRow {
   rho: number | null;
   epsilon_after: number | null;
   config_json: string;
+  sum_sha256: string | null;
 }
 
 export function toRoundRecord(row: RoundRow): RoundRecord {
@@ -43,6 +44,7 @@ export function toRoundRecord(row: RoundRow): RoundRecord {
     rho: row.rho,
     epsilonAfter: row.epsilon_after,
     configJson: row.config_json,
+    sumDigest: row.sum_sha256,
   };
 }
 

@@ -36,7 +36,7 @@ describe('SqliteStorage', () => {
     await storage.close();
   });
 
-  it('brings a file made before schema versions (and before rounds.frozen_at) to version 1, keeping its rows', async () => {
+  it('brings a file made before schema versions (and before rounds.frozen_at) to the newest version, keeping its rows', async () => {
     const path = tempDb();
     const old = new Database(path);
     old.exec(`CREATE TABLE rounds (
@@ -46,12 +46,12 @@ describe('SqliteStorage', () => {
     old.prepare("INSERT INTO rounds (round_id, task, base_version, outcome, vector_length, opened_at, deadline, config_json) VALUES ('r0', 't', 1, 'open', 2, 0, 9, '{}')").run();
     old.close();
     const storage = new SqliteStorage({ path });
-    expect(await storage.getRound('r0')).toMatchObject({ roundId: 'r0', frozenAt: null });
+    expect(await storage.getRound('r0')).toMatchObject({ roundId: 'r0', frozenAt: null, sumDigest: null });
     await storage.freezeRound('r0', 5);
     expect((await storage.getRound('r0'))?.frozenAt).toBe(5);
     await storage.close();
     const db = new Database(path);
-    expect(db.prepare('SELECT component, version FROM schema_migrations').all()).toEqual([{ component: 'aggregator', version: 1 }]);
+    expect(db.prepare('SELECT component, version FROM schema_migrations').all()).toEqual([{ component: 'aggregator', version: 1 }, { component: 'aggregator', version: 2 }]);
     db.close();
   });
 });

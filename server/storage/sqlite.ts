@@ -35,6 +35,7 @@ import type {
   NewRound,
   QualityRecord,
   RoundClosure,
+  RoundLockOutcome,
   RoundRecord,
 } from './storage.js';
 
@@ -93,6 +94,8 @@ const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [
     }
     db.exec(SCHEMA_V1);
   },
+  // Version 2: the digest of a secure round's released sum (audits, the load test's exactness check).
+  (db) => db.exec('ALTER TABLE rounds ADD COLUMN sum_sha256 TEXT'),
 ];
 
 /** Brings the file's `component` tables to the newest version, each step in its own transaction; refuses a newer file. */
@@ -172,7 +175,7 @@ export class SqliteStorage implements AggregatorStorage {
       dropPending: db.prepare('DELETE FROM pending_contributions WHERE round_id = ?'),
       closeRound: db.prepare(
         `UPDATE rounds SET outcome = ?, closed_at = ?, produced_version = ?, rho = ?, epsilon_after = ?,
-         release_json = ?, sum = NULL WHERE round_id = ? AND outcome = 'open'`,
+         release_json = ?, sum_sha256 = ?, sum = NULL WHERE round_id = ? AND outcome = 'open'`,
       ),
       rhoSpent: db.prepare<[string], { rho: number | null }>(
         "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated'",
@@ -220,6 +223,7 @@ export class SqliteStorage implements AggregatorStorage {
         closure.rho,
         closure.epsilonAfter,
         closure.releaseJson,
+        closure.sumDigest ?? null,
         closure.roundId,
       ).changes;
       if (changed !== 1) throw new RangeError(`round ${closure.roundId} is not open; it cannot be closed`);
@@ -343,6 +347,14 @@ export class SqliteStorage implements AggregatorStorage {
   async totals(): Promise<{ readonly contributions: number; readonly roundsAggregated: number }> {
     const row = this.stmt.totals.get();
     return { contributions: row?.contributions ?? 0, roundsAggregated: row?.aggregated ?? 0 };
+  }
+
+  /**
+   * One process per SQLite file (the running sums live in this process's memory), so there is no
+   * other instance to exclude: the coordinator's own per-task queue already serialises the work.
+   */
+  async withRoundLock<T>(_task: string, work: () => Promise<T>): Promise<RoundLockOutcome<T>> {
+    return { kind: 'ran', value: await work() };
   }
 
   async close(): Promise<void> {

@@ -190,10 +190,46 @@ describe.each(STORE_KINDS)('aggregator storage on %s', (kind) => {
     await storage.close();
   });
 
+  it('keeps a secure round\'s sum digest with its close (null for other rounds)', async () => {
+    const { storage } = await open();
+    const digest = 'ab'.repeat(32);
+    for (const [roundId, sumDigest] of [['s', digest], ['p', undefined]] as const) {
+      await storage.openRound({ roundId, task: roundId, baseVersion: 1, vectorLength: 1, openedAt: 0, deadline: 9, configJson: '{}' });
+      await storage.closeRound({ roundId, outcome: 'aggregated', closedAt: 5, producedModel: null, rho: null, epsilonAfter: null, releaseJson: null, ...(sumDigest === undefined ? {} : { sumDigest }) });
+    }
+    expect((await storage.getRound('s'))?.sumDigest).toBe(digest);
+    expect((await storage.getRound('p'))?.sumDigest).toBeNull();
+    await storage.close();
+  });
+
+  it('runs round changes under a per-task lock: busy while another instance on the same database holds it', async () => {
+    const { storage, location } = await open();
+    if (kind === 'sqlite') {
+      // One process per file: nothing to exclude, the work always runs.
+      expect(await storage.withRoundLock('t', async () => 1)).toEqual({ kind: 'ran', value: 1 });
+      await storage.close();
+      return;
+    }
+    const other = await openAggregatorStorage(location, 'process');
+    let release!: () => void;
+    const held = storage.withRoundLock('t', () => new Promise<string>((resolve) => (release = () => resolve('first'))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await other.withRoundLock('t', async () => 'second')).toEqual({ kind: 'busy' });
+    expect(await other.withRoundLock('another task', async () => 'free')).toEqual({ kind: 'ran', value: 'free' });
+    release();
+    expect(await held).toEqual({ kind: 'ran', value: 'first' });
+    expect(await other.withRoundLock('t', async () => 'second')).toEqual({ kind: 'ran', value: 'second' });
+    // A failing change releases the lock too.
+    await expect(storage.withRoundLock('t', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await other.withRoundLock('t', async () => 'after')).toEqual({ kind: 'ran', value: 'after' });
+    await other.close();
+    await storage.close();
+  });
+
   it('migrates on open, and refuses a schema newer than it knows, naming both versions', async () => {
     const { storage, location } = await open();
     await storage.close();
     await pretendNewerSchema(location, 'aggregator', 7);
-    await expect(openAggregatorStorage(location, 'process')).rejects.toThrow(/aggregator schema in .* is version 7, newer than version 1, the newest this server knows/);
+    await expect(openAggregatorStorage(location, 'process')).rejects.toThrow(/aggregator schema in .* is version 7, newer than version 2, the newest this server knows/);
   });
 });

@@ -45,6 +45,8 @@ export interface RoundRecord {
   readonly epsilonAfter: number | null;
   /** The round's client configuration as JSON (what /v1/tasks advertised). */
   readonly configJson: string;
+  /** Secure rounds: the SHA-256 of the released sum (../rounds/sum-digest.ts), for audits; null otherwise. */
+  readonly sumDigest: string | null;
 }
 
 export interface NewRound {
@@ -81,6 +83,8 @@ export interface RoundClosure {
   readonly epsilonAfter: number | null;
   /** A released aggregate (histogram tasks) as JSON, stored with the round. */
   readonly releaseJson: string | null;
+  /** Secure rounds: the SHA-256 of the released sum (../rounds/sum-digest.ts). */
+  readonly sumDigest?: string | null;
 }
 
 export interface QualityRecord {
@@ -145,5 +149,16 @@ export interface AggregatorStorage {
   addQuality(record: QualityRecord): Promise<void>;
   quality(task: string): Promise<QualityRecord[]>;
   totals(): Promise<{ readonly contributions: number; readonly roundsAggregated: number }>;
+  /**
+   * Runs `work` holding the task's round-change lock across every aggregator process that shares
+   * this store, so one instance at a time opens, checks or closes the task's rounds; resolves
+   * `busy` at once, without running it, while another process holds the lock (that process does
+   * the change; every instance re-reads the round under the lock before acting on it). Correctness
+   * does not rest on it alone: one open round per task and a close that succeeds once are
+   * constraints of the store; the lock keeps instances from racing into them.
+   */
+  withRoundLock<T>(task: string, work: () => Promise<T>): Promise<RoundLockOutcome<T>>;
   close(): Promise<void>;
 }
+
+export type RoundLockOutcome<T> = { readonly kind: 'ran'; readonly value: T } | { readonly kind: 'busy' };

@@ -65,6 +65,7 @@ function statsFixture(): StatsResponse {
     closedAt: '2026-11-23T06:01:00.000Z',
     outcome: 'aggregated',
     epsilonAfter: 0.4 * (i + 1),
+    sumSha256: null,
   }));
   return {
     generatedAt: '2026-11-23T06:10:00.000Z',
