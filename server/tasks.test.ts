@@ -98,6 +98,15 @@ describe("the 'daily-report' task (issue 12 §2)", () => {
     expect(t.roundSeconds).toBe(86_400);
     expect(createDailyReportTask({ periodDays: 7 }).roundSeconds).toBe(7 * 86_400);
     expect(checkTasks([t])).toEqual([t]);
+    // Its budget is its own, per period: ε 1 a day, one round a period (server/strategies/budget.ts renews it).
+    expect(t).toMatchObject({ epsilonBudget: 1, plannedRounds: 1, periodDays: 1 });
+  });
+
+  it('ships last in the default list, with one conversion slot per segment of the segments task', () => {
+    const tasks = createDefaultTasks({ mfItems: 300, segments: { k: 6 } });
+    expect(tasks.map((x) => x.task).slice(-2)).toEqual(['segments', 'daily-report']);
+    expect(tasks.at(-1)!.labels!.filter((l) => /^segment:\d+:visited$/.test(l))).toHaveLength(6);
+    expect(() => checkTasks(tasks)).not.toThrow();
   });
 
   it('refuses a bad configuration naming the field', () => {
@@ -134,19 +143,37 @@ describe("the 'daily-report' task (issue 12 §2)", () => {
     }
   });
 
-  it('a report of the wrong size is refused by the exact-length check, naming the length; nothing stored', async () => {
+  it('a report of the wrong size, or over the bound, is refused naming the length or the bound; what was stored stays and is released', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'inkling-daily-'));
     const agg = await createAggregator({ ...TEST_CONFIG, dbPath: join(dir, 'db.sqlite') }, { tasks: [createDailyReportTask()], timer: false });
     try {
       const list = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
       const d = list.tasks.find((x) => x.task === 'daily-report')!;
       expect(d.vectorLength).toBe(88);
-      const wrong = encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(87) });
-      const res = await agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: wrong, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } });
-      expect(res.status).toBe(400);
-      expect(await res.json()).toMatchObject({ error: { code: 'bad_length', message: expect.stringContaining('exactly 88') } });
+      const send = (body: Uint8Array): Promise<Response> => Promise.resolve(agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } }));
+      // One good report first: it must survive every refusal below.
+      expect((await send(contributionBody(d, honestValues(d, new Float32Array(d.vectorLength))))).status).toBe(202);
+      const short = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(87) }));
+      expect(short.status).toBe(400);
+      expect(await short.json()).toMatchObject({ error: { code: 'bad_length', message: expect.stringContaining('exactly 88') } });
+      const long = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(89) }));
+      expect(long.status).toBe(413);
+      // This server's only task: the read limit is its report's size, refused before the body is kept.
+      expect(await long.json()).toMatchObject({ error: { code: 'body_too_large', message: `body exceeds the largest contribution (${28 + 4 * 88} bytes)` } });
+      // A report no device could make: 100,000 views of one category (the encoder caps it at 2 a category, 16 a day;
+      // the check allows the clip bound plus rounding plus the device noise's tail).
+      const inflated = new Float32Array(d.vectorLength);
+      inflated[0] = 100_000;
+      const over = await send(contributionBody(d, Int32Array.from(inflated, (v) => Math.round(v / d.granularity))));
+      expect(over.status).toBe(422);
+      expect(await over.json()).toMatchObject({ error: { code: 'norm_exceeded', message: expect.stringMatching(/^L2 norm 10000000\.0 exceeds the bound [\d.]+ grid steps \(clip 6\.40\d*\/0\.01 \+ rounding \+ local-noise allowance\)$/) } });
       const after = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
       expect(after.tasks.find((x) => x.task === 'daily-report')?.roundId).toBe(d.roundId);
+      // Below its minimum of 2, the round holds exactly the good report; one more and it releases both.
+      expect((await send(contributionBody(d, honestValues(d, new Float32Array(d.vectorLength))))).status).toBe(202);
+      expect(await agg.coordinator.closeRound('daily-report')).toBe(true);
+      const stats = (await (await agg.app.request('/v1/stats')).json()) as StatsResponse;
+      expect(stats.tasks.find((t) => t.task === 'daily-report')!.aggregates[0]!.contributions).toBe(2);
     } finally {
       await agg.close();
       rmSync(dir, { recursive: true, force: true });
