@@ -4,10 +4,11 @@
  * process, so a restart (or kill -9) loses nothing that was answered:
  *
  * - a batch of contributions is ONE transaction: it locks the rounds' rows (`FOR UPDATE`, in
- *   round-id order), inserts each id (`ON CONFLICT DO NOTHING`: a replay, or the same id
- *   committed by another connection meanwhile, is a duplicate) and a pending row holding its
- *   int32 vector as bytea, sent as a binary parameter (never as text), and bumps the counts;
- *   it resolves only after COMMIT, so the 202 that follows is for a durable contribution;
+ *   round-id order), finds the ids already stored (a replay is a duplicate), then inserts the new
+ *   ids and their pending rows (each int32 vector as bytea, sent as a binary parameter, never as
+ *   text) in one multi-row statement each, and bumps the counts: five round trips whatever the
+ *   batch size, while other instances wait on the same round's lock; it resolves only after
+ *   COMMIT, so the 202 that follows is for a durable contribution;
  * - every FOLD_EVERY contributions a round's pending vectors are deleted and added into its
  *   float64 `sum` (bytea) in one transaction under the round's row lock;
  * - the round's sum is `sum` + Σ pending vectors, read under a share lock; a frozen round's sum
@@ -161,7 +162,8 @@ export class PostgresStorage implements AggregatorStorage {
     const before = new Map<string, number>();
     const after = new Map<string, number>();
     const outcomes = await transaction(this.pool, async (client) => {
-      // Lock every round of the batch up front, in one order, so two batches never deadlock.
+      // Lock every round of the batch up front, in one order, so two batches (of this instance or
+      // another sharing the database) never deadlock, and a frozen or full round stays so.
       const roundIds = [...new Set(batch.map((c) => c.roundId))].sort();
       const { rows } = await client.query<RoundState & { round_id: string }>(
         'SELECT round_id, outcome, contributions, frozen_at FROM rounds WHERE round_id = ANY($1) ORDER BY round_id FOR UPDATE',
@@ -169,24 +171,36 @@ export class PostgresStorage implements AggregatorStorage {
       );
       const states = new Map(rows.map((r) => [r.round_id, r]));
       for (const r of rows) before.set(r.round_id, r.contributions);
+      // A replay is a duplicate whatever the round's state now (as in ./sqlite.ts).
+      const ids = batch.map((c) => asBuffer(c.id));
+      const known = await client.query<{ id: Buffer }>('SELECT id FROM contribution_ids WHERE id = ANY($1::bytea[])', [ids]);
+      const seen = new Set(known.rows.map((r) => r.id.toString('hex')));
       const result: AcceptOutcome[] = [];
-      for (const { roundId, id, values, maxContributions } of batch) {
-        const state = states.get(roundId);
-        const refusal = state === undefined || state.outcome !== 'open' || state.frozen_at !== null ? 'not_open' : state.contributions >= maxContributions ? 'full' : null;
-        if (refusal !== null) {
-          // A replay is a duplicate whatever the round's state now.
-          const known = await client.query('SELECT 1 FROM contribution_ids WHERE id = $1', [asBuffer(id)]);
-          result.push({ kind: (known.rowCount ?? 0) > 0 ? 'duplicate' : refusal });
-          continue;
+      const accepted: PendingContribution[] = [];
+      for (const [i, contribution] of batch.entries()) {
+        const key = ids[i]!.toString('hex');
+        const state = states.get(contribution.roundId);
+        if (seen.has(key)) result.push({ kind: 'duplicate' });
+        else if (state === undefined || state.outcome !== 'open' || state.frozen_at !== null) result.push({ kind: 'not_open' });
+        else if (state.contributions >= contribution.maxContributions) result.push({ kind: 'full' });
+        else {
+          seen.add(key); // the same id twice in one batch: the second is a duplicate
+          state.contributions++;
+          accepted.push(contribution);
+          result.push({ kind: 'accepted', contributions: state.contributions });
         }
-        const inserted = await client.query('INSERT INTO contribution_ids (id, round_id) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [asBuffer(id), roundId]);
-        if (inserted.rowCount !== 1) {
-          result.push({ kind: 'duplicate' });
-          continue;
-        }
-        await client.query('INSERT INTO pending_contributions (round_id, vector) VALUES ($1, $2)', [roundId, asBuffer(values)]);
-        state!.contributions++;
-        result.push({ kind: 'accepted', contributions: state!.contributions });
+      }
+      if (accepted.length > 0) {
+        // One statement each, every id and vector a binary parameter (never hex text). An id that
+        // another transaction committed since the check above can only be for a round whose lock
+        // this one does not hold (a device reusing an id across rounds): its conflict aborts the
+        // batch, which then fails as a whole and nothing of it is stored.
+        const idRows = await client.query(
+          `INSERT INTO contribution_ids (id, round_id) VALUES ${valuesList(accepted.length, 2)} ON CONFLICT (id) DO NOTHING`,
+          accepted.flatMap((c) => [asBuffer(c.id), c.roundId]),
+        );
+        if (idRows.rowCount !== accepted.length) throw new Error(`${accepted.length - (idRows.rowCount ?? 0)} contribution id(s) of this batch were committed by another transaction meanwhile; the batch is not stored`);
+        await client.query(`INSERT INTO pending_contributions (round_id, vector) VALUES ${valuesList(accepted.length, 2)}`, accepted.flatMap((c) => [c.roundId, asBuffer(c.values)]));
       }
       for (const [roundId, state] of states) {
         const added = state.contributions - before.get(roundId)!;
@@ -299,6 +313,11 @@ export class PostgresStorage implements AggregatorStorage {
       await client.query('UPDATE rounds SET sum = $1 WHERE round_id = $2', [asBuffer(sum), roundId]);
     });
   }
+}
+
+/** `($1, $2), ($3, $4), …`: `rows` rows of `columns` parameters, for one multi-row INSERT. */
+function valuesList(rows: number, columns: number): string {
+  return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: columns }, (_, c) => `$${r * columns + c + 1}`).join(', ')})`).join(', ');
 }
 
 async function putModel(db: pg.Pool | pg.PoolClient, model: ModelRecord): Promise<void> {
