@@ -4,7 +4,7 @@
  * folder removed. About 1 s to start. PostgreSQL refuses to run as root (CI runs as root), so
  * there initdb and the server run as the `postgres` system user the Debian package creates.
  *
- * fsync is off: these tests kill the aggregator, never PostgreSQL or the machine, and a commit is
+ * fsync is off unless asked for (the load test asks): these tests kill the aggregator, never PostgreSQL or the machine, and a commit is
  * in the server's WAL (in the OS's page cache) before it is acknowledged either way; fsync would
  * only make every commit wait for the disk that two cores share with the rest of the suite.
  *
@@ -21,6 +21,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 export interface TestPostgres {
+  /** The postmaster's process id (its backends are its children: the load test reads their CPU). */
+  readonly pid: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
@@ -58,7 +60,12 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
+export interface TestPostgresOptions {
+  /** fsync on, as a production server runs (the load test's database bytes and commit costs); default off. */
+  readonly fsync?: boolean;
+}
+
+export async function startTestPostgres(options: TestPostgresOptions = {}): Promise<TestPostgres> {
   const bin = binDir();
   const user = runAs();
   const dir = mkdtempSync(join(tmpdir(), 'inkling-pg-'));
@@ -72,7 +79,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   }
   const port = await freePort();
   const server: ChildProcess = spawn(join(bin, 'postgres'), [
-    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off',
+    '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
+    ...(options.fsync === true ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
   ], { ...ids, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   server.stderr!.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
@@ -99,6 +107,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     throw error;
   }
   return {
+    pid: server.pid!,
     async createDatabase(name) {
       if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new RangeError(`database name must match [a-z_][a-z0-9_]{0,62}; got ${JSON.stringify(name)}`);
       const client = new pg.Client({ connectionString: `${base}/postgres` });

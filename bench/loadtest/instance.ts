@@ -1,0 +1,69 @@
+/**
+ * One aggregator instance of the load test (./run.ts), in a process of its own so that it can be
+ * killed with SIGKILL: the same createAggregator / createHelper, Node HTTP server options and
+ * hardening as server/main.ts, on PostgreSQL, with one task — the storefront's item-popularity
+ * histogram (2,588 coordinates, the largest upload the shipped tasks take), its budget planned
+ * over 100,000 rounds instead of one so a long load never exhausts it.
+ *
+ * Usage (run.ts spawns it; the peer token comes from INKLING_PEER_TOKEN, not argv):
+ *   node --import tsx bench/loadtest/instance.ts helper PORT STORE_URL
+ *   node --import tsx bench/loadtest/instance.ts leader PORT STORE_URL HELPER_URL
+ * Prints one line `listening PORT` when it accepts connections.
+ */
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createAggregator } from '../../server/aggregator.js';
+import { DEFAULT_HTTP_LIMITS, hardenServer, nodeServerOptions } from '../../server/http/node-server.js';
+import { createHelper } from '../../server/secagg/create-helper.js';
+import { createPopularityTask, type TaskDefinition } from '../../server/tasks.js';
+import { LOADTEST_ROUND } from './settings.js';
+
+/** The storefront catalogue's size (dist/demo/catalog.json), as the shipped item-popularity task has it. */
+const ITEMS = 2588;
+
+export function loadtestTask(): TaskDefinition {
+  const { budgetShare: _shared, ...popularity } = createPopularityTask(ITEMS);
+  return { ...popularity, plannedRounds: 100_000 };
+}
+
+async function main(): Promise<void> {
+  const [role, portRaw, store, helperUrl] = process.argv.slice(2);
+  const port = Number(portRaw);
+  const peerToken = process.env['INKLING_PEER_TOKEN'];
+  if ((role !== 'leader' && role !== 'helper') || !Number.isInteger(port) || store === undefined || peerToken === undefined || (role === 'leader' && helperUrl === undefined)) {
+    throw new Error('usage: instance.ts helper|leader PORT STORE_URL [HELPER_URL], with INKLING_PEER_TOKEN set');
+  }
+  const tasks = [loadtestTask()];
+  let fetchApp: (request: Request) => Response | Promise<Response>;
+  if (role === 'helper') {
+    fetchApp = (await createHelper({ dbPath: store, allowedOrigins: [], minContributions: LOADTEST_ROUND.minContributions, maxContributions: LOADTEST_ROUND.maxContributions, peerToken, rotateKey: false }, { tasks })).app.fetch;
+  } else {
+    const aggregator = await createAggregator(
+      {
+        dbPath: store,
+        allowedOrigins: [],
+        ...LOADTEST_ROUND,
+        epsilonBudget: 8,
+        delta: 1e-6,
+        centralNoiseMultiplier: 0,
+        adminToken: null,
+        staticDir: null,
+        crossOriginIsolation: false,
+        durability: 'process',
+        plannedRounds: 100_000,
+        role: { kind: 'leader', helperUrl: helperUrl!, helperPublicUrl: helperUrl!, peerToken },
+      },
+      { tasks, onEvent: (e) => e.kind === 'round_closed' && process.stdout.write(`closed ${e.roundId} ${e.contributions}\n`) },
+    );
+    fetchApp = aggregator.app.fetch;
+  }
+  const server = serve({ fetch: fetchApp, port, hostname: '127.0.0.1', serverOptions: nodeServerOptions(DEFAULT_HTTP_LIMITS) }, () => process.stdout.write(`listening ${port}\n`));
+  hardenServer(server as Server, DEFAULT_HTTP_LIMITS);
+}
+
+if (process.argv[1]?.endsWith('instance.ts')) {
+  main().catch((error: unknown) => {
+    console.error(`loadtest instance: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  });
+}
