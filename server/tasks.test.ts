@@ -150,7 +150,7 @@ describe("the 'daily-report' task (issue 12 §2)", () => {
       const list = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
       const d = list.tasks.find((x) => x.task === 'daily-report')!;
       expect(d.vectorLength).toBe(88);
-      const send = (body: Uint8Array): Promise<Response> => Promise.resolve(agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } }));
+      const send = (body: Uint8Array): Promise<Response> => Promise.resolve(agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } }));
       // One good report first: it must survive every refusal below.
       expect((await send(contributionBody(d, honestValues(d, new Float32Array(d.vectorLength))))).status).toBe(202);
       const short = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(87) }));
