@@ -50,12 +50,31 @@ function participantsChart(task: TaskStats): HTMLElement | null {
 }
 
 function privacyMeter(task: TaskStats): HTMLElement {
-  const { epsilonSpent, epsilonBudget, delta } = task.privacy;
+  const { epsilonSpent, epsilonBudget, delta, period } = task.privacy;
+  if (period !== undefined) return periodMeter(task, period);
   const share = epsilonBudget > 0 ? Math.min(1, epsilonSpent / epsilonBudget) : 0;
   return h('div', { class: 'privacy', 'data-testid': 'epsilon' },
     h('div', { class: 'privacy__text' },
       h('span', {}, `ε spent ${epsilonSpent.toFixed(2)} of ${epsilonBudget.toFixed(2)}`),
       h('span', { class: 'muted' }, `δ = ${delta.toExponential(0)} · user-level, all rounds`),
+    ),
+    h('div', { class: `meter${share >= 1 ? ' meter--full' : ''}` }, h('span', { style: `width:${share * 100}%` })),
+  );
+}
+
+/**
+ * A fixed-schedule task's budget renews each period: the meter is this period's ε against the
+ * period's budget; the total over all periods (which composes, so grows past one period's) is
+ * said beside it rather than drawn as an overrun.
+ */
+function periodMeter(task: TaskStats, period: NonNullable<TaskStats['privacy']['period']>): HTMLElement {
+  const { epsilonSpent, epsilonBudget, delta } = task.privacy;
+  const share = epsilonBudget > 0 ? Math.min(1, period.epsilonSpent / epsilonBudget) : 0;
+  const per = period.days === 1 ? 'day' : `${period.days} days`;
+  return h('div', { class: 'privacy', 'data-testid': 'epsilon' },
+    h('div', { class: 'privacy__text' },
+      h('span', {}, `ε ${period.epsilonSpent.toFixed(2)} of ${epsilonBudget.toFixed(2)} this ${per === 'day' ? 'day' : 'period'}`),
+      h('span', { class: 'muted' }, `δ = ${delta.toExponential(0)} · user-level, per ${per}, renews ${new Date(period.renewsAt).toLocaleString()} · all ${per === 'day' ? 'days' : 'periods'} composed: ε ${epsilonSpent.toFixed(2)}`),
     ),
     h('div', { class: `meter${share >= 1 ? ' meter--full' : ''}` }, h('span', { style: `width:${share * 100}%` })),
   );

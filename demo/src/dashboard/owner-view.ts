@@ -45,8 +45,13 @@ function plusMinus(d: OwnerEstimate): string {
 }
 
 function epsilonLine(task: TaskStats, after: number | null): HTMLElement {
-  const { epsilonSpent, epsilonBudget, delta } = task.privacy;
+  const { epsilonSpent, epsilonBudget, delta, period } = task.privacy;
   const release = after === null ? '' : `; ε ${after.toFixed(2)} once this release was made`;
+  if (period !== undefined) {
+    // A renewing budget: ε per period, and the periods composed (which grows past one period's ε by design).
+    const per = period.days === 1 ? 'day' : `${period.days} days`;
+    return h('p', { class: 'muted small', 'data-testid': 'owner-epsilon' }, `Task '${task.task}': ε ${epsilonBudget.toFixed(2)} per ${per}, renewing (${period.epsilonSpent.toFixed(2)} spent this ${per === 'day' ? 'day' : 'period'}); all ${per === 'day' ? 'days' : 'periods'} composed: ε ${epsilonSpent.toFixed(2)} (δ = ${delta.toExponential(0)}, user-level)${release}.`);
+  }
   return h('p', { class: 'muted small', 'data-testid': 'owner-epsilon' }, `Task '${task.task}': ε spent ${epsilonSpent.toFixed(2)} of ${epsilonBudget.toFixed(2)} (δ = ${delta.toExponential(0)}, user-level)${release}.`);
 }
 

@@ -40,7 +40,14 @@ export interface TaskStats {
   readonly kind: 'fedavg' | 'histogram' | 'kmeans' | 'als';
   readonly model: { readonly name: string; readonly version: number };
   readonly status: 'open' | 'budget_exhausted';
-  readonly privacy: { readonly epsilonBudget: number; readonly delta: number; readonly epsilonSpent: number; readonly rhoSpent: number };
+  readonly privacy: {
+    readonly epsilonBudget: number;
+    readonly delta: number;
+    readonly epsilonSpent: number;
+    readonly rhoSpent: number;
+    /** A fixed-schedule task (the daily report): epsilonBudget is per period and renews; epsilonSpent composes all periods. */
+    readonly period?: { readonly days: number; readonly epsilonSpent: number; readonly renewsAt: string };
+  };
   readonly currentRound: RoundStats | null;
   /** What one device uploads per contribution (absent from older servers; null before any round). */
   readonly bytesPerContribution?: number | null;
@@ -94,6 +101,10 @@ function statsProblem(body: unknown): string | null {
       if (!Array.isArray(task[field])) return `tasks[${i}].${field} must be an array`;
     }
     if (!isRecord(task.privacy) || !isRecord(task.model)) return `tasks[${i}] needs "privacy" and "model" objects`;
+    const period = task.privacy.period;
+    if (period !== undefined && (!isRecord(period) || typeof period.days !== 'number' || typeof period.epsilonSpent !== 'number' || typeof period.renewsAt !== 'string')) {
+      return `tasks[${i}].privacy.period must be an object with numbers "days", "epsilonSpent" and a string "renewsAt"`;
+    }
   }
   if (body.helper !== undefined) {
     if (!isRecord(body.helper) || !Array.isArray(body.helper.rounds) || !Array.isArray(body.helper.keyIds)) return '"helper" must be an object with "rounds" and "keyIds" arrays';
