@@ -10,6 +10,7 @@ import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import { createAggregator, type Aggregator } from '../aggregator.js';
 import { createDailyReportTask, DAILY_REPORT_EPSILON } from '../tasks.js';
 import { contributionBody, honestValues, TEST_CONFIG } from '../testkit.js';
+import { fetchHelperKey, listenHelper, PEER_TOKEN, sharedDevice } from '../secagg/testkit.js';
 
 const DAY = 86_400_000;
 const D = Date.parse('2026-11-23T00:00:00Z');
@@ -107,6 +108,42 @@ describe("the daily report's per-period budget", () => {
       expect(extended.deadline).toBe('2026-11-25T00:00:00.000Z');
     } finally {
       await agg.close();
+    }
+  });
+
+  it('with secure aggregation (npm start): devices\' noise is sized for the whole day\'s ρ, the full round releases, the next waits for midnight', async () => {
+    let now = D + 10 * 3_600_000;
+    const task = createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
+    const helper = await listenHelper([task], { maxContributions: 3 });
+    const leader = await createAggregator(
+      { ...TEST_CONFIG, maxContributions: 3, role: { kind: 'leader', helperUrl: helper.url, helperPublicUrl: 'https://helper.example', peerToken: PEER_TOKEN } },
+      { tasks: [task], clock: () => now, timer: false },
+    );
+    try {
+      const d = (await daily(leader))!;
+      expect(d.secureAggregation).toEqual({ helper: 'https://helper.example' });
+      expect(d.privacy.period).toEqual({ days: 1, epsilonSpent: 0, renewsAt: '2026-11-24T00:00:00.000Z' });
+      const key = await fetchHelperKey(helper.url);
+      const sent = await Promise.all([0, 1, 2].map(() => sharedDevice(d, new Float32Array(d.vectorLength), key)));
+      for (const device of sent) {
+        const res = await leader.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: device.body, headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } });
+        expect(res.status).toBe(202);
+      }
+      await settle();
+      await leader.coordinator.tick();
+      const day1 = await stats(leader);
+      expect(day1.rounds.map((r) => r.contributions)).toEqual([3]);
+      // Sized for ρ(ε 1, δ) at the minimum of 2; released with 3, whose noise shares add up to 3/2 of the
+      // variance: ρ × 2/3, ε 0.69 (measured).
+      expect(day1.privacy.period!.epsilonSpent).toBeGreaterThan(0.6);
+      expect(day1.privacy.period!.epsilonSpent).toBeLessThanOrEqual(DAILY_REPORT_EPSILON);
+      expect(await daily(leader)).toBeUndefined();
+      now = D + DAY + 1000;
+      await leader.coordinator.tick();
+      expect((await daily(leader))?.deadline).toBe('2026-11-25T00:00:00.000Z');
+    } finally {
+      await leader.close();
+      await helper.close();
     }
   });
 });
