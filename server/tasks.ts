@@ -436,9 +436,10 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
 /**
  * Fixed-schedule reports (issue 12 §2, core/models/daily-report.ts): a histogram-kind task whose
  * rounds are the periods (a UTC day by default: `periodDays`; each round closes at its period's
- * end, server/strategies/client-config.ts; a report for a closed period is refused naming it,
- * server/rounds/validate-contribution.ts; a period with fewer than minContributions reports is
- * extended into the next one, like any round), one report per device per round, zeros when it did
+ * end, server/strategies/client-config.ts; a report for a closed period, or sent after the period's
+ * end before the tick closes its round, is refused naming it, server/rounds/validate-contribution.ts;
+ * a period with fewer than minContributions reports runs on to the next period's end exactly,
+ * server/rounds/coordinator.ts), one report per device per round, zeros when it did
  * nothing (worker/federated/daily-report-task.ts). Its labels name every value (`views:Drama`,
  * `funnel:carted`, `search:drama`, `segment:0:bought`; a device rebuilds the layout from them), its
  * clipNorm is the report's exact L2 bound, so the aggregator's clip never changes a report and a
@@ -450,13 +451,17 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
  *
  * Privacy: ε = `epsilonPerPeriod` (default 1, whatever --epsilon says) per device per PERIOD, a
  * budget that renews: each round is sized to spend the whole period's ρ (rhoFraction 1,
- * server/strategies/client-config.ts), the rounds open at some time in one period may together
+ * server/strategies/client-config.ts), the rounds that took reports during one period may together
  * spend at most that (server/strategies/budget.ts, on storage.rhoSpentBetween), and a round that
  * would go over waits for the next period instead of stopping the task. A round also closes when
  * full (maxContributions): the period's budget is then spent and the next round opens with the next
  * period, so --max-contributions should be sized to the site's devices per period. Over N periods
  * a device's costs compose (N × ρ; /v1/stats reports both the period's ε and the total), and the
- * device's ledger charges each report when it is sent (worker/federated/client.ts, one per period).
+ * device's ledger charges each report against its period as well as its rolling window
+ * (worker/federated/client.ts reportPeriod, core/dp/ledger.ts ChargeRequest.period). With a single
+ * plain aggregator a report's only protection from it is the device's own noise (ρ 1/2 at
+ * localNoiseMultiplier 1, over a day's ρ 0.0244), so devices decline the task there (out-of-budget);
+ * it is meant for secure aggregation (npm start), where the charge is the distributed ρ of the day.
  * See sim/experiments/README.md, "Fixed-schedule reports", for what it measures: at ε 1 a day the
  * per-category block misses ±5 % on a single day (worst 12.2 % on MovieTweetings) and needs ≥ 4
  * weeks' sums to meet it.
