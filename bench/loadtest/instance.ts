@@ -16,7 +16,7 @@ import { createAggregator } from '../../server/aggregator.js';
 import { DEFAULT_HTTP_LIMITS, hardenServer, nodeServerOptions } from '../../server/http/node-server.js';
 import { createHelper } from '../../server/secagg/create-helper.js';
 import { createPopularityTask, type TaskDefinition } from '../../server/tasks.js';
-import { LOADTEST_ROUND } from './settings.js';
+import { loadtestRound } from './settings.js';
 
 /** The storefront catalogue's size (dist/demo/catalog.json), as the shipped item-popularity task has it. */
 const ITEMS = 2588;
@@ -34,15 +34,16 @@ async function main(): Promise<void> {
     throw new Error('usage: instance.ts helper|leader PORT STORE_URL [HELPER_URL], with INKLING_PEER_TOKEN set');
   }
   const tasks = [loadtestTask()];
+  const round = loadtestRound(process.env);
   let fetchApp: (request: Request) => Response | Promise<Response>;
   if (role === 'helper') {
-    fetchApp = (await createHelper({ dbPath: store, allowedOrigins: [], minContributions: LOADTEST_ROUND.minContributions, maxContributions: LOADTEST_ROUND.maxContributions, peerToken, rotateKey: false }, { tasks })).app.fetch;
+    fetchApp = (await createHelper({ dbPath: store, allowedOrigins: [], minContributions: round.minContributions, maxContributions: round.maxContributions, peerToken, rotateKey: false }, { tasks })).app.fetch;
   } else {
     const aggregator = await createAggregator(
       {
         dbPath: store,
         allowedOrigins: [],
-        ...LOADTEST_ROUND,
+        ...round,
         epsilonBudget: 8,
         delta: 1e-6,
         centralNoiseMultiplier: 0,
@@ -59,6 +60,11 @@ async function main(): Promise<void> {
   }
   const server = serve({ fetch: fetchApp, port, hostname: '127.0.0.1', serverOptions: nodeServerOptions(DEFAULT_HTTP_LIMITS) }, () => process.stdout.write(`listening ${port}\n`));
   hardenServer(server as Server, DEFAULT_HTTP_LIMITS);
+  // The driver's memory record: resident set, V8 heap in use, and buffers outside the heap.
+  setInterval(() => {
+    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    process.stdout.write(`memory ${JSON.stringify({ rss, heapUsed, external, arrayBuffers })}\n`);
+  }, 2000).unref();
 }
 
 if (process.argv[1]?.endsWith('instance.ts')) {

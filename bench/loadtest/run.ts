@@ -25,15 +25,16 @@
  *   npm run loadtest                          # the three phases, 30 + 30 + 120 s
  *   npm run loadtest -- --seconds 60 --fault-seconds 180 --in-flight 32
  *   npm run loadtest -- --memory 600          # only: 3 + 2 instances at full speed for 600 s, memory per instance
+ *   npm run loadtest -- --memory 600 --sqlite # the same with 1 + 1 on SQLite files
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { secureRandom } from '../../core/dp/random.js';
 import type { TaskDescriptor, TasksResponse } from '../../core/protocol/aggregator.js';
 import { parseHpkeConfigList, type HpkeKeyConfig } from '../../core/secagg/hpke.js';
@@ -41,7 +42,8 @@ import { buildSharedUpload } from '../../core/secagg/upload.js';
 import { sumDigest } from '../../server/rounds/sum-digest.js';
 import { startTestPostgres, type TestPostgres } from '../../server/storage/postgres.testkit.js';
 import { honestValues, randomId } from '../../server/testkit.js';
-import { LOADTEST_ROUND } from './settings.js';
+import { postgresLeaderDatabase, sqliteLeaderDatabase, type LeaderDatabase } from './leader-database.js';
+import { LOADTEST_ROUND, MEMORY_ROUND, roundEnvironment, type LoadtestRound } from './settings.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INSTANCE = join(root, 'bench', 'loadtest', 'instance.ts');
@@ -64,6 +66,8 @@ interface Options {
   readonly inFlight: number;
   readonly kills: number;
   readonly memorySeconds: number | null;
+  /** The memory run on SQLite (1 leader + 1 helper), where the issue measured growth. */
+  readonly sqlite: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -80,6 +84,7 @@ function parseOptions(argv: readonly string[]): Options {
     inFlight: Math.round(value('--in-flight', 24)),
     kills: Math.round(value('--kills', 24)),
     memorySeconds: argv.includes('--memory') ? value('--memory', 600) : null,
+    sqlite: argv.includes('--sqlite'),
   };
 }
 
@@ -109,24 +114,24 @@ function cpuSeconds(pid: number, children = false): number {
   }
 }
 
-function rssMb(pid: number): number | null {
-  try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
-    return line === undefined ? null : Number(line.split(/\s+/)[1]) / 1024;
-  } catch {
-    return null;
-  }
+/** One memory line of an instance (./instance.ts prints one every 2 s). */
+interface MemorySample {
+  /** performance.now() of the driver when it arrived. */
+  readonly at: number;
+  readonly rssMb: number;
+  readonly heapMb: number;
 }
 
-/** One instance: a port it keeps across restarts, the CPU its killed processes used, its memory samples. */
+/** One instance: a port it keeps across restarts, the CPU its killed processes used, its memory samples, its round closes. */
 class Instance {
   private child: ChildProcess | null = null;
   private cpuOfKilled = 0;
-  /** [seconds since the phase started, RSS MB] of the current process. */
-  samples: [number, number][] = [];
+  /** The current process's memory lines. */
+  samples: MemorySample[] = [];
   kills = 0;
+  closes = 0;
 
-  constructor(readonly role: 'leader' | 'helper', readonly port: number, private readonly args: readonly string[]) {}
+  constructor(readonly role: 'leader' | 'helper', readonly port: number, private readonly args: readonly string[], private readonly round: LoadtestRound) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -135,26 +140,30 @@ class Instance {
   async start(): Promise<void> {
     const child = spawn(process.execPath, ['--import=tsx', INSTANCE, this.role, String(this.port), ...this.args], {
       cwd: root,
-      env: { ...process.env, INKLING_PEER_TOKEN: PEER_TOKEN },
+      env: { ...process.env, INKLING_PEER_TOKEN: PEER_TOKEN, ...roundEnvironment(this.round) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    this.samples = [];
     await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const onData = (chunk: Buffer): void => {
-        out += chunk.toString();
-        if (out.includes(`listening ${this.port}`)) {
-          child.stdout!.off('data', onData);
-          child.stdout!.resume();
-          resolve();
+      let pending = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) {
+          if (line === `listening ${this.port}`) resolve();
+          else if (line.startsWith('closed ')) this.closes++;
+          else if (line.startsWith('memory ')) {
+            const m = JSON.parse(line.slice(7)) as { rss: number; heapUsed: number };
+            this.samples.push({ at: performance.now(), rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
+          }
         }
-      };
-      child.stdout!.on('data', onData);
+      });
       child.once('exit', (code, signal) => reject(new Error(`${this.role} on ${this.port} exited before listening (${signal ?? code}): ${stderr}`)));
     });
-    this.samples = [];
   }
 
   /** SIGKILL, no warning: what a crash or an OOM kill does. */
@@ -164,11 +173,6 @@ class Instance {
     this.child.kill('SIGKILL');
     this.child = null;
     this.kills++;
-  }
-
-  sample(at: number): void {
-    const mb = this.child?.pid === undefined ? null : rssMb(this.child.pid);
-    if (mb !== null) this.samples.push([at, mb]);
   }
 
   cpu(): number {
@@ -239,7 +243,7 @@ class Devices {
   private vectors: Int32Array[] = [];
   readonly ledger = new Ledger();
 
-  constructor(private readonly leaders: readonly Instance[], private readonly helpers: readonly Instance[]) {}
+  constructor(private readonly leaders: readonly Instance[], private readonly helpers: readonly Instance[], private readonly settings: LoadtestRound) {}
 
   /** The current round, from whichever leader answers (a frozen round is listed by none: wait). */
   async currentRound(stale?: string): Promise<TaskDescriptor> {
@@ -324,14 +328,13 @@ class Devices {
   }
 
   /** Tops the open round up to its minimum so that it closes, and waits until every round the devices reached is closed. */
-  async drain(db: pg.Client): Promise<void> {
+  async drain(db: LeaderDatabase): Promise<void> {
     const deadline = Date.now() + 120_000;
     for (;;) {
-      const { rows } = await db.query<{ round_id: string; contributions: number }>("SELECT round_id, contributions FROM rounds WHERE task = $1 AND outcome = 'open'", [TASK]);
-      const open = rows[0];
+      const open = await db.openRound(TASK);
       if (open === undefined || !this.ledger.rounds.has(open.round_id)) return;
       if (Date.now() > deadline) throw new Error(`round ${open.round_id} did not close within 120 s of the end of the load`);
-      if (open.contributions < LOADTEST_ROUND.minContributions) {
+      if (open.contributions < this.settings.minContributions) {
         const descriptor = await this.currentRound();
         if (descriptor.roundId === open.round_id) await this.upload(descriptor);
       } else await sleep(200);
@@ -348,34 +351,56 @@ interface PhaseResult {
   readonly helpers: number;
   readonly seconds: number;
   readonly ledger: Ledger;
+  readonly closes: number;
   readonly kills: { readonly leader: number; readonly helper: number };
   readonly cpu: { readonly leader: number; readonly helper: number; readonly postgres: number };
-  readonly walBytes: number;
+  readonly store: Store['kind'];
+  readonly walBytes: number | null;
   readonly retainedBytes: number;
+  /** What the leader keeps for ever per contribution: its id row and index entry (the idempotency key). */
+  readonly idBytes: number | null;
   readonly check: { readonly rounds: number; readonly lost: number; readonly doubled: number; readonly digestMismatches: number; readonly unexpected: number };
-  readonly memory: readonly { readonly name: string; readonly startMb: number; readonly maxMb: number; readonly endMb: number; readonly slopeMbPerMin: number }[];
+  readonly memory: readonly ({ readonly name: string } & MemoryTrend)[];
 }
 
-async function phase(postgres: TestPostgres, postmasterPid: number, name: string, shape: { leaders: number; helpers: number; seconds: number; kills: number }, inFlight: number): Promise<PhaseResult> {
+/** Where a phase keeps its state: one PostgreSQL server (a database per role and phase), or SQLite files (one instance per role). */
+type Store = { readonly kind: 'postgres'; readonly server: TestPostgres } | { readonly kind: 'sqlite'; readonly dir: string };
+
+async function phase(store: Store, name: string, shape: { leaders: number; helpers: number; seconds: number; kills: number; round: LoadtestRound }, inFlight: number): Promise<PhaseResult> {
   const tag = name.replace(/[^a-z]/g, '');
-  const [leaderDb, helperDb] = [await postgres.createDatabase(`lt_${tag}_leader`), await postgres.createDatabase(`lt_${tag}_helper`)];
-  const admin = new pg.Client({ connectionString: leaderDb });
-  await admin.connect();
-  const helpers = await Promise.all(Array.from({ length: shape.helpers }, async () => new Instance('helper', await freePort(), [helperDb])));
+  let leaderDb: string;
+  let helperDb: string;
+  let database: LeaderDatabase;
+  switch (store.kind) {
+    case 'postgres':
+      [leaderDb, helperDb] = [await store.server.createDatabase(`lt_${tag}_leader`), await store.server.createDatabase(`lt_${tag}_helper`)];
+      database = await postgresLeaderDatabase(leaderDb, helperDb);
+      break;
+    case 'sqlite':
+      // The running sums of a SQLite store live in its process: one instance per file.
+      if (shape.leaders !== 1 || shape.helpers !== 1) throw new RangeError('a SQLite phase runs 1 leader + 1 helper (one process per SQLite file)');
+      [leaderDb, helperDb] = [join(store.dir, `${tag}-leader.sqlite`), join(store.dir, `${tag}-helper.sqlite`)];
+      database = sqliteLeaderDatabase(leaderDb, helperDb);
+      break;
+    default: {
+      const unreachable: never = store;
+      throw new Error(`unknown store ${JSON.stringify(unreachable)}`);
+    }
+  }
+  const postgresCpu = (): number => (store.kind === 'postgres' ? cpuSeconds(store.server.pid, true) + backendsCpu(store.server.pid) : 0);
+  const helpers = await Promise.all(Array.from({ length: shape.helpers }, async () => new Instance('helper', await freePort(), [helperDb], shape.round)));
   // The first helper makes the key; the others load it (they would agree if started together too).
   for (const helper of helpers) await helper.start();
-  const leaders = await Promise.all(Array.from({ length: shape.leaders }, async (_, i) => new Instance('leader', await freePort(), [leaderDb, helpers[i % helpers.length]!.url])));
+  const leaders = await Promise.all(Array.from({ length: shape.leaders }, async (_, i) => new Instance('leader', await freePort(), [leaderDb, helpers[i % helpers.length]!.url], shape.round)));
   await Promise.all(leaders.map((l) => l.start()));
-  const devices = new Devices(leaders, helpers);
+  const devices = new Devices(leaders, helpers, shape.round);
   await devices.prepare();
 
-  const walBefore = await walBytes(admin);
-  const sizeBefore = await databaseBytes(admin, [leaderDb, helperDb]);
-  const cpuBefore = { leader: sum(leaders.map((l) => l.cpu())), helper: sum(helpers.map((h) => h.cpu())), postgres: cpuSeconds(postmasterPid, true) + backendsCpu(postmasterPid) };
+  const bytesBefore = await database.bytes();
+  const cpuBefore = { leader: sum(leaders.map((l) => l.cpu())), helper: sum(helpers.map((h) => h.cpu())), postgres: postgresCpu() };
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
   let stop = false;
-  const sampler = setInterval(() => [...leaders, ...helpers].forEach((i) => i.sample(elapsed())), 2000);
 
   // Faults: one instance at a time, alternating roles, at random moments spread over the phase.
   const chaos = (async () => {
@@ -396,14 +421,14 @@ async function phase(postgres: TestPostgres, postmasterPid: number, name: string
   stop = true;
   const loadSeconds = elapsed();
   await chaos;
-  clearInterval(sampler);
-  const cpuAfter = { leader: sum(leaders.map((l) => l.cpu())), helper: sum(helpers.map((h) => h.cpu())), postgres: cpuSeconds(postmasterPid, true) + backendsCpu(postmasterPid) };
-  const walAfter = await walBytes(admin);
-  await devices.drain(admin);
-  const check = await verify(admin, devices.ledger);
-  const sizeAfter = await databaseBytes(admin, [leaderDb, helperDb]);
-  await admin.end();
+  const cpuAfter = { leader: sum(leaders.map((l) => l.cpu())), helper: sum(helpers.map((h) => h.cpu())), postgres: postgresCpu() };
+  const walAfter = (await database.bytes()).wal;
+  await devices.drain(database);
+  const check = await verify(database, devices.ledger);
+  const bytesAfter = await database.bytes();
+  await database.close();
   const memory = [...leaders, ...helpers].map((i, n) => ({ name: `${i.role} ${n < leaders.length ? n + 1 : n - leaders.length + 1}`, ...memoryTrend(i.samples) }));
+  const closes = sum(leaders.map((l) => l.closes));
   await Promise.all([...leaders, ...helpers].map((i) => i.stop()));
   return {
     name,
@@ -411,21 +436,21 @@ async function phase(postgres: TestPostgres, postmasterPid: number, name: string
     helpers: shape.helpers,
     seconds: loadSeconds,
     ledger: devices.ledger,
+    closes,
     kills: { leader: sum(leaders.map((l) => l.kills)), helper: sum(helpers.map((h) => h.kills)) },
     cpu: { leader: cpuAfter.leader - cpuBefore.leader, helper: cpuAfter.helper - cpuBefore.helper, postgres: cpuAfter.postgres - cpuBefore.postgres },
-    walBytes: walAfter - walBefore,
-    retainedBytes: sizeAfter - sizeBefore,
+    store: store.kind,
+    walBytes: walAfter === null || bytesBefore.wal === null ? null : walAfter - bytesBefore.wal,
+    retainedBytes: bytesAfter.size - bytesBefore.size,
+    idBytes: bytesAfter.perId,
     check,
     memory,
   };
 }
 
 /** Every round the devices were told stored their upload, against the leader's database. */
-async function verify(db: pg.Client, ledger: Ledger): Promise<PhaseResult['check']> {
-  const { rows } = await db.query<{ round_id: string; outcome: string; contributions: number; sum_sha256: string | null }>(
-    'SELECT round_id, outcome, contributions, sum_sha256 FROM rounds WHERE task = $1',
-    [TASK],
-  );
+async function verify(db: LeaderDatabase, ledger: Ledger): Promise<PhaseResult['check']> {
+  const rows = await db.rounds(TASK);
   const byId = new Map(rows.map((r) => [r.round_id, r]));
   let lost = 0;
   let doubled = 0;
@@ -445,17 +470,6 @@ async function verify(db: pg.Client, ledger: Ledger): Promise<PhaseResult['check
   return { rounds: ledger.rounds.size, lost, doubled, digestMismatches, unexpected };
 }
 
-async function walBytes(db: pg.Client): Promise<number> {
-  const { rows } = await db.query<{ wal_bytes: string }>('SELECT wal_bytes FROM pg_stat_wal');
-  return Number(rows[0]!.wal_bytes);
-}
-
-async function databaseBytes(db: pg.Client, urls: readonly string[]): Promise<number> {
-  const names = urls.map((u) => new URL(u).pathname.slice(1));
-  const { rows } = await db.query<{ bytes: string }>('SELECT SUM(pg_database_size(datname)) AS bytes FROM pg_database WHERE datname = ANY($1)', [names]);
-  return Number(rows[0]!.bytes);
-}
-
 /** CPU of the PostgreSQL backends still running (reaped ones are in the postmaster's cutime). */
 function backendsCpu(postmasterPid: number): number {
   let total = 0;
@@ -471,15 +485,37 @@ function backendsCpu(postmasterPid: number): number {
   return total;
 }
 
-/** RSS after the first fifth of the run, the maximum, the last, and the least-squares slope over the last four fifths. */
-function memoryTrend(samples: readonly [number, number][]): { startMb: number; maxMb: number; endMb: number; slopeMbPerMin: number } {
-  if (samples.length === 0) return { startMb: NaN, maxMb: NaN, endMb: NaN, slopeMbPerMin: NaN };
+interface MemoryTrend {
+  readonly rssStartMb: number;
+  readonly rssMaxMb: number;
+  readonly rssEndMb: number;
+  readonly rssSlopeMbPerMin: number;
+  readonly heapStartMb: number;
+  readonly heapEndMb: number;
+  readonly heapSlopeMbPerMin: number;
+}
+
+/** Resident set and V8 heap after the first fifth of the samples and at the end, and their least-squares slopes over the last four fifths. */
+function memoryTrend(samples: readonly MemorySample[]): MemoryTrend {
   const tail = samples.slice(Math.floor(samples.length / 5));
-  const n = tail.length;
-  const mx = sum(tail.map(([t]) => t)) / n;
-  const my = sum(tail.map(([, m]) => m)) / n;
-  const slope = n < 2 ? 0 : sum(tail.map(([t, m]) => (t - mx) * (m - my))) / sum(tail.map(([t]) => (t - mx) ** 2));
-  return { startMb: tail[0]![1], maxMb: Math.max(...samples.map(([, m]) => m)), endMb: samples[samples.length - 1]![1], slopeMbPerMin: slope * 60 };
+  const slope = (pick: (s: MemorySample) => number): number => {
+    const n = tail.length;
+    if (n < 2) return NaN;
+    const mt = sum(tail.map((s) => s.at)) / n;
+    const my = sum(tail.map(pick)) / n;
+    return (sum(tail.map((s) => (s.at - mt) * (pick(s) - my))) / sum(tail.map((s) => (s.at - mt) ** 2))) * 60_000;
+  };
+  const first = tail[0];
+  const last = samples[samples.length - 1];
+  return {
+    rssStartMb: first?.rssMb ?? NaN,
+    rssMaxMb: Math.max(...samples.map((s) => s.rssMb)),
+    rssEndMb: last?.rssMb ?? NaN,
+    rssSlopeMbPerMin: slope((s) => s.rssMb),
+    heapStartMb: first?.heapMb ?? NaN,
+    heapEndMb: last?.heapMb ?? NaN,
+    heapSlopeMbPerMin: slope((s) => s.heapMb),
+  };
 }
 
 function sum(values: readonly number[]): number {
@@ -496,11 +532,11 @@ function quantile(values: readonly number[], q: number): number {
 
 function report(results: readonly PhaseResult[]): boolean {
   const f = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  console.log('\n| phase | instances | seconds | contributions | per second | request p50 / p99 | delivery p50 / p99 | retries | kills (leader + helper) | WAL bytes / contribution | retained bytes / contribution | CPU ms / contribution: leaders, helpers, PostgreSQL |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| phase | instances | seconds | contributions | per second | request p50 / p99 | delivery p50 / p99 | retries | kills (leader + helper) | WAL bytes / contribution | database growth / contribution (before vacuum) | id kept / contribution | CPU ms / contribution: leaders, helpers, PostgreSQL |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const n = r.ledger.accepted;
-    console.log(`| ${r.name} | ${r.leaders} leaders + ${r.helpers} helpers | ${f(r.seconds)} | ${f(n)} | ${f(n / r.seconds)} | ${f(quantile(r.ledger.requestMs, 0.5), 1)} / ${f(quantile(r.ledger.requestMs, 0.99), 1)} ms | ${f(quantile(r.ledger.deliveryMs, 0.5), 1)} / ${f(quantile(r.ledger.deliveryMs, 0.99), 1)} ms | ${f(r.ledger.retries)} | ${r.kills.leader} + ${r.kills.helper} | ${f(r.walBytes / n)} | ${f(r.retainedBytes / n)} | ${f((1000 * r.cpu.leader) / n, 2)}, ${f((1000 * r.cpu.helper) / n, 2)}, ${f((1000 * r.cpu.postgres) / n, 2)} |`);
+    console.log(`| ${r.name} | ${r.leaders} leaders + ${r.helpers} helpers on ${r.store === 'postgres' ? 'PostgreSQL' : 'SQLite'} | ${f(r.seconds)} | ${f(n)} | ${f(n / r.seconds)} | ${f(quantile(r.ledger.requestMs, 0.5), 1)} / ${f(quantile(r.ledger.requestMs, 0.99), 1)} ms | ${f(quantile(r.ledger.deliveryMs, 0.5), 1)} / ${f(quantile(r.ledger.deliveryMs, 0.99), 1)} ms | ${f(r.ledger.retries)} | ${r.kills.leader} + ${r.kills.helper} | ${r.walBytes === null ? '–' : f(r.walBytes / n)} | ${f(r.retainedBytes / n)} | ${r.idBytes === null ? '–' : f(r.idBytes)} | ${f((1000 * r.cpu.leader) / n, 2)}, ${f((1000 * r.cpu.helper) / n, 2)}, ${f((1000 * r.cpu.postgres) / n, 2)} |`);
   }
   console.log('\nExactness (each round in the leader\'s database against the uploads answered 202):\n');
   console.log('| phase | rounds | contributions answered 202 | lost | counted twice | released-sum SHA-256 mismatches | in no acknowledged round | answered 409 (round closed) | undecided after 60 s |');
@@ -511,9 +547,14 @@ function report(results: readonly PhaseResult[]): boolean {
     if (c.lost + c.doubled + c.digestMismatches + c.unexpected + r.ledger.undecided > 0) ok = false;
     console.log(`| ${r.name} | ${f(c.rounds)} | ${f(r.ledger.accepted)} | ${c.lost} | ${c.doubled} | ${c.digestMismatches} | ${c.unexpected} | ${f(r.ledger.refused)} | ${r.ledger.undecided} |`);
   }
-  console.log('\nResident memory per instance (MB: after the first fifth, max, end; slope over the last four fifths):\n');
+  console.log('\nMemory per instance (MB; "start" is after the first fifth of the samples, slopes are least squares over the last four fifths; an instance killed in the run counts from its last restart):\n');
+  console.log('| phase | round closes | instance | RSS start / max / end | RSS slope | V8 heap start / end | heap slope |');
+  console.log('|---|---:|---|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`${r.name}: ${r.memory.map((m) => `${m.name} ${f(m.startMb)} / ${f(m.maxMb)} / ${f(m.endMb)} (${m.slopeMbPerMin >= 0 ? '+' : ''}${f(m.slopeMbPerMin, 2)} MB/min)`).join('; ')}`);
+    for (const m of r.memory) {
+      const signed = (v: number): string => `${v >= 0 ? '+' : ''}${f(v, 2)} MB/min`;
+      console.log(`| ${r.name} | ${f(r.closes)} | ${m.name} | ${f(m.rssStartMb)} / ${f(m.rssMaxMb)} / ${f(m.rssEndMb)} | ${signed(m.rssSlopeMbPerMin)} | ${f(m.heapStartMb, 1)} / ${f(m.heapEndMb, 1)} | ${signed(m.heapSlopeMbPerMin)} |`);
+    }
   }
   return ok;
 }
@@ -521,21 +562,24 @@ function report(results: readonly PhaseResult[]): boolean {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const cores = (await import('node:os')).availableParallelism();
-  console.log(`Load test: PostgreSQL (fsync on) started here; ${options.inFlight} uploads in flight; task ${TASK} (2,588 coordinates, INK2); rounds of ${LOADTEST_ROUND.minContributions}–${LOADTEST_ROUND.maxContributions} contributions or ${LOADTEST_ROUND.roundSeconds} s; everything on this machine's ${cores} cores.`);
-  const postgres = await startTestPostgres({ fsync: true });
-  const postmasterPid = postgres.pid;
+  console.log(`Load test: PostgreSQL (fsync on) started here; ${options.inFlight} uploads in flight; task ${TASK} (2,588 coordinates, INK2); rounds of ${LOADTEST_ROUND.minContributions}–${LOADTEST_ROUND.maxContributions} contributions (${MEMORY_ROUND.maxContributions} in the memory run) or ${LOADTEST_ROUND.roundSeconds} s; everything on this machine's ${cores} cores.`);
+  const postgres: Store = { kind: 'postgres', server: await startTestPostgres({ fsync: true }) };
+  const sqliteDir = mkdtempSync(join(tmpdir(), 'inkling-loadtest-'));
   const results: PhaseResult[] = [];
   try {
     if (options.memorySeconds !== null) {
-      results.push(await phase(postgres, postmasterPid, 'memory', { leaders: 3, helpers: 2, seconds: options.memorySeconds, kills: 0 }, options.inFlight));
+      const store: Store = options.sqlite ? { kind: 'sqlite', dir: sqliteDir } : postgres;
+      const instances = options.sqlite ? { leaders: 1, helpers: 1 } : { leaders: 3, helpers: 2 };
+      results.push(await phase(store, 'memory', { ...instances, seconds: options.memorySeconds, kills: 0, round: MEMORY_ROUND }, options.inFlight));
     } else {
-      results.push(await phase(postgres, postmasterPid, 'reference', { leaders: 1, helpers: 1, seconds: options.seconds, kills: 0 }, options.inFlight));
-      results.push(await phase(postgres, postmasterPid, 'scaled', { leaders: 3, helpers: 2, seconds: options.seconds, kills: 0 }, options.inFlight));
-      results.push(await phase(postgres, postmasterPid, 'faults', { leaders: 3, helpers: 2, seconds: options.faultSeconds, kills: options.kills }, options.inFlight));
+      results.push(await phase(postgres, 'reference', { leaders: 1, helpers: 1, seconds: options.seconds, kills: 0, round: LOADTEST_ROUND }, options.inFlight));
+      results.push(await phase(postgres, 'scaled', { leaders: 3, helpers: 2, seconds: options.seconds, kills: 0, round: LOADTEST_ROUND }, options.inFlight));
+      results.push(await phase(postgres, 'faults', { leaders: 3, helpers: 2, seconds: options.faultSeconds, kills: options.kills, round: LOADTEST_ROUND }, options.inFlight));
     }
   } finally {
     agent.destroy();
-    await postgres.stop();
+    await postgres.server.stop();
+    rmSync(sqliteDir, { recursive: true, force: true });
   }
   const ok = report(results);
   const reference = results.find((r) => r.name === 'reference');
