@@ -36,8 +36,11 @@ async function main(): Promise<void> {
   const tasks = [loadtestTask()];
   const round = loadtestRound(process.env);
   let fetchApp: (request: Request) => Response | Promise<Response>;
+  let close: () => Promise<void>;
   if (role === 'helper') {
-    fetchApp = (await createHelper({ dbPath: store, allowedOrigins: [], minContributions: round.minContributions, maxContributions: round.maxContributions, peerToken, rotateKey: false }, { tasks })).app.fetch;
+    const helper = await createHelper({ dbPath: store, allowedOrigins: [], minContributions: round.minContributions, maxContributions: round.maxContributions, peerToken, rotateKey: false }, { tasks });
+    fetchApp = helper.app.fetch;
+    close = () => helper.close();
   } else {
     const aggregator = await createAggregator(
       {
@@ -57,9 +60,15 @@ async function main(): Promise<void> {
       { tasks, onEvent: (e) => e.kind === 'round_closed' && process.stdout.write(`closed ${e.roundId} ${e.contributions}\n`) },
     );
     fetchApp = aggregator.app.fetch;
+    close = () => aggregator.close();
   }
   const server = serve({ fetch: fetchApp, port, hostname: '127.0.0.1', serverOptions: nodeServerOptions(DEFAULT_HTTP_LIMITS) }, () => process.stdout.write(`listening ${port}\n`));
   hardenServer(server as Server, DEFAULT_HTTP_LIMITS);
+  // SIGTERM (the end of a phase) stops cleanly, and lets --cpu-prof write its profile; SIGKILL is the fault.
+  process.on('SIGTERM', () => {
+    server.close();
+    void close().finally(() => process.exit(0));
+  });
   // The driver's memory record: resident set, V8 heap in use, and buffers outside the heap.
   setInterval(() => {
     const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();

@@ -138,7 +138,9 @@ class Instance {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import=tsx', INSTANCE, this.role, String(this.port), ...this.args], {
+    // LOADTEST_PROFILE=leader (or helper) writes a V8 CPU profile of each such instance to /tmp/prof when it stops.
+    const profile = process.env['LOADTEST_PROFILE'] === this.role ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
+    const child = spawn(process.execPath, [...profile, '--import=tsx', INSTANCE, this.role, String(this.port), ...this.args], {
       cwd: root,
       env: { ...process.env, INKLING_PEER_TOKEN: PEER_TOKEN, ...roundEnvironment(this.round) },
       stdio: ['ignore', 'pipe', 'pipe'],
