@@ -17,16 +17,20 @@ import { serve } from '@hono/node-server';
 import { randomBytes } from 'node:crypto';
 import { createAggregator, type AggregatorConfig } from '../server/aggregator.js';
 import { createHelper } from '../server/secagg/create-helper.js';
-import { createDefaultTasks, createMfTask, type TaskDefinition } from '../server/tasks.js';
+import { createDefaultTasks, createMfTask, createSegmentsTask, type TaskDefinition } from '../server/tasks.js';
 
 export interface SimAggregatorOptions {
   /** Rows of the item models: the storefront catalogue's size. */
   readonly mfItems: number;
   /**
    * 'als' (default: item-popularity + als-items, what ships), 'mf' (the FedAvg MF task alone) or
-   * 'category-histogram' (the dashboard's DP histogram of top genres alone, as server/tasks.ts defines it).
+   * 'category-histogram' (the dashboard's DP histogram of top genres alone, as server/tasks.ts defines it)
+   * or 'segments' (the owner's federated k-means alone, its ε planned over `segmentSchedules` releases)
+   * or 'daily-report' (the fixed-schedule reports alone: one round per UTC day, the task's own ε a day).
    */
-  readonly model?: 'als' | 'mf' | 'category-histogram';
+  readonly model?: 'als' | 'mf' | 'category-histogram' | 'segments' | 'daily-report';
+  /** 'segments': releases the task's ε is planned over (KmeansSettings.schedules); default 1. */
+  readonly segmentSchedules?: number;
   /** User-level ε budget over all rounds of each task. */
   readonly epsilonBudget: number;
   readonly delta: number;
@@ -68,6 +72,12 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
       ...(options.serverLearningRate !== undefined ? { serverLearningRate: options.serverLearningRate } : {}),
       ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
     }];
+  }
+  if (options.model === 'daily-report') {
+    return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'daily-report').map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));
+  }
+  if (options.model === 'segments') {
+    return [{ ...createSegmentsTask({ schedules: options.segmentSchedules ?? 1 }), localNoiseMultiplier: options.localNoiseMultiplier }];
   }
   if (options.model === 'category-histogram') {
     return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'category-histogram').map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));

@@ -17,6 +17,12 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--json'])).toThrow(/--json needs a file path/);
   });
 
+  it('reads INKLING_SIM_CLIENTS / INKLING_SIM_ROUNDS (what npm start\'s seeder gets), the flags winning, bad values named', () => {
+    expect(parseArgs(['--seed-server', 'http://127.0.0.1:9000'], { INKLING_SIM_CLIENTS: '120', INKLING_SIM_ROUNDS: '2' })).toMatchObject({ clients: 120, rounds: 2 });
+    expect(parseArgs(['--clients', '30'], { INKLING_SIM_CLIENTS: '120' }).clients).toBe(30);
+    expect(() => parseArgs([], { INKLING_SIM_CLIENTS: '0' })).toThrow(/INKLING_SIM_CLIENTS must be an integer from 1 to 671; got 0/);
+  });
+
   it('reads --json FILE', () => {
     expect(parseArgs(['--json', 'out.json']).json).toBe('out.json');
     expect(DEFAULT_OPTIONS.json).toBeNull();

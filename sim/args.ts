@@ -51,8 +51,10 @@ export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--p
   --server URL       use this aggregator for the DP run instead of starting one
   --seed-server URL  seeding mode for npm start: train the global model on URL, print progress, no table
   --admin-token T    token for POST /v1/admin/quality (default: $INKLING_ADMIN_TOKEN)
+                     ($INKLING_SIM_CLIENTS and $INKLING_SIM_ROUNDS set --clients and --rounds when the flags are absent)
   --json FILE        also write the table as JSON: {"dataset", "rows": [{"method", "hr10", "ndcg10", "epsilon", "delta"}],
-                     "categoryHistogram": {"labels", "truth", "released", "projected", "stddev", "maxError", "tvd", ...}}
+                     "categoryHistogram": {"labels", "truth", "released", "projected", "stddev", "maxError", "tvd", ...},
+                     "segments": [{"release", "rows": [{"id", "description", "released", "truth", "nowIn", "central"}], "stddev", "wcss", ...}]}
   --quiet            no progress bar`;
 
 function positiveInteger(flag: string, value: string | undefined, max: number): number {
@@ -73,8 +75,15 @@ function url(flag: string, value: string | undefined): string {
   return parsed.origin;
 }
 
+/**
+ * Flags win over the environment. INKLING_SIM_CLIENTS / INKLING_SIM_ROUNDS reach the seeder that
+ * `npm start` spawns (server/main.ts passes only --seed-server): a test starts the real path with
+ * fewer simulated visitors that way.
+ */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): SimulateOptions {
   let options: SimulateOptions = { ...DEFAULT_OPTIONS, adminToken: env.INKLING_ADMIN_TOKEN ?? null };
+  if (env.INKLING_SIM_CLIENTS !== undefined) options = { ...options, clients: positiveInteger('INKLING_SIM_CLIENTS', env.INKLING_SIM_CLIENTS, 671) };
+  if (env.INKLING_SIM_ROUNDS !== undefined) options = { ...options, rounds: positiveInteger('INKLING_SIM_ROUNDS', env.INKLING_SIM_ROUNDS, 1000) };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];

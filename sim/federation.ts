@@ -103,6 +103,10 @@ export class DevicePool {
         interactions: () => Promise.resolve(visitor.interactions),
         // The DP category histogram (the dashboard's aggregate), answered from the replayed profile.
         topCategory: async () => topInterest(await visitor.engine.profile()),
+        // The segments' feature vector from the same engine, as the Worker wires it (worker/federated/wire.ts).
+        segmentInputs: () => visitor.engine.segmentInputs(),
+        // The daily report's counts for a period, from the same engine (worker/federated/wire.ts wires it so too).
+        periodActivity: (start, end) => visitor.engine.periodActivity(start, end),
         catalogueIds: this.catalogue.ids,
         ...(this.budgets ? { budgets: this.budgets } : {}),
         // Negative sampling and initialisation only; the DP noise keeps its CSPRNG default.
@@ -145,11 +149,12 @@ async function participateFresh(endpoint: string, device: FederatedDevice, task:
 }
 
 /**
- * One round of a histogram task (e.g. 'category-histogram'): visitors answer with their top
- * long-term interest, privatized on their device, until the round is full. Returns the visitors
- * whose device sent (in the order they sent), so a caller can compute what the round should show.
+ * One round of a task whose devices answer from their profile alone (a histogram such as
+ * 'category-histogram': the top long-term interest; 'segments': the feature vector's block), each
+ * privatized on its device, until the round is full. Returns the visitors whose device sent (in the
+ * order they sent), so a caller can compute what the round should show.
  */
-export async function fillHistogramRound(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom): Promise<Visitor[]> {
+export async function fillHistogramRound(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom, onSkip?: (why: string) => void): Promise<Visitor[]> {
   let task = await fetchTask(endpoint, taskName);
   if (!task) return [];
   const senders: Visitor[] = [];
@@ -159,7 +164,10 @@ export async function fillHistogramRound(endpoint: string, pool: DevicePool, vis
     const result = attempt.result;
     task = attempt.task;
     if (result.status === 'sent') senders.push(visitor);
-    else if (result.status === 'rejected' && result.code === 'round_closed') break;
+    else {
+      onSkip?.(result.status === 'skipped' ? `${result.reason}: ${result.message}` : result.status === 'rejected' ? result.code : 'failed');
+      if (result.status === 'rejected' && result.code === 'round_closed') break;
+    }
   }
   return senders;
 }
@@ -180,7 +188,7 @@ export async function fetchEpsilonSpent(endpoint: string, taskName = ALS_TASK): 
  * share; it is then listed by neither /v1/tasks nor as closed, so "no open round" alone is not
  * the end of it.)
  */
-async function waitForRoundClose(endpoint: string, taskName: string, roundId: string | null, timeoutMs: number): Promise<TaskDescriptor | undefined> {
+export async function waitForRoundClose(endpoint: string, taskName: string, roundId: string | null, timeoutMs: number): Promise<TaskDescriptor | undefined> {
   const started = Date.now();
   for (;;) {
     const task = await fetchTask(endpoint, taskName);

@@ -5,6 +5,8 @@
  */
 import type { HistogramComparison } from './category-histogram.js';
 import type { RankingQuality } from './metrics.js';
+import type { ReportComparison } from './daily-report.js';
+import type { SegmentsComparison } from './segments.js';
 
 /** Issue 9's targets: federated MF with DP at ε ≤ 8, δ = 1e−6 (device-level, over all of training), and without DP. */
 export const TARGETS = {
@@ -73,9 +75,13 @@ export interface EvaluationJson {
   }[];
   /** The dashboard's DP histogram beside the truth (sim/category-histogram.ts), when the run made one. */
   readonly categoryHistogram?: HistogramComparison;
+  /** Each segments release beside the truth (sim/segments.ts), when the run made them. */
+  readonly segments?: readonly SegmentsComparison[];
+  /** A daily-report period's funnel and views beside the truth (sim/daily-report.ts), when the run made one. */
+  readonly dailyReport?: ReportComparison;
 }
 
-export function evaluationJson(dataset: string, evaluation: Evaluation, categoryHistogram?: HistogramComparison): EvaluationJson {
+export function evaluationJson(dataset: string, evaluation: Evaluation, categoryHistogram?: HistogramComparison, segments?: readonly SegmentsComparison[], dailyReport?: ReportComparison): EvaluationJson {
   const row = (method: EvaluationJson['rows'][number]['method'], r: MethodResult, epsilon: number | null, delta: number | null) =>
     ({ method, hr10: r.quality.hitRate, ndcg10: r.quality.ndcg, epsilon, delta });
   return {
@@ -87,6 +93,8 @@ export function evaluationJson(dataset: string, evaluation: Evaluation, category
       row('federated-dp', evaluation.federatedDp, Number.isFinite(evaluation.epsilonSpent) ? evaluation.epsilonSpent : null, evaluation.delta),
     ],
     ...(categoryHistogram ? { categoryHistogram } : {}),
+    ...(segments && segments.length > 0 ? { segments } : {}),
+    ...(dailyReport ? { dailyReport } : {}),
   };
 }
 
@@ -135,6 +143,47 @@ export function formatHistogram(c: HistogramComparison, privacy: string): string
     `max |released − true| = ${c.maxError.released.toFixed(2)} (${(c.maxError.released / c.stddev).toFixed(2)} σ), post-processed ${c.maxError.projected.toFixed(2)};`
       + ` L2 ${c.l2Error.released.toFixed(2)} → ${c.l2Error.projected.toFixed(2)} post-processed (√${c.labels.length}·σ = ${(Math.sqrt(c.labels.length) * c.stddev).toFixed(2)} expected for the raw noise);`
       + ` total variation distance of the shares ${c.tvd.released.toFixed(4)}, post-processed ${c.tvd.projected.toFixed(4)}.`,
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * One segments release beside the truth of the same devices (sim/segments.ts): per segment the
+ * noised size, the count it estimates, the devices now in it and centralized k-means' matched
+ * cluster; then the error in σ and the WCSS against centralized k-means at the same k.
+ */
+export function formatSegments(c: SegmentsComparison, privacy: string): string {
+  const pct = (r: number): string => `${r >= 1 ? '+' : '−'}${Math.abs(100 * (r - 1)).toFixed(1)} %`;
+  const lines = [
+    '| segment | description | released (noised) | true (same round) | released − true | devices in it now | centralized k-means |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+    ...c.rows.map((r) => `| ${r.id} | ${r.description} | ${r.released.toFixed(1)} | ${r.truth} | ${signed(r.released - r.truth)} | ${r.nowIn} | ${r.central} |`),
+    '',
+    `Segments release ${c.release} (${c.dataset}, round ${c.roundId}${c.version === null ? '' : ` → v${c.version}`}, ${c.contributions} devices, ${privacy}): σ = ${c.stddev.toFixed(2)} per size (95 %: ±${(1.96 * c.stddev).toFixed(2)});`
+      + ` max |released − true| = ${c.maxError.toFixed(2)} (${c.stddev > 0 ? (c.maxError / c.stddev).toFixed(2) : '–'} σ).`
+      + ` WCSS of the released centroids on these devices' true features ${c.wcss.federated.toFixed(2)} against centralized k-means' ${c.wcss.central.toFixed(2)} at k ${c.rows.length}: ${pct(c.wcss.ratio)}.`,
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * A daily-report period's release beside the truth of the same devices (sim/daily-report.ts): the
+ * funnel (devices at each stage or further), then product views per category with any view.
+ */
+export function formatReport(c: ReportComparison, privacy: string): string {
+  const row = (r: ReportComparison['funnel'][number], raw: boolean): string => `| ${r.label} | ${r.released.toFixed(1)} | ±${(1.96 * r.se).toFixed(1)} | ${r.truth.toFixed(r.truth % 1 === 0 ? 0 : 1)} | ${signed(r.released - r.truth)} |${raw ? ` ${r.raw} |` : ''}`;
+  const viewed = c.views.filter((r) => r.raw > 0);
+  const lines = [
+    '| funnel: devices that reached | released | 95 % | true (same devices) | released − true |',
+    '|---|---:|---:|---:|---:|',
+    ...c.funnel.map((r) => row(r, false)),
+    '',
+    '| views of (category) | released | 95 % | true (clipped, as reported) | released − true | raw views |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...viewed.map((r) => row(r, true)),
+    ...(viewed.length < c.views.length ? [`| ${c.views.length - viewed.length} other ${c.views.length - viewed.length === 1 ? 'category' : 'categories'} | | | 0 | | 0 |`] : []),
+    '',
+    `Daily report, period ${c.period} (round ${c.roundId}, ${c.reports} reports, ${privacy}): σ = ${c.stddev.toFixed(2)} per value; max |released − true| = ${c.maxError.toFixed(2)} (${c.stddev > 0 ? (c.maxError / c.stddev).toFixed(2) : '–'} σ).`,
   ];
   return lines.join('\n');
 }

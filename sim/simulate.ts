@@ -16,10 +16,17 @@
  * 5. The dashboard's DP aggregate: one round of the category histogram (each device's top genre)
  *    on its own leader + helper, printed beside the true histogram of the same devices, with the
  *    error in σ and as a total variation distance (sim/category-histogram.ts); `--json` has it too.
+ * 6. The owner's segments: the 'segments' task (federated DP k-means) on its own leader + helper,
+ *    two releases of its ε planned over SETTINGS.segments.schedules, every device in every round; each
+ *    release printed beside the truth of the same devices and centralized k-means (sim/segments.ts).
+ * 7. The owner's funnel and views per category: every visitor comes back today and views its
+ *    held-out films, then one period of the 'daily-report' task on its own leader + helper, decoded
+ *    beside the same devices' noiseless reports (sim/daily-report.ts). Last: it adds to the profiles.
  *
  * `--seed-server URL` (what `npm start` spawns): only step 1 and federated rounds against URL, so
  * the first visitor of the storefront gets a learned model; quality posted every few rounds; then
- * the category histogram's round, logged beside the truth.
+ * the category histogram's round, the segments' schedules and today's daily report, each logged
+ * beside the truth.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -32,6 +39,10 @@ import { storefrontCatalogueIds } from './catalogue-source.js';
 import { loadDataset, type Dataset } from './data.js';
 import { ALS_TASK, DevicePool, fetchEpsilonSpent, fetchTask, federatedScores, POPULARITY_TASK, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { CATEGORY_TASK, runCategoryHistogram, topCategories, type CategoryHistogramRun } from './category-histogram.js';
+import { runSegments, type SegmentsRun } from './segments.js';
+import { runDailyReport, type DailyReportRun } from './daily-report.js';
+import { DAILY_REPORT_TASK } from '../core/models/daily-report.js';
+import { SEGMENTS_TASK } from '../core/models/segments-model.js';
 import { MOVIELENS_GENRES } from '../server/tasks.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
@@ -39,7 +50,7 @@ import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality } from './quality.js';
 import { seededRandom, shuffled } from './random.js';
-import { evaluationJson, formatEvaluation, formatHistogram, TARGETS, type Evaluation, type MethodResult } from './report.js';
+import { evaluationJson, formatEvaluation, formatHistogram, formatReport, formatSegments, TARGETS, type Evaluation, type MethodResult } from './report.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
 
@@ -85,6 +96,15 @@ export const SETTINGS = {
    * (server/config.ts --planned-rounds), one round with every device that has a top genre.
    */
   histogram: { plannedRounds: 5 },
+  /**
+   * The segments task: two releases (two k-means schedules, 8 rounds), so the dashboard draws the
+   * segments' drift, with the task's ε planned over THREE schedules (`npm start`: --segments-schedules 3).
+   * Over two, the eighth round is refused by every device's own ledger: ε 8 is ρ 1.05 at δ 1e−6 and
+   * a device pays at most ρ 1 per task per 7 days (core/dp/ledger.ts), so a device that took part
+   * in the first seven rounds (every device, at 500–671 a round) had ρ 0.105 left against the
+   * 0.158 asked (measured). Over three, the two releases cost a device ρ 0.70.
+   */
+  segments: { releases: 2, schedules: 3 },
 } as const;
 
 const log = (message: string): void => {
@@ -213,6 +233,9 @@ async function simulate(options: SimulateOptions): Promise<number> {
   }
 
   const histogram = await measureCategoryHistogram(dataset, visitors, adminToken, options);
+  const segments = await measureSegments(dataset, visitors, adminToken, options);
+  // Last: today's visit adds the held-out films to every profile.
+  const report = await measureDailyReport(dataset, visitors, adminToken, options);
 
   const rows = (method: string, quality: RankingQuality, privacy: string): MethodResult => ({ method, quality, privacy });
   const dpRounds = dpRun.rounds.length;
@@ -229,8 +252,12 @@ async function simulate(options: SimulateOptions): Promise<number> {
   process.stdout.write(`\n${formatEvaluation(evaluation)}\n\n${noiseNote}\n\n`);
   if (histogram.kind === 'compared') process.stdout.write(`${formatHistogram(histogram.comparison, histogram.privacy)}\n\n`);
   else log(`${CATEGORY_TASK}: not compared (${histogram.senders} devices sent): ${histogram.reason}`);
+  for (const comparison of segments.comparisons) process.stdout.write(`${formatSegments(comparison, segments.privacy)}\n\n`);
+  if (segments.stoppedEarly !== null) log(`${SEGMENTS_TASK}: stopped early: ${segments.stoppedEarly}`);
+  if (report.kind === 'compared') process.stdout.write(`${formatReport(report.comparison, report.privacy)}\n\n`);
+  else log(`${DAILY_REPORT_TASK}: not compared (${report.senders} devices reported): ${report.reason}`);
   if (options.json !== null) {
-    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation, histogram.kind === 'compared' ? histogram.comparison : undefined), null, 2)}\n`);
+    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation, histogram.kind === 'compared' ? histogram.comparison : undefined, segments.comparisons, report.kind === 'compared' ? report.comparison : undefined), null, 2)}\n`);
     log(`wrote ${options.json}`);
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
@@ -255,6 +282,49 @@ async function measureCategoryHistogram(dataset: Dataset, visitors: readonly Vis
     const run = await runCategoryHistogram(server.url, pool, eligible, seededRandom(SETTINGS.seed + 6));
     const spent = await fetchEpsilonSpent(server.url, CATEGORY_TASK);
     return { ...run, privacy: `ε = ${formatEpsilon(spent.epsilon)}, δ = ${spent.delta}, leader + helper` };
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+}
+
+/**
+ * The owner's segments beside the truth: the 'segments' task alone on its own in-process leader +
+ * helper, its ε (--epsilon) planned over SETTINGS.segments.schedules schedules of which the devices
+ * fill SETTINGS.segments.releases, every device in every round (each round costs its planned share).
+ */
+async function measureSegments(dataset: Dataset, visitors: readonly Visitor[], adminToken: string, options: SimulateOptions): Promise<SegmentsRun & { readonly privacy: string }> {
+  const server = await startSimAggregator({
+    model: 'segments', segmentSchedules: SETTINGS.segments.schedules, mfItems: dataset.catalogue.ids.length, epsilonBudget: options.epsilon, delta: TARGETS.delta,
+    contributionsPerRound: visitors.length, adminToken, localNoiseMultiplier: 1, centralNoiseMultiplier: 0,
+    secure: { plannedRounds: SETTINGS.histogram.plannedRounds },
+  });
+  const pool = new DevicePool(server.url, 'segments', dataset.catalogue, undefined);
+  try {
+    const run = await runSegments(server.url, pool, visitors, { dataset: DATASET_NAME, releases: SETTINGS.segments.releases, random: seededRandom(SETTINGS.seed + 7), log: options.quiet ? undefined : log });
+    const spent = await fetchEpsilonSpent(server.url, SEGMENTS_TASK);
+    return { ...run, privacy: `ε = ${formatEpsilon(spent.epsilon)} for ${run.comparisons.length} releases, δ = ${spent.delta}, leader + helper` };
+  } finally {
+    await pool.close();
+    await server.close();
+  }
+}
+
+/**
+ * The owner's funnel beside the truth: today's visit, then one period of the 'daily-report' task
+ * alone on its own in-process leader + helper (the task's own ε a day), every device reporting.
+ */
+async function measureDailyReport(dataset: Dataset, visitors: readonly Visitor[], adminToken: string, options: SimulateOptions): Promise<DailyReportRun & { readonly privacy: string }> {
+  const server = await startSimAggregator({
+    model: 'daily-report', mfItems: dataset.catalogue.ids.length, epsilonBudget: options.epsilon, delta: TARGETS.delta,
+    contributionsPerRound: visitors.length, adminToken, localNoiseMultiplier: 1, centralNoiseMultiplier: 0,
+    secure: { plannedRounds: SETTINGS.histogram.plannedRounds },
+  });
+  const pool = new DevicePool(server.url, 'daily-report', dataset.catalogue, undefined);
+  try {
+    const run = await runDailyReport(server.url, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
+    const spent = await fetchEpsilonSpent(server.url, DAILY_REPORT_TASK);
+    return { ...run, privacy: `ε = ${formatEpsilon(spent.epsilon)} for the period, δ = ${spent.delta}, leader + helper` };
   } finally {
     await pool.close();
     await server.close();
@@ -307,6 +377,19 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
     log(`${CATEGORY_TASK}: ${histogram.comparison.contributions} devices sent their top category (privatized on the device); what the dashboard shows beside the truth:\n${formatHistogram(histogram.comparison, 'as released')}`);
   } else {
     log(`${CATEGORY_TASK}: ${histogram.senders} devices sent their top category (privatized on the device); not compared: ${histogram.reason}`);
+  }
+  // The owner's segments: whole k-means schedules from the same devices, each release beside the truth.
+  const segments = await runSegments(endpoint, pool, visitors, { dataset: DATASET_NAME, releases: SETTINGS.segments.releases, random: seededRandom(SETTINGS.seed + 7), log });
+  const segmentsPrivacy = `ε so far ${formatEpsilon((await fetchEpsilonSpent(endpoint, SEGMENTS_TASK)).epsilon)} (the task's, after ${segments.rounds} rounds)`;
+  for (const comparison of segments.comparisons) log(`${SEGMENTS_TASK}: what the dashboard shows beside the truth:\n${formatSegments(comparison, segmentsPrivacy)}`);
+  if (segments.stoppedEarly !== null) log(`${SEGMENTS_TASK}: stopped early: ${segments.stoppedEarly}`);
+  // The funnel card: the simulated visitors come back today, then every one sends today's report.
+  const report = await runDailyReport(endpoint, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
+  if (report.kind === 'compared') {
+    const spent = await fetchEpsilonSpent(endpoint, DAILY_REPORT_TASK);
+    log(`${DAILY_REPORT_TASK}: the simulated visitors viewed ${report.viewsToday} films today; what the dashboard shows beside the truth:\n${formatReport(report.comparison, `ε ${formatEpsilon(spent.epsilon)} for the period`)}`);
+  } else {
+    log(`${DAILY_REPORT_TASK}: not compared (${report.senders} devices reported): ${report.reason}`);
   }
   await result.devices.close();
   log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);

@@ -55,6 +55,8 @@ import {
 } from '../../core/models/kmeans.js';
 import { addInterest, interestShares, type InterestTable } from '../../worker/features/interests.js';
 import { DEFAULT_HALF_LIVES } from '../../worker/features/tuning.js';
+import { formatSegments } from '../report.js';
+import { compareSegments, type SegmentsComparison } from '../segments.js';
 import { flags, gaussian, num, rhoForEpsilon, seeded, type Rng } from './common.js';
 import { loadMovieLensSequences, loadMovieTweetingsSequences, type SequenceDataset } from './sequences.js';
 
@@ -161,6 +163,10 @@ export interface FederatedRun {
   /** The radius of the coreset round and of each Lloyd round. */
   readonly radii: number[];
   readonly planes: number;
+  /** The centroids the last Lloyd round assigned devices to (what its released counts count), in the released ids' order. */
+  readonly anchors: Float64Array[];
+  /** σ of each released count of the last round (its sum's σ over the count weight). */
+  readonly countStddev: number;
 }
 
 /** A fixed public seed of the task: the hyperplane normals every device and the server share. */
@@ -214,6 +220,8 @@ export function federatedKmeans(data: SegmentData, k: number, epsilon: number | 
   trace.push(wcss(data.features, centroids));
 
   let counts: number[] = [];
+  let lastAnchors: Float64Array[] = centroids;
+  let countStddev = 0;
   const lloydTotal = lloydShares.reduce((a, b) => a + b, 0);
   for (let version = 1; version <= options.versions; version++) {
     const start = centroids;
@@ -225,6 +233,8 @@ export function federatedKmeans(data: SegmentData, k: number, epsilon: number | 
       const sigma = sigmaOf(layout, share);
       sigmas.push(sigma);
       const current = centroids;
+      lastAnchors = current;
+      countStddev = sigma / layout.countWeight;
       const sum = releasedSum(layout, (x) => nearestCentroid(current, x), current, data.features, sigma, rng);
       const update = centroidsFromSums(spec, layout, sum, current, minimumCount(sigma, layout.countWeight));
       centroids = update.centroids;
@@ -235,10 +245,11 @@ export function federatedKmeans(data: SegmentData, k: number, epsilon: number | 
     if (version > 1) {
       const matched = matchSegments(start, centroids);
       counts = matched.order.map((j) => counts[j]!);
+      lastAnchors = matched.order.map((j) => lastAnchors[j]!);
       centroids = matched.centroids;
     }
   }
-  return { centroids, counts, trace, sigmas, radii, planes };
+  return { centroids, counts, trace, sigmas, radii, planes, anchors: lastAnchors, countStddev };
 }
 
 interface Spread {
@@ -284,8 +295,13 @@ export interface KmeansReport {
   readonly delta: number;
   readonly options: KmeansOptions;
   readonly rows: readonly KmeansRow[];
-  /** Seed 1's segments at the first k and the largest ε, in words, with their released and true sizes. */
-  readonly segments: readonly { readonly k: number; readonly epsilon: number; readonly released: number; readonly devices: number; readonly description: string }[];
+  /**
+   * Seed 1's segments at the first k and the largest ε beside the truth of the same devices, as the
+   * simulator prints a release (sim/segments.ts compareSegments); null without a DP row.
+   */
+  readonly segments: SegmentsComparison | null;
+  /** The ε of `segments`. */
+  readonly segmentsEpsilon: number | null;
 }
 
 /** One DP Lloyd round from the centralized optimum with the whole ρ: the noise's own cost. */
@@ -303,7 +319,8 @@ export function noiseFloor(data: SegmentData, central: readonly Float64Array[], 
 
 export function kmeansReport(data: SegmentData, ks: readonly number[], epsilons: readonly number[], seeds: number, target: number, options: KmeansOptions, log: (line: string) => void = () => {}): KmeansReport {
   const rows: KmeansRow[] = [];
-  let segments: KmeansReport['segments'] = [];
+  let segments: SegmentsComparison | null = null;
+  let segmentsEpsilon: number | null = null;
   for (const k of ks) {
     const central = centralized(data, k);
     log(`${data.name}: k ${k}: centralized WCSS ${central.wcss.toFixed(2)} (${(central.wcss / data.features.length).toFixed(4)} per device)`);
@@ -319,11 +336,16 @@ export function kmeansReport(data: SegmentData, ks: readonly number[], epsilons:
       if (epsilon !== null && epsilon === Math.max(...epsilons) && k === ks[0]) {
         const run = runs[0]!;
         const population = populationMean(run.centroids, run.counts);
-        segments = run.centroids.map((c, j) => ({ k, epsilon, released: run.counts[j]!, devices: data.features.filter((x) => nearestCentroid(run.centroids, x) === j).length, description: describeSegment(data.spec, c, population) }));
+        segmentsEpsilon = epsilon;
+        segments = compareSegments({
+          dataset: data.name, release: 1, roundId: `in-process, seed 1, k ${k}`, version: null, features: featureNames(data.spec), spec: data.spec,
+          vectors: data.features, anchors: run.anchors, released: run.centroids, counts: run.counts,
+          descriptions: run.centroids.map((c) => describeSegment(data.spec, c, population)), stddev: run.countStddev, contributions: data.features.length, central,
+        });
       }
     }
   }
-  return { dataset: data.name, devices: data.features.length, features: featureNames(data.spec), seeds, target, delta: DELTA, options, rows, segments };
+  return { dataset: data.name, devices: data.features.length, features: featureNames(data.spec), seeds, target, delta: DELTA, options, rows, segments, segmentsEpsilon };
 }
 
 function printReport(report: KmeansReport): void {
@@ -334,11 +356,7 @@ function printReport(report: KmeansReport): void {
   for (const r of report.rows) {
     console.log(`| ${r.k} | ${r.epsilon === null ? 'no DP' : r.epsilon} | ${r.centralWcss.toFixed(2)} | ${r.wcss.mean.toFixed(2)} ± ${r.wcss.sd.toFixed(2)} | ${pct(r.ratio.mean)} (${pct(r.ratio.min)}, ${pct(r.ratio.max)}) | ${r.withinTarget}/${report.seeds} | ${r.trace.map(pct).join(' → ')} | ${r.floor === null ? '–' : pct(r.floor)} | ${r.sigmas.map((v) => v.toFixed(2)).join(', ')} | ${r.radii.map((v) => v.toFixed(3)).join(', ')} |`);
   }
-  if (report.segments.length > 0) {
-    const first = report.segments[0]!;
-    console.log(`\nSegments (seed 1, k ${first.k}, ε ${first.epsilon}; released size / true size):`);
-    for (const s of report.segments) console.log(`- ${s.description} (${Math.round(s.released)} / ${s.devices})`);
-  }
+  if (report.segments !== null) console.log(`\n${formatSegments(report.segments, `ε ${report.segmentsEpsilon} for the task, δ ${report.delta}, the task's rounds in-process`)}`);
 }
 
 async function main(): Promise<void> {

@@ -1,0 +1,132 @@
+/**
+ * The owner's funnel and per-category counts: one period of the 'daily-report' task (issue 12 §2,
+ * core/models/daily-report.ts) filled by the simulated devices, and its release beside the truth of
+ * the same devices.
+ *
+ * A report counts what the device did in the period, and the period is today (the server's clock):
+ * replayed histories end years ago, so every report would be zeros. So each simulated visitor first
+ * comes back today (`visitToday`) and views the films it rated last, its held-out 20 % (sim/data.ts),
+ * tracked as the storefront tracks them (population.ts eventsOfRating), stamped in order between
+ * the period's start and now. The data set has no carts or buys: the funnel ends at "viewed a
+ * product", as in sim/experiments/daily-report.ts. The engine then counts the period
+ * (engine.periodActivity → worker/features/period-activity.ts) and the device sends its one
+ * report (worker/federated/daily-report-task.ts) through the same client and secure aggregation.
+ *
+ * Truth: the same devices' reports without noise — each one's `periodActivity` encoded exactly as
+ * the device encodes it (clipped), summed, and decoded like the release (decodeDailyReport): so
+ * released − true is the DP noise alone; the raw views before the clip are listed beside them.
+ */
+import { decodeDailyReport, encodeDailyReport, FUNNEL_STAGES, layoutFromLabels, periodBounds, periodOf, DAILY_REPORT_TASK, type DailyReportLayout } from '../core/models/daily-report.js';
+import { latestAggregate } from './category-histogram.js';
+import type { Catalogue } from './data.js';
+import { fetchTask, fillHistogramRound, type DevicePool } from './federation.js';
+import { eventsOfRating, type Visitor } from './population.js';
+import type { SeededRandom } from './random.js';
+
+/**
+ * Every visitor with held-out films views them today, in [start, now), in their order. Returns the
+ * product views ingested.
+ */
+export async function visitToday(visitors: readonly Visitor[], catalogue: Catalogue, start: number, now: number): Promise<number> {
+  let views = 0;
+  for (const visitor of visitors) {
+    const films = visitor.user.heldOut;
+    if (films.length === 0) continue;
+    visitor.setNow(now);
+    // Two events a film (view, then review 1 ms later), spread over the period so far.
+    const step = Math.max(2, Math.floor((now - start) / (films.length + 1)));
+    const events = films.flatMap((rating, i) => eventsOfRating(visitor.user.userId, visitor.user.train.length + i, { ...rating, timestamp: Math.min(now - 2, start + step * (i + 1)) }, catalogue));
+    const result = await visitor.engine.ingest(events);
+    const first = result.errors[0];
+    if (first) throw new Error(`user ${visitor.user.userId}: the engine refused today's event: ${first.field} ${first.rule} (${first.message})`);
+    views += films.length;
+  }
+  return views;
+}
+
+export interface ReportRow {
+  readonly label: string;
+  /** Decoded from the release (post-processed: ≥ 0, the funnel non-increasing). */
+  readonly released: number;
+  /** Standard error of the raw estimate. */
+  readonly se: number;
+  /** The same decode of the noiseless sum of the same devices' (clipped) reports. */
+  readonly truth: number;
+  /** Before the device's clip (views only; the funnel is one per device). */
+  readonly raw: number;
+}
+
+export interface ReportComparison {
+  readonly roundId: string;
+  /** The period, as 'YYYY-MM-DD' of its first day. */
+  readonly period: string;
+  readonly reports: number;
+  /** σ of the noise on each coordinate of the released sum. */
+  readonly stddev: number;
+  /** Devices that reached each stage or further. */
+  readonly funnel: readonly ReportRow[];
+  /** Product views per category, most viewed (truth) first. */
+  readonly views: readonly ReportRow[];
+  /** max |released − true| over the funnel and the views. */
+  readonly maxError: number;
+}
+
+export type DailyReportRun =
+  | { readonly kind: 'compared'; readonly comparison: ReportComparison; readonly viewsToday: number }
+  | { readonly kind: 'not-compared'; readonly senders: number; readonly reason: string };
+
+/** A period's release beside the truth of the same devices' activity (see the header). */
+export function compareReport(layout: DailyReportLayout, release: { readonly roundId: string; readonly values: readonly number[]; readonly stddev: number; readonly contributions: number }, period: string, activities: readonly Parameters<typeof encodeDailyReport>[1][]): ReportComparison {
+  const truthSum = new Float64Array(layout.length);
+  const rawViews = layout.categories.map(() => 0);
+  for (const activity of activities) {
+    const report = encodeDailyReport(layout, activity);
+    for (let i = 0; i < report.length; i++) truthSum[i]! += report[i]!;
+    layout.categories.forEach((c, i) => (rawViews[i]! += activity.views?.[c] ?? 0));
+  }
+  const released = decodeDailyReport(layout, release.values, release.stddev, release.contributions);
+  const truth = decodeDailyReport(layout, truthSum, 0, activities.length);
+  const funnel = FUNNEL_STAGES.map((stage, s): ReportRow => ({ label: stage, released: released.funnel[s]!.value, se: released.funnel[s]!.se, truth: truth.funnel[s]!.value, raw: truth.funnel[s]!.value }));
+  const views = layout.categories
+    .map((category, i): ReportRow => ({ label: category, released: released.views[i]!.value, se: released.views[i]!.se, truth: truth.views[i]!.value, raw: rawViews[i]! }))
+    .sort((a, b) => b.truth - a.truth || a.label.localeCompare(b.label));
+  return {
+    roundId: release.roundId,
+    period,
+    reports: release.contributions,
+    stddev: release.stddev,
+    funnel,
+    views,
+    maxError: Math.max(...[...funnel, ...views].map((r) => Math.abs(r.released - r.truth))),
+  };
+}
+
+/**
+ * Today's visit, then one period of the report task filled with `visitors` until the round is full
+ * (a full round is released at once; otherwise it waits for the period's end, and this compares
+ * nothing). Not compared when the release counts devices other than these.
+ */
+export async function runDailyReport(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], catalogue: Catalogue, random: SeededRandom, timeoutMs = 60_000): Promise<DailyReportRun> {
+  const task = await fetchTask(endpoint, DAILY_REPORT_TASK);
+  if (task === undefined) return { kind: 'not-compared', senders: 0, reason: `no open ${DAILY_REPORT_TASK} round (the period's budget is spent, or the server runs no such task)` };
+  const layout = layoutFromLabels(task.labels ?? []);
+  const days = task.privacy.period?.days ?? 1;
+  const open = periodOf(Date.parse(task.deadline) - 1, days);
+  const { start, end } = periodBounds(open, days);
+  const viewsToday = await visitToday(visitors, catalogue, start, Date.now());
+  const senders = await fillHistogramRound(endpoint, pool, visitors, DAILY_REPORT_TASK, random);
+  if (senders.length < task.minContributions) return { kind: 'not-compared', senders: senders.length, reason: `only ${senders.length} devices reported (the round needs ${task.minContributions})` };
+  if (senders.length < task.maxContributions) return { kind: 'not-compared', senders: senders.length, reason: `${senders.length} of ${task.maxContributions} reports: the round is released at the period's end, ${new Date(end).toISOString()}` };
+  // (No next round opens today: the period's ρ is spent. So wait for the release itself.)
+  const waited = Date.now();
+  let aggregate = await latestAggregate(endpoint, DAILY_REPORT_TASK);
+  while (aggregate?.roundId !== task.roundId && Date.now() - waited < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    aggregate = await latestAggregate(endpoint, DAILY_REPORT_TASK);
+  }
+  if (aggregate === undefined || aggregate.roundId !== task.roundId) return { kind: 'not-compared', senders: senders.length, reason: `round ${task.roundId} was not released within ${timeoutMs / 1000} s` };
+  if (aggregate.contributions !== senders.length) return { kind: 'not-compared', senders: senders.length, reason: `round ${task.roundId} released ${aggregate.contributions} reports, not these ${senders.length} devices' alone` };
+  const activities = [];
+  for (const visitor of senders) activities.push(await visitor.engine.periodActivity(start, end));
+  return { kind: 'compared', comparison: compareReport(layout, aggregate, new Date(start).toISOString().slice(0, 10), activities), viewsToday };
+}
