@@ -14,11 +14,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchContext, type LaunchedContext } from '../support/chromium.js';
+import { twoFreePorts, until } from '../support/npm-start.js';
 import { acceptConsent, assertBuilt, browseFilms, filmsOnly, inklingReady, loadBuiltCatalog, visit, type InklingWindow } from '../support/shop-session.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -27,36 +27,6 @@ const root = join(import.meta.dirname, '..', '..');
  * and the ALS statistics 7.3 KB (bench/RESULTS.md); the 176 KB MF delta is no longer a default task.
  */
 const VISIT_UPLOAD_BUDGET_BYTES = 32 * 1024;
-
-/** A port p with p + 1 free too (npm start puts the helper on the next port). */
-async function twoFreePorts(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer();
-      probe.listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
-    if (port < 65535 && (await free(port + 1))) return port;
-  }
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
 
 let started: ChildProcess | undefined;
 let output = '';
