@@ -31,7 +31,7 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 export interface RoundView {
   readonly round: RoundRecord;
   readonly config: RoundConfig;
-  /** The task's open round now (for the message of a stale or closed round), if any. */
+  /** The task's open round now, if any; read only when `round` no longer accepts (it is for the refusal's message). */
   readonly current: RoundRecord | undefined;
   /**
    * The server's clock (epoch ms). A fixed-schedule round accepts nothing from its deadline (its
