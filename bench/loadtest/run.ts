@@ -43,7 +43,7 @@ import { sumDigest } from '../../server/rounds/sum-digest.js';
 import { startTestPostgres, type TestPostgres } from '../../server/storage/postgres.testkit.js';
 import { honestValues, randomId } from '../../server/testkit.js';
 import { postgresLeaderDatabase, sqliteLeaderDatabase, type LeaderDatabase } from './leader-database.js';
-import { LOADTEST_ROUND, MEMORY_ROUND, roundEnvironment, type LoadtestRound } from './settings.js';
+import { LOADTEST_ROUND, MEMORY_ROUND, roundEnvironment, THROUGHPUT_ROUND, type LoadtestRound } from './settings.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INSTANCE = join(root, 'bench', 'loadtest', 'instance.ts');
@@ -419,7 +419,9 @@ async function phase(store: Store, name: string, shape: { leaders: number; helpe
     }
   })();
 
-  await devices.run(inFlight, () => stop || elapsed() >= shape.seconds);
+  // As fast as the instances take them: the same number in flight per leader instance, so that
+  // each one's group commits are as full as the single instance's.
+  await devices.run(inFlight * shape.leaders, () => stop || elapsed() >= shape.seconds);
   stop = true;
   const loadSeconds = elapsed();
   await chaos;
@@ -564,7 +566,7 @@ function report(results: readonly PhaseResult[]): boolean {
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const cores = (await import('node:os')).availableParallelism();
-  console.log(`Load test: PostgreSQL (fsync on) started here; ${options.inFlight} uploads in flight; task ${TASK} (2,588 coordinates, INK2); rounds of ${LOADTEST_ROUND.minContributions}–${LOADTEST_ROUND.maxContributions} contributions (${MEMORY_ROUND.maxContributions} in the memory run) or ${LOADTEST_ROUND.roundSeconds} s; everything on this machine's ${cores} cores.`);
+  console.log(`Load test: PostgreSQL (fsync on) started here; ${options.inFlight} uploads in flight per leader instance; task ${TASK} (2,588 coordinates, INK2); rounds of ${LOADTEST_ROUND.minContributions}–${THROUGHPUT_ROUND.maxContributions} contributions (${LOADTEST_ROUND.maxContributions} with faults, ${MEMORY_ROUND.maxContributions} in the memory run) or ${LOADTEST_ROUND.roundSeconds} s; everything on this machine's ${cores} cores.`);
   const postgres: Store = { kind: 'postgres', server: await startTestPostgres({ fsync: true }) };
   const sqliteDir = mkdtempSync(join(tmpdir(), 'inkling-loadtest-'));
   const results: PhaseResult[] = [];
@@ -574,8 +576,8 @@ async function main(): Promise<void> {
       const instances = options.sqlite ? { leaders: 1, helpers: 1 } : { leaders: 3, helpers: 2 };
       results.push(await phase(store, 'memory', { ...instances, seconds: options.memorySeconds, kills: 0, round: MEMORY_ROUND }, options.inFlight));
     } else {
-      results.push(await phase(postgres, 'reference', { leaders: 1, helpers: 1, seconds: options.seconds, kills: 0, round: LOADTEST_ROUND }, options.inFlight));
-      results.push(await phase(postgres, 'scaled', { leaders: 3, helpers: 2, seconds: options.seconds, kills: 0, round: LOADTEST_ROUND }, options.inFlight));
+      results.push(await phase(postgres, 'reference', { leaders: 1, helpers: 1, seconds: options.seconds, kills: 0, round: THROUGHPUT_ROUND }, options.inFlight));
+      results.push(await phase(postgres, 'scaled', { leaders: 3, helpers: 2, seconds: options.seconds, kills: 0, round: THROUGHPUT_ROUND }, options.inFlight));
       results.push(await phase(postgres, 'faults', { leaders: 3, helpers: 2, seconds: options.faultSeconds, kills: options.kills, round: LOADTEST_ROUND }, options.inFlight));
     }
   } finally {
