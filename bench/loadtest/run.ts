@@ -31,7 +31,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +43,7 @@ import { startTestPostgres, type TestPostgres } from '../../server/storage/postg
 import { honestValues, randomId } from '../../server/testkit.js';
 import { postgresLeaderDatabase, sqliteLeaderDatabase, type LeaderDatabase } from './leader-database.js';
 import { LOADTEST_ROUND, MEMORY_ROUND, roundEnvironment, THROUGHPUT_ROUND, type LoadtestRound } from './settings.js';
+import { freePort } from '../../test/support/free-port.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const INSTANCE = join(root, 'bench', 'loadtest', 'instance.ts');
@@ -91,16 +91,6 @@ function parseOptions(argv: readonly string[]): Options {
 // ------------------------------------------------------------------------------------------------
 // Instances
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** /proc/PID/stat: CPU seconds (user + system, and reaped children's with `children`). */
 function cpuSeconds(pid: number, children = false): number {
@@ -404,12 +394,12 @@ async function phase(store: Store, name: string, shape: { leaders: number; helpe
   const elapsed = (): number => (performance.now() - started) / 1000;
   let stop = false;
 
-  // Faults: one instance at a time, alternating roles, at random moments spread over the phase.
+  // Faults: one instance at a time, alternating roles, at random moments over the phase (drawn up
+  // front and sorted; a restart still under way when the next moment comes delays that kill).
+  const moments = Array.from({ length: shape.kills }, () => shape.seconds * 1000 * (0.05 + 0.9 * fraction())).sort((a, b) => a - b);
   const chaos = (async () => {
-    if (shape.kills === 0) return;
-    const gap = (shape.seconds * 1000) / (shape.kills + 1);
-    for (let k = 0; k < shape.kills && !stop; k++) {
-      await sleep(gap * (0.5 + fraction()));
+    for (const [k, moment] of moments.entries()) {
+      await sleep(moment - elapsed() * 1000);
       if (stop) break;
       const pool = k % 2 === 0 ? leaders : helpers;
       const victim = pool[random.uniformBelow(pool.length)]!;

@@ -26,7 +26,6 @@ import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -38,6 +37,7 @@ import { centered } from '../../core/secagg/ring.js';
 import { helperShareOf, openHelperSeed } from '../../core/secagg/upload.js';
 import { launchContext, type LaunchedContext } from '../support/chromium.js';
 import { acceptConsent, browseFilms, filmsOnly, inklingReady, loadBuiltCatalog, visit, type InklingWindow, type ShopMovie } from '../support/shop-session.js';
+import { freePort } from '../support/free-port.js';
 
 const root = join(new URL('../..', import.meta.url).pathname);
 const dist = join(root, 'dist');
@@ -77,16 +77,6 @@ let helperOrigin = '';
 const captured: CapturedRequest[] = [];
 const visitors: Visitor[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Polls `probe` until it answers. `nudge` (a visitor coming back) runs at most once a minute: the
