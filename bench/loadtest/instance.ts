@@ -71,8 +71,8 @@ async function main(): Promise<void> {
   });
   // The driver's memory record: resident set, V8 heap in use, and buffers outside the heap.
   setInterval(() => {
-    const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
-    process.stdout.write(`memory ${JSON.stringify({ rss, heapUsed, external, arrayBuffers })}\n`);
+    const { rss, heapTotal, heapUsed, external, arrayBuffers } = process.memoryUsage();
+    process.stdout.write(`memory ${JSON.stringify({ rss, heapTotal, heapUsed, external, arrayBuffers })}\n`);
   }, 2000).unref();
 }
 

@@ -110,6 +110,10 @@ interface MemorySample {
   readonly at: number;
   readonly rssMb: number;
   readonly heapMb: number;
+  /** Buffers and typed arrays outside the V8 heap (process.memoryUsage().external). */
+  readonly externalMb: number;
+  /** RSS − the V8 heap's reserved pages − external: native allocations (SQLite, the allocator, code). */
+  readonly nativeMb: number;
 }
 
 /** One instance: a port it keeps across restarts, the CPU its killed processes used, its memory samples, its round closes. */
@@ -149,8 +153,9 @@ class Instance {
           if (line === `listening ${this.port}`) resolve();
           else if (line.startsWith('closed ')) this.closes++;
           else if (line.startsWith('memory ')) {
-            const m = JSON.parse(line.slice(7)) as { rss: number; heapUsed: number };
-            this.samples.push({ at: performance.now(), rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20 });
+            const m = JSON.parse(line.slice(7)) as { rss: number; heapTotal: number; heapUsed: number; external: number };
+            const mb = (bytes: number): number => bytes / 2 ** 20;
+            this.samples.push({ at: performance.now(), rssMb: mb(m.rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), nativeMb: mb(m.rss - m.heapTotal - m.external) });
           }
         }
       });
@@ -487,6 +492,10 @@ interface MemoryTrend {
   readonly heapStartMb: number;
   readonly heapEndMb: number;
   readonly heapSlopeMbPerMin: number;
+  readonly externalEndMb: number;
+  readonly externalSlopeMbPerMin: number;
+  readonly nativeEndMb: number;
+  readonly nativeSlopeMbPerMin: number;
 }
 
 /** Resident set and V8 heap after the first fifth of the samples and at the end, and their least-squares slopes over the last four fifths. */
@@ -509,6 +518,10 @@ function memoryTrend(samples: readonly MemorySample[]): MemoryTrend {
     heapStartMb: first?.heapMb ?? NaN,
     heapEndMb: last?.heapMb ?? NaN,
     heapSlopeMbPerMin: slope((s) => s.heapMb),
+    externalEndMb: last?.externalMb ?? NaN,
+    externalSlopeMbPerMin: slope((s) => s.externalMb),
+    nativeEndMb: last?.nativeMb ?? NaN,
+    nativeSlopeMbPerMin: slope((s) => s.nativeMb),
   };
 }
 
@@ -542,12 +555,12 @@ function report(results: readonly PhaseResult[]): boolean {
     console.log(`| ${r.name} | ${f(c.rounds)} | ${f(r.ledger.accepted)} | ${c.lost} | ${c.doubled} | ${c.digestMismatches} | ${c.unexpected} | ${f(r.ledger.refused)} | ${r.ledger.undecided} |`);
   }
   console.log('\nMemory per instance (MB; "start" is after the first fifth of the samples, slopes are least squares over the last four fifths; an instance killed in the run counts from its last restart):\n');
-  console.log('| phase | round closes | instance | RSS start / max / end | RSS slope | V8 heap start / end | heap slope |');
-  console.log('|---|---:|---|---:|---:|---:|---:|');
+  console.log('| phase | round closes | instance | RSS start / max / end | RSS slope | V8 heap start / end | heap slope | external: end, slope | native (RSS − heap reserved − external): end, slope |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const m of r.memory) {
       const signed = (v: number): string => `${v >= 0 ? '+' : ''}${f(v, 2)} MB/min`;
-      console.log(`| ${r.name} | ${f(r.closes)} | ${m.name} | ${f(m.rssStartMb)} / ${f(m.rssMaxMb)} / ${f(m.rssEndMb)} | ${signed(m.rssSlopeMbPerMin)} | ${f(m.heapStartMb, 1)} / ${f(m.heapEndMb, 1)} | ${signed(m.heapSlopeMbPerMin)} |`);
+      console.log(`| ${r.name} | ${f(r.closes)} | ${m.name} | ${f(m.rssStartMb)} / ${f(m.rssMaxMb)} / ${f(m.rssEndMb)} | ${signed(m.rssSlopeMbPerMin)} | ${f(m.heapStartMb, 1)} / ${f(m.heapEndMb, 1)} | ${signed(m.heapSlopeMbPerMin)} | ${f(m.externalEndMb, 1)}, ${signed(m.externalSlopeMbPerMin)} | ${f(m.nativeEndMb)}, ${signed(m.nativeSlopeMbPerMin)} |`);
     }
   }
   return ok;
