@@ -212,7 +212,13 @@ export class RoundCoordinator {
   /** Closes or extends the task's round if its deadline passed (under the task's queue); true if it closed. */
   private async checkDeadline(task: TaskDefinition, now: number): Promise<boolean> {
     const round = await this.storage.openRoundOf(task.task);
-    if (round === undefined) return false;
+    if (round === undefined) {
+      // No open round although the task runs: the instance that closed the last one (sharing this
+      // store) died before it opened the next. Open it here; a task stopped for its budget stays
+      // stopped, and a waiting one is asked again by retryWaiting.
+      if (!this.stopped.has(task.task) && !this.waiting.has(task.task)) await this.openNextRound(task);
+      return false;
+    }
     if (round.frozenAt !== null) {
       // A close that could not finish: the helper's share was not collected (helper down), or
       // this process stopped between the freeze and the close.

@@ -114,4 +114,18 @@ describe('three leaders and two helpers on one PostgreSQL server', () => {
     expect(events.filter((e) => e.kind === 'round_closed')).toHaveLength(before + 1);
     expect((await descriptor(leaders[2]!))).toMatchObject({ model: { version: 3 } });
   });
+
+  it('open the next round when the instance that closed the last one died before opening it', async () => {
+    const d = (await descriptor(leaders[0]!))!;
+    const key = await fetchHelperKey(helpers[0]!.url);
+    for (const k of [0, 1]) expect((await post(leaders[k]!, d.roundId, (await sharedDevice(d, update(k), key)).body)).status).toBe(202);
+    // What a close leaves in the store when its process is killed right after the close's transaction.
+    await leaders[0]!.storage.freezeRound(d.roundId, Date.now());
+    await leaders[0]!.storage.closeRound({ roundId: d.roundId, outcome: 'expired', closedAt: Date.now(), producedModel: null, rho: null, epsilonAfter: null, releaseJson: null });
+    expect(await descriptor(leaders[1]!)).toBeUndefined();
+    await leaders[1]!.coordinator.tick();
+    const next = await descriptor(leaders[2]!);
+    expect(next).toBeDefined();
+    expect(next!.roundId).not.toBe(d.roundId);
+  });
 });
