@@ -357,7 +357,8 @@ interface PhaseResult {
   /** What the leader keeps for ever per contribution: its id row and index entry (the idempotency key). */
   readonly idBytes: number | null;
   readonly check: { readonly rounds: number; readonly lost: number; readonly doubled: number; readonly digestMismatches: number; readonly unexpected: number };
-  readonly memory: readonly ({ readonly name: string } & MemoryTrend)[];
+  /** Per instance: its memory, and the CPU seconds it used during the load (killed processes' included). */
+  readonly memory: readonly ({ readonly name: string; readonly cpuSeconds: number } & MemoryTrend)[];
 }
 
 /** Where a phase keeps its state: one PostgreSQL server (a database per role and phase), or SQLite files (one instance per role). */
@@ -394,6 +395,8 @@ async function phase(store: Store, name: string, shape: { leaders: number; helpe
   await devices.prepare();
 
   const bytesBefore = await database.bytes();
+  const instances = [...leaders, ...helpers];
+  const cpuBeforeEach = instances.map((i) => i.cpu());
   const cpuBefore = { leader: sum(leaders.map((l) => l.cpu())), helper: sum(helpers.map((h) => h.cpu())), postgres: postgresCpu() };
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
@@ -421,12 +424,13 @@ async function phase(store: Store, name: string, shape: { leaders: number; helpe
   const loadSeconds = elapsed();
   await chaos;
   const cpuAfter = { leader: sum(leaders.map((l) => l.cpu())), helper: sum(helpers.map((h) => h.cpu())), postgres: postgresCpu() };
+  const cpuEach = instances.map((i, n) => i.cpu() - cpuBeforeEach[n]!);
   const walAfter = (await database.bytes()).wal;
   await devices.drain(database);
   const check = await verify(database, devices.ledger);
   const bytesAfter = await database.bytes();
   await database.close();
-  const memory = [...leaders, ...helpers].map((i, n) => ({ name: `${i.role} ${n < leaders.length ? n + 1 : n - leaders.length + 1}`, ...memoryTrend(i.samples) }));
+  const memory = instances.map((i, n) => ({ name: `${i.role} ${n < leaders.length ? n + 1 : n - leaders.length + 1}`, cpuSeconds: cpuEach[n]!, ...memoryTrend(i.samples) }));
   const closes = sum(leaders.map((l) => l.closes));
   await Promise.all([...leaders, ...helpers].map((i) => i.stop()));
   return {
@@ -538,7 +542,8 @@ function quantile(values: readonly number[], q: number): number {
 // ------------------------------------------------------------------------------------------------
 
 function report(results: readonly PhaseResult[]): boolean {
-  const f = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  // '–' where there is no figure (an instance restarted too late in the phase to report its memory).
+  const f = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
   console.log('\n| phase | instances | seconds | contributions | per second | request p50 / p99 | delivery p50 / p99 | retries | kills (leader + helper) | WAL bytes / contribution | database growth / contribution (before vacuum) | id kept / contribution | CPU ms / contribution: leaders, helpers, PostgreSQL |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
@@ -554,13 +559,13 @@ function report(results: readonly PhaseResult[]): boolean {
     if (c.lost + c.doubled + c.digestMismatches + c.unexpected + r.ledger.undecided > 0) ok = false;
     console.log(`| ${r.name} | ${f(c.rounds)} | ${f(r.ledger.accepted)} | ${c.lost} | ${c.doubled} | ${c.digestMismatches} | ${c.unexpected} | ${f(r.ledger.refused)} | ${r.ledger.undecided} |`);
   }
-  console.log('\nMemory per instance (MB; "start" is after the first fifth of the samples, slopes are least squares over the last four fifths; an instance killed in the run counts from its last restart):\n');
-  console.log('| phase | round closes | instance | RSS start / max / end | RSS slope | V8 heap start / end | heap slope | external: end, slope | native (RSS − heap reserved − external): end, slope |');
-  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|');
+  console.log('\nPer instance: CPU during the load (ms per contribution of the phase; an instance killed in the run counts its killed processes too) and memory (MB; "start" is after the first fifth of the samples, slopes are least squares over the last four fifths, both from the last restart):\n');
+  console.log('| phase | round closes | instance | CPU s (ms / contribution) | RSS start / max / end | RSS slope | V8 heap start / end | heap slope | external: end, slope | native (RSS − heap reserved − external): end, slope |');
+  console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     for (const m of r.memory) {
-      const signed = (v: number): string => `${v >= 0 ? '+' : ''}${f(v, 2)} MB/min`;
-      console.log(`| ${r.name} | ${f(r.closes)} | ${m.name} | ${f(m.rssStartMb)} / ${f(m.rssMaxMb)} / ${f(m.rssEndMb)} | ${signed(m.rssSlopeMbPerMin)} | ${f(m.heapStartMb, 1)} / ${f(m.heapEndMb, 1)} | ${signed(m.heapSlopeMbPerMin)} | ${f(m.externalEndMb, 1)}, ${signed(m.externalSlopeMbPerMin)} | ${f(m.nativeEndMb)}, ${signed(m.nativeSlopeMbPerMin)} |`);
+      const signed = (v: number): string => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${f(v, 2)} MB/min` : '–');
+      console.log(`| ${r.name} | ${f(r.closes)} | ${m.name} | ${f(m.cpuSeconds, 1)} (${f((1000 * m.cpuSeconds) / Math.max(1, r.ledger.accepted), 2)}) | ${f(m.rssStartMb)} / ${f(m.rssMaxMb)} / ${f(m.rssEndMb)} | ${signed(m.rssSlopeMbPerMin)} | ${f(m.heapStartMb, 1)} / ${f(m.heapEndMb, 1)} | ${signed(m.heapSlopeMbPerMin)} | ${f(m.externalEndMb, 1)}, ${signed(m.externalSlopeMbPerMin)} | ${f(m.nativeEndMb)}, ${signed(m.nativeSlopeMbPerMin)} |`);
     }
   }
   return ok;
