@@ -150,12 +150,7 @@ async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: '
     console.log(`  storefront  ${base}/${built ? '' : `   (not built: run npm run build; ${config.staticDir}/demo is missing)`}`);
     console.log(`  dashboard   ${base}/dashboard.html`);
     console.log(`  API         ${base}/v1/tasks  ${base}/v1/stats  ${base}/healthz`);
-    if (config.seed && adminToken !== null) {
-      if (role.kind === 'leader') {
-        console.log('[seed] leader mode: the leader accepts only secret-shared (INK2) uploads. A simulator that still sends plain INK1 uploads is refused (400 bad_magic) and seeds nothing; the storefront and dashboard work regardless.');
-      }
-      child = startSimulator(config, base, adminToken);
-    }
+    if (config.seed && adminToken !== null) child = startSimulator(config, base, adminToken);
   });
   hardenServer(server as Server, limits);
   const stop = (): void => {
