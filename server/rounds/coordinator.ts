@@ -26,7 +26,8 @@
  * store; the caches here are keyed by immutable round ids or checked against the stored version),
  * and `withTask` also takes the store's per-task lock, so one instance at a time opens or closes a
  * task's rounds while the others skip; every instance's deadline tick also closes a full round, in
- * case the instance whose commit filled it found the lock taken. A secure round's close records
+ * case the instance whose commit filled it found the lock taken, and opens a task's next round if
+ * the instance that closed the last one died before opening it. A secure round's close records
  * the SHA-256 of its released sum (./sum-digest.ts), which `npm run loadtest` checks.
  */
 import {
