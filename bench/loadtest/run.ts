@@ -19,8 +19,10 @@
  * none counted twice.
  *
  * Printed per phase: contributions/s, request latency p50/p99 (202 answers) and delivery latency
- * (first try to definitive answer, retries included), WAL bytes and retained database bytes per
- * contribution, CPU per contribution per role and of PostgreSQL, resident memory per instance.
+ * (first try to definitive answer, retries included), WAL bytes, database growth and the id row
+ * kept per contribution, CPU per contribution per role and of PostgreSQL; per instance its CPU
+ * and its memory (RSS, V8 heap, external buffers, native), with slopes. `--in-flight N` is per
+ * leader instance (default 24).
  *
  *   npm run loadtest                          # the three phases, 30 + 30 + 120 s
  *   npm run loadtest -- --seconds 60 --fault-seconds 180 --in-flight 32
