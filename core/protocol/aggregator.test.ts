@@ -69,6 +69,15 @@ describe('model blobs', () => {
     expect(modelEtag('mf-items', 3)).toBe('"mf-items@3"');
   });
 
+  it('carries labels when the header has them, and refuses labels that are not a list of short strings', () => {
+    const header = { name: 'segments', version: 2, tensors: [{ name: 'w', shape: [2] }], dtype: 'float32' as const, labels: ['interest:Drama', 'recency'] };
+    expect(decodeModel(encodeModel({ header, data: new Float32Array(2) })).header.labels).toEqual(['interest:Drama', 'recency']);
+    for (const labels of ['recency', [1, 2], ['x'.repeat(201)]]) {
+      const bad = encodeModel({ header: { ...header, labels: labels as string[] }, data: new Float32Array(2) });
+      expect(() => decodeModel(bad)).toThrow(/header\.labels must be an array/);
+    }
+  });
+
   it('rejects data that does not match the header', () => {
     const header = { name: 'm', version: 1, tensors: [{ name: 'w', shape: [3] }], dtype: 'float32' as const };
     expect(() => encodeModel({ header, data: new Float32Array(2) })).toThrow(/3/);

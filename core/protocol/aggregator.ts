@@ -333,7 +333,16 @@ export interface ModelHeader {
   readonly version: number;
   readonly tensors: readonly TensorSpec[];
   readonly dtype: 'float32';
+  /**
+   * What the model's values mean, where only the task's labels say it (a segments model: its
+   * feature names): a device that never saw the task's descriptor — a visitor arriving after the
+   * task stopped — can still read the model. Optional; at most MAX_MODEL_LABELS.
+   */
+  readonly labels?: readonly string[];
 }
+
+/** Labels a model header may carry (each at most 200 characters). */
+export const MAX_MODEL_LABELS = 4096;
 
 export interface ModelBlob {
   readonly header: ModelHeader;
@@ -410,7 +419,7 @@ export function decodeModel(bytes: Uint8Array): ModelBlob {
 
 function parseModelHeader(value: unknown): ModelHeader {
   if (typeof value !== 'object' || value === null) throw new RangeError('model header must be a JSON object');
-  const { name, version, tensors, dtype } = value as Record<string, unknown>;
+  const { name, version, tensors, dtype, labels } = value as Record<string, unknown>;
   if (typeof name !== 'string' || name.length === 0) throw new RangeError('model header.name must be a non-empty string');
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new RangeError('model header.version must be a positive integer');
   if (dtype !== 'float32') throw new RangeError("model header.dtype must be 'float32'");
@@ -424,7 +433,11 @@ function parseModelHeader(value: unknown): ModelHeader {
     }
     return { name: tName, shape };
   });
-  return { name, version, tensors: specs, dtype };
+  if (labels === undefined) return { name, version, tensors: specs, dtype };
+  if (!Array.isArray(labels) || labels.length > MAX_MODEL_LABELS || !labels.every((l): l is string => typeof l === 'string' && l.length <= 200)) {
+    throw new RangeError(`model header.labels must be an array of at most ${MAX_MODEL_LABELS} strings of at most 200 characters`);
+  }
+  return { name, version, tensors: specs, dtype, labels };
 }
 
 /** Strong ETag of an immutable model version. */

@@ -41,6 +41,7 @@ import {
   type TaskStats,
   type PeriodPrivacy,
   decodeModel,
+  type ModelHeader,
 } from '../../core/protocol/aggregator.js';
 import { periodBounds, periodOf } from '../../core/models/daily-report.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
@@ -158,7 +159,7 @@ export class RoundCoordinator {
         await this.storage.putModel({
           name: task.model.name,
           version: 1,
-          blob: encodeModel({ header: { name: task.model.name, version: 1, tensors: task.model.tensors, dtype: 'float32' }, data }),
+          blob: encodeModel({ header: modelHeader(task, 1), data }),
           createdAt: now,
         });
       }
@@ -643,7 +644,7 @@ export class RoundCoordinator {
       producedModel: {
         name: task.model.name,
         version: producedVersion,
-        blob: encodeModel({ header: { name: task.model.name, version: producedVersion, tensors: task.model.tensors, dtype: 'float32' }, data: output.weights }),
+        blob: encodeModel({ header: modelHeader(task, producedVersion), data: output.weights }),
         createdAt: now,
       },
       rho,
@@ -906,6 +907,17 @@ export class RoundCoordinator {
     checkNoWrap(settings.maxContributions, honestCoordinateBound(task.clipNorm, task.granularity, sigma, n), where);
     if (settings.maxContributions > 2 ** 21) throw new RangeError(`${where}: maxContributions ${settings.maxContributions} exceeds 2^21; the leader's float64 sum of shares would lose exactness`);
   }
+}
+
+/**
+ * A model version's header. A segments model also names its features (the task's labels): a
+ * visitor who arrives after the task stopped never sees its descriptor, and reads them here to
+ * place itself in a segment (worker/federated/segments-task.ts). Other models leave them out (a
+ * histogram's labels would only add bytes to every download).
+ */
+function modelHeader(task: TaskDefinition, version: number): ModelHeader {
+  const header: ModelHeader = { name: task.model.name, version, tensors: task.model.tensors, dtype: 'float32' };
+  return task.kind === 'kmeans' && task.labels !== undefined ? { ...header, labels: task.labels } : header;
 }
 
 function roundStats(round: RoundRecord): RoundStats {

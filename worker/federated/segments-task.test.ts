@@ -131,10 +131,12 @@ describe('the segments schedule, device to device', () => {
     expect(await population[0]!.db.get('state', `${SEGMENTS_TASK}:segment`)).toMatchObject({ id: drama!.id, description: drama!.description, modelVersion: 5 });
     // Receipts: one per round.
     expect((await population[0]!.privacy()).receipts.filter((r) => r.task === SEGMENTS_TASK)).toHaveLength(4);
-    // A device that never took part does not know the task's features: no segment (it learns them in its first round).
+    // A device that never took part (a visitor after the task stopped) reads the features from the release's header.
     const late = await make('late', dramaFan);
-    await late.refreshSegments();
     expect(await late.segment(dramaFan)).toBeNull();
+    await late.refreshSegments();
+    expect(await late.db.get('state', `${SEGMENTS_TASK}:features`)).toBeUndefined();
+    expect(await late.segment(dramaFan)).toMatchObject({ id: drama!.id, description: drama!.description });
     expect(await population[0]!.segment(null)).toBeNull();
   });
 });

@@ -19,7 +19,8 @@
  *
  * Locally (IndexedDB 'state', never sent): the task's feature names, and once a schedule has
  * finished, the visitor's segment (id, description, model version) against the latest released
- * centroids — `createSegmentSource` answers `inkling.segment()` from those.
+ * centroids — `createSegmentSource` answers `inkling.segment()` from those. A visitor who never
+ * took part (it arrived after the task stopped) reads the feature names from the release's header.
  */
 import { ACTIVITY_FEATURES, describeSegment, encodeKmeansContribution, featureDimension, hyperplaneCellOf, hyperplaneNormals, kmeansLayout, meanLayout, nearestCentroid, populationMean, segmentFeatures, type SegmentFeatureSpec, type SegmentInputs } from '../../core/models/kmeans.js';
 import { readSegmentsModel, SEGMENTS_TASK, segmentsShape, specFromFeatureNames, type SegmentsModel } from '../../core/models/segments-model.js';
@@ -147,11 +148,15 @@ export function createSegmentSource(db: FederatedDb, source: ModelSource): Segme
   };
   return {
     async segment(inputs) {
-      const labels = await db.get('state', SPEC_KEY);
       const stored = await newest();
-      if (inputs === null || stored === undefined || !Array.isArray(labels)) return null;
-      const spec = segmentSpecOf({ task: SEGMENTS_TASK, labels: labels as string[] });
-      const model = modelOf(decodeModel(stored.bytes), featureDimension(spec));
+      if (inputs === null || stored === undefined) return null;
+      const blob = decodeModel(stored.bytes);
+      // The features as the task listed them when this device took part, else as the release names them.
+      const kept = await db.get('state', SPEC_KEY);
+      const labels = Array.isArray(kept) ? (kept as string[]) : blob.header.labels;
+      if (labels === undefined) return null;
+      const spec = segmentSpecOf({ task: SEGMENTS_TASK, labels });
+      const model = modelOf(blob, featureDimension(spec));
       const segment = segmentOfModel(spec, model, segmentFeatures(spec, inputs));
       if (segment === null) return null;
       await db.put('state', { ...segment, modelVersion: stored.version, at: now() } satisfies StoredSegment, SEGMENT_KEY);
