@@ -9,6 +9,15 @@ describe('parseConfig', () => {
     expect(config.allowedOrigins).toEqual(['http://127.0.0.1:8787', 'http://localhost:8787']);
   });
 
+  it('reads --tasks (INKLING_TASKS): distinct task names, all tasks when absent', () => {
+    expect(parseConfig([], {}).tasks).toBeUndefined();
+    expect(parseConfig(['--tasks', 'item-popularity, als-items'], {}).tasks).toEqual(['item-popularity', 'als-items']);
+    expect(parseConfig([], { INKLING_TASKS: 'segments' }).tasks).toEqual(['segments']);
+    for (const bad of ['', 'a,a', 'Has Space', 'segments,']) {
+      expect(() => parseConfig(['--tasks', bad], {})).toThrow(/--tasks \(INKLING_TASKS\) must be distinct task names/);
+    }
+  });
+
   it('reads flags (both spellings) over the environment', () => {
     const config = parseConfig(['--port', '9000', '--epsilon=4', '--seed', '--allowed-origins', 'https://a.example, https://B.example:8443'], { PORT: '1', INKLING_DELTA: '1e-7' });
     expect(config).toMatchObject({ port: 9000, epsilonBudget: 4, delta: 1e-7, seed: true });

@@ -88,6 +88,12 @@ export interface ServerConfig {
   readonly segments?: { readonly k: number; readonly categories: readonly string[]; readonly schedules: number };
   /** The HTTP server's timeouts and connection cap (server/http/node-server.ts); absent: its defaults. */
   readonly http?: HttpLimits;
+  /**
+   * `--tasks`: the tasks this server runs, by name (server/tasks.ts selectTasks checks them against
+   * its task list); absent: all of them. Sharding by task: each group of tasks on servers and
+   * databases of its own (docs/SCALING.md). A leader and its helper take the same list.
+   */
+  readonly tasks?: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -125,6 +131,13 @@ const categoryList = (raw: string): Parsed<string[]> => {
   return names.length >= 1 && names.length <= KMEANS_MAX_CATEGORIES && names.every((c) => c.length > 0 && c.length <= 100 && !c.startsWith('interest:')) && new Set(names).size === names.length
     ? { ok: true, value: names }
     : { ok: false, rule };
+};
+/** Task names (as server/tasks.ts checkTasks spells them), distinct, separated by commas. */
+const taskList = (raw: string): Parsed<string[]> => {
+  const names = raw.split(',').map((t) => t.trim());
+  return names.length >= 1 && names.every((t) => /^[a-z0-9][a-z0-9-]{0,63}$/.test(t)) && new Set(names).size === names.length
+    ? { ok: true, value: names }
+    : { ok: false, rule: 'must be distinct task names ([a-z0-9][a-z0-9-]*) separated by commas' };
 };
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
 
@@ -190,6 +203,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const segmentsSchedules = get({ flag: 'segments-schedules', env: 'INKLING_SEGMENTS_SCHEDULES', fallback: SEGMENTS_SETTINGS.schedules ?? 1, parse: integerIn(1, KMEANS_MAX_SCHEDULES) });
 
   const http = parseHttpLimits(get);
+  const tasks = get<readonly string[] | null>({ flag: 'tasks', env: 'INKLING_TASKS', fallback: null, parse: taskList });
 
   for (const flag of flags.keys()) {
     if (!used.has(flag)) throw new ConfigError(`unknown flag --${flag}; see server/config.ts for the list`);
@@ -198,6 +212,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     host, port, dbPath, allowedOrigins, minContributions, maxContributions, roundSeconds, epsilonBudget,
     delta, centralNoiseMultiplier, adminToken: adminRaw ?? null, staticDir, crossOriginIsolation,
     durability: durabilityRaw, seed, role, plannedRounds, segments: { k: segmentsK, categories: segmentsCategories, schedules: segmentsSchedules }, http,
+    ...(tasks === null ? {} : { tasks }),
   };
 }
 

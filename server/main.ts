@@ -19,7 +19,7 @@ import { createHelper } from './secagg/create-helper.js';
 import type { CoordinatorEvent } from './rounds/coordinator.js';
 import { SchemaVersionError } from './storage/migrations.js';
 import { describeStore } from './storage/store-location.js';
-import { createDefaultTasks, MF_ITEMS } from './tasks.js';
+import { createDefaultTasks, MF_ITEMS, selectTasks, type TaskDefinition } from './tasks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -43,6 +43,17 @@ function describe(event: CoordinatorEvent): string {
       const unreachable: never = event;
       return JSON.stringify(unreachable);
     }
+  }
+}
+
+/** The tasks this process runs: the defaults sized to the catalogue, as --tasks selects them (the same for a leader and its helper). */
+function serverTasks(config: ServerConfig, mfItems: number | undefined): TaskDefinition[] {
+  const all = createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) });
+  try {
+    return selectTasks(all, config.tasks);
+  } catch (error) {
+    // A --tasks list this server cannot run is the operator's to fix: its message, no stack.
+    throw error instanceof RangeError ? new ConfigError(error.message) : error;
   }
 }
 
@@ -106,7 +117,7 @@ async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'help
   const mfItems = catalogueSize(config.staticDir);
   const helper = await createHelper(
     { dbPath: config.dbPath, allowedOrigins: config.allowedOrigins, minContributions: config.minContributions, maxContributions: config.maxContributions, peerToken: role.peerToken, rotateKey: role.rotateKey },
-    { tasks: createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) }) },
+    { tasks: serverTasks(config, mfItems) },
   );
   const limits = config.http ?? DEFAULT_HTTP_LIMITS;
   const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host, serverOptions: nodeServerOptions(limits) }, (info) => {
@@ -131,7 +142,7 @@ async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: '
   const aggregator = await createAggregator(
     { ...config, adminToken, role },
     {
-      tasks: createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) }),
+      tasks: serverTasks(config, mfItems),
       // An empty round extended at its deadline is routine (every round-seconds per idle task): not logged.
       onEvent: (e) => {
         if (e.kind === 'round_extended' && e.contributions === 0) return;
@@ -173,6 +184,6 @@ function throttle(key: string): boolean {
 
 main().catch((error: unknown) => {
   // A store that cannot be opened (unreachable, or a newer schema) is the operator's to fix: its message, no stack.
-  console.error(`inkling aggregator: could not start: ${error instanceof SchemaVersionError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(`inkling aggregator: could not start: ${error instanceof SchemaVersionError || error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

@@ -6,8 +6,20 @@ import { CONTRIBUTION_CONTENT_TYPE, encodeContribution, modelParameterCount, typ
 import { createAggregator } from './aggregator.js';
 import { initialWeights } from './models/initial-weights.js';
 import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
-import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, uploadLength } from './tasks.js';
+import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, selectTasks, uploadLength } from './tasks.js';
 import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } from './testkit.js';
+
+describe('selectTasks (--tasks: sharding by task)', () => {
+  const all = createDefaultTasks();
+  it('runs every task without a list, the listed ones (in the server\'s order: a dependency first) with one', () => {
+    expect(selectTasks(all).map((t) => t.task)).toEqual(all.map((t) => t.task));
+    expect(selectTasks(all, ['als-items', 'item-popularity']).map((t) => t.task)).toEqual(['item-popularity', 'als-items']);
+  });
+  it('refuses a name it does not run, and a task without the histogram it depends on, naming them', () => {
+    expect(() => selectTasks(all, ['item-popularity', 'mf-items'])).toThrow(/--tasks: "mf-items" is not one of this server's tasks \(item-popularity, als-items/);
+    expect(() => selectTasks(all, ['als-items'])).toThrow(/--tasks: als-items picks its rows from item-popularity's release; list both on the same server/);
+  });
+});
 
 describe('task definitions', () => {
   it('sizes the defaults as the device models lay them out: ALS and its popularity histogram ship, MF does not', () => {

@@ -513,6 +513,24 @@ export const DAILY_REPORT_EPSILON = 1;
 
 export const DEFAULT_TASKS: readonly TaskDefinition[] = createDefaultTasks();
 
+/**
+ * The tasks a server runs (`--tasks`, server/config.ts): all of `tasks` when `names` is absent,
+ * else those it names, in the server's order (a dependency before the task that needs it). A name the list does not hold, or a task without the
+ * histogram it depends on (ALS picks its rows from item-popularity's release), is refused naming
+ * both: sharding by task (docs/SCALING.md) keeps a task and its dependency on one server.
+ * @example selectTasks(createDefaultTasks(), ['item-popularity', 'als-items']);
+ */
+export function selectTasks(tasks: readonly TaskDefinition[], names?: readonly string[]): TaskDefinition[] {
+  if (names === undefined) return [...tasks];
+  const known = new Set(tasks.map((t) => t.task));
+  const unknown = names.find((name) => !known.has(name));
+  if (unknown !== undefined) throw new RangeError(`--tasks: ${JSON.stringify(unknown)} is not one of this server's tasks (${[...known].join(', ')})`);
+  const chosen = tasks.filter((t) => names.includes(t.task));
+  const orphan = chosen.find((t) => t.dependsOn !== undefined && !names.includes(t.dependsOn));
+  if (orphan !== undefined) throw new RangeError(`--tasks: ${orphan.task} picks its rows from ${orphan.dependsOn}'s release; list both on the same server`);
+  return chosen;
+}
+
 /** Validates a task list once, naming the task and the field. */
 export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefinition[] {
   const names = new Set<string>();
