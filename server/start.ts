@@ -8,6 +8,7 @@
  * (server/config.ts); Ctrl-C stops both; if either exits, the other is stopped too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,15 +48,9 @@ function run(): void {
   const spawnRole = (args: readonly string[], label: string, onLine?: (line: string) => void): ChildProcess => {
     const child = spawn(process.execPath, ['--import=tsx', main, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
-    let pending = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        console.log(label === 'leader' ? line : `[${label}] ${line}`);
-        onLine?.(line);
-      }
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      console.log(label === 'leader' ? line : `[${label}] ${line}`);
+      onLine?.(line);
     });
     child.on('exit', (code, signal) => {
       if (!stopping) {

@@ -21,7 +21,7 @@ import { loadtestRound } from './settings.js';
 /** The storefront catalogue's size (dist/demo/catalog.json), as the shipped item-popularity task has it. */
 const ITEMS = 2588;
 
-export function loadtestTask(): TaskDefinition {
+function loadtestTask(): TaskDefinition {
   const { budgetShare: _shared, ...popularity } = createPopularityTask(ITEMS);
   return { ...popularity, plannedRounds: 100_000 };
 }
@@ -76,9 +76,7 @@ async function main(): Promise<void> {
   }, 2000).unref();
 }
 
-if (process.argv[1]?.endsWith('instance.ts')) {
-  main().catch((error: unknown) => {
-    console.error(`loadtest instance: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  console.error(`loadtest instance: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -33,6 +33,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,16 +95,21 @@ function parseOptions(argv: readonly string[]): Options {
 // Instances
 
 
-/** /proc/PID/stat: CPU seconds (user + system, and reaped children's with `children`). */
-function cpuSeconds(pid: number, children = false): number {
+/** /proc/PID/stat: the parent's pid, and CPU seconds (user + system) of the process and of its reaped children; null once it has exited. */
+function procStat(pid: number | string): { readonly ppid: number; readonly own: number; readonly reaped: number } | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // After "pid (comm) ": state is field 0; utime 11, stime 12, cutime 13, cstime 14.
-    const own = Number(fields[11]) + Number(fields[12]);
-    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) / CLOCK_TICKS;
+    // After "pid (comm) ": state is field 0, ppid 1; utime 11, stime 12, cutime 13, cstime 14.
+    return { ppid: Number(fields[1]), own: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, reaped: (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS };
   } catch {
-    return 0;
+    return null;
   }
+}
+
+/** CPU seconds of a process (with `children`, also of its reaped children); 0 once it has exited. */
+function cpuSeconds(pid: number, children = false): number {
+  const stat = procStat(pid);
+  return stat === null ? 0 : stat.own + (children ? stat.reaped : 0);
 }
 
 /** One memory line of an instance (./instance.ts prints one every 2 s). */
@@ -146,19 +152,13 @@ class Instance {
     child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     this.samples = [];
     await new Promise<void>((resolve, reject) => {
-      let pending = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        pending += chunk.toString();
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        for (const line of lines) {
-          if (line === `listening ${this.port}`) resolve();
-          else if (line.startsWith('closed ')) this.closes++;
-          else if (line.startsWith('memory ')) {
-            const m = JSON.parse(line.slice(7)) as { rss: number; heapTotal: number; heapUsed: number; external: number };
-            const mb = (bytes: number): number => bytes / 2 ** 20;
-            this.samples.push({ at: performance.now(), rssMb: mb(m.rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), nativeMb: mb(m.rss - m.heapTotal - m.external) });
-          }
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line === `listening ${this.port}`) resolve();
+        else if (line.startsWith('closed ')) this.closes++;
+        else if (line.startsWith('memory ')) {
+          const m = JSON.parse(line.slice(7)) as { rss: number; heapTotal: number; heapUsed: number; external: number };
+          const mb = (bytes: number): number => bytes / 2 ** 20;
+          this.samples.push({ at: performance.now(), rssMb: mb(m.rss), heapMb: mb(m.heapUsed), externalMb: mb(m.external), nativeMb: mb(m.rss - m.heapTotal - m.external) });
         }
       });
       child.once('exit', (code, signal) => reject(new Error(`${this.role} on ${this.port} exited before listening (${signal ?? code}): ${stderr}`)));
@@ -480,12 +480,8 @@ function backendsCpu(postmasterPid: number): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      if (Number(fields[1]) === postmasterPid) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-    } catch {
-      // exited meanwhile
-    }
+    const stat = procStat(entry);
+    if (stat?.ppid === postmasterPid) total += stat.own;
   }
   return total;
 }

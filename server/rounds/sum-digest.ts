@@ -9,14 +9,12 @@
 import { createHash } from 'node:crypto';
 
 export function sumDigest(sum: Float64Array): string {
-  const ints = new Int32Array(sum.length);
+  const bytes = new Uint8Array(4 * sum.length);
+  const view = new DataView(bytes.buffer);
   for (let i = 0; i < sum.length; i++) {
     const v = sum[i]!;
     if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new RangeError(`sum[${i}] = ${v} is not an int32; a secure round's sum is`);
-    ints[i] = v;
+    view.setInt32(4 * i, v, true);
   }
-  const bytes = new Uint8Array(ints.buffer);
-  // Int32Array is platform order; the digest is defined little-endian.
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) for (let i = 0; i < bytes.length; i += 4) bytes.subarray(i, i + 4).reverse();
   return createHash('sha256').update(bytes).digest('hex');
 }

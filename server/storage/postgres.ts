@@ -345,8 +345,9 @@ class AdvisoryLocks {
   }
 
   async unlock(key: string): Promise<void> {
-    // Lost connection: the session, and its locks, are gone already.
-    await (await this.connection()).query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    // No connection (it was lost): the session, and its locks, are gone already; a new one holds nothing to unlock.
+    const client = await this.client?.catch(() => null);
+    await client?.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
   }
 
   async close(): Promise<void> {
