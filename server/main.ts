@@ -48,7 +48,7 @@ function describe(event: CoordinatorEvent): string {
 
 /** The tasks this process runs: the defaults sized to the catalogue, as --tasks selects them (the same for a leader and its helper). */
 function serverTasks(config: ServerConfig, mfItems: number | undefined): TaskDefinition[] {
-  const all = createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }) });
+  const all = createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }), delta: config.delta });
   try {
     return selectTasks(all, config.tasks);
   } catch (error) {

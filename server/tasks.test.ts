@@ -6,7 +6,9 @@ import { CONTRIBUTION_CONTENT_TYPE, encodeContribution, modelParameterCount, typ
 import { createAggregator } from './aggregator.js';
 import { initialWeights } from './models/initial-weights.js';
 import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
-import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, PROPENSITY_INITIAL_BIAS, selectTasks, uploadLength } from './tasks.js';
+import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, createMonthlyReportTask, MOVIELENS_GENRES, PROPENSITY_INITIAL_BIAS, REPORTS_EPSILON_PER_DAY, selectTasks, uploadLength } from './tasks.js';
+import { zcdpRhoFor } from '../core/dp/calibrate.js';
+import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } from './testkit.js';
 
 describe('selectTasks (--tasks: sharding by task)', () => {
@@ -104,26 +106,52 @@ describe("the 'daily-report' task (issue 12 §2)", () => {
   it('is a histogram of the report layout: labels name every value, clipNorm is the exact bound, a round lasts a period', () => {
     const t = createDailyReportTask();
     expect(t.kind).toBe('histogram');
-    expect(modelParameterCount(t.model.tensors)).toBe(3 * 19 + 4 + 19 + 2 * 4);
-    expect(t.labels?.slice(0, 2)).toEqual(['views:Action', 'views:Adventure']);
-    expect(t.clipNorm).toBeCloseTo(Math.sqrt(32 + 2 + 2 + 1 + 2 + 2), 12);
+    // The funnel, a search per genre, [visited, bought] per segment; the per-category counts are the 28-day report's.
+    expect(modelParameterCount(t.model.tensors)).toBe(4 + 19 + 2 * 4);
+    expect(t.labels?.slice(0, 2)).toEqual(['funnel:visited', 'funnel:viewed-product']);
+    expect(t.clipNorm).toBeCloseTo(Math.sqrt(1 + 2 + 2), 12);
     expect(t.roundSeconds).toBe(86_400);
     expect(createDailyReportTask({ periodDays: 7 }).roundSeconds).toBe(7 * 86_400);
     expect(checkTasks([t])).toEqual([t]);
-    // Its budget is its own, per period: ε 1 a day, one round a period (server/strategies/budget.ts renews it).
-    expect(t).toMatchObject({ epsilonBudget: 1, plannedRounds: 1, periodDays: 1 });
+    expect(t).toMatchObject({ plannedRounds: 1, periodDays: 1 });
+  });
+
+  it('the 28-day report carries views, carts and buys per category under the caps of its period', () => {
+    const m = createMonthlyReportTask();
+    expect(m).toMatchObject({ task: 'monthly-report', periodDays: 28, roundSeconds: 28 * 86_400, plannedRounds: 1 });
+    expect(modelParameterCount(m.model.tensors)).toBe(3 * 19 + 4);
+    expect(m.labels?.slice(0, 2)).toEqual(['views:Action', 'views:Adventure']);
+    expect(m.clipNorm).toBeCloseTo(Math.sqrt(8 * 16 ** 2 + 4 * 2 ** 2 + 4 * 2 ** 2 + 1), 12);
+    expect(checkTasks([m])).toEqual([m]);
+    // A device clips with the caps of the period the task advertises: a clipNorm under them is refused.
+    expect(() => checkTasks([{ ...m, clipNorm: createDailyReportTask({ categories: MOVIELENS_GENRES, searchTerms: [], segments: 0 }).clipNorm }])).toThrow(/clipNorm must be ≥ 45\.6/);
+    expect(() => checkTasks([{ ...m, periodDays: undefined }])).toThrow(/task "monthly-report": a fixed-schedule report needs periodDays/);
+  });
+
+  it('the two reports together spend at most ε 1 per device per day, in zCDP ρ over any whole 28 days', () => {
+    const delta = 1e-6;
+    const rhoDay = zcdpRhoFor({ epsilon: REPORTS_EPSILON_PER_DAY, delta });
+    const reports = createDefaultTasks().filter((t) => t.periodDays !== undefined);
+    expect(reports.map((t) => t.task)).toEqual(['daily-report', 'monthly-report']);
+    const perDay = reports.reduce((sum, t) => sum + zcdpRhoFor({ epsilon: t.epsilonBudget!, delta }) / t.periodDays!, 0);
+    expect(perDay).toBeLessThanOrEqual(rhoDay);
+    expect(perDay).toBeGreaterThan(rhoDay * (1 - 1e-6));
+    // Half each: the daily report's ε 0.69 a day, the 28-day report's ε 4.21 per period (at δ 10⁻⁶).
+    expect(reports[0]!.epsilonBudget).toBeCloseTo(zcdpToEpsilon(rhoDay / 2, delta).epsilon, 6);
+    expect(reports[1]!.epsilonBudget).toBeCloseTo(zcdpToEpsilon(14 * rhoDay, delta).epsilon, 6);
   });
 
   it('ships last in the default list, with one conversion slot per segment of the segments task', () => {
     const tasks = createDefaultTasks({ mfItems: 300, segments: { k: 6 } });
-    expect(tasks.map((x) => x.task).slice(-2)).toEqual(['segments', 'daily-report']);
-    expect(tasks.at(-1)!.labels!.filter((l) => /^segment:\d+:visited$/.test(l))).toHaveLength(6);
+    expect(tasks.map((x) => x.task).slice(-3)).toEqual(['segments', 'daily-report', 'monthly-report']);
+    expect(tasks.at(-2)!.labels!.filter((l) => /^segment:\d+:visited$/.test(l))).toHaveLength(6);
     expect(() => checkTasks(tasks)).not.toThrow();
   });
 
   it('refuses a bad configuration naming the field', () => {
     expect(() => createDailyReportTask({ periodDays: 0 })).toThrow(/task "daily-report": periodDays must be an integer in \[1, 28\]/);
-    expect(() => createDailyReportTask({ categories: [] })).toThrow(/task "daily-report": spec\.categories/);
+    expect(() => createMonthlyReportTask({ categories: ['Drama', 'Drama'] })).toThrow(/task "monthly-report": spec\.categories\[1\] must be unique/);
+    expect(() => createDailyReportTask({ epsilonPerPeriod: 0 })).toThrow(/task "daily-report": epsilonPerPeriod must be a positive finite number/);
     const t = createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
     expect(() => checkTasks([{ ...t, clipNorm: 1 }])).toThrow(/clipNorm must be ≥ /);
     expect(() => checkTasks([{ ...t, labels: [...t.labels!.slice(0, -1), 'funnel:paid'] }])).toThrow(/labels\[9\] must be "funnel:bought"/);
@@ -161,24 +189,24 @@ describe("the 'daily-report' task (issue 12 §2)", () => {
     try {
       const list = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
       const d = list.tasks.find((x) => x.task === 'daily-report')!;
-      expect(d.vectorLength).toBe(88);
+      expect(d.vectorLength).toBe(31);
       const send = (body: Uint8Array): Promise<Response> => Promise.resolve(agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } }));
       // One good report first: it must survive every refusal below.
       expect((await send(contributionBody(d, honestValues(d, new Float32Array(d.vectorLength))))).status).toBe(202);
-      const short = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(87) }));
+      const short = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(30) }));
       expect(short.status).toBe(400);
-      expect(await short.json()).toMatchObject({ error: { code: 'bad_length', message: expect.stringContaining('exactly 88') } });
-      const long = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(89) }));
+      expect(await short.json()).toMatchObject({ error: { code: 'bad_length', message: expect.stringContaining('exactly 31') } });
+      const long = await send(encodeContribution({ id: randomId(), modelVersion: d.model.version, values: new Int32Array(32) }));
       expect(long.status).toBe(413);
       // This server's only task: the read limit is its report's size, refused before the body is kept.
-      expect(await long.json()).toMatchObject({ error: { code: 'body_too_large', message: `body exceeds the largest contribution (${28 + 4 * 88} bytes)` } });
-      // A report no device could make: 100,000 views of one category (the encoder caps it at 2 a category, 16 a day;
+      expect(await long.json()).toMatchObject({ error: { code: 'body_too_large', message: `body exceeds the largest contribution (${28 + 4 * 31} bytes)` } });
+      // A report no device could make: 100,000 visits (the encoder writes a one-hot funnel stage;
       // the check allows the clip bound plus rounding plus the device noise's tail).
       const inflated = new Float32Array(d.vectorLength);
       inflated[0] = 100_000;
       const over = await send(contributionBody(d, Int32Array.from(inflated, (v) => Math.round(v / d.granularity))));
       expect(over.status).toBe(422);
-      expect(await over.json()).toMatchObject({ error: { code: 'norm_exceeded', message: expect.stringMatching(/^L2 norm 10000000\.0 exceeds the bound [\d.]+ grid steps \(clip 6\.40\d*\/0\.01 \+ rounding \+ local-noise allowance\)$/) } });
+      expect(await over.json()).toMatchObject({ error: { code: 'norm_exceeded', message: expect.stringMatching(/^L2 norm 10000000\.0 exceeds the bound [\d.]+ grid steps \(clip 2\.23\d*\/0\.01 \+ rounding \+ local-noise allowance\)$/) } });
       const after = (await (await agg.app.request('/v1/tasks')).json()) as TasksResponse;
       expect(after.tasks.find((x) => x.task === 'daily-report')?.roundId).toBe(d.roundId);
       // Below its minimum of 2, the round holds exactly the good report; one more and it releases both.

@@ -12,7 +12,9 @@ import { EVALUATION_CLIP_NORM, MODEL_EVALUATION_TASK, modelEvaluationLabels } fr
 import { BUY_INTENT_TASK, buyIntentTensors } from '../core/models/buy-intent.js';
 import { featureDimension, featureNames, KMEANS_MAX_K, KMEANS_MIN_K, MAX_PLANES, MIN_PLANES } from '../core/models/kmeans.js';
 import { DEFAULT_PLANES_SEED, SCHEDULE_ROUNDS, SEGMENTS_CLIP_NORM, SEGMENTS_TASK, segmentsTensors, segmentsVectorLength } from '../core/models/segments-model.js';
-import { DAILY_REPORT_MAX_PERIOD_DAYS, DAILY_REPORT_TASK, dailyReportClipNorm, dailyReportLabels, dailyReportLayout, layoutFromLabels, type DailyReportSpec } from '../core/models/daily-report.js';
+import { DAILY_REPORT_MAX_PERIOD_DAYS, DAILY_REPORT_TASK, dailyReportClipNorm, dailyReportLabels, dailyReportLayout, layoutFromLabels, MONTHLY_REPORT_PERIOD_DAYS, MONTHLY_REPORT_TASK, REPORT_TASKS, reportBounds, type DailyReportSpec } from '../core/models/daily-report.js';
+import { zcdpRhoFor } from '../core/dp/calibrate.js';
+import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import type { TaskKind, TensorSpec } from '../core/protocol/aggregator.js';
 import { modelParameterCount } from '../core/protocol/aggregator.js';
 
@@ -164,6 +166,8 @@ export interface DefaultTaskOptions {
   readonly mfItems?: number;
   /** The owner's segments settings (--segments-k, --segments-categories); default SEGMENTS_SETTINGS. */
   readonly segments?: Partial<KmeansSettings>;
+  /** The server's δ (--delta): the fixed-schedule reports' ε per period is their share of ε 1 a day at it. */
+  readonly delta?: number;
 }
 
 function catalogueSize(options: DefaultTaskOptions): number {
@@ -175,15 +179,23 @@ function catalogueSize(options: DefaultTaskOptions): number {
 /**
  * What ships: the item popularity histogram (a DP count per catalogue row, 5 % of the budget, one
  * round), the ALS model that waits for it (95 %), propensity and the category histogram, next-event,
- * model-evaluation, buy-intent, the segments, and the daily report (last: a device adopts its
- * segment first, and the report's conversion block has one slot per segment, so it follows the
- * segments task's k). 'mf-items' (createMfTask) is no longer a default: under DP noise its FedAvg
+ * model-evaluation, buy-intent, the segments, the daily report (after the segments: a device
+ * adopts its segment first, and the report's conversion block has one slot per segment, so it
+ * follows the segments task's k) and the 28-day report. 'mf-items' (createMfTask) is no longer a default: under DP noise its FedAvg
  * updates lose to popularity (sim/experiments/README.md); a server may still run it.
  */
 export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefinition[] {
   const nItems = catalogueSize(options);
   const segments = createSegmentsTask(options.segments);
-  return [createPopularityTask(nItems), createAlsTask(nItems), ...createDefaultTasksWithoutItems(), segments, createDailyReportTask({ segments: segments.kmeans?.k ?? SEGMENTS_SETTINGS.k })];
+  const delta = options.delta === undefined ? {} : { delta: options.delta };
+  return [
+    createPopularityTask(nItems),
+    createAlsTask(nItems),
+    ...createDefaultTasksWithoutItems(),
+    segments,
+    createDailyReportTask({ segments: segments.kmeans?.k ?? SEGMENTS_SETTINGS.k, ...delta }),
+    createMonthlyReportTask(delta),
+  ];
 }
 
 export function createPopularityTask(nItems: number): TaskDefinition {
@@ -434,66 +446,103 @@ export function checkKmeansSettings(settings: KmeansSettings, where: string): vo
 }
 
 /**
+ * What the fixed-schedule reports together may cost each device: ε 1 a day (issue 12 §2), held as
+ * zCDP ρ per day (ρ_day = zcdpRhoFor(ε 1, δ) = 0.0244 at δ 10⁻⁶) because ρ adds up over tasks and
+ * periods. Each report task gets a share of it over its period: a P-day report spends
+ * share · P · ρ_day per period, what P daily reports of that share would (zCDP composes additively,
+ * Bun & Steinke 2016 Lemma 2.3). The two shipped reports take half each: over any run of whole
+ * 28-day periods a device spends at most what one ε-1 report a day would. A single day's events
+ * are protected only at the period's ε, though: the 28-day report may carry them all.
+ */
+export const REPORTS_EPSILON_PER_DAY = 1;
+export const DAILY_REPORT_SHARE = 0.5;
+export const MONTHLY_REPORT_SHARE = 0.5;
+
+/** ε per period for a report task's share of REPORTS_EPSILON_PER_DAY (see there). */
+export function reportEpsilonPerPeriod(share: number, periodDays: number, delta = 1e-6): number {
+  const rhoDay = zcdpRhoFor({ epsilon: REPORTS_EPSILON_PER_DAY, delta });
+  // 10⁻⁹ under, so the server's own ε → ρ (zcdpRhoFor again) never lands above share · P · ρ_day.
+  return zcdpToEpsilon(share * periodDays * rhoDay, delta).epsilon * (1 - 1e-9);
+}
+
+export interface ReportTaskOptions extends Partial<Omit<DailyReportSpec, 'bounds'>> {
+  /** Period length in UTC days, [1, 28]; the caps follow from it (core/models/daily-report.ts reportBounds). */
+  readonly periodDays?: number;
+  /** ε per device per period (default: the task's share of REPORTS_EPSILON_PER_DAY at δ 10⁻⁶). */
+  readonly epsilonPerPeriod?: number;
+  /** δ the default ε is computed at (the server's --delta). */
+  readonly delta?: number;
+}
+
+/**
  * Fixed-schedule reports (issue 12 §2, core/models/daily-report.ts): a histogram-kind task whose
- * rounds are the periods (a UTC day by default: `periodDays`; each round closes at its period's
- * end, server/strategies/client-config.ts; a report for a closed period, or sent after the period's
+ * rounds are the periods (each round closes at its period's end,
+ * server/strategies/client-config.ts; a report for a closed period, or sent after the period's
  * end before the tick closes its round, is refused naming it, server/rounds/validate-contribution.ts;
  * a period with fewer than minContributions reports runs on to the next period's end exactly,
  * server/rounds/coordinator.ts), one report per device per round, zeros when it did
  * nothing (worker/federated/daily-report-task.ts). Its labels name every value (`views:Drama`,
- * `funnel:carted`, `search:drama`, `segment:0:bought`; a device rebuilds the layout from them), its
- * clipNorm is the report's exact L2 bound, so the aggregator's clip never changes a report and a
- * report of the wrong size meets the existing exact-length check (400 naming the expected length).
- * Defaults: the storefront's 19 genres, their lower-case names as the public search vocabulary, the
- * segments task's k (88 values, Δ 6.4). In the default task list (createDefaultTasks); devices fill
- * it from the engine's sequence (worker/features/period-activity.ts through worker/engine.ts
- * periodActivity, wired in worker/federated/wire.ts).
+ * `funnel:carted`, `search:drama`, `segment:0:bought`; a device rebuilds the layout from them and
+ * its caps from the period), its clipNorm is the report's exact L2 bound, so the aggregator's clip
+ * never changes a report and a report of the wrong size meets the existing exact-length check (400
+ * naming the expected length). Two ship (createDefaultTasks), filled from the engine's sequence
+ * (worker/features/period-activity.ts through worker/engine.ts periodActivity, wired in
+ * worker/federated/wire.ts):
  *
- * Privacy: ε = `epsilonPerPeriod` (default 1, whatever --epsilon says) per device per PERIOD, a
- * budget that renews: each round is sized to spend the whole period's ρ (rhoFraction 1,
- * server/strategies/client-config.ts), the rounds that took reports during one period may together
- * spend at most that (server/strategies/budget.ts, on storage.rhoSpentBetween), and a round that
- * would go over waits for the next period instead of stopping the task. A round also closes when
- * full (maxContributions): the period's budget is then spent and the next round opens with the next
- * period, so --max-contributions should be sized to the site's devices per period. Over N periods
- * a device's costs compose (N × ρ; /v1/stats reports both the period's ε and the total), and the
- * device's ledger charges each report against its period as well as its rolling window
- * (worker/federated/client.ts reportPeriod, core/dp/ledger.ts ChargeRequest.period). With a single
- * plain aggregator a report's only protection from it is the device's own noise (ρ 1/2 at
- * localNoiseMultiplier 1, over a day's ρ 0.0244), so devices decline the task there (out-of-budget);
- * it is meant for secure aggregation (npm start), where the charge is the distributed ρ of the day.
- * See sim/experiments/README.md, "Fixed-schedule reports", for what it measures: at ε 1 a day the
- * per-category block misses ±5 % on a single day (worst 12.2 % on MovieTweetings) and needs ≥ 4
- * weeks' sums to meet it.
- * @example createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
+ * - 'daily-report' (createDailyReportTask): every day the funnel, searches over the public
+ *   vocabulary (the storefront's genres, lower-case) and [visited, bought] per segment (the
+ *   segments task's k): 31 values, Δ √5.
+ * - 'monthly-report' (createMonthlyReportTask): every 28 days views, carts and buys per category
+ *   (the storefront's 19 genres) and the period's funnel: 61 values, Δ 45.6.
+ *
+ * Why two: a day's caps either drop the bursty days' views or drown a category in noise (worst
+ * 12.2 % on MovieTweetings at ε 1 a day against the ≤ 5 % target); four weeks of one device fit
+ * under caps about as large as its busiest day, and the noise of a window falls as Δ/P
+ * (sim/experiments/README.md, "Fixed-schedule reports").
+ *
+ * Privacy: `epsilonPerPeriod` per device per PERIOD, a budget that renews (default: the task's share
+ * of ε 1 a day, REPORTS_EPSILON_PER_DAY): each round is sized to spend the whole period's ρ
+ * (rhoFraction 1, server/strategies/client-config.ts), the rounds that took reports during one
+ * period may together spend at most that (server/strategies/budget.ts, on storage.rhoSpentBetween),
+ * and a round that would go over waits for the next period instead of stopping the task. A round
+ * also closes when full (maxContributions): the period's budget is then spent and the next round
+ * opens with the next period, so --max-contributions should be sized to the site's devices per
+ * period. Over N periods a device's costs compose (N × ρ; /v1/stats reports both the period's ε and
+ * the total), and the device's ledger charges each report against its period as well as its
+ * rolling window (worker/federated/client.ts reportPeriod, core/dp/ledger.ts ChargeRequest.period).
+ * With a single plain aggregator a report's only protection from it is the device's own noise (ρ 1/2
+ * at localNoiseMultiplier 1, far over a period's ρ), so devices decline the task there
+ * (out-of-budget); it is meant for secure aggregation (npm start), where the charge is the
+ * distributed ρ of the period.
+ * @example createReportTask(DAILY_REPORT_TASK, { categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
  */
-export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonly periodDays?: number; readonly epsilonPerPeriod?: number } = {}): TaskDefinition {
-  const where = `task ${JSON.stringify(DAILY_REPORT_TASK)}`;
-  const periodDays = spec.periodDays ?? 1;
+export function createReportTask(task: string, options: ReportTaskOptions & { readonly share?: number } = {}): TaskDefinition {
+  const where = `task ${JSON.stringify(task)}`;
+  const periodDays = options.periodDays ?? 1;
   if (!Number.isInteger(periodDays) || periodDays < 1 || periodDays > DAILY_REPORT_MAX_PERIOD_DAYS) {
     throw new RangeError(`${where}: periodDays must be an integer in [1, ${DAILY_REPORT_MAX_PERIOD_DAYS}]; got ${String(periodDays)}`);
   }
-  const epsilonPerPeriod = spec.epsilonPerPeriod ?? DAILY_REPORT_EPSILON;
+  const epsilonPerPeriod = options.epsilonPerPeriod ?? reportEpsilonPerPeriod(options.share ?? 1, periodDays, options.delta);
   if (!Number.isFinite(epsilonPerPeriod) || epsilonPerPeriod <= 0) throw new RangeError(`${where}: epsilonPerPeriod must be a positive finite number; got ${String(epsilonPerPeriod)}`);
-  const categories = spec.categories ?? MOVIELENS_GENRES;
+  const categories = options.categories ?? MOVIELENS_GENRES;
   let layout;
   try {
     layout = dailyReportLayout({
       categories,
-      searchTerms: spec.searchTerms ?? categories.map((c) => c.toLowerCase()),
-      segments: spec.segments ?? SEGMENTS_SETTINGS.k,
-      ...(spec.bounds ? { bounds: spec.bounds } : {}),
+      searchTerms: options.searchTerms ?? categories.map((c) => c.toLowerCase()),
+      segments: options.segments ?? SEGMENTS_SETTINGS.k,
+      bounds: reportBounds(periodDays),
     });
   } catch (error) {
     throw new RangeError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
   }
   return {
-    task: DAILY_REPORT_TASK,
+    task,
     kind: 'histogram',
-    model: { name: DAILY_REPORT_TASK, tensors: [{ name: 'report', shape: [layout.length] }] },
+    model: { name: task, tensors: [{ name: 'report', shape: [layout.length] }] },
     init: { kind: 'zeros' },
     clipNorm: dailyReportClipNorm(layout),
-    // Values are counts ≤ 2 (fractions after the proportional clip): rounding at 0.01 ≪ the noise (σ ≈ 29 a day).
+    // Values are counts (fractions after the proportional clip): rounding at 0.01 ≪ the noise (σ ≥ 14 a period).
     granularity: 0.01,
     localNoiseMultiplier: 1,
     localSteps: 0,
@@ -508,8 +557,23 @@ export function createDailyReportTask(spec: Partial<DailyReportSpec> & { readonl
   };
 }
 
-/** The daily report's budget: ε per device per period (issue 12 §2: ε ≤ 1 per device per day). */
-export const DAILY_REPORT_EPSILON = 1;
+/**
+ * The daily report: the funnel, searches and per-segment conversion, no per-category counts (the
+ * 28-day report carries those), half of ε 1 a day.
+ * @example createDailyReportTask({ segments: 4 });
+ */
+export function createDailyReportTask(options: ReportTaskOptions = {}): TaskDefinition {
+  return createReportTask(DAILY_REPORT_TASK, { searchTerms: MOVIELENS_GENRES.map((c) => c.toLowerCase()), categories: [], ...options, share: DAILY_REPORT_SHARE });
+}
+
+/**
+ * The 28-day report: views, carts and buys per category and the period's funnel, no searches or
+ * segments (the daily report has them), the other half of ε 1 a day.
+ * @example createMonthlyReportTask({ categories: ['Drama', 'Comedy'] });
+ */
+export function createMonthlyReportTask(options: ReportTaskOptions = {}): TaskDefinition {
+  return createReportTask(MONTHLY_REPORT_TASK, { searchTerms: [], segments: 0, periodDays: MONTHLY_REPORT_PERIOD_DAYS, ...options, share: MONTHLY_REPORT_SHARE });
+}
 
 export const DEFAULT_TASKS: readonly TaskDefinition[] = createDefaultTasks();
 
@@ -557,12 +621,13 @@ export function checkTasks(tasks: readonly TaskDefinition[]): readonly TaskDefin
       if (missing !== undefined) throw new RangeError(`${where}: labels must include every label of core/models/model-evaluation.ts (devices place their counts by them); missing ${JSON.stringify(missing)}`);
       if (t.clipNorm < EVALUATION_CLIP_NORM) throw new RangeError(`${where}: clipNorm must be ≥ ${EVALUATION_CLIP_NORM} (a device's exact bound); got ${t.clipNorm}`);
     }
-    if (t.task === DAILY_REPORT_TASK) {
+    if (REPORT_TASKS.includes(t.task)) {
       // What a device needs to fill the report, or every device would refuse the task.
       if (t.kind !== 'histogram') throw new RangeError(`${where}: kind must be 'histogram'; got ${JSON.stringify(t.kind)}`);
+      if (t.periodDays === undefined) throw new RangeError(`${where}: a fixed-schedule report needs periodDays`);
       let bound: number;
       try {
-        bound = dailyReportClipNorm(layoutFromLabels(t.labels ?? []));
+        bound = dailyReportClipNorm(layoutFromLabels(t.labels ?? [], reportBounds(t.periodDays)));
       } catch (error) {
         throw new RangeError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -9,6 +9,7 @@ import {
   dailyReportLayout,
   dailyReportSigma,
   DAY_MS,
+  reportBounds,
   decodeDailyReport,
   DEFAULT_DAILY_REPORT_BOUNDS,
   encodeDailyReport,
@@ -37,13 +38,34 @@ describe('dailyReportLayout', () => {
   });
 
   it('rejects a bad spec with a RangeError naming the argument', () => {
-    expect(() => dailyReportLayout({ categories: [], searchTerms: [], segments: 0 })).toThrow(/spec\.categories/);
+    expect(() => dailyReportLayout({ categories: 'Drama' as unknown as string[], searchTerms: [], segments: 0 })).toThrow(/spec\.categories/);
     expect(() => dailyReportLayout({ categories: ['a', 'a'], searchTerms: [], segments: 0 })).toThrow(/spec\.categories\[1\] must be unique/);
     expect(() => dailyReportLayout({ categories: ['a'], searchTerms: [''], segments: 0 })).toThrow(RangeError);
     expect(() => dailyReportLayout({ categories: ['a'], searchTerms: [], segments: 17 })).toThrow(/spec\.segments/);
     expect(() =>
       dailyReportLayout({ categories: ['a'], searchTerms: [], segments: 0, bounds: { ...DEFAULT_DAILY_REPORT_BOUNDS, views: { perCategory: 0, perPeriod: 4 } } }),
     ).toThrow(/spec\.bounds\.views\.perCategory/);
+  });
+});
+
+describe('a report without categories, and the caps by period', () => {
+  it('lays out and bounds the daily report that carries only the funnel, searches and conversion', () => {
+    const daily = dailyReportLayout({ categories: [], searchTerms: ['drama', 'comedy', 'horror'], segments: 4 });
+    expect(daily.length).toBe(4 + 3 + 8);
+    expect(dailyReportLabels(daily).slice(0, 2)).toEqual(['funnel:visited', 'funnel:viewed-product']);
+    expect(dailyReportClipNorm(daily)).toBeCloseTo(Math.sqrt(1 + 2 + 2), 12); // funnel, two search terms, [visited, bought]
+    expect(layoutFromLabels(dailyReportLabels(daily)).length).toBe(daily.length);
+    const report = encodeDailyReport(daily, { views: { Drama: 5 }, stage: 'bought', segment: 2 });
+    expect([...report]).toEqual([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0]);
+  });
+
+  it('caps a longer period more loosely, as measured, and refuses a period outside [1, 28]', () => {
+    expect(reportBounds(1)).toBe(DEFAULT_DAILY_REPORT_BOUNDS);
+    expect(reportBounds(7).views).toEqual({ perCategory: 8, perPeriod: 64 });
+    expect(reportBounds(28).views).toEqual({ perCategory: 16, perPeriod: 128 });
+    const monthly = dailyReportLayout({ categories: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'], searchTerms: [], segments: 0, bounds: reportBounds(28) });
+    expect(dailyReportClipNorm(monthly)).toBeCloseTo(Math.sqrt(8 * 256 + 16 + 16 + 1), 12);
+    expect(() => reportBounds(29)).toThrow(/periodDays/);
   });
 });
 

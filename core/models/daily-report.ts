@@ -76,6 +76,23 @@ export const DEFAULT_DAILY_REPORT_BOUNDS: DailyReportBounds = {
   searches: 2,
 };
 
+/**
+ * The caps for a period of `periodDays` days: a longer period's report must carry more (a device's
+ * busiest four weeks hold about as many views as its busiest day, but not sixteen times as few),
+ * and the caps are what the device clips with, so they follow from the period the task advertises
+ * rather than from a field a device would have to trust. Measured (sim/experiments/daily-report.ts
+ * --sweep, MovieTweetings, the whole window): 1 day b 2 m 16 (worst rmse 12.2 %), 7 days b 8 m 64
+ * (5.6 %), 28 days b 16 m 128 (3.7 %); carts and buys, rarer, 1/2 a day and 2/8 over a week or more.
+ *
+ * @example reportBounds(28).views; // { perCategory: 16, perPeriod: 128 }
+ */
+export function reportBounds(periodDays: number): DailyReportBounds {
+  requireIntegerInRange('periodDays', periodDays, 1, DAILY_REPORT_MAX_PERIOD_DAYS);
+  if (periodDays < 7) return DEFAULT_DAILY_REPORT_BOUNDS;
+  const rare = { perCategory: 2, perPeriod: 8 };
+  return { views: periodDays < 28 ? { perCategory: 8, perPeriod: 64 } : { perCategory: 16, perPeriod: 128 }, carts: rare, buys: rare, searches: DEFAULT_DAILY_REPORT_BOUNDS.searches };
+}
+
 /** Sizes the task may ask for: the upload is 3K + 4 + V + 2S floats. */
 export const DAILY_REPORT_MAX_CATEGORIES = 64;
 export const DAILY_REPORT_MAX_SEARCH_TERMS = 256;
@@ -132,8 +149,9 @@ function checkNames(name: string, values: readonly string[], max: number): void 
  */
 export function dailyReportLayout(spec: DailyReportSpec): DailyReportLayout {
   if (spec === null || typeof spec !== 'object') fail('spec', 'an object', spec);
+  // No categories is a report of its own: the daily one carries only the funnel, searches and
+  // conversion, the per-category counts going to the 28-day report (reportBounds).
   checkNames('spec.categories', spec.categories, DAILY_REPORT_MAX_CATEGORIES);
-  if (spec.categories.length === 0) fail('spec.categories', 'non-empty', spec.categories);
   checkNames('spec.searchTerms', spec.searchTerms, DAILY_REPORT_MAX_SEARCH_TERMS);
   requireIntegerInRange('spec.segments', spec.segments, 0, DAILY_REPORT_MAX_SEGMENTS);
   const bounds = spec.bounds ?? DEFAULT_DAILY_REPORT_BOUNDS;
@@ -360,8 +378,13 @@ export function dailyReportSigma(layout: DailyReportLayout, rho: number): number
   return dailyReportClipNorm(layout) / Math.sqrt(2 * rho);
 }
 
-/** The task's name on the aggregator (server/tasks.ts createDailyReportTask). */
+/** The task's name on the aggregator (server/tasks.ts createDailyReportTask): the funnel, searches and conversion, every day. */
 export const DAILY_REPORT_TASK = 'daily-report';
+/** The 28-day report's: views, carts and buys per category (a day's caps lose too much; see reportBounds). */
+export const MONTHLY_REPORT_TASK = 'monthly-report';
+export const MONTHLY_REPORT_PERIOD_DAYS = 28;
+/** The fixed-schedule report tasks a device fills with this contract. */
+export const REPORT_TASKS: readonly string[] = [DAILY_REPORT_TASK, MONTHLY_REPORT_TASK];
 
 /**
  * One name per value of the report, in layout order: `views:<category>`, `carts:<category>`,

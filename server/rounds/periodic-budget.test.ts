@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { CONTRIBUTION_CONTENT_TYPE, type StatsResponse, type TaskDescriptor, type TasksResponse } from '../../core/protocol/aggregator.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import { createAggregator, type Aggregator } from '../aggregator.js';
-import { createDailyReportTask, DAILY_REPORT_EPSILON } from '../tasks.js';
+import { createDailyReportTask } from '../tasks.js';
+
+/** ε per period these tests give the task (the shipped one gets half of ε 1 a day: server/tasks.ts REPORTS_EPSILON_PER_DAY). */
+const DAILY_REPORT_EPSILON = 1;
 import { contributionBody, honestValues, TEST_CONFIG } from '../testkit.js';
 import { fetchHelperKey, listenHelper, PEER_TOKEN, sharedDevice } from '../secagg/testkit.js';
 
@@ -35,7 +38,7 @@ describe("the daily report's per-period budget", () => {
   it('spends at most ε 1 in a day, renews at midnight UTC, composes over days, and says so in /v1/tasks and /v1/stats', async () => {
     let now = D + 10 * 3_600_000;
     // TEST_CONFIG: central noise z = 1, min 2, max 5 reports a round, --epsilon 8 (the task's own ε 1 a period wins).
-    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask()], clock: () => now, timer: false });
+    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask({ epsilonPerPeriod: DAILY_REPORT_EPSILON })], clock: () => now, timer: false });
     try {
       const first = (await daily(agg))!;
       expect(first.privacy).toMatchObject({ epsilonBudget: DAILY_REPORT_EPSILON, epsilonSpent: 0, period: { days: 1, epsilonSpent: 0, renewsAt: '2026-11-24T00:00:00.000Z' } });
@@ -77,7 +80,7 @@ describe("the daily report's per-period budget", () => {
 
   it("refuses a report sent after its period's end, before the tick closes the round, naming the period; the round keeps what it had", async () => {
     let now = D + 10 * 3_600_000;
-    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask()], clock: () => now, timer: false });
+    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask({ epsilonPerPeriod: DAILY_REPORT_EPSILON })], clock: () => now, timer: false });
     try {
       const d = (await daily(agg))!;
       for (let i = 0; i < 2; i++) expect((await post(agg, d)).status).toBe(202);
@@ -97,7 +100,7 @@ describe("the daily report's per-period budget", () => {
 
   it('runs a round below its minimum on to the end of the next period exactly, not a round length after the tick', async () => {
     let now = D + 10 * 3_600_000;
-    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask()], clock: () => now, timer: false });
+    const agg = await createAggregator({ ...TEST_CONFIG }, { tasks: [createDailyReportTask({ epsilonPerPeriod: DAILY_REPORT_EPSILON })], clock: () => now, timer: false });
     try {
       const d = (await daily(agg))!;
       expect((await post(agg, d)).status).toBe(202); // 1 < min 2
@@ -113,7 +116,7 @@ describe("the daily report's per-period budget", () => {
 
   it('with secure aggregation (npm start): devices\' noise is sized for the whole day\'s ρ, the full round releases, the next waits for midnight', async () => {
     let now = D + 10 * 3_600_000;
-    const task = createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 });
+    const task = createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0, epsilonPerPeriod: DAILY_REPORT_EPSILON });
     const helper = await listenHelper([task], { maxContributions: 3 });
     const leader = await createAggregator(
       { ...TEST_CONFIG, maxContributions: 3, role: { kind: 'leader', helperUrl: helper.url, helperPublicUrl: 'https://helper.example', peerToken: PEER_TOKEN } },

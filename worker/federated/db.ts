@@ -6,7 +6,8 @@
  *   models    downloaded global model blobs, keyed 'name@version' (immutable, so cached forever,
  *             older versions of a name deleted when a newer one lands)
  *   state     small device-only values: the MF user embedding, the backend choice, the site
- *             owner's latest quality verdict per task ('quality:<task>', from GET /v1/tasks)
+ *             owner's latest quality verdict per task ('quality:<task>', from GET /v1/tasks), where
+ *             each fixed-schedule report resumes counting ('report-cursor:<task>')
  * A charge and its receipt are one record written in ONE readwrite transaction (ledger-store.ts)
  * before anything is sent.
  */
@@ -150,4 +151,23 @@ export async function loadTaskQuality(db: FederatedDb, task: string): Promise<Ta
   } catch {
     return undefined;
   }
+}
+
+const reportCursorKey = (task: string): string => `report-cursor:${task}`;
+
+/**
+ * Where a fixed-schedule report's counting resumes ('report-cursor:<task>': the end of the window
+ * the last charged report counted; worker/federated/daily-report-task.ts). An unreadable value
+ * reads as none: the next report then counts its period from the start.
+ */
+export function createReportCursor(db: FederatedDb): { load(task: string): Promise<number | undefined>; save(task: string, countedUntil: number): Promise<void> } {
+  return {
+    async load(task) {
+      const value = await db.get('state', reportCursorKey(task));
+      return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+    },
+    async save(task, countedUntil) {
+      await db.put('state', countedUntil, reportCursorKey(task));
+    },
+  };
 }

@@ -15,7 +15,7 @@ import { createPrivacyLedger, type LedgerBudgets, type PrivacyLedger } from '../
 import type { RandomSource } from '../../core/dp/random.js';
 import { MODEL_EVALUATION_TASK } from '../../core/models/model-evaluation.js';
 import { BUY_INTENT_TASK, type BuyIntentPriors, type CategoryEvidence } from '../../core/models/buy-intent.js';
-import { DAILY_REPORT_TASK, type PeriodActivity } from '../../core/models/daily-report.js';
+import { REPORT_TASKS, type PeriodActivity } from '../../core/models/daily-report.js';
 import type { SegmentInputs } from '../../core/models/kmeans.js';
 import { SEGMENTS_TASK } from '../../core/models/segments-model.js';
 import type { ProfileView, SegmentView } from '../../core/protocol/engine-api.js';
@@ -25,7 +25,7 @@ import type { UniformRandom } from '../models/mf.js';
 import type { ExtraScorer } from '../recommend.js';
 import type { TfjsGate } from '../training/tfjs-gate.js';
 import { FederatedClient } from './client.js';
-import { clearEverything, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
+import { clearEverything, createReportCursor, openFederatedDb, type ContributionReport, type FederatedDb } from './db.js';
 import { createIndexedDbLedgerStore } from './ledger-store.js';
 import type { LocalTaskHandler } from './local-task.js';
 import { createMfScorer, refreshUserEmbedding } from './mf-scorer.js';
@@ -69,8 +69,9 @@ export interface FederatedDeviceOptions {
   /** The engine's inputs of the segments feature vector (worker/engine.ts segmentInputs); without it the device skips the 'segments' task. */
   readonly segmentInputs?: () => Promise<SegmentInputs | null>;
   /**
-   * The engine's activity counts in [start, end) for the 'daily-report' task (one report per period,
-   * zeros when idle: daily-report-task.ts); without it the device skips that task.
+   * The engine's activity counts in [start, end) for the fixed-schedule reports ('daily-report',
+   * 'monthly-report': one report per period, zeros when idle: daily-report-task.ts); without it the
+   * device skips those tasks.
    */
   readonly periodActivity?: (start: number, end: number) => Promise<PeriodActivity>;
   /** The MF model's catalogue in row order; without it there is no scorer. */
@@ -143,7 +144,10 @@ export async function createFederatedDevice(options: FederatedDeviceOptions): Pr
   if (options.nextEvent) handlers.set('next-event', createNextEventTaskHandler(options.nextEvent));
   if (options.modelEvaluation) handlers.set(MODEL_EVALUATION_TASK, createModelEvaluationTaskHandler(options.modelEvaluation));
   if (options.segmentInputs) handlers.set(SEGMENTS_TASK, createSegmentsTaskHandler({ db, inputs: options.segmentInputs }));
-  if (options.periodActivity) handlers.set(DAILY_REPORT_TASK, createDailyReportTaskHandler({ activity: options.periodActivity }));
+  if (options.periodActivity) {
+    const report = createDailyReportTaskHandler({ activity: options.periodActivity, cursor: createReportCursor(db) });
+    for (const task of REPORT_TASKS) handlers.set(task, report);
+  }
   const topCategory = options.topCategory;
   if (topCategory) {
     for (const task of options.histogramTasks ?? ['category-histogram']) handlers.set(task, createHistogramTaskHandler({ topLabel: topCategory }));

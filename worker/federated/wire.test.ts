@@ -114,7 +114,7 @@ describe('startFederatedLearning', () => {
   it("sends the daily report from the engine's own counts, charged against its day's renewing budget", async () => {
     // A plain aggregator sees each report with the device's own noise only: at 8Δ one report costs
     // ρ 1/128, inside the day's ρ(ε 1, δ) (with σ = Δ, ρ 1/2, the device would decline it: out-of-budget).
-    await setUp([{ ...createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0 }), localNoiseMultiplier: 8 }]);
+    await setUp([{ ...createDailyReportTask({ categories: ['Drama', 'Comedy'], searchTerms: [], segments: 0, epsilonPerPeriod: 1 }), localNoiseMultiplier: 8 }]);
     const now = Date.now();
     const { start } = periodBounds(periodOf(now));
     // m2, m4, m6 are Comedy: three product views today, the furthest funnel stage 'viewed-product'.
