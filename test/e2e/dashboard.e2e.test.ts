@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistogramAggregate, StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
 import { modelEvaluationLabels } from '../../core/models/model-evaluation.js';
-import { DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout } from '../../core/models/daily-report.js';
+import { DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout, MONTHLY_REPORT_TASK, reportBounds } from '../../core/models/daily-report.js';
 import { SEGMENTS_TASK } from '../../core/models/segments-model.js';
 import { segmentLabel } from '../../server/strategies/kmeans.js';
 import { openShop, type Shop } from '../support/shop-session.js';
@@ -51,8 +51,16 @@ function segmentsReleases(): HistogramAggregate[] {
 /** One period of the 'daily-report' task over its real labels: per-stage slots (the furthest stage each device reached), the rest 1. */
 function dailyReportRelease(): HistogramAggregate {
   const labels = dailyReportLabels(dailyReportLayout({ categories: ['Drama', 'Comedy', 'Horror'], searchTerms: ['drama'], segments: 3 }));
-  const funnel: Record<string, number> = { 'funnel:visited': 50, 'funnel:viewed-product': 35, 'funnel:carted': 10, 'funnel:bought': 5 };
+  const funnel: Record<string, number> = { 'funnel:visited': 50, 'funnel:viewed-product': 35, 'funnel:carted': 10, 'funnel:bought': 5, 'segment:1:visited': 40, 'segment:1:bought': 4 };
   return { roundId: '2026-11-22', labels, values: labels.map((l) => funnel[l] ?? 1), projected: labels.map((l) => funnel[l] ?? 1), stddev: 2, contributions: 120 };
+}
+
+/** One 28-day period of the 'monthly-report' task over its real labels: views per category (one released below 0), a cart and a buy each. */
+function monthlyReportRelease(): HistogramAggregate {
+  const labels = dailyReportLabels(dailyReportLayout({ categories: ['Drama', 'Comedy', 'Horror'], searchTerms: [], segments: 0, bounds: reportBounds(28) }));
+  const views: Record<string, number> = { 'views:Drama': 420, 'views:Comedy': 610, 'views:Horror': -4, 'funnel:visited': 30, 'funnel:viewed-product': 90 };
+  const values = labels.map((l) => views[l] ?? 1);
+  return { roundId: '2026-11-26+28d', labels, values, projected: values.map((v) => Math.max(0, v)), stddev: 10, contributions: 120 };
 }
 
 function statsFixture(): StatsResponse {
@@ -144,6 +152,18 @@ function statsFixture(): StatsResponse {
         quality: [],
         aggregates: [dailyReportRelease()],
       },
+      {
+        task: MONTHLY_REPORT_TASK,
+        kind: 'histogram',
+        model: { name: MONTHLY_REPORT_TASK, version: 1 },
+        status: 'open',
+        privacy: { epsilonBudget: 4.4, delta: 1e-6, epsilonSpent: 4.4, rhoSpent: 0.34, period: { days: 28, epsilonSpent: 4.4, renewsAt: '2026-12-24T00:00:00.000Z' } },
+        currentRound: null,
+        bytesPerContribution: 272,
+        rounds: [{ ...rounds[0]!, roundId: '2026-11-26+28d', baseVersion: 0, producedVersion: 1, epsilonAfter: 4.4 }],
+        quality: [],
+        aggregates: [monthlyReportRelease()],
+      },
     ],
   };
 }
@@ -163,7 +183,7 @@ describe('site owner dashboard', () => {
     await page.waitForSelector('[data-testid="stats"]');
     expect(await page.textContent('[data-testid="total-contributions"]')).toContain('135');
     expect(await page.textContent('[data-testid="versions"]')).toContain('mf-items v6');
-    expect(await page.locator('[data-testid="task"]').count()).toBe(5);
+    expect(await page.locator('[data-testid="task"]').count()).toBe(6);
     expect(await page.textContent('[data-task="mf-items"] [data-testid="epsilon"]')).toContain('ε spent 2.40 of 8.00');
     // What one device uploads per round, per task (issue 10 §7); none shown before a first round.
     expect(await page.textContent('[data-task="mf-items"] [data-testid="upload-size"]')).toContain('171.9 KB uploaded per device and round');
@@ -217,21 +237,32 @@ describe('site owner dashboard', () => {
     expect(await funnel.locator('[data-testid="funnel-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent))).toEqual([
       'visited100 ± 7.84100 %', 'viewed-product50 ± 6.7950 %', 'carted15 ± 5.5415 %', 'bought5 ± 3.925 %',
     ]);
+    // Conversion per segment from the same daily release, named as the segments card names them: 4 of 40, ±1.96·2·√1.01/40.
+    expect(await funnel.locator('[data-testid="conversion-table"] tbody tr').count()).toBe(3);
+    expect(await funnel.locator('[data-testid="conversion-table"] tr[data-segment="1"]').textContent()).toBe('1: Drama viewers, few purchases40 ± 3.924 ± 3.9210 % ± 10 %');
+    // Top categories from the 28-day report: views as bars (most viewed first, a negative release drawn at 0), carts and buys in the table.
+    const categories = page.locator('[data-testid="categories"]');
+    expect(await categories.locator('[data-testid="owner-epsilon"]').textContent()).toContain("Task 'monthly-report': ε 4.40 per 28 days, renewing");
+    expect(await categories.locator('[data-testid="categories-chart"] g.chart__bars rect').count()).toBe(3);
+    expect(await categories.locator('[data-testid="categories-chart"] g.chart__released circle').count()).toBe(3);
+    expect(await categories.locator('[data-testid="categories-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-category')))).toEqual(['Comedy', 'Drama', 'Horror']);
+    expect(await categories.locator('tr[data-category="Horror"]').textContent()).toBe('Horror0 ± 19.61 ± 19.61 ± 19.6');
     // Their task cards do not draw the raw release a second time.
-    expect(await page.locator('[data-task="segments"] [data-testid="histogram"], [data-task="daily-report"] [data-testid="histogram"]').count()).toBe(0);
+    expect(await page.locator('[data-task="segments"] [data-testid="histogram"], [data-task="daily-report"] [data-testid="histogram"], [data-task="monthly-report"] [data-testid="histogram"]').count()).toBe(0);
     await page.unroute('**/v1/stats');
   });
 
   it('says in words when the segments or daily-report task is absent', async () => {
     const { page, server } = shop;
     const fixture = statsFixture();
-    const without = { ...fixture, tasks: fixture.tasks.filter((t) => t.task !== SEGMENTS_TASK && t.task !== DAILY_REPORT_TASK) };
+    const without = { ...fixture, tasks: fixture.tasks.filter((t) => t.task !== SEGMENTS_TASK && t.task !== DAILY_REPORT_TASK && t.task !== MONTHLY_REPORT_TASK) };
     await page.route('**/v1/stats', (route) => route.fulfill({ contentType: 'application/json', body: JSON.stringify(without) }));
     await page.goto(`${server.origin}/dashboard.html`);
     await page.waitForSelector('[data-testid="stats"]');
     expect(await page.textContent('[data-testid="segments"] [data-testid="owner-absent"]')).toContain("This aggregator runs no 'segments' task");
     expect(await page.textContent('[data-testid="funnel"] [data-testid="owner-absent"]')).toContain("This aggregator runs no 'daily-report' task");
-    expect(await page.locator('[data-testid="segments"] svg, [data-testid="funnel"] svg').count()).toBe(0);
+    expect(await page.textContent('[data-testid="categories"] [data-testid="owner-absent"]')).toContain("This aggregator runs no 'monthly-report' task");
+    expect(await page.locator('[data-testid="segments"] svg, [data-testid="funnel"] svg, [data-testid="categories"] svg').count()).toBe(0);
     await page.unroute('**/v1/stats');
   });
 
@@ -255,6 +286,9 @@ describe('site owner dashboard', () => {
     // The funnel: visited is the sum of four slots (100), σ 2·√4 = 4.
     expect(lines).toContain('daily-report,funnel,2026-11-22,,visited,,100,100,92.16,107.84,4,1,0.000001');
     expect(lines.filter((line) => line.startsWith('daily-report,funnel,'))).toHaveLength(4);
+    // Views, carts and buys per category from the 28-day report: Horror released −4, drawn 0, ±1.96 · 10, ε after its period.
+    expect(lines).toContain('monthly-report,category-views,2026-11-26+28d,,Horror,,-4,0,-23.6,15.6,10,4.4,0.000001');
+    expect(lines.filter((line) => /^monthly-report,category-(views|carts|buys),/.test(line))).toHaveLength(9);
     await page.unroute('**/v1/stats');
   });
 
@@ -276,8 +310,8 @@ describe('site owner dashboard', () => {
         return { label: svg.getAttribute('aria-label'), left: box.left, right: box.right, width: box.width, drawn: Number(svg.getAttribute('width')), marks: svg.querySelectorAll('rect, circle, path, line').length };
       }));
       // mf-items: quality and participants; category-histogram: the histogram (one round: no participants chart);
-      // model-evaluation: participants, hit@1 and hit@5; segments: sizes, drift and participants; the funnel.
-      expect(charts.length).toBe(10);
+      // model-evaluation: participants, hit@1 and hit@5; segments: sizes, drift and participants; the funnel; views per category.
+      expect(charts.length).toBe(11);
       for (const chart of charts) {
         expect(chart.left, chart.label!).toBeGreaterThanOrEqual(0);
         expect(chart.right, chart.label!).toBeLessThanOrEqual(390);

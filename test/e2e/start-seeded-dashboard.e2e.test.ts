@@ -3,11 +3,11 @@
  * (server/start.ts: helper + leader, --seed spawning sim/simulate.ts --seed-server) on a temp
  * SQLite folder, and real Chromium.
  * - The seeder releases the category histogram, two segments schedules (federated DP k-means
- *   through secure aggregation) and today's daily report (its visitors come back today first:
- *   sim/daily-report.ts): polled on /v1/stats.
+ *   through secure aggregation), today's daily report and this 28-day period's report (its visitors
+ *   come back today first: sim/daily-report.ts): polled on /v1/stats.
  * - The owner's dashboard draws them: the screenshot of each chart has drawn pixels beyond its
  *   background, and the SVG has its marks (one bar per segment, one drift line per segment, one bar
- *   per funnel stage, one bar per genre).
+ *   per funnel stage, one bar per genre in the top-interest histogram and in the views per category).
  * - A storefront visitor takes part in the next schedule's first round; then `inkling.segment()`
  *   answers with a released segment and "Your data" names it and what left for it.
  *
@@ -80,13 +80,13 @@ async function drawnShare(page: Page, element: Locator): Promise<number> {
 }
 
 describe('after npm start with its seeding (issue 12: what it must show)', () => {
-  it('the dashboard draws the seeded segments (sizes, drift), the funnel and the category histogram; a visitor gets a released segment on the storefront and "Your data"', { timeout: 300_000 }, async () => {
+  it('the dashboard draws the seeded segments (sizes, drift), the funnel, the category histogram and the views per category; a visitor gets a released segment on the storefront and "Your data"', { timeout: 300_000 }, async () => {
     const origin = servers!.origin;
-    const released = await until('the seeder to release the category histogram, two segments schedules and a daily report', 180_000, async () => {
+    const released = await until('the seeder to release the category histogram, two segments schedules, a daily and a 28-day report', 180_000, async () => {
       const s = await stats(origin);
       const count = (task: string) => s.tasks.find((t) => t.task === task)?.aggregates?.length ?? 0;
       // …and the seeder has finished logging them beside the truth (server/main.ts prints '[seed] done' when it exits 0).
-      return count('category-histogram') >= 1 && count('segments') >= 2 && count('daily-report') >= 1 && servers!.output().includes('[seed] done') ? s : undefined;
+      return count('category-histogram') >= 1 && count('segments') >= 2 && count('daily-report') >= 1 && count('monthly-report') >= 1 && servers!.output().includes('[seed] done') ? s : undefined;
     }).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${servers!.output().slice(-3000)}`);
     });
@@ -113,7 +113,10 @@ describe('after npm start with its seeding (issue 12: what it must show)', () =>
     const drift = page.locator('[data-testid="segments"] [data-testid="segments-drift"]');
     const histogram = page.locator('[data-task="category-histogram"] [data-testid="histogram"]');
     const funnel = page.locator('[data-testid="funnel"] [data-testid="funnel-chart"]');
+    const categories = page.locator('[data-testid="categories"] [data-testid="categories-chart"]');
     expect(await funnel.locator('g.chart__bars rect').count()).toBe(4);
+    // One bar per storefront genre (19), the seeded visitors' views of today.
+    expect(await categories.locator('g.chart__bars rect').count()).toBe(19);
     expect(await sizes.locator('g.chart__bars rect').count()).toBe(k);
     expect(await drift.locator('g.chart__series path').count()).toBe(k);
     expect(await drift.locator('g.chart__points circle').count()).toBe(2 * k);
@@ -121,7 +124,7 @@ describe('after npm start with its seeding (issue 12: what it must show)', () =>
     expect(await histogram.locator('rect').count()).toBeGreaterThanOrEqual(3);
     expect(await page.locator('[data-testid="segments-table"] tbody tr').count()).toBe(k);
     const shares: string[] = [];
-    for (const [name, chart] of [['segment sizes', sizes], ['segments drift', drift], ['funnel', funnel], ['category histogram', histogram]] as const) {
+    for (const [name, chart] of [['segment sizes', sizes], ['segments drift', drift], ['funnel', funnel], ['category histogram', histogram], ['views per category', categories]] as const) {
       const share = await drawnShare(page, chart);
       shares.push(`${name} ${(100 * share).toFixed(1)} %`);
       // An empty figure is its caption alone; a drawn one has marks, axes and tick labels too (printed below).

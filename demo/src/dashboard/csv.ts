@@ -7,7 +7,7 @@
  */
 import { histogramBins, Z95 } from './error-bars.js';
 import { MODEL_EVALUATION_TASK, summariseEvaluation, type Interval } from './evaluation.js';
-import { DAILY_REPORT_TASK, funnelReleases, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate } from './owner-estimates.js';
+import { categoryReleases, DAILY_REPORT_TASK, funnelReleases, MONTHLY_REPORT_TASK, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate } from './owner-estimates.js';
 import type { StatsResponse, TaskStats } from './stats.js';
 
 /**
@@ -79,13 +79,20 @@ function taskRows(task: TaskStats): CsvRow[] {
     }
     return rows;
   }
-  if (task.task === DAILY_REPORT_TASK) {
+  if (task.task === DAILY_REPORT_TASK || task.task === MONTHLY_REPORT_TASK) {
     for (const release of funnelReleases(task)) {
       for (const stage of release.stages ?? []) {
         rows.push({ task: task.task, figure: 'funnel', round: release.roundId, label: stage.label, ...ownerEstimate(stage), epsilon_spent: release.epsilonAfter, delta });
       }
     }
-    // The report's other values (views, carts, buys per category, searches, per-segment conversion) follow as released.
+    for (const release of categoryReleases(task)) {
+      for (const c of release.categories) {
+        for (const [figure, e] of [['category-views', c.views], ['category-carts', c.carts], ['category-buys', c.buys]] as const) {
+          if (e !== null) rows.push({ task: task.task, figure, round: release.roundId, label: c.category, ...ownerEstimate(e), epsilon_spent: release.epsilonAfter, delta });
+        }
+      }
+    }
+    // The report's other values (searches, per-segment conversion) follow as released.
   }
   for (const aggregate of task.aggregates) {
     for (const bin of histogramBins(aggregate)) {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 // The dashboard repeats the task names, the label grammar and the funnel's decoding (it may not
 // import project code); these tests hold the copies to the core's and the server's.
-import { DAILY_REPORT_TASK as CORE_DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout, decodeDailyReport, FUNNEL_STAGES as CORE_FUNNEL_STAGES } from '../../../core/models/daily-report.js';
+import { DAILY_REPORT_TASK as CORE_DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout, decodeDailyReport, FUNNEL_STAGES as CORE_FUNNEL_STAGES, MONTHLY_REPORT_TASK as CORE_MONTHLY_REPORT_TASK } from '../../../core/models/daily-report.js';
 import { SEGMENTS_TASK as CORE_SEGMENTS_TASK } from '../../../core/models/segments-model.js';
 import { segmentLabel } from '../../../server/strategies/kmeans.js';
 import { estimatesCsv, CSV_COLUMNS } from './csv.js';
-import { DAILY_REPORT_TASK, FUNNEL_STAGES, funnelOf, funnelReleases, parseSegmentLabel, SEGMENTS_TASK, segmentsReleases } from './owner-estimates.js';
+import { categoriesOf, conversionOf, DAILY_REPORT_TASK, FUNNEL_STAGES, funnelOf, funnelReleases, MONTHLY_REPORT_TASK, parseSegmentLabel, SEGMENTS_TASK, segmentsReleases } from './owner-estimates.js';
 import type { RoundStats, StatsResponse, TaskStats } from './stats.js';
 
 const round = (roundId: string, producedVersion: number, epsilonAfter: number): RoundStats => ({ roundId, baseVersion: producedVersion - 1, producedVersion, contributions: 90, openedAt: '', closedAt: '', outcome: 'aggregated', epsilonAfter });
@@ -18,6 +18,7 @@ describe('the owner’s estimates mirror the core', () => {
   it('names the tasks and the stages as the core does', () => {
     expect(SEGMENTS_TASK).toBe(CORE_SEGMENTS_TASK);
     expect(DAILY_REPORT_TASK).toBe(CORE_DAILY_REPORT_TASK);
+    expect(MONTHLY_REPORT_TASK).toBe(CORE_MONTHLY_REPORT_TASK);
     expect(FUNNEL_STAGES).toEqual(CORE_FUNNEL_STAGES);
   });
 
@@ -39,6 +40,38 @@ describe('the owner’s estimates mirror the core', () => {
       expect(mine.map((s) => s.sd)).toEqual(core.map((s) => s.se));
       expect(mine.map((s) => s.label)).toEqual([...CORE_FUNNEL_STAGES]);
     }
+  });
+
+  it('decodes views, carts and buys per category as decodeDailyReport does (clamped at 0, se σ), most viewed first', () => {
+    const layout = dailyReportLayout({ categories: ['Drama', 'Comedy', 'Horror'], searchTerms: [], segments: 0 });
+    const labels = dailyReportLabels(layout);
+    const sum = labels.map((_, i) => [40, 55, -3, 4, -1, 2, 1, 0, 3][i] ?? 0);
+    const core = decodeDailyReport(layout, sum, 5, 60);
+    const mine = categoriesOf({ roundId: 'm', labels, values: sum, stddev: 5, contributions: 60 });
+    expect(mine.map((c) => c.category)).toEqual(['Comedy', 'Drama', 'Horror']);
+    for (const c of mine) {
+      const i = layout.categories.indexOf(c.category);
+      expect([c.views.value, c.carts!.value, c.buys!.value, c.views.sd]).toEqual([core.views[i]!.value, core.carts[i]!.value, core.buys[i]!.value, core.views[i]!.se]);
+    }
+    expect(mine[2]!.views.released).toBe(-3);
+    expect(categoriesOf({ roundId: 'd', labels: ['funnel:visited'], values: [3], stddev: 1, contributions: 4 })).toEqual([]);
+  });
+
+  it('decodes the conversion per segment as decodeDailyReport does (clamped, rate with its delta-method sd)', () => {
+    const layout = dailyReportLayout({ categories: [], searchTerms: ['drama'], segments: 3 });
+    const labels = dailyReportLabels(layout);
+    // Segment 0 ordinary, segment 1 bought released above visited, segment 2 visited below 0.
+    const sum = labels.map((label) => ({ 'segment:0:visited': 80, 'segment:0:bought': 8, 'segment:1:visited': 20, 'segment:1:bought': 26, 'segment:2:visited': -4, 'segment:2:bought': 3 })[label] ?? 5);
+    const core = decodeDailyReport(layout, sum, 6, 100).conversion;
+    const mine = conversionOf({ roundId: 'd', labels, values: sum, stddev: 6, contributions: 100 });
+    expect(mine.map((c) => c.segment)).toEqual([0, 1, 2]);
+    mine.forEach((c, g) => {
+      expect([c.visited.value, c.bought.value]).toEqual([core[g]!.visited.value, core[g]!.bought.value]);
+      if (c.rate === null) expect(core[g]!.rate.se).toBe(Infinity);
+      else expect([c.rate.value, c.rate.sd]).toEqual([core[g]!.rate.value, core[g]!.rate.se]);
+    });
+    expect(mine[1]!.rate!.value).toBe(1);
+    expect(mine[2]!.rate).toBeNull();
   });
 
   it('has no funnel for a release without the funnel labels', () => {

@@ -5,10 +5,12 @@
  *   labels "<id>: <description>" (segmentLabel), its values the segments' noised sizes, `stddev`
  *   their noise σ; ids are matched across releases (matchSegments), so a size per id over releases
  *   is the segments' drift.
- * - 'daily-report' (core/models/daily-report.ts): each release is one period's noised sum of
- *   fixed-size reports, its labels naming every value (`funnel:<stage>` among them). The funnel is
- *   decodeDailyReport's: stage s counts the devices that reached s or further, the suffix sum of
- *   the per-stage slots (se σ√(stages − s)), made non-increasing and clamped to [0, reports].
+ * - 'daily-report' and 'monthly-report' (core/models/daily-report.ts): each release is one period's
+ *   noised sum of fixed-size reports, its labels naming every value (`funnel:<stage>`,
+ *   `views:<category>` among them). The funnel is decodeDailyReport's: stage s counts the devices
+ *   that reached s or further, the suffix sum of the per-stage slots (se σ√(stages − s)), made
+ *   non-increasing and clamped to [0, reports]; a category's views, carts and buys are its slots
+ *   clamped at 0 (se σ).
  * The task names, the label grammar and that decoding are repeated here because the dashboard may
  * not import project code (scripts/check-boundaries.mjs); owner-estimates.test.ts holds them to
  * the core's. Pure, so it is tested without a browser.
@@ -20,6 +22,8 @@ import type { HistogramAggregate, TaskStats } from './stats.js';
 export const SEGMENTS_TASK = 'segments';
 /** core/models/daily-report.ts DAILY_REPORT_TASK. */
 export const DAILY_REPORT_TASK = 'daily-report';
+/** core/models/daily-report.ts MONTHLY_REPORT_TASK. */
+export const MONTHLY_REPORT_TASK = 'monthly-report';
 /** core/models/daily-report.ts FUNNEL_STAGES, in order. */
 export const FUNNEL_STAGES = ['visited', 'viewed-product', 'carted', 'bought'] as const;
 
@@ -132,4 +136,84 @@ export function funnelReleases(task: TaskStats): FunnelRelease[] {
     reports: aggregate.contributions,
     stages: funnelOf(aggregate),
   }));
+}
+
+/** One category of a report release: views, carts and buys, each clamped at 0 with its raw figure and interval. */
+export interface CategoryEstimate {
+  readonly category: string;
+  readonly views: OwnerEstimate;
+  readonly carts: OwnerEstimate | null;
+  readonly buys: OwnerEstimate | null;
+}
+
+export interface CategoryRelease {
+  readonly roundId: string;
+  readonly epsilonAfter: number | null;
+  readonly reports: number;
+  /** Most viewed first (by the drawn, post-processed figure). */
+  readonly categories: readonly CategoryEstimate[];
+}
+
+/** decodeDailyReport's per-category counts of one release (`views:`, `carts:`, `buys:` labels); [] when it has none. */
+export function categoriesOf(aggregate: HistogramAggregate): CategoryEstimate[] {
+  const slot = new Map(aggregate.labels.map((label, i) => [label, i]));
+  const count = (label: string, name: string): OwnerEstimate | null => {
+    const i = slot.get(label);
+    if (i === undefined) return null;
+    const released = aggregate.values[i] ?? 0;
+    return estimate(name, Math.max(0, released), released, aggregate.stddev);
+  };
+  return aggregate.labels
+    .filter((label) => label.startsWith('views:'))
+    .map((label) => {
+      const category = label.slice('views:'.length);
+      return { category, views: count(label, category)!, carts: count(`carts:${category}`, category), buys: count(`buys:${category}`, category) };
+    })
+    .sort((a, b) => b.views.value - a.views.value || a.category.localeCompare(b.category));
+}
+
+/** Every release of a report task with per-category counts, oldest first. */
+export function categoryReleases(task: TaskStats): CategoryRelease[] {
+  const epsilon = epsilonAfterRound(task);
+  return task.aggregates.map((aggregate) => ({
+    roundId: aggregate.roundId,
+    epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
+    reports: aggregate.contributions,
+    categories: categoriesOf(aggregate),
+  }));
+}
+
+/** One segment's conversion in a daily-report release: devices that visited, that bought, and the rate. */
+export interface SegmentConversion {
+  readonly segment: number;
+  readonly visited: OwnerEstimate;
+  readonly bought: OwnerEstimate;
+  /** bought / visited in [0, 1]; `sd` by the delta method (null when nobody visited). */
+  readonly rate: { readonly value: number; readonly sd: number } | null;
+}
+
+/**
+ * decodeDailyReport's `conversion` of one release (`segment:<g>:visited`, `segment:<g>:bought`
+ * labels): visited clamped to [0, reports], bought to [0, visited], rate = bought / visited with
+ * sd σ√(1 + r²)/visited. [] when the release has no segment slots.
+ */
+export function conversionOf(aggregate: HistogramAggregate): SegmentConversion[] {
+  const out: SegmentConversion[] = [];
+  aggregate.labels.forEach((label, i) => {
+    const match = /^segment:(\d+):visited$/.exec(label);
+    const j = aggregate.labels.indexOf(`segment:${match?.[1]}:bought`);
+    if (match === null || j < 0) return;
+    const visitedRaw = aggregate.values[i] ?? 0;
+    const boughtRaw = aggregate.values[j] ?? 0;
+    const visited = Math.min(aggregate.contributions, Math.max(0, visitedRaw));
+    const bought = Math.min(visited, Math.max(0, boughtRaw));
+    const rate = visited > 0 ? bought / visited : null;
+    out.push({
+      segment: Number(match[1]),
+      visited: estimate(`segment ${match[1]}`, visited, visitedRaw, aggregate.stddev),
+      bought: estimate(`segment ${match[1]}`, bought, boughtRaw, aggregate.stddev),
+      rate: rate === null ? null : { value: rate, sd: (aggregate.stddev * Math.sqrt(1 + rate * rate)) / visited },
+    });
+  });
+  return out;
 }

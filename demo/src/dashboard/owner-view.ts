@@ -10,7 +10,7 @@ import { h } from '../ui/dom.js';
 import { Z95 } from './error-bars.js';
 import { lineChart } from './line-chart.js';
 import { chartWidth, formatNumber, PALETTE } from './plot-theme.js';
-import { DAILY_REPORT_TASK, funnelReleases, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate } from './owner-estimates.js';
+import { categoryReleases, conversionOf, DAILY_REPORT_TASK, funnelReleases, MONTHLY_REPORT_TASK, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate, type SegmentConversion } from './owner-estimates.js';
 import type { StatsResponse, TaskStats } from './stats.js';
 
 const ROW_HEIGHT = 26;
@@ -20,14 +20,14 @@ const ROW_HEIGHT = 26;
  * ±1.96σ whiskers (a funnel stage's σ grows with the slots it adds up). Short row names: the
  * descriptions go in the table beside it, where a phone has room for their words.
  */
-function estimateChart(rows: readonly OwnerEstimate[], what: string): SVGSVGElement | HTMLElement {
+function estimateChart(rows: readonly OwnerEstimate[], what: string, unit = 'devices'): SVGSVGElement | HTMLElement {
   const tip = (d: OwnerEstimate): string => `${d.label}: ${formatNumber(d.value)}; released ${formatNumber(d.released)}, 95 % interval ${formatNumber(d.low)} to ${formatNumber(d.high)}`;
   return plot({
     width: chartWidth(560),
     height: 44 + ROW_HEIGHT * rows.length,
     marginLeft: 104,
     ariaLabel: `${what}: bars post-processed, dots as released with ±${Z95}σ whiskers (95 % intervals)`,
-    x: { grid: true, nice: false, label: 'devices', tickFormat: formatNumber, ticks: 4 },
+    x: { grid: true, nice: false, label: unit, tickFormat: formatNumber, ticks: 4 },
     y: { domain: rows.map((d) => d.label), label: null },
     marks: [
       barX(rows, { y: 'label', x: 'value', title: tip, fill: PALETTE[0], fillOpacity: 0.75, className: 'chart__bars' }),
@@ -111,13 +111,61 @@ export function funnelCard(stats: StatsResponse): HTMLElement {
       h('tbody', {}, latest.stages.map((s) => h('tr', { 'data-stage': s.label }, h('td', {}, s.label), h('td', {}, plusMinus(s)), h('td', {}, visited > 0 ? `${((s.value / visited) * 100).toFixed(0)} %` : '—')))),
     ),
     h('p', { class: 'muted small' }, `Each stage counts the devices that reached it or went further in the period. Bars: made non-increasing and within the reports counted; dots: as released, whiskers ±${Z95}σ√(stages added), a 95 % interval for the DP noise alone. Every consenting device reports each period whether or not it visited.`),
+    conversionTable(conversionOf(task.aggregates.at(-1)!), stats),
   );
 }
 
-/** The owner's two cards side by side (one column on a phone). */
+/** Conversion per segment of the same release, each segment named as the segments card names it. */
+function conversionTable(rows: readonly SegmentConversion[], stats: StatsResponse): HTMLElement | null {
+  if (rows.length === 0) return null;
+  const segments = stats.tasks.find((t) => t.task === SEGMENTS_TASK);
+  const words = new Map((segments === undefined ? [] : segmentsReleases(segments).at(-1)?.segments ?? []).map((s) => [s.id, s.description]));
+  const percent = (x: number): string => `${(100 * x).toFixed(0)} %`;
+  return h('figure', { class: 'figure', 'data-testid': 'conversion' },
+    h('h3', {}, 'Conversion per segment, same period'),
+    h('table', { class: 'table', 'data-testid': 'conversion-table' },
+      h('thead', {}, h('tr', {}, ['Segment', 'Visited (95 %)', 'Bought (95 %)', 'Bought ÷ visited (95 %)'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, rows.map((c) => h('tr', { 'data-segment': c.segment },
+        h('td', {}, words.has(c.segment) ? `${c.segment}: ${words.get(c.segment)!}` : String(c.segment)),
+        h('td', {}, plusMinus(c.visited)),
+        h('td', {}, plusMinus(c.bought)),
+        h('td', {}, c.rate === null ? '— (no visits)' : `${percent(c.rate.value)} ± ${percent(Z95 * c.rate.sd)}`),
+      ))),
+    ),
+    h('p', { class: 'muted small' }, 'Each device counts in the segment it held when it reported; the rate is the two noised counts’ ratio (its interval by the delta method), so a small segment’s rate is wide.'),
+  );
+}
+
+/**
+ * What visitors look at: product views per category from the 28-day report (a day's report cannot
+ * carry them accurately: sim/experiments/README.md), carts and buys beside them in the table.
+ */
+export function categoriesCard(stats: StatsResponse): HTMLElement {
+  const title = 'Top categories';
+  const task = stats.tasks.find((t) => t.task === MONTHLY_REPORT_TASK);
+  if (task === undefined) return card('categories', title, absent(MONTHLY_REPORT_TASK, 'views, carts and buys per category come from the fixed-schedule 28-day reports.'));
+  const latest = categoryReleases(task).at(-1);
+  if (latest === undefined) return card('categories', title, epsilonLine(task, null), h('p', { class: 'empty' }, 'No period released yet: a period’s reports are released when it closes (or when every expected device has reported).'));
+  if (latest.categories.length === 0) return card('categories', title, epsilonLine(task, latest.epsilonAfter), h('p', { class: 'empty' }, `Release ${latest.roundId} has no views:<category> labels; this dashboard and the server disagree on the report's layout.`));
+  const cell = (e: OwnerEstimate | null): HTMLElement => h('td', {}, e === null ? '—' : plusMinus(e));
+  return card('categories', title,
+    epsilonLine(task, latest.epsilonAfter),
+    h('figure', { class: 'figure', 'data-testid': 'categories-chart' },
+      h('h3', {}, `Product views, period ${latest.roundId} (${latest.reports} reports)`),
+      estimateChart(latest.categories.map((c) => c.views), 'product views per category', 'views'),
+    ),
+    h('table', { class: 'table', 'data-testid': 'categories-table' },
+      h('thead', {}, h('tr', {}, ['Category', 'Views (95 %)', 'Carts (95 %)', 'Buys (95 %)'].map((c) => h('th', {}, c)))),
+      h('tbody', {}, latest.categories.map((c) => h('tr', { 'data-category': c.category }, h('td', {}, c.category), cell(c.views), cell(c.carts), cell(c.buys)))),
+    ),
+    h('p', { class: 'muted small' }, `A film counts once for each of its categories. Each device caps what it reports (per category and per period; a heavy device's counts are scaled down, its mix kept), so the bars run a few per cent under the raw views. Bars: ≥ 0; dots: as released, whiskers ±${Z95}σ (σ = ${formatNumber(latest.categories[0]!.views.sd)} views), a 95 % interval for the DP noise alone.`),
+  );
+}
+
+/** The owner's cards: segments and the funnel side by side, the categories under them (one column on a phone). */
 export function ownerCards(stats: StatsResponse): HTMLElement {
-  return h('div', { class: 'owner', 'data-testid': 'owner' }, segmentsCard(stats), funnelCard(stats));
+  return h('div', { class: 'owner', 'data-testid': 'owner' }, segmentsCard(stats), funnelCard(stats), categoriesCard(stats));
 }
 
 /** Tasks whose releases these cards draw: their task cards do not draw the raw histogram again. */
-export const OWNER_TASKS: ReadonlySet<string> = new Set([SEGMENTS_TASK, DAILY_REPORT_TASK]);
+export const OWNER_TASKS: ReadonlySet<string> = new Set([SEGMENTS_TASK, DAILY_REPORT_TASK, MONTHLY_REPORT_TASK]);

@@ -96,8 +96,8 @@ function periodInWords(task: string, p: NonNullable<PrivacyBudgetView['period']>
   const per = p.days === 1 ? 'day' : `${p.days} days`;
   const renews = new Date(p.renewsAt).toLocaleString();
   return h('p', { class: 'note', 'data-testid': `period-budget-${task}` },
-    `${task} sends one report per ${per} whether or not you did anything here (the same size every time, zeros on a quiet ${per}), so taking part says nothing about your visits. `,
-    `Its privacy budget is per ${per} and renews: at most ε ${p.epsilonPerPeriod} per ${per} (ε ${p.epsilonThisPeriod.toFixed(3)} used in this one; it renews ${renews}). `,
+    `${task} sends one report per ${per} whether or not you did anything here (the same size every time, zeros when you did nothing), so taking part says nothing about your visits. `,
+    `Its privacy budget is per ${per} and renews: at most ε ${p.epsilonPerPeriod.toFixed(2)} per ${per} (ε ${p.epsilonThisPeriod.toFixed(3)} used in this one; it renews ${renews}). `,
     `Over several ${p.days === 1 ? 'days' : 'periods'} the costs add up: the ${p.periodsReported} report${p.periodsReported === 1 ? '' : 's'} this browser sent compose to ε ${p.epsilonComposed.toFixed(3)} in all.`);
 }
 
