@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { createAggregator, type AggregatorConfig } from '../server/aggregator.js';
 import { createHelper } from '../server/secagg/create-helper.js';
 import { createDefaultTasks, createMfTask, createSegmentsTask, type TaskDefinition } from '../server/tasks.js';
+import { REPORT_TASKS } from '../core/models/daily-report.js';
 
 export interface SimAggregatorOptions {
   /** Rows of the item models: the storefront catalogue's size. */
@@ -26,9 +27,9 @@ export interface SimAggregatorOptions {
    * 'als' (default: item-popularity + als-items, what ships), 'mf' (the FedAvg MF task alone) or
    * 'category-histogram' (the dashboard's DP histogram of top genres alone, as server/tasks.ts defines it)
    * or 'segments' (the owner's federated k-means alone, its ε planned over `segmentSchedules` releases)
-   * or 'daily-report' (the fixed-schedule reports alone: one round per UTC day, the task's own ε a day).
+   * or 'reports' (the fixed-schedule reports alone, 'daily-report' and 'monthly-report': one round per period, each task's own ε per period).
    */
-  readonly model?: 'als' | 'mf' | 'category-histogram' | 'segments' | 'daily-report';
+  readonly model?: 'als' | 'mf' | 'category-histogram' | 'segments' | 'reports';
   /** 'segments': releases the task's ε is planned over (KmeansSettings.schedules); default 1. */
   readonly segmentSchedules?: number;
   /** User-level ε budget over all rounds of each task. */
@@ -73,8 +74,8 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
       ...(options.clipNorm !== undefined ? { clipNorm: options.clipNorm } : {}),
     }];
   }
-  if (options.model === 'daily-report') {
-    return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'daily-report').map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));
+  if (options.model === 'reports') {
+    return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => REPORT_TASKS.includes(t.task)).map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));
   }
   if (options.model === 'segments') {
     return [{ ...createSegmentsTask({ schedules: options.segmentSchedules ?? 1 }), localNoiseMultiplier: options.localNoiseMultiplier }];

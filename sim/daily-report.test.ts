@@ -11,14 +11,14 @@ const activities: PeriodActivity[] = [
   { stage: 'visited' },
 ];
 
-describe('a daily-report period beside the truth of the same devices', () => {
+describe('a report period beside the truth of the same devices', () => {
   it('decodes the release and the noiseless sum of the same (clipped) reports alike; raw views beside them', () => {
     const exact = new Float64Array(layout.length);
     for (const a of activities) encodeDailyReport(layout, a).forEach((v, i) => (exact[i]! += v));
     // The release: the exact sum plus +3 on Comedy's views (its "noise").
     const values = Array.from(exact);
     values[layout.views + 1]! += 3;
-    const c = compareReport(layout, { roundId: 'daily-report-v1-x', values, stddev: 2, contributions: 3 }, '2026-12-07', activities);
+    const c = compareReport('monthly-report', layout, { roundId: 'daily-report-v1-x', values, stddev: 2, contributions: 3 }, '2026-12-07', activities);
     expect(c.funnel.map((r) => [r.label, r.truth])).toEqual([['visited', 3], ['viewed-product', 2], ['carted', 0], ['bought', 0]]);
     expect(c.funnel.map((r) => r.released)).toEqual([3, 2, 0, 0]);
     const drama = c.views.find((r) => r.label === 'Drama')!;
@@ -34,6 +34,10 @@ describe('a daily-report period beside the truth of the same devices', () => {
     expect(table).toContain('| visited | 3.0 | ±7.8 | 3 | +0.0 |');
     expect(table).toContain('| Comedy | 4.0 | ±3.9 | 1 | +3.0 | 1 |');
     expect(table).toContain('| 1 other category | | | 0 | | 0 |');
-    expect(table).toMatch(/max \|released − true\| = 3\.00 \(1\.50 σ\)/);
+    expect(table).toMatch(/^monthly-report, period 2026-12-07 \(round daily-report-v1-x, 3 reports, ε 1\): σ = 2\.00 per value; max \|released − true\| = 3\.00 \(1\.50 σ\)\.$/m);
+    // The daily report has no categories: no views table.
+    const daily = dailyReportLayout({ categories: [], searchTerms: [], segments: 0 });
+    const d = compareReport('daily-report', daily, { roundId: 'r', values: [3, 0, 0, 0], stddev: 2, contributions: 3 }, '2026-12-07', [{ stage: 'visited' }]);
+    expect(formatReport(d, 'ε 1')).not.toContain('views of');
   });
 });

@@ -1,22 +1,25 @@
 /**
- * The owner's funnel and per-category counts: one period of the 'daily-report' task (issue 12 §2,
+ * The owner's funnel and per-category counts: one period of each fixed-schedule report task
+ * ('daily-report': the funnel; 'monthly-report': views per category over 28 days;
  * core/models/daily-report.ts) filled by the simulated devices, and its release beside the truth of
  * the same devices.
  *
- * A report counts what the device did in the period, and the period is today (the server's clock):
+ * A report counts what the device did in the period, and the period is now (the server's clock):
  * replayed histories end years ago, so every report would be zeros. So each simulated visitor first
  * comes back today (`visitToday`) and views the films it rated last, its held-out 20 % (sim/data.ts),
  * tracked as the storefront tracks them (population.ts eventsOfRating), stamped in order between
- * the period's start and now. The data set has no carts or buys: the funnel ends at "viewed a
- * product", as in sim/experiments/daily-report.ts. The engine then counts the period
- * (engine.periodActivity → worker/features/period-activity.ts) and the device sends its one
- * report (worker/federated/daily-report-task.ts) through the same client and secure aggregation.
+ * the day's start and now (inside the 28-day period too). The data set has no carts or buys: the
+ * funnel ends at "viewed a product", as in sim/experiments/daily-report.ts. The engine then counts
+ * the period (engine.periodActivity → worker/features/period-activity.ts) and the device sends its
+ * one report per task (worker/federated/daily-report-task.ts) through the same client and secure
+ * aggregation.
  *
  * Truth: the same devices' reports without noise — each one's `periodActivity` encoded exactly as
- * the device encodes it (clipped), summed, and decoded like the release (decodeDailyReport): so
- * released − true is the DP noise alone; the raw views before the clip are listed beside them.
+ * the device encodes it (clipped with the period's caps), summed, and decoded like the release
+ * (decodeDailyReport): so released − true is the DP noise alone; the raw views before the clip are
+ * listed beside them.
  */
-import { decodeDailyReport, encodeDailyReport, FUNNEL_STAGES, layoutFromLabels, periodBounds, periodOf, DAILY_REPORT_TASK, type DailyReportLayout } from '../core/models/daily-report.js';
+import { decodeDailyReport, encodeDailyReport, FUNNEL_STAGES, layoutFromLabels, periodBounds, periodLabel, periodOf, REPORT_TASKS, reportBounds, type DailyReportLayout } from '../core/models/daily-report.js';
 import { latestAggregate } from './category-histogram.js';
 import type { Catalogue } from './data.js';
 import { fetchTask, fillHistogramRound, type DevicePool } from './federation.js';
@@ -24,10 +27,11 @@ import { eventsOfRating, type Visitor } from './population.js';
 import type { SeededRandom } from './random.js';
 
 /**
- * Every visitor with held-out films views them today, in [start, now), in their order. Returns the
- * product views ingested.
+ * Every visitor with held-out films views them today, between the UTC day's start and `now`, in
+ * their order. Returns the product views ingested.
  */
-export async function visitToday(visitors: readonly Visitor[], catalogue: Catalogue, start: number, now: number): Promise<number> {
+export async function visitToday(visitors: readonly Visitor[], catalogue: Catalogue, now: number): Promise<number> {
+  const { start } = periodBounds(periodOf(now));
   let views = 0;
   for (const visitor of visitors) {
     const films = visitor.user.heldOut;
@@ -57,26 +61,27 @@ export interface ReportRow {
 }
 
 export interface ReportComparison {
+  readonly task: string;
   readonly roundId: string;
-  /** The period, as 'YYYY-MM-DD' of its first day. */
+  /** The period, as core/models/daily-report.ts periodLabel names it ('2026-12-07', '2026-11-26+28d'). */
   readonly period: string;
   readonly reports: number;
   /** σ of the noise on each coordinate of the released sum. */
   readonly stddev: number;
   /** Devices that reached each stage or further. */
   readonly funnel: readonly ReportRow[];
-  /** Product views per category, most viewed (truth) first. */
+  /** Product views per category, most viewed (truth) first (none for a report without categories). */
   readonly views: readonly ReportRow[];
   /** max |released − true| over the funnel and the views. */
   readonly maxError: number;
 }
 
-export type DailyReportRun =
-  | { readonly kind: 'compared'; readonly comparison: ReportComparison; readonly viewsToday: number }
-  | { readonly kind: 'not-compared'; readonly senders: number; readonly reason: string };
+export type ReportRun =
+  | { readonly kind: 'compared'; readonly comparison: ReportComparison }
+  | { readonly kind: 'not-compared'; readonly task: string; readonly senders: number; readonly reason: string };
 
 /** A period's release beside the truth of the same devices' activity (see the header). */
-export function compareReport(layout: DailyReportLayout, release: { readonly roundId: string; readonly values: readonly number[]; readonly stddev: number; readonly contributions: number }, period: string, activities: readonly Parameters<typeof encodeDailyReport>[1][]): ReportComparison {
+export function compareReport(task: string, layout: DailyReportLayout, release: { readonly roundId: string; readonly values: readonly number[]; readonly stddev: number; readonly contributions: number }, period: string, activities: readonly Parameters<typeof encodeDailyReport>[1][]): ReportComparison {
   const truthSum = new Float64Array(layout.length);
   const rawViews = layout.categories.map(() => 0);
   for (const activity of activities) {
@@ -91,6 +96,7 @@ export function compareReport(layout: DailyReportLayout, release: { readonly rou
     .map((category, i): ReportRow => ({ label: category, released: released.views[i]!.value, se: released.views[i]!.se, truth: truth.views[i]!.value, raw: rawViews[i]! }))
     .sort((a, b) => b.truth - a.truth || a.label.localeCompare(b.label));
   return {
+    task,
     roundId: release.roundId,
     period,
     reports: release.contributions,
@@ -102,31 +108,42 @@ export function compareReport(layout: DailyReportLayout, release: { readonly rou
 }
 
 /**
- * Today's visit, then one period of the report task filled with `visitors` until the round is full
- * (a full round is released at once; otherwise it waits for the period's end, and this compares
- * nothing). Not compared when the release counts devices other than these.
+ * One period of the report task `taskName` filled with `visitors` until the round is full (a full
+ * round is released at once; otherwise it waits for the period's end, and this compares nothing).
+ * Not compared when the release counts devices other than these. Call `visitToday` first.
  */
-export async function runDailyReport(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], catalogue: Catalogue, random: SeededRandom, timeoutMs = 60_000): Promise<DailyReportRun> {
-  const task = await fetchTask(endpoint, DAILY_REPORT_TASK);
-  if (task === undefined) return { kind: 'not-compared', senders: 0, reason: `no open ${DAILY_REPORT_TASK} round (the period's budget is spent, or the server runs no such task)` };
-  const layout = layoutFromLabels(task.labels ?? []);
+export async function runReport(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], taskName: string, random: SeededRandom, timeoutMs = 60_000): Promise<ReportRun> {
+  const notCompared = (senders: number, reason: string): ReportRun => ({ kind: 'not-compared', task: taskName, senders, reason });
+  const task = await fetchTask(endpoint, taskName);
+  if (task === undefined) return notCompared(0, `no open ${taskName} round (the period's budget is spent, or the server runs no such task)`);
   const days = task.privacy.period?.days ?? 1;
+  const layout = layoutFromLabels(task.labels ?? [], reportBounds(days));
   const open = periodOf(Date.parse(task.deadline) - 1, days);
   const { start, end } = periodBounds(open, days);
-  const viewsToday = await visitToday(visitors, catalogue, start, Date.now());
-  const senders = await fillHistogramRound(endpoint, pool, visitors, DAILY_REPORT_TASK, random);
-  if (senders.length < task.minContributions) return { kind: 'not-compared', senders: senders.length, reason: `only ${senders.length} devices reported (the round needs ${task.minContributions})` };
-  if (senders.length < task.maxContributions) return { kind: 'not-compared', senders: senders.length, reason: `${senders.length} of ${task.maxContributions} reports: the round is released at the period's end, ${new Date(end).toISOString()}` };
-  // (No next round opens today: the period's ρ is spent. So wait for the release itself.)
+  const senders = await fillHistogramRound(endpoint, pool, visitors, taskName, random);
+  if (senders.length < task.minContributions) return notCompared(senders.length, `only ${senders.length} devices reported (the round needs ${task.minContributions})`);
+  if (senders.length < task.maxContributions) return notCompared(senders.length, `${senders.length} of ${task.maxContributions} reports: the round is released at the period's end, ${new Date(end).toISOString()}`);
+  // (No next round opens this period: its ρ is spent. So wait for the release itself.)
   const waited = Date.now();
-  let aggregate = await latestAggregate(endpoint, DAILY_REPORT_TASK);
+  let aggregate = await latestAggregate(endpoint, taskName);
   while (aggregate?.roundId !== task.roundId && Date.now() - waited < timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    aggregate = await latestAggregate(endpoint, DAILY_REPORT_TASK);
+    aggregate = await latestAggregate(endpoint, taskName);
   }
-  if (aggregate === undefined || aggregate.roundId !== task.roundId) return { kind: 'not-compared', senders: senders.length, reason: `round ${task.roundId} was not released within ${timeoutMs / 1000} s` };
-  if (aggregate.contributions !== senders.length) return { kind: 'not-compared', senders: senders.length, reason: `round ${task.roundId} released ${aggregate.contributions} reports, not these ${senders.length} devices' alone` };
+  if (aggregate === undefined || aggregate.roundId !== task.roundId) return notCompared(senders.length, `round ${task.roundId} was not released within ${timeoutMs / 1000} s`);
+  if (aggregate.contributions !== senders.length) return notCompared(senders.length, `round ${task.roundId} released ${aggregate.contributions} reports, not these ${senders.length} devices' alone`);
   const activities = [];
   for (const visitor of senders) activities.push(await visitor.engine.periodActivity(start, end));
-  return { kind: 'compared', comparison: compareReport(layout, aggregate, new Date(start).toISOString().slice(0, 10), activities), viewsToday };
+  return { kind: 'compared', comparison: compareReport(taskName, layout, aggregate, periodLabel(open, days), activities) };
+}
+
+/**
+ * Today's visit, then one period of each report task the server runs, in REPORT_TASKS' order (the
+ * same devices, one report each per task).
+ */
+export async function runReports(endpoint: string, pool: DevicePool, visitors: readonly Visitor[], catalogue: Catalogue, random: SeededRandom): Promise<{ readonly viewsToday: number; readonly runs: readonly ReportRun[] }> {
+  const viewsToday = await visitToday(visitors, catalogue, Date.now());
+  const runs: ReportRun[] = [];
+  for (const task of REPORT_TASKS) runs.push(await runReport(endpoint, pool, visitors, task, random));
+  return { viewsToday, runs };
 }

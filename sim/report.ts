@@ -77,11 +77,11 @@ export interface EvaluationJson {
   readonly categoryHistogram?: HistogramComparison;
   /** Each segments release beside the truth (sim/segments.ts), when the run made them. */
   readonly segments?: readonly SegmentsComparison[];
-  /** A daily-report period's funnel and views beside the truth (sim/daily-report.ts), when the run made one. */
-  readonly dailyReport?: ReportComparison;
+  /** Each fixed-schedule report's period (funnel, views) beside the truth (sim/daily-report.ts), those the run compared. */
+  readonly reports?: readonly ReportComparison[];
 }
 
-export function evaluationJson(dataset: string, evaluation: Evaluation, categoryHistogram?: HistogramComparison, segments?: readonly SegmentsComparison[], dailyReport?: ReportComparison): EvaluationJson {
+export function evaluationJson(dataset: string, evaluation: Evaluation, categoryHistogram?: HistogramComparison, segments?: readonly SegmentsComparison[], reports?: readonly ReportComparison[]): EvaluationJson {
   const row = (method: EvaluationJson['rows'][number]['method'], r: MethodResult, epsilon: number | null, delta: number | null) =>
     ({ method, hr10: r.quality.hitRate, ndcg10: r.quality.ndcg, epsilon, delta });
   return {
@@ -94,7 +94,7 @@ export function evaluationJson(dataset: string, evaluation: Evaluation, category
     ],
     ...(categoryHistogram ? { categoryHistogram } : {}),
     ...(segments && segments.length > 0 ? { segments } : {}),
-    ...(dailyReport ? { dailyReport } : {}),
+    ...(reports && reports.length > 0 ? { reports } : {}),
   };
 }
 
@@ -167,23 +167,27 @@ export function formatSegments(c: SegmentsComparison, privacy: string): string {
 }
 
 /**
- * A daily-report period's release beside the truth of the same devices (sim/daily-report.ts): the
- * funnel (devices at each stage or further), then product views per category with any view.
+ * A fixed-schedule report's period beside the truth of the same devices (sim/daily-report.ts): the
+ * funnel (devices at each stage or further), then product views per category with any view (the
+ * 28-day report; the daily one has no categories).
  */
 export function formatReport(c: ReportComparison, privacy: string): string {
   const row = (r: ReportComparison['funnel'][number], raw: boolean): string => `| ${r.label} | ${r.released.toFixed(1)} | ±${(1.96 * r.se).toFixed(1)} | ${r.truth.toFixed(r.truth % 1 === 0 ? 0 : 1)} | ${signed(r.released - r.truth)} |${raw ? ` ${r.raw} |` : ''}`;
   const viewed = c.views.filter((r) => r.raw > 0);
-  const lines = [
-    '| funnel: devices that reached | released | 95 % | true (same devices) | released − true |',
-    '|---|---:|---:|---:|---:|',
-    ...c.funnel.map((r) => row(r, false)),
-    '',
+  const views = c.views.length === 0 ? [] : [
     '| views of (category) | released | 95 % | true (clipped, as reported) | released − true | raw views |',
     '|---|---:|---:|---:|---:|---:|',
     ...viewed.map((r) => row(r, true)),
     ...(viewed.length < c.views.length ? [`| ${c.views.length - viewed.length} other ${c.views.length - viewed.length === 1 ? 'category' : 'categories'} | | | 0 | | 0 |`] : []),
     '',
-    `Daily report, period ${c.period} (round ${c.roundId}, ${c.reports} reports, ${privacy}): σ = ${c.stddev.toFixed(2)} per value; max |released − true| = ${c.maxError.toFixed(2)} (${c.stddev > 0 ? (c.maxError / c.stddev).toFixed(2) : '–'} σ).`,
+  ];
+  const lines = [
+    '| funnel: devices that reached | released | 95 % | true (same devices) | released − true |',
+    '|---|---:|---:|---:|---:|',
+    ...c.funnel.map((r) => row(r, false)),
+    '',
+    ...views,
+    `${c.task}, period ${c.period} (round ${c.roundId}, ${c.reports} reports, ${privacy}): σ = ${c.stddev.toFixed(2)} per value; max |released − true| = ${c.maxError.toFixed(2)} (${c.stddev > 0 ? (c.maxError / c.stddev).toFixed(2) : '–'} σ).`,
   ];
   return lines.join('\n');
 }

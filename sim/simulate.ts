@@ -40,8 +40,7 @@ import { loadDataset, type Dataset } from './data.js';
 import { ALS_TASK, DevicePool, fetchEpsilonSpent, fetchTask, federatedScores, POPULARITY_TASK, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { CATEGORY_TASK, runCategoryHistogram, topCategories, type CategoryHistogramRun } from './category-histogram.js';
 import { runSegments, type SegmentsRun } from './segments.js';
-import { runDailyReport, type DailyReportRun } from './daily-report.js';
-import { DAILY_REPORT_TASK } from '../core/models/daily-report.js';
+import { runReports, type ReportRun } from './daily-report.js';
 import { SEGMENTS_TASK } from '../core/models/segments-model.js';
 import { MOVIELENS_GENRES } from '../server/tasks.js';
 import { evaluateRanking, type RankingQuality } from './metrics.js';
@@ -235,7 +234,7 @@ async function simulate(options: SimulateOptions): Promise<number> {
   const histogram = await measureCategoryHistogram(dataset, visitors, adminToken, options);
   const segments = await measureSegments(dataset, visitors, adminToken, options);
   // Last: today's visit adds the held-out films to every profile.
-  const report = await measureDailyReport(dataset, visitors, adminToken, options);
+  const reports = await measureReports(dataset, visitors, adminToken, options);
 
   const rows = (method: string, quality: RankingQuality, privacy: string): MethodResult => ({ method, quality, privacy });
   const dpRounds = dpRun.rounds.length;
@@ -254,10 +253,13 @@ async function simulate(options: SimulateOptions): Promise<number> {
   else log(`${CATEGORY_TASK}: not compared (${histogram.senders} devices sent): ${histogram.reason}`);
   for (const comparison of segments.comparisons) process.stdout.write(`${formatSegments(comparison, segments.privacy)}\n\n`);
   if (segments.stoppedEarly !== null) log(`${SEGMENTS_TASK}: stopped early: ${segments.stoppedEarly}`);
-  if (report.kind === 'compared') process.stdout.write(`${formatReport(report.comparison, report.privacy)}\n\n`);
-  else log(`${DAILY_REPORT_TASK}: not compared (${report.senders} devices reported): ${report.reason}`);
+  for (const { run, privacy } of reports) {
+    if (run.kind === 'compared') process.stdout.write(`${formatReport(run.comparison, privacy)}\n\n`);
+    else log(`${run.task}: not compared (${run.senders} devices reported): ${run.reason}`);
+  }
   if (options.json !== null) {
-    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation, histogram.kind === 'compared' ? histogram.comparison : undefined, segments.comparisons, report.kind === 'compared' ? report.comparison : undefined), null, 2)}\n`);
+    const compared = reports.flatMap(({ run }) => (run.kind === 'compared' ? [run.comparison] : []));
+    writeFileSync(options.json, `${JSON.stringify(evaluationJson(DATASET_NAME, evaluation, histogram.kind === 'compared' ? histogram.comparison : undefined, segments.comparisons, compared), null, 2)}\n`);
     log(`wrote ${options.json}`);
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s (${visitors.length} devices, ${options.rounds} rounds, ${devicesPerRound} devices per round)`);
@@ -311,24 +313,33 @@ async function measureSegments(dataset: Dataset, visitors: readonly Visitor[], a
 }
 
 /**
- * The owner's funnel beside the truth: today's visit, then one period of the 'daily-report' task
- * alone on its own in-process leader + helper (the task's own ε a day), every device reporting.
+ * The owner's funnel and per-category counts beside the truth: today's visit, then one period of
+ * each fixed-schedule report ('daily-report', 'monthly-report') alone on their own in-process
+ * leader + helper (each task's own ε per period), every device reporting.
  */
-async function measureDailyReport(dataset: Dataset, visitors: readonly Visitor[], adminToken: string, options: SimulateOptions): Promise<DailyReportRun & { readonly privacy: string }> {
+async function measureReports(dataset: Dataset, visitors: readonly Visitor[], adminToken: string, options: SimulateOptions): Promise<{ readonly run: ReportRun; readonly privacy: string }[]> {
   const server = await startSimAggregator({
-    model: 'daily-report', mfItems: dataset.catalogue.ids.length, epsilonBudget: options.epsilon, delta: TARGETS.delta,
+    model: 'reports', mfItems: dataset.catalogue.ids.length, epsilonBudget: options.epsilon, delta: TARGETS.delta,
     contributionsPerRound: visitors.length, adminToken, localNoiseMultiplier: 1, centralNoiseMultiplier: 0,
     secure: { plannedRounds: SETTINGS.histogram.plannedRounds },
   });
-  const pool = new DevicePool(server.url, 'daily-report', dataset.catalogue, undefined);
+  const pool = new DevicePool(server.url, 'reports', dataset.catalogue, undefined);
   try {
-    const run = await runDailyReport(server.url, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
-    const spent = await fetchEpsilonSpent(server.url, DAILY_REPORT_TASK);
-    return { ...run, privacy: `ε = ${formatEpsilon(spent.epsilon)} for the period, δ = ${spent.delta}, leader + helper` };
+    const { runs } = await runReports(server.url, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
+    const out = [];
+    for (const run of runs) out.push({ run, privacy: await reportPrivacy(server.url, run) });
+    return out;
   } finally {
     await pool.close();
     await server.close();
   }
+}
+
+/** "ε … for the period" of a report task's release, as /v1/stats accounts it. */
+async function reportPrivacy(endpoint: string, run: ReportRun): Promise<string> {
+  const task = run.kind === 'compared' ? run.comparison.task : run.task;
+  const spent = await fetchEpsilonSpent(endpoint, task);
+  return `ε = ${formatEpsilon(spent.epsilon)} for the period, δ = ${spent.delta}, leader + helper`;
 }
 
 /** Seeding for `npm start`: rounds against the given server, quality posted as it learns. */
@@ -383,13 +394,12 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
   const segmentsPrivacy = `ε so far ${formatEpsilon((await fetchEpsilonSpent(endpoint, SEGMENTS_TASK)).epsilon)} (the task's, after ${segments.rounds} rounds)`;
   for (const comparison of segments.comparisons) log(`${SEGMENTS_TASK}: what the dashboard shows beside the truth:\n${formatSegments(comparison, segmentsPrivacy)}`);
   if (segments.stoppedEarly !== null) log(`${SEGMENTS_TASK}: stopped early: ${segments.stoppedEarly}`);
-  // The funnel card: the simulated visitors come back today, then every one sends today's report.
-  const report = await runDailyReport(endpoint, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
-  if (report.kind === 'compared') {
-    const spent = await fetchEpsilonSpent(endpoint, DAILY_REPORT_TASK);
-    log(`${DAILY_REPORT_TASK}: the simulated visitors viewed ${report.viewsToday} films today; what the dashboard shows beside the truth:\n${formatReport(report.comparison, `ε ${formatEpsilon(spent.epsilon)} for the period`)}`);
-  } else {
-    log(`${DAILY_REPORT_TASK}: not compared (${report.senders} devices reported): ${report.reason}`);
+  // The funnel and category cards: the simulated visitors come back today, then every one sends each report.
+  const reports = await runReports(endpoint, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
+  log(`the simulated visitors viewed ${reports.viewsToday} films today`);
+  for (const run of reports.runs) {
+    if (run.kind === 'compared') log(`${run.comparison.task}: what the dashboard shows beside the truth:\n${formatReport(run.comparison, await reportPrivacy(endpoint, run))}`);
+    else log(`${run.task}: not compared (${run.senders} devices reported): ${run.reason}`);
   }
   await result.devices.close();
   log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);

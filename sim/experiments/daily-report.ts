@@ -9,7 +9,8 @@
  * those blocks all the same (the category vocabulary as search terms, 4 segments), so Δ and the
  * noise are the shipping report's. One period's sum gets Gaussian noise σ = Δ/√(2ρ_period) with
  * ρ_day the largest ρ with zcdpToEpsilon(ρ, δ) ≤ ε (common.ts rhoForEpsilon) and ρ_period =
- * periodDays·ρ_day (a weekly report spends what seven daily ones would: zCDP adds up). Windows:
+ * share·periodDays·ρ_day (a weekly report spends what seven daily ones would: zCDP adds up; `share`
+ * is the report's part of the day's ρ when several reports split it, as the shipped two do). Windows:
  *
  *   whole   the released sums of every period added up (post-processing): noise σ·√periods,
  *           the question an owner asks of a histogram ("which genres, over the quarter")
@@ -22,7 +23,8 @@
  * (estimate_i/Σestimate), which the proportional clip keeps nearly unbiased.
  *
  *   node --import tsx sim/experiments/daily-report.ts [--dataset mt|ml|both] [--eps 1] [--delta 1e-6]
- *     [--period 1] [--b 2] [--m 16] [--seed 1] [--json]
+ *     [--period 1] [--share 1] [--b 2] [--m 16] [--seed 1] [--json]
+ *     [--shipped]   (the two reports as server/tasks.ts ships them: the 28-day categories, the daily funnel; half of ε a day each)
  *     [--sweep [--sweep-periods 1,7] [--sweep-caps 1/2,1/4,2/8]]   (b/m pairs; the whole window only)
  */
 import {
@@ -32,6 +34,7 @@ import {
   encodeDailyReport,
   periodLabel,
   periodOf,
+  reportBounds,
   type DailyReportLayout,
 } from '../../core/models/daily-report.js';
 import { flags, gaussian, num, rhoForEpsilon, seeded } from './common.js';
@@ -73,6 +76,8 @@ interface DatasetResult {
   readonly epsilon: number;
   readonly delta: number;
   readonly periodDays: number;
+  readonly share: number;
+  readonly blocks: Options['blocks'];
   readonly rhoPeriod: number;
   readonly clipNorm: number;
   readonly reportLength: number;
@@ -83,9 +88,18 @@ interface Options {
   readonly epsilon: number;
   readonly delta: number;
   readonly periodDays: number;
+  /** The share of the day's ρ this report gets (the rest goes to the other fixed-schedule reports). */
+  readonly share: number;
   readonly b: number;
   readonly m: number;
   readonly seed: number;
+  /**
+   * Which blocks the report carries: 'all' (one report with every block, the first design: the
+   * category vocabulary as search terms, 4 segments), 'categories' (the shipped 28-day report:
+   * views/carts/buys per category and the funnel) or 'funnel' (the shipped daily report: the
+   * funnel, searches and conversion, no categories).
+   */
+  readonly blocks: 'all' | 'categories' | 'funnel';
 }
 
 /** Per period: the sum of the raw view counts, the sum of the encoded reports, the active devices. */
@@ -172,7 +186,8 @@ function windowResult(
   });
   rows.sort((a, b) => b.truth - a.truth);
   const big = rows.filter((r) => r.share >= 0.01);
-  const worstRmse = Math.max(...big.map((r) => r.rmse));
+  // A report without categories (the daily one) has no histogram to judge: NaN, not a pass.
+  const worstRmse = big.length === 0 ? Number.NaN : Math.max(...big.map((r) => r.rmse));
   return {
     window,
     label,
@@ -183,22 +198,23 @@ function windowResult(
     kept: clipped.subarray(layout.views, layout.views + k).reduce((a, v) => a + v, 0),
     rows,
     worstRmse,
-    worstError: Math.max(...big.map((r) => r.relativeError)),
-    worstShareError: Math.max(...big.map((r) => r.shareRelativeError)),
+    worstError: big.length === 0 ? Number.NaN : Math.max(...big.map((r) => r.relativeError)),
+    worstShareError: big.length === 0 ? Number.NaN : Math.max(...big.map((r) => r.shareRelativeError)),
     funnel: { truth: active, estimate: est.funnel[1]!.value, se: est.funnel[1]!.se },
     pass: worstRmse <= 0.05,
   };
 }
 
 function run(data: SequenceDataset, o: Options): DatasetResult {
+  const shipped = reportBounds(o.periodDays);
   const layout = dailyReportLayout({
-    categories: data.vocabulary,
-    searchTerms: data.vocabulary,
-    segments: 4,
-    bounds: { views: { perCategory: o.b, perPeriod: o.m }, carts: { perCategory: 1, perPeriod: 2 }, buys: { perCategory: 1, perPeriod: 2 }, searches: 2 },
+    categories: o.blocks === 'funnel' ? [] : data.vocabulary,
+    searchTerms: o.blocks === 'categories' ? [] : data.vocabulary,
+    segments: o.blocks === 'categories' ? 0 : 4,
+    bounds: o.blocks === 'all' ? { views: { perCategory: o.b, perPeriod: o.m }, carts: { perCategory: 1, perPeriod: 2 }, buys: { perCategory: 1, perPeriod: 2 }, searches: 2 } : { ...shipped, views: { perCategory: o.b, perPeriod: o.m } },
   });
   const clipNorm = dailyReportClipNorm(layout);
-  const rhoPeriod = o.periodDays * rhoForEpsilon(o.epsilon, o.delta);
+  const rhoPeriod = o.share * o.periodDays * rhoForEpsilon(o.epsilon, o.delta);
   const sigma = clipNorm / Math.sqrt(2 * rhoPeriod);
   const sums = periodSums(data, layout, o.periodDays);
   const ids = [...sums.keys()].sort((a, b) => a - b);
@@ -213,6 +229,8 @@ function run(data: SequenceDataset, o: Options): DatasetResult {
     epsilon: o.epsilon,
     delta: o.delta,
     periodDays: o.periodDays,
+    share: o.share,
+    blocks: o.blocks,
     rhoPeriod,
     clipNorm,
     reportLength: layout.length,
@@ -223,18 +241,19 @@ function run(data: SequenceDataset, o: Options): DatasetResult {
   };
 }
 
-const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '∞');
+const pct = (x: number): string => (Number.isNaN(x) ? '–' : Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '∞');
 
 function print(r: DatasetResult): void {
   console.log(
-    `\n### ${r.dataset}: ${r.devices} devices, ε ${r.epsilon} per device per day (δ ${r.delta}), period ${r.periodDays} d, ρ/period ${r.rhoPeriod.toFixed(4)}, ` +
-      `report ${r.reportLength} values, Δ ${r.clipNorm.toFixed(3)}`,
+    `\n### ${r.dataset}: ${r.devices} devices, ε ${r.epsilon} per device per day (δ ${r.delta}) of which this report's share ${r.share}, period ${r.periodDays} d, ρ/period ${r.rhoPeriod.toFixed(4)}, ` +
+      `report ${r.reportLength} values (${r.blocks} blocks), Δ ${r.clipNorm.toFixed(3)}`,
   );
   for (const w of r.windows) {
     console.log(
       `\n${w.window} (${w.label}, ${w.periods} releases): σ/period ${w.sigmaPeriod.toFixed(1)}, σ of the window ${w.sigmaWindow.toFixed(1)}, ` +
-        `views ${w.views} (clip kept ${pct(w.kept / w.views)}); devices that viewed a product: truth ${w.funnel.truth}, estimate ${w.funnel.estimate.toFixed(0)} ± ${w.funnel.se.toFixed(0)}`,
+        `${w.rows.length === 0 ? 'no categories in this report' : `views ${w.views} (clip kept ${pct(w.kept / w.views)})`}; devices that viewed a product: truth ${w.funnel.truth}, estimate ${w.funnel.estimate.toFixed(0)} ± ${w.funnel.se.toFixed(0)}`,
     );
+    if (w.rows.length === 0) continue;
     console.log('| category | share | truth | clipped | estimate ± se | rel. error | rmse | share est. | share rel. error |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const row of w.rows) {
@@ -261,10 +280,22 @@ function main(): void {
     epsilon: num(f, 'eps', 1),
     delta: num(f, 'delta', 1e-6),
     periodDays: num(f, 'period', 1),
+    share: num(f, 'share', 1),
     b: num(f, 'b', 2),
     m: num(f, 'm', 16),
     seed: num(f, 'seed', 1),
+    blocks: 'all',
   };
+  if (f.shipped === 'true') {
+    // The two reports as they ship (server/tasks.ts): each half of ε a day, the caps of its period.
+    const views = (days: number) => reportBounds(days).views;
+    const monthly = { ...base, periodDays: 28, share: 0.5, b: views(28).perCategory, m: views(28).perPeriod, blocks: 'categories' as const };
+    const daily = { ...base, periodDays: 1, share: 0.5, b: views(1).perCategory, m: views(1).perPeriod, blocks: 'funnel' as const };
+    const results = datasets.flatMap((d) => [run(d, monthly), run(d, daily)]);
+    if (f.json === 'true') console.log(JSON.stringify(results, null, 2));
+    else results.forEach(print);
+    return;
+  }
   if (f.sweep === 'true') {
     console.log('| dataset | period | b | m | Δ | σ/period | σ whole | kept | worst rmse (≥ 1 %) | worst seed error | worst share error |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
