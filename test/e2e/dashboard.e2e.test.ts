@@ -237,9 +237,10 @@ describe('site owner dashboard', () => {
     expect(await funnel.locator('[data-testid="funnel-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent))).toEqual([
       'visited100 ± 7.84100 %', 'viewed-product50 ± 6.7950 %', 'carted15 ± 5.5415 %', 'bought5 ± 3.925 %',
     ]);
-    // Conversion per segment from the same daily release, named as the segments card names them: 4 of 40, ±1.96·2·√1.01/40.
+    // Conversion per segment from the same daily release, named as the segments card names them: 4 of 40, ±1.96·2·√1.01/40, cut at 0.
     expect(await funnel.locator('[data-testid="conversion-table"] tbody tr').count()).toBe(3);
-    expect(await funnel.locator('[data-testid="conversion-table"] tr[data-segment="1"]').textContent()).toBe('1: Drama viewers, few purchases40 ± 3.924 ± 3.9210 % ± 10 %');
+    expect(await funnel.locator('[data-testid="conversion-table"] tr[data-segment="1"]').textContent()).toBe('1: Drama viewers, few purchases40 ± 3.924 ± 3.9210 % (0 %–20 %)');
+    expect(await funnel.locator('[data-testid="conversion-table"] tr[data-segment="0"] td:last-child').textContent()).toBe('100 % (0 %–100 %)');
     // Top categories from the 28-day report: views as bars (most viewed first, a negative release drawn at 0), carts and buys in the table.
     const categories = page.locator('[data-testid="categories"]');
     expect(await categories.locator('[data-testid="owner-epsilon"]').textContent()).toContain("Task 'monthly-report': ε 4.40 per 28 days, renewing");
