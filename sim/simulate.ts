@@ -47,7 +47,7 @@ import { evaluateRanking, type RankingQuality } from './metrics.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
-import { postRankingQuality } from './quality.js';
+import { postRankingQuality, postTrueCounts } from './quality.js';
 import { seededRandom, shuffled } from './random.js';
 import { evaluationJson, formatEvaluation, formatHistogram, formatReport, formatSegments, TARGETS, type Evaluation, type MethodResult } from './report.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
@@ -392,14 +392,30 @@ async function seed(options: SimulateOptions, endpoint: string): Promise<number>
   // The owner's segments: whole k-means schedules from the same devices, each release beside the truth.
   const segments = await runSegments(endpoint, pool, visitors, { dataset: DATASET_NAME, releases: SETTINGS.segments.releases, random: seededRandom(SETTINGS.seed + 7), log });
   const segmentsPrivacy = `ε so far ${formatEpsilon((await fetchEpsilonSpent(endpoint, SEGMENTS_TASK)).epsilon)} (the task's, after ${segments.rounds} rounds)`;
-  for (const comparison of segments.comparisons) log(`${SEGMENTS_TASK}: what the dashboard shows beside the truth:\n${formatSegments(comparison, segmentsPrivacy)}`);
+  for (const comparison of segments.comparisons) {
+    log(`${SEGMENTS_TASK}: what the dashboard shows beside the truth:\n${formatSegments(comparison, segmentsPrivacy)}`);
+    // The dashboard draws each size's true count beside it (the simulator knows it; a real site does not).
+    if (options.adminToken && comparison.version !== null) {
+      await postTrueCounts(endpoint, options.adminToken, SEGMENTS_TASK, comparison.version, comparison.rows.map((r) => ({ figure: 'segment' as const, name: r.id, truth: r.truth })));
+    }
+  }
   if (segments.stoppedEarly !== null) log(`${SEGMENTS_TASK}: stopped early: ${segments.stoppedEarly}`);
   // The funnel and category cards: the simulated visitors come back today, then every one sends each report.
   const reports = await runReports(endpoint, pool, visitors, dataset.catalogue, seededRandom(SETTINGS.seed + 8));
   log(`the simulated visitors viewed ${reports.viewsToday} films today`);
   for (const run of reports.runs) {
-    if (run.kind === 'compared') log(`${run.comparison.task}: what the dashboard shows beside the truth:\n${formatReport(run.comparison, await reportPrivacy(endpoint, run))}`);
-    else log(`${run.task}: not compared (${run.senders} devices reported): ${run.reason}`);
+    if (run.kind !== 'compared') {
+      log(`${run.task}: not compared (${run.senders} devices reported): ${run.reason}`);
+      continue;
+    }
+    const c = run.comparison;
+    log(`${c.task}: what the dashboard shows beside the truth:\n${formatReport(c, await reportPrivacy(endpoint, run))}`);
+    if (options.adminToken) {
+      // The release is the task's newest version (its period's budget is spent: no round after it).
+      const { version } = await fetchEpsilonSpent(endpoint, c.task);
+      const figures = [...c.funnel.map((r) => ({ figure: 'funnel' as const, name: r.label, truth: r.truth })), ...c.views.map((r) => ({ figure: 'views' as const, name: r.label, truth: r.truth }))];
+      await postTrueCounts(endpoint, options.adminToken, c.task, version, figures);
+    }
   }
   await result.devices.close();
   log(`seeding done in ${((Date.now() - started) / 1000).toFixed(0)} s: ${lastRound} rounds, model v${result.finalVersion}, ε ${formatEpsilon(result.epsilonSpent)}`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  trueCountSeries,
   CONTRIBUTION_HEADER_BYTES,
   contributionByteLength,
   contributionIdHex,
@@ -100,5 +101,15 @@ describe('decoding from pooled views', () => {
     pooled.set(body, 16);
     const contribution = decodeContribution(pooled.subarray(16, 16 + body.length));
     expect(contribution.ok && Array.from(contribution.contribution.values)).toEqual([3, 4]);
+  });
+});
+
+describe("the simulator's true counts", () => {
+  it('names one series per released figure, or none when the name cannot be a series', () => {
+    expect(trueCountSeries('segment', 3)).toBe('segment.3');
+    expect(trueCountSeries('funnel', 'viewed-product')).toBe('funnel.viewed-product');
+    expect(trueCountSeries('views', 'Sci-Fi')).toBe('views.Sci-Fi');
+    expect(trueCountSeries('views', 'Home & Garden')).toBeNull();
+    expect(trueCountSeries('views', 'x'.repeat(64))).toBeNull();
   });
 });

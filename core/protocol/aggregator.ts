@@ -465,6 +465,25 @@ export interface QualityReport {
   readonly series?: string;
 }
 
+/**
+ * A simulated owner's truth beside a DP release (`npm start`'s seeder knows it: it replayed the
+ * devices): posted as quality reports with this metric, at the release's model version, one
+ * series per released figure (`trueCountSeries`), so the dashboard can draw "what the true value
+ * was" beside each estimate. A real site has no such report; the dashboard then shows none.
+ */
+export const TRUE_COUNT_METRIC = 'true-count';
+
+/**
+ * The series naming one released figure: 'segment.3' (a segment's size), 'funnel.viewed-product'
+ * (devices at a stage or further), 'views.Sci-Fi' (product views of a category); null when the name
+ * does not fit a series ([A-Za-z0-9@._-], at most 64 characters).
+ * @example trueCountSeries('views', 'Film-Noir'); // 'views.Film-Noir'
+ */
+export function trueCountSeries(figure: 'segment' | 'funnel' | 'views', name: string | number): string | null {
+  const series = `${figure}.${name}`;
+  return /^[A-Za-z0-9@._-]{1,64}$/.test(series) ? series : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stats (`GET /v1/stats`, what the dashboard draws)
 

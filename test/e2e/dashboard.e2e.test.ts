@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HistogramAggregate, StatsResponse, RoundStats } from '../../core/protocol/aggregator.js';
+import { TRUE_COUNT_METRIC, trueCountSeries, type HistogramAggregate, type QualityPoint, type StatsResponse, type RoundStats } from '../../core/protocol/aggregator.js';
 import { modelEvaluationLabels } from '../../core/models/model-evaluation.js';
 import { DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout, MONTHLY_REPORT_TASK, reportBounds } from '../../core/models/daily-report.js';
 import { SEGMENTS_TASK } from '../../core/models/segments-model.js';
@@ -61,6 +61,11 @@ function monthlyReportRelease(): HistogramAggregate {
   const views: Record<string, number> = { 'views:Drama': 420, 'views:Comedy': 610, 'views:Horror': -4, 'funnel:visited': 30, 'funnel:viewed-product': 90 };
   const values = labels.map((l) => views[l] ?? 1);
   return { roundId: '2026-11-26+28d', labels, values, projected: values.map((v) => Math.max(0, v)), stddev: 10, contributions: 120 };
+}
+
+/** The simulator's true values beside a release, as the seeder posts them (sim/quality.ts postTrueCounts). */
+function truthPoints(version: number, figure: 'segment' | 'funnel' | 'views', values: Record<string, number>): QualityPoint[] {
+  return Object.entries(values).map(([name, value]) => ({ version, metric: TRUE_COUNT_METRIC, series: trueCountSeries(figure, name)!, value, at: '2026-11-23T06:02:00.000Z' }));
 }
 
 function statsFixture(): StatsResponse {
@@ -137,7 +142,8 @@ function statsFixture(): StatsResponse {
           { ...rounds[0]!, roundId: 'segments-v4-a', baseVersion: 3, producedVersion: 4, epsilonAfter: 0.8 },
           { ...rounds[1]!, roundId: 'segments-v8-b', baseVersion: 7, producedVersion: 8, epsilonAfter: 1.6 },
         ],
-        quality: [],
+        // The latest release's true sizes (an older release's must not be drawn with it).
+        quality: [...truthPoints(8, 'segment', { 0: 39, 1: 41, 2: 0 }), ...truthPoints(4, 'segment', { 0: 99 })],
         aggregates: segmentsReleases(),
       },
       {
@@ -161,7 +167,7 @@ function statsFixture(): StatsResponse {
         currentRound: null,
         bytesPerContribution: 272,
         rounds: [{ ...rounds[0]!, roundId: '2026-11-26+28d', baseVersion: 0, producedVersion: 1, epsilonAfter: 4.4 }],
-        quality: [],
+        quality: truthPoints(1, 'views', { Drama: 415, Comedy: 600 }),
         aggregates: [monthlyReportRelease()],
       },
     ],
@@ -226,7 +232,10 @@ describe('site owner dashboard', () => {
     expect(await sizes.locator('g.chart__bars rect').count()).toBe(3);
     expect(await sizes.locator('g.chart__whisker line').count()).toBe(9);
     expect(await sizes.locator('g.chart__released circle').count()).toBe(3);
-    expect(await segments.locator('tr[data-segment="1"]').textContent()).toBe('1Drama viewers, few purchases43 ± 4.9');
+    // The simulator's true sizes of that release: an orange tick per segment and a last column.
+    expect(await segments.locator('tr[data-segment="1"]').textContent()).toBe('1Drama viewers, few purchases43 ± 4.941');
+    expect(await sizes.locator('g.chart__truth line').count()).toBe(3);
+    expect(await segments.locator('[data-testid="segments-table"] th').last().textContent()).toBe('True (simulator)');
     expect(await segments.locator('[data-testid="segments-drift"] g.chart__series path').count()).toBe(3);
     expect(await segments.locator('[data-testid="segments-drift"] g.chart__points circle').count()).toBe(6);
     // The funnel: four stages, non-increasing, each with its own σ√(stages added).
@@ -247,7 +256,11 @@ describe('site owner dashboard', () => {
     expect(await categories.locator('[data-testid="categories-chart"] g.chart__bars rect').count()).toBe(3);
     expect(await categories.locator('[data-testid="categories-chart"] g.chart__released circle').count()).toBe(3);
     expect(await categories.locator('[data-testid="categories-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-category')))).toEqual(['Comedy', 'Drama', 'Horror']);
-    expect(await categories.locator('tr[data-category="Horror"]').textContent()).toBe('Horror0 ± 19.61 ± 19.61 ± 19.6');
+    // The simulator posted the truth of two categories: two ticks, a dash where it posted none; the funnel has none, so no column.
+    expect(await categories.locator('tr[data-category="Horror"]').textContent()).toBe('Horror0 ± 19.61 ± 19.61 ± 19.6—');
+    expect(await categories.locator('tr[data-category="Drama"] td[data-truth]').textContent()).toBe('415');
+    expect(await categories.locator('[data-testid="categories-chart"] g.chart__truth line').count()).toBe(2);
+    expect(await funnel.locator('td[data-truth], g.chart__truth').count()).toBe(0);
     // Their task cards do not draw the raw release a second time.
     expect(await page.locator('[data-task="segments"] [data-testid="histogram"], [data-task="daily-report"] [data-testid="histogram"], [data-task="monthly-report"] [data-testid="histogram"]').count()).toBe(0);
     await page.unroute('**/v1/stats');

@@ -7,7 +7,8 @@
  *   come back today first: sim/daily-report.ts): polled on /v1/stats.
  * - The owner's dashboard draws them: the screenshot of each chart has drawn pixels beyond its
  *   background, and the SVG has its marks (one bar per segment, one drift line per segment, one bar
- *   per funnel stage, one bar per genre in the top-interest histogram and in the views per category).
+ *   per funnel stage, one bar per genre in the top-interest histogram and in the views per category),
+ *   and beside each estimate of the owner's cards the true value the seeder posted.
  * - A storefront visitor takes part in the next schedule's first round; then `inkling.segment()`
  *   answers with a released segment and "Your data" names it and what left for it.
  *
@@ -117,6 +118,10 @@ describe('after npm start with its seeding (issue 12: what it must show)', () =>
     expect(await funnel.locator('g.chart__bars rect').count()).toBe(4);
     // One bar per storefront genre (19), the seeded visitors' views of today.
     expect(await categories.locator('g.chart__bars rect').count()).toBe(19);
+    // Beside each estimate the true value the seeder posted (sim/quality.ts postTrueCounts): one tick per row.
+    expect(await sizes.locator('g.chart__truth line').count()).toBe(k);
+    expect(await funnel.locator('g.chart__truth line').count()).toBe(4);
+    expect(await categories.locator('g.chart__truth line').count()).toBe(19);
     expect(await sizes.locator('g.chart__bars rect').count()).toBe(k);
     expect(await drift.locator('g.chart__series path').count()).toBe(k);
     expect(await drift.locator('g.chart__points circle').count()).toBe(2 * k);

@@ -18,6 +18,7 @@ import { MODEL_EVALUATION_TASK } from './evaluation.js';
 import { evaluationPanel } from './evaluation-view.js';
 import { estimatesCsv } from './csv.js';
 import { ownerCards, OWNER_TASKS } from './owner-view.js';
+import { TRUE_COUNT_METRIC } from './owner-estimates.js';
 
 const REFRESH_MS = 5000;
 const RECENT_ROUNDS = 8;
@@ -27,9 +28,11 @@ function tile(label: string, value: string, testId: string, list = false): HTMLE
 }
 
 function qualityCharts(task: TaskStats): HTMLElement {
-  if (task.quality.length === 0) return h('p', { class: 'empty' }, 'No evaluation reported yet for this task.');
+  // The simulator's true counts are drawn beside their releases in the owner's cards, not as quality.
+  const points = task.quality.filter((q) => q.metric !== TRUE_COUNT_METRIC);
+  if (points.length === 0) return h('p', { class: 'empty' }, 'No evaluation reported yet for this task.');
   const byMetric = new Map<string, Map<string, { x: number; y: number }[]>>();
-  for (const point of task.quality) {
+  for (const point of points) {
     const metric = byMetric.get(point.metric) ?? new Map<string, { x: number; y: number }[]>();
     const series = metric.get(point.series) ?? [];
     series.push({ x: point.version, y: point.value });

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 // import project code); these tests hold the copies to the core's and the server's.
 import { DAILY_REPORT_TASK as CORE_DAILY_REPORT_TASK, dailyReportLabels, dailyReportLayout, decodeDailyReport, FUNNEL_STAGES as CORE_FUNNEL_STAGES, MONTHLY_REPORT_TASK as CORE_MONTHLY_REPORT_TASK } from '../../../core/models/daily-report.js';
 import { SEGMENTS_TASK as CORE_SEGMENTS_TASK } from '../../../core/models/segments-model.js';
+import { TRUE_COUNT_METRIC as CORE_TRUE_COUNT_METRIC } from '../../../core/protocol/aggregator.js';
 import { segmentLabel } from '../../../server/strategies/kmeans.js';
 import { estimatesCsv, CSV_COLUMNS } from './csv.js';
-import { categoriesOf, conversionOf, DAILY_REPORT_TASK, FUNNEL_STAGES, funnelOf, funnelReleases, MONTHLY_REPORT_TASK, parseSegmentLabel, SEGMENTS_TASK, segmentsReleases } from './owner-estimates.js';
+import { categoriesOf, conversionOf, DAILY_REPORT_TASK, TRUE_COUNT_METRIC, trueCounts, FUNNEL_STAGES, funnelOf, funnelReleases, MONTHLY_REPORT_TASK, parseSegmentLabel, SEGMENTS_TASK, segmentsReleases } from './owner-estimates.js';
 import type { RoundStats, StatsResponse, TaskStats } from './stats.js';
 
 const round = (roundId: string, producedVersion: number, epsilonAfter: number): RoundStats => ({ roundId, baseVersion: producedVersion - 1, producedVersion, contributions: 90, openedAt: '', closedAt: '', outcome: 'aggregated', epsilonAfter });
@@ -19,6 +20,7 @@ describe('the owner’s estimates mirror the core', () => {
     expect(SEGMENTS_TASK).toBe(CORE_SEGMENTS_TASK);
     expect(DAILY_REPORT_TASK).toBe(CORE_DAILY_REPORT_TASK);
     expect(MONTHLY_REPORT_TASK).toBe(CORE_MONTHLY_REPORT_TASK);
+    expect(TRUE_COUNT_METRIC).toBe(CORE_TRUE_COUNT_METRIC);
     expect(FUNNEL_STAGES).toEqual(CORE_FUNNEL_STAGES);
   });
 
@@ -95,6 +97,13 @@ describe('segments and funnel in the stats and the CSV', () => {
     expect(second!.segments[1]).toMatchObject({ id: 1, description: 'Drama buyers, high spend', value: 0, released: -1, sd: 5 });
     expect(second!.segments[1]!.low).toBeCloseTo(-1 - 1.96 * 5, 10);
     expect(funnelReleases(report)[0]!.stages!.map((s) => s.released)).toEqual([100, 60, 30, 20]);
+  });
+
+  it("reads the simulator's true values of one release back, and nothing else", () => {
+    const point = (version: number, metric: string, series: string, value: number) => ({ version, metric, series, value, at: '' });
+    const withTruth = { ...segments, quality: [point(2, TRUE_COUNT_METRIC, 'segment.1', 33), point(1, TRUE_COUNT_METRIC, 'segment.1', 70), point(2, 'hr@10', 'segment.1', 0.4)] };
+    expect([...trueCounts(withTruth, 2)]).toEqual([['segment.1', 33]]);
+    expect(trueCounts(withTruth, null).size).toBe(0);
   });
 
   it('exports a row per segment and release, and per funnel stage, with its interval and ε', () => {

@@ -11,6 +11,9 @@
  *   that reached s or further, the suffix sum of the per-stage slots (se σ√(stages − s)), made
  *   non-increasing and clamped to [0, reports]; a category's views, carts and buys are its slots
  *   clamped at 0 (se σ).
+ * Where the simulator seeded the aggregator (`npm start`), it also posted each figure's true value
+ * as a quality point (metric 'true-count', series '<figure>.<name>', at the release's version):
+ * `trueCounts` reads them back; a real site has none.
  * The task names, the label grammar and that decoding are repeated here because the dashboard may
  * not import project code (scripts/check-boundaries.mjs); owner-estimates.test.ts holds them to
  * the core's. Pure, so it is tested without a browser.
@@ -24,6 +27,8 @@ export const SEGMENTS_TASK = 'segments';
 export const DAILY_REPORT_TASK = 'daily-report';
 /** core/models/daily-report.ts MONTHLY_REPORT_TASK. */
 export const MONTHLY_REPORT_TASK = 'monthly-report';
+/** core/protocol/aggregator.ts TRUE_COUNT_METRIC: the simulator's truth, posted as quality points. */
+export const TRUE_COUNT_METRIC = 'true-count';
 /** core/models/daily-report.ts FUNNEL_STAGES, in order. */
 export const FUNNEL_STAGES = ['visited', 'viewed-product', 'carted', 'bought'] as const;
 
@@ -68,7 +73,7 @@ export function parseSegmentLabel(label: string, index: number): { readonly id: 
  */
 export function segmentsReleases(task: TaskStats): SegmentsRelease[] {
   const epsilon = epsilonAfterRound(task);
-  const versions = new Map(task.rounds.map((r) => [r.roundId, r.producedVersion]));
+  const versions = versionOfRound(task);
   return task.aggregates.map((aggregate: HistogramAggregate) => ({
     roundId: aggregate.roundId,
     version: versions.get(aggregate.roundId) ?? null,
@@ -102,9 +107,23 @@ export function nonIncreasing(values: readonly number[]): number[] {
   return blocks.flatMap((b) => new Array<number>(b.n).fill(b.sum / b.n));
 }
 
+/**
+ * The simulator's true value of each figure of the release at `version` (series → value, e.g.
+ * 'funnel.visited', 'views.Drama', 'segment.2'); empty when none was posted.
+ */
+export function trueCounts(task: TaskStats, version: number | null): Map<string, number> {
+  return new Map(task.quality.filter((q) => q.metric === TRUE_COUNT_METRIC && q.version === version).map((q) => [q.series, q.value]));
+}
+
+function versionOfRound(task: TaskStats): Map<string, number | null> {
+  return new Map(task.rounds.map((r) => [r.roundId, r.producedVersion]));
+}
+
 export interface FunnelRelease {
   /** The period's round. */
   readonly roundId: string;
+  /** The model version it produced (null when the stats no longer list the round). */
+  readonly version: number | null;
   readonly epsilonAfter: number | null;
   /** Reports counted (every consenting device sends one per period). */
   readonly reports: number;
@@ -130,8 +149,10 @@ export function funnelOf(aggregate: HistogramAggregate): OwnerEstimate[] | null 
 /** Every daily-report release's funnel, oldest first. */
 export function funnelReleases(task: TaskStats): FunnelRelease[] {
   const epsilon = epsilonAfterRound(task);
+  const versions = versionOfRound(task);
   return task.aggregates.map((aggregate) => ({
     roundId: aggregate.roundId,
+    version: versions.get(aggregate.roundId) ?? null,
     epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
     reports: aggregate.contributions,
     stages: funnelOf(aggregate),
@@ -148,6 +169,7 @@ export interface CategoryEstimate {
 
 export interface CategoryRelease {
   readonly roundId: string;
+  readonly version: number | null;
   readonly epsilonAfter: number | null;
   readonly reports: number;
   /** Most viewed first (by the drawn, post-processed figure). */
@@ -175,8 +197,10 @@ export function categoriesOf(aggregate: HistogramAggregate): CategoryEstimate[] 
 /** Every release of a report task with per-category counts, oldest first. */
 export function categoryReleases(task: TaskStats): CategoryRelease[] {
   const epsilon = epsilonAfterRound(task);
+  const versions = versionOfRound(task);
   return task.aggregates.map((aggregate) => ({
     roundId: aggregate.roundId,
+    version: versions.get(aggregate.roundId) ?? null,
     epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
     reports: aggregate.contributions,
     categories: categoriesOf(aggregate),

@@ -10,7 +10,7 @@ import { h } from '../ui/dom.js';
 import { Z95 } from './error-bars.js';
 import { lineChart } from './line-chart.js';
 import { chartWidth, formatNumber, PALETTE } from './plot-theme.js';
-import { categoryReleases, conversionOf, DAILY_REPORT_TASK, funnelReleases, MONTHLY_REPORT_TASK, SEGMENTS_TASK, segmentsReleases, type OwnerEstimate, type SegmentConversion } from './owner-estimates.js';
+import { categoryReleases, conversionOf, DAILY_REPORT_TASK, funnelReleases, MONTHLY_REPORT_TASK, SEGMENTS_TASK, segmentsReleases, trueCounts, type OwnerEstimate, type SegmentConversion } from './owner-estimates.js';
 import type { StatsResponse, TaskStats } from './stats.js';
 
 const ROW_HEIGHT = 26;
@@ -20,8 +20,12 @@ const ROW_HEIGHT = 26;
  * ±1.96σ whiskers (a funnel stage's σ grows with the slots it adds up). Short row names: the
  * descriptions go in the table beside it, where a phone has room for their words.
  */
-function estimateChart(rows: readonly OwnerEstimate[], what: string, unit = 'devices'): SVGSVGElement | HTMLElement {
+function estimateChart(rows: readonly OwnerEstimate[], what: string, unit = 'devices', truth: Truth = NO_TRUTH): SVGSVGElement | HTMLElement {
   const tip = (d: OwnerEstimate): string => `${d.label}: ${formatNumber(d.value)}; released ${formatNumber(d.released)}, 95 % interval ${formatNumber(d.low)} to ${formatNumber(d.high)}`;
+  const truths = rows.flatMap((d) => {
+    const value = truth.of(d.label);
+    return value === undefined ? [] : [{ label: d.label, value }];
+  });
   return plot({
     width: chartWidth(560),
     height: 44 + ROW_HEIGHT * rows.length,
@@ -36,8 +40,40 @@ function estimateChart(rows: readonly OwnerEstimate[], what: string, unit = 'dev
       tickX(rows, { y: 'label', x: 'low', inset: 6, className: 'chart__whisker' }),
       tickX(rows, { y: 'label', x: 'high', inset: 6, className: 'chart__whisker' }),
       dot(rows, { y: 'label', x: 'released', title: tip, r: 3, fill: 'currentColor', stroke: 'white', className: 'chart__released' }),
+      tickX(truths, { y: 'label', x: 'value', stroke: PALETTE[1], strokeWidth: 2.5, title: (d: { label: string; value: number }) => `${d.label}: true value ${formatNumber(d.value)} (the simulator's)`, className: 'chart__truth' }),
     ],
   });
+}
+
+/**
+ * The simulator's true value of a drawn row, when it posted one (owner-estimates.ts trueCounts):
+ * `of(row label)`, and the words and table column that go with it.
+ */
+interface Truth {
+  of(label: string): number | undefined;
+  readonly any: boolean;
+}
+
+const NO_TRUTH: Truth = { of: () => undefined, any: false };
+
+function truthOf(task: TaskStats, version: number | null, series: (label: string) => string): Truth {
+  const counts = trueCounts(task, version);
+  return { of: (label) => counts.get(series(label)), any: counts.size > 0 };
+}
+
+/** The table cell of a row's true value, when the simulator posted any for the release. */
+function truthCell(truth: Truth, label: string): HTMLElement[] {
+  if (!truth.any) return [];
+  const value = truth.of(label);
+  return [h('td', { 'data-truth': '' }, value === undefined ? '—' : formatNumber(value))];
+}
+
+function truthHeader(truth: Truth): string[] {
+  return truth.any ? ['True (simulator)'] : [];
+}
+
+function truthNote(truth: Truth): string {
+  return truth.any ? ' Orange ticks and the last column: the true value, which the simulator that seeded this aggregator knows (a real site has none).' : '';
 }
 
 function plusMinus(d: OwnerEstimate): string {
@@ -78,18 +114,19 @@ export function segmentsCard(stats: StatsResponse): HTMLElement {
       points: releases.flatMap((r, i) => r.segments.filter((s) => s.id === id).map((s) => ({ x: useVersions ? r.version! : i + 1, y: s.value }))),
     })), { x: useVersions ? 'model version' : 'release', y: 'devices' }),
   );
+  const truth = truthOf(task, latest.version, (label) => `segment.${label.replace(/^segment /, '')}`);
   return card('segments', 'Segments',
     epsilonLine(task, latest.epsilonAfter),
     h('figure', { class: 'figure', 'data-testid': 'segments-sizes' },
       h('h3', {}, `Sizes, latest release (${latest.contributions} devices${latest.version === null ? '' : `, v${latest.version}`})`),
-      estimateChart(latest.segments, 'devices per segment'),
+      estimateChart(latest.segments, 'devices per segment', 'devices', truth),
     ),
     h('table', { class: 'table', 'data-testid': 'segments-table' },
-      h('thead', {}, h('tr', {}, ['Segment', 'Who they are', 'Devices (95 %)'].map((c) => h('th', {}, c)))),
-      h('tbody', {}, latest.segments.map((s) => h('tr', { 'data-segment': s.id }, h('td', {}, String(s.id)), h('td', {}, s.description), h('td', {}, plusMinus(s))))),
+      h('thead', {}, h('tr', {}, ['Segment', 'Who they are', 'Devices (95 %)', ...truthHeader(truth)].map((c) => h('th', {}, c)))),
+      h('tbody', {}, latest.segments.map((s) => h('tr', { 'data-segment': s.id }, h('td', {}, String(s.id)), h('td', {}, s.description), h('td', {}, plusMinus(s)), ...truthCell(truth, s.label)))),
     ),
     drift,
-    h('p', { class: 'muted small' }, `Bars: the sizes post-processed (≥ 0, adding up to the devices counted); dots: as released, whiskers ±${Z95}σ, a 95 % interval for the DP noise alone (σ = ${formatNumber(latest.segments[0]?.sd ?? 0)} devices). Descriptions compare each segment’s centre with the population’s.`),
+    h('p', { class: 'muted small' }, `Bars: the sizes post-processed (≥ 0, adding up to the devices counted); dots: as released, whiskers ±${Z95}σ, a 95 % interval for the DP noise alone (σ = ${formatNumber(latest.segments[0]?.sd ?? 0)} devices). Descriptions compare each segment’s centre with the population’s.${truthNote(truth)}`),
   );
 }
 
@@ -100,17 +137,18 @@ export function funnelCard(stats: StatsResponse): HTMLElement {
   if (latest === undefined) return card('funnel', 'Funnel', epsilonLine(task, null), h('p', { class: 'empty' }, 'No period released yet: a period’s reports are released when it closes.'));
   if (latest.stages === null) return card('funnel', 'Funnel', epsilonLine(task, latest.epsilonAfter), h('p', { class: 'empty' }, `Release ${latest.roundId} has no funnel:<stage> labels; this dashboard and the server disagree on the report's layout.`));
   const visited = latest.stages[0]!.value;
+  const truth = truthOf(task, latest.version, (label) => `funnel.${label}`);
   return card('funnel', 'Funnel',
     epsilonLine(task, latest.epsilonAfter),
     h('figure', { class: 'figure', 'data-testid': 'funnel-chart' },
       h('h3', {}, `Period ${latest.roundId} (${latest.reports} reports)`),
-      estimateChart(latest.stages, 'devices reaching each funnel stage'),
+      estimateChart(latest.stages, 'devices reaching each funnel stage', 'devices', truth),
     ),
     h('table', { class: 'table', 'data-testid': 'funnel-table' },
-      h('thead', {}, h('tr', {}, ['Stage', 'Devices (95 %)', 'Of visited'].map((c) => h('th', {}, c)))),
-      h('tbody', {}, latest.stages.map((s) => h('tr', { 'data-stage': s.label }, h('td', {}, s.label), h('td', {}, plusMinus(s)), h('td', {}, visited > 0 ? `${((s.value / visited) * 100).toFixed(0)} %` : '—')))),
+      h('thead', {}, h('tr', {}, ['Stage', 'Devices (95 %)', 'Of visited', ...truthHeader(truth)].map((c) => h('th', {}, c)))),
+      h('tbody', {}, latest.stages.map((s) => h('tr', { 'data-stage': s.label }, h('td', {}, s.label), h('td', {}, plusMinus(s)), h('td', {}, visited > 0 ? `${((s.value / visited) * 100).toFixed(0)} %` : '—'), ...truthCell(truth, s.label)))),
     ),
-    h('p', { class: 'muted small' }, `Each stage counts the devices that reached it or went further in the period. Bars: made non-increasing and within the reports counted; dots: as released, whiskers ±${Z95}σ√(stages added), a 95 % interval for the DP noise alone. Every consenting device reports each period whether or not it visited.`),
+    h('p', { class: 'muted small' }, `Each stage counts the devices that reached it or went further in the period. Bars: made non-increasing and within the reports counted; dots: as released, whiskers ±${Z95}σ√(stages added), a 95 % interval for the DP noise alone. Every consenting device reports each period whether or not it visited.${truthNote(truth)}`),
     conversionTable(conversionOf(task.aggregates.at(-1)!), stats),
   );
 }
@@ -149,17 +187,18 @@ export function categoriesCard(stats: StatsResponse): HTMLElement {
   if (latest === undefined) return card('categories', title, epsilonLine(task, null), h('p', { class: 'empty' }, 'No period released yet: a period’s reports are released when it closes (or when every expected device has reported).'));
   if (latest.categories.length === 0) return card('categories', title, epsilonLine(task, latest.epsilonAfter), h('p', { class: 'empty' }, `Release ${latest.roundId} has no views:<category> labels; this dashboard and the server disagree on the report's layout.`));
   const cell = (e: OwnerEstimate | null): HTMLElement => h('td', {}, e === null ? '—' : plusMinus(e));
+  const truth = truthOf(task, latest.version, (label) => `views.${label}`);
   return card('categories', title,
     epsilonLine(task, latest.epsilonAfter),
     h('figure', { class: 'figure', 'data-testid': 'categories-chart' },
       h('h3', {}, `Product views, period ${latest.roundId} (${latest.reports} reports)`),
-      estimateChart(latest.categories.map((c) => c.views), 'product views per category', 'views'),
+      estimateChart(latest.categories.map((c) => c.views), 'product views per category', 'views', truth),
     ),
     h('table', { class: 'table', 'data-testid': 'categories-table' },
-      h('thead', {}, h('tr', {}, ['Category', 'Views (95 %)', 'Carts (95 %)', 'Buys (95 %)'].map((c) => h('th', {}, c)))),
-      h('tbody', {}, latest.categories.map((c) => h('tr', { 'data-category': c.category }, h('td', {}, c.category), cell(c.views), cell(c.carts), cell(c.buys)))),
+      h('thead', {}, h('tr', {}, ['Category', 'Views (95 %)', 'Carts (95 %)', 'Buys (95 %)', ...truthHeader(truth).map((c) => `${c}, views`)].map((c) => h('th', {}, c)))),
+      h('tbody', {}, latest.categories.map((c) => h('tr', { 'data-category': c.category }, h('td', {}, c.category), cell(c.views), cell(c.carts), cell(c.buys), ...truthCell(truth, c.category)))),
     ),
-    h('p', { class: 'muted small' }, `A film counts once for each of its categories. Each device caps what it reports (per category and per period; a heavy device's counts are scaled down, its mix kept), so the bars run a few per cent under the raw views. Bars: ≥ 0; dots: as released, whiskers ±${Z95}σ (σ = ${formatNumber(latest.categories[0]!.views.sd)} views), a 95 % interval for the DP noise alone.`),
+    h('p', { class: 'muted small' }, `A film counts once for each of its categories. Each device caps what it reports (per category and per period; a heavy device's counts are scaled down, its mix kept), so the bars run a few per cent under the raw views. Bars: ≥ 0; dots: as released, whiskers ±${Z95}σ (σ = ${formatNumber(latest.categories[0]!.views.sd)} views), a 95 % interval for the DP noise alone.${truthNote(truth)}`),
   );
 }
 
