@@ -461,8 +461,9 @@ export const MONTHLY_REPORT_SHARE = 0.5;
 /** ε per period for a report task's share of REPORTS_EPSILON_PER_DAY (see there). */
 export function reportEpsilonPerPeriod(share: number, periodDays: number, delta = 1e-6): number {
   const rhoDay = zcdpRhoFor({ epsilon: REPORTS_EPSILON_PER_DAY, delta });
-  // 10⁻⁹ under, so the server's own ε → ρ (zcdpRhoFor again) never lands above share · P · ρ_day.
-  return zcdpToEpsilon(share * periodDays * rhoDay, delta).epsilon * (1 - 1e-9);
+  // Rounded down to 4 decimals: the figure owners and visitors read (0.6905, 4.2104), and never above
+  // share · P · ρ_day once the server turns it back into ρ (zcdpRhoFor).
+  return Math.floor(zcdpToEpsilon(share * periodDays * rhoDay, delta).epsilon * 1e4) / 1e4;
 }
 
 export interface ReportTaskOptions extends Partial<Omit<DailyReportSpec, 'bounds'>> {

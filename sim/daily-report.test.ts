@@ -28,16 +28,19 @@ describe('a report period beside the truth of the same devices', () => {
     expect(drama.released).toBeCloseTo(drama.truth, 10);
     const comedy = c.views.find((r) => r.label === 'Comedy')!;
     expect(comedy.released - comedy.truth).toBeCloseTo(3, 10);
-    expect(c.maxError).toBeCloseTo(3, 10);
+    expect(c.worst.label).toBe('Comedy');
+    expect(c.worst.error).toBeCloseTo(3, 10);
     expect(c.views[0]!.label).toBe('Drama');
     const table = formatReport(c, 'ε 1');
     expect(table).toContain('| visited | 3.0 | ±7.8 | 3 | +0.0 |');
     expect(table).toContain('| Comedy | 4.0 | ±3.9 | 1 | +3.0 | 1 |');
     expect(table).toContain('| 1 other category | | | 0 | | 0 |');
-    expect(table).toMatch(/^monthly-report, period 2026-12-07 \(round daily-report-v1-x, 3 reports, ε 1\): σ = 2\.00 per value; max \|released − true\| = 3\.00 \(1\.50 σ\)\.$/m);
-    // The daily report has no categories: no views table.
-    const daily = dailyReportLayout({ categories: [], searchTerms: [], segments: 0 });
-    const d = compareReport('daily-report', daily, { roundId: 'r', values: [3, 0, 0, 0], stddev: 2, contributions: 3 }, '2026-12-07', [{ stage: 'visited' }]);
+    expect(table).toMatch(/^monthly-report, period 2026-12-07 \(round daily-report-v1-x, 3 reports, ε 1\): σ = 2\.00 per value; farthest from the truth in its own standard errors: Comedy \+3\.0 \(1\.50 se\)\.$/m);
+    // The daily report has no categories: no views table; its conversion per segment beside the truth.
+    const daily = dailyReportLayout({ categories: [], searchTerms: [], segments: 2 });
+    const d = compareReport('daily-report', daily, { roundId: 'r', values: [1, 0, 0, 1, 0, 0, 2.5, 1.5], stddev: 2, contributions: 2 }, '2026-12-07', [{ stage: 'visited', segment: 1 }, { stage: 'bought', segment: 1 }]);
+    expect(d.conversion.map((r) => [r.label, r.released, r.truth])).toEqual([['0 visited', 0, 0], ['0 bought', 0, 0], ['1 visited', 2, 2], ['1 bought', 1.5, 1]]);
     expect(formatReport(d, 'ε 1')).not.toContain('views of');
+    expect(formatReport(d, 'ε 1')).toContain('| 1 bought | 1.5 | ±3.9 | 1 | +0.5 |');
   });
 });

@@ -72,8 +72,13 @@ export interface ReportComparison {
   readonly funnel: readonly ReportRow[];
   /** Product views per category, most viewed (truth) first (none for a report without categories). */
   readonly views: readonly ReportRow[];
-  /** max |released − true| over the funnel and the views. */
-  readonly maxError: number;
+  /** Per segment (the daily report): devices in it that visited ('<g> visited') and that bought ('<g> bought'). */
+  readonly conversion: readonly ReportRow[];
+  /**
+   * The row farthest from its truth in its own standard errors (a funnel stage's se is σ√stages,
+   * larger than a single value's σ): its label, released − true and se.
+   */
+  readonly worst: { readonly label: string; readonly error: number; readonly se: number };
 }
 
 export type ReportRun =
@@ -95,6 +100,10 @@ export function compareReport(task: string, layout: DailyReportLayout, release: 
   const views = layout.categories
     .map((category, i): ReportRow => ({ label: category, released: released.views[i]!.value, se: released.views[i]!.se, truth: truth.views[i]!.value, raw: rawViews[i]! }))
     .sort((a, b) => b.truth - a.truth || a.label.localeCompare(b.label));
+  const conversion = released.conversion.flatMap((c, g): ReportRow[] => [
+    { label: `${g} visited`, released: c.visited.value, se: c.visited.se, truth: truth.conversion[g]!.visited.value, raw: truth.conversion[g]!.visited.value },
+    { label: `${g} bought`, released: c.bought.value, se: c.bought.se, truth: truth.conversion[g]!.bought.value, raw: truth.conversion[g]!.bought.value },
+  ]);
   return {
     task,
     roundId: release.roundId,
@@ -103,7 +112,10 @@ export function compareReport(task: string, layout: DailyReportLayout, release: 
     stddev: release.stddev,
     funnel,
     views,
-    maxError: Math.max(...[...funnel, ...views].map((r) => Math.abs(r.released - r.truth))),
+    conversion,
+    worst: [...funnel, ...views, ...conversion]
+      .map((r) => ({ label: r.label, error: r.released - r.truth, se: r.se }))
+      .reduce((a, b) => (Math.abs(b.error) / (b.se || 1) > Math.abs(a.error) / (a.se || 1) ? b : a)),
   };
 }
 
@@ -133,7 +145,7 @@ export async function runReport(endpoint: string, pool: DevicePool, visitors: re
   if (aggregate === undefined || aggregate.roundId !== task.roundId) return notCompared(senders.length, `round ${task.roundId} was not released within ${timeoutMs / 1000} s`);
   if (aggregate.contributions !== senders.length) return notCompared(senders.length, `round ${task.roundId} released ${aggregate.contributions} reports, not these ${senders.length} devices' alone`);
   const activities = [];
-  for (const visitor of senders) activities.push(await visitor.engine.periodActivity(start, end));
+  for (const visitor of senders) activities.push(await pool.periodActivity(visitor, start, end));
   return { kind: 'compared', comparison: compareReport(taskName, layout, aggregate, periodLabel(open, days), activities) };
 }
 

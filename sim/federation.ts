@@ -9,6 +9,7 @@
  * by the devices from crypto.getRandomValues, never seeded.
  */
 import type { LedgerBudgets } from '../core/dp/ledger.js';
+import type { PeriodActivity } from '../core/models/daily-report.js';
 import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import type { ParticipationResult } from '../worker/federated/client.js';
 import { createFederatedDevice, type FederatedDevice } from '../worker/federated/device.js';
@@ -105,8 +106,8 @@ export class DevicePool {
         topCategory: async () => topInterest(await visitor.engine.profile()),
         // The segments' feature vector from the same engine, as the Worker wires it (worker/federated/wire.ts).
         segmentInputs: () => visitor.engine.segmentInputs(),
-        // The daily report's counts for a period, from the same engine (worker/federated/wire.ts wires it so too).
-        periodActivity: (start, end) => visitor.engine.periodActivity(start, end),
+        // The reports' counts for a period, from the same engine, with the segment this device adopted.
+        periodActivity: (start, end) => this.periodActivity(visitor, start, end),
         catalogueIds: this.catalogue.ids,
         ...(this.budgets ? { budgets: this.budgets } : {}),
         // Negative sampling and initialisation only; the DP noise keeps its CSPRNG default.
@@ -115,6 +116,17 @@ export class DevicePool {
       this.devices.set(visitor.user.userId, device);
     }
     return device;
+  }
+
+  /**
+   * The visitor's counts in [start, end) as a browser's reports see them: the engine's, with the
+   * segment of the newest segments release this pool's device holds (the Worker hands the engine
+   * that source as its `segment` option: worker/federated/wire.ts), null before one.
+   */
+  async periodActivity(visitor: Visitor, start: number, end: number): Promise<PeriodActivity> {
+    const activity = await visitor.engine.periodActivity(start, end);
+    const segment = await (await this.get(visitor)).segment(await visitor.engine.segmentInputs());
+    return { ...activity, segment: segment?.id ?? null };
   }
 
   async close(): Promise<void> {

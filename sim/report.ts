@@ -168,8 +168,8 @@ export function formatSegments(c: SegmentsComparison, privacy: string): string {
 
 /**
  * A fixed-schedule report's period beside the truth of the same devices (sim/daily-report.ts): the
- * funnel (devices at each stage or further), then product views per category with any view (the
- * 28-day report; the daily one has no categories).
+ * funnel (devices at each stage or further), the devices per segment that visited and bought (the
+ * daily report), then product views per category with any view (the 28-day report).
  */
 export function formatReport(c: ReportComparison, privacy: string): string {
   const row = (r: ReportComparison['funnel'][number], raw: boolean): string => `| ${r.label} | ${r.released.toFixed(1)} | ±${(1.96 * r.se).toFixed(1)} | ${r.truth.toFixed(r.truth % 1 === 0 ? 0 : 1)} | ${signed(r.released - r.truth)} |${raw ? ` ${r.raw} |` : ''}`;
@@ -181,13 +181,20 @@ export function formatReport(c: ReportComparison, privacy: string): string {
     ...(viewed.length < c.views.length ? [`| ${c.views.length - viewed.length} other ${c.views.length - viewed.length === 1 ? 'category' : 'categories'} | | | 0 | | 0 |`] : []),
     '',
   ];
+  const conversion = c.conversion.length === 0 ? [] : [
+    '| segment: devices that | released | 95 % | true (same devices) | released − true |',
+    '|---|---:|---:|---:|---:|',
+    ...c.conversion.map((r) => row(r, false)),
+    '',
+  ];
   const lines = [
     '| funnel: devices that reached | released | 95 % | true (same devices) | released − true |',
     '|---|---:|---:|---:|---:|',
     ...c.funnel.map((r) => row(r, false)),
     '',
+    ...conversion,
     ...views,
-    `${c.task}, period ${c.period} (round ${c.roundId}, ${c.reports} reports, ${privacy}): σ = ${c.stddev.toFixed(2)} per value; max |released − true| = ${c.maxError.toFixed(2)} (${c.stddev > 0 ? (c.maxError / c.stddev).toFixed(2) : '–'} σ).`,
+    `${c.task}, period ${c.period} (round ${c.roundId}, ${c.reports} reports, ${privacy}): σ = ${c.stddev.toFixed(2)} per value; farthest from the truth in its own standard errors: ${c.worst.label} ${signed(c.worst.error)} (${c.worst.se > 0 ? (Math.abs(c.worst.error) / c.worst.se).toFixed(2) : '–'} se).`,
   ];
   return lines.join('\n');
 }
