@@ -119,7 +119,8 @@ function versionOfRound(task: TaskStats): Map<string, number | null> {
   return new Map(task.rounds.map((r) => [r.roundId, r.producedVersion]));
 }
 
-export interface FunnelRelease {
+/** What every report release says of itself. */
+export interface ReleaseHeader {
   /** The period's round. */
   readonly roundId: string;
   /** The model version it produced (null when the stats no longer list the round). */
@@ -127,6 +128,9 @@ export interface FunnelRelease {
   readonly epsilonAfter: number | null;
   /** Reports counted (every consenting device sends one per period). */
   readonly reports: number;
+}
+
+export interface FunnelRelease extends ReleaseHeader {
   /** One per stage, in FUNNEL_STAGES order; null when the release lacks the funnel labels. */
   readonly stages: readonly OwnerEstimate[] | null;
 }
@@ -146,17 +150,16 @@ export function funnelOf(aggregate: HistogramAggregate): OwnerEstimate[] | null 
   return FUNNEL_STAGES.map((stage, s) => estimate(stage, fitted[s]!, raw[s]!, aggregate.stddev * Math.sqrt(FUNNEL_STAGES.length - s)));
 }
 
-/** Every daily-report release's funnel, oldest first. */
-export function funnelReleases(task: TaskStats): FunnelRelease[] {
+function releaseHeaders(task: TaskStats): (aggregate: HistogramAggregate) => ReleaseHeader {
   const epsilon = epsilonAfterRound(task);
   const versions = versionOfRound(task);
-  return task.aggregates.map((aggregate) => ({
-    roundId: aggregate.roundId,
-    version: versions.get(aggregate.roundId) ?? null,
-    epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
-    reports: aggregate.contributions,
-    stages: funnelOf(aggregate),
-  }));
+  return (aggregate) => ({ roundId: aggregate.roundId, version: versions.get(aggregate.roundId) ?? null, epsilonAfter: epsilon.get(aggregate.roundId) ?? null, reports: aggregate.contributions });
+}
+
+/** Every report release's funnel, oldest first. */
+export function funnelReleases(task: TaskStats): FunnelRelease[] {
+  const header = releaseHeaders(task);
+  return task.aggregates.map((aggregate) => ({ ...header(aggregate), stages: funnelOf(aggregate) }));
 }
 
 /** One category of a report release: views, carts and buys, each clamped at 0 with its raw figure and interval. */
@@ -167,11 +170,7 @@ export interface CategoryEstimate {
   readonly buys: OwnerEstimate | null;
 }
 
-export interface CategoryRelease {
-  readonly roundId: string;
-  readonly version: number | null;
-  readonly epsilonAfter: number | null;
-  readonly reports: number;
+export interface CategoryRelease extends ReleaseHeader {
   /** Most viewed first (by the drawn, post-processed figure). */
   readonly categories: readonly CategoryEstimate[];
 }
@@ -196,15 +195,8 @@ export function categoriesOf(aggregate: HistogramAggregate): CategoryEstimate[] 
 
 /** Every release of a report task with per-category counts, oldest first. */
 export function categoryReleases(task: TaskStats): CategoryRelease[] {
-  const epsilon = epsilonAfterRound(task);
-  const versions = versionOfRound(task);
-  return task.aggregates.map((aggregate) => ({
-    roundId: aggregate.roundId,
-    version: versions.get(aggregate.roundId) ?? null,
-    epsilonAfter: epsilon.get(aggregate.roundId) ?? null,
-    reports: aggregate.contributions,
-    categories: categoriesOf(aggregate),
-  }));
+  const header = releaseHeaders(task);
+  return task.aggregates.map((aggregate) => ({ ...header(aggregate), categories: categoriesOf(aggregate) }));
 }
 
 /** One segment's conversion in a daily-report release: devices that visited, that bought, and the rate. */
