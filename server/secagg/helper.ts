@@ -22,7 +22,7 @@ import { addInto, reduceSum } from '../../core/secagg/ring.js';
 import { helperShareOf, openHelperSeed } from '../../core/secagg/upload.js';
 import type { TaskDefinition } from '../tasks.js';
 import { uploadLength } from '../tasks.js';
-import { idSetHash, type HelperStorage, type NewShare } from './helper-storage.js';
+import { idSetHash, type HelperStorage, type NewShare, type StoredKey } from './helper-storage.js';
 import { createNodeHpkeOpener } from './hpke-open-node.js';
 
 /** Keys kept for opening after a rotation (uploads sealed to an older key still in flight). */
@@ -72,14 +72,18 @@ export class HelperService {
   static async create(options: HelperOptions): Promise<HelperService> {
     const service = new HelperService(options);
     const keys = await options.storage.keys();
-    if (keys.length === 0 || options.rotateKey === true) await service.rotateKey();
+    if (keys.length === 0 || options.rotateKey === true) await service.rotateKey(keys);
     else await service.loadKeys();
     return service;
   }
 
-  /** Publishes a fresh key first; keeps the KEYS_KEPT − 1 newest older ones for opening. */
-  async rotateKey(): Promise<number> {
-    const keys = await this.options.storage.keys();
+  /**
+   * Publishes a fresh key first; keeps the KEYS_KEPT − 1 newest older ones for opening. The new id
+   * follows the newest of `seen`, the list that decided a key was needed: read again here, a helper
+   * starting beside another would find the other's first key and publish a second one.
+   */
+  async rotateKey(seen?: readonly StoredKey[]): Promise<number> {
+    const keys = seen ?? (await this.options.storage.keys());
     const id = keys.length === 0 ? 1 : (keys[0]!.pair.config.id + 1) % 256;
     const pair = await generateHpkeKeyPair(id);
     // Refused when another instance sharing the store made key `id` at the same moment (two
