@@ -132,8 +132,13 @@ export async function runReport(endpoint: string, pool: DevicePool, visitors: re
   const layout = layoutFromLabels(task.labels ?? [], reportBounds(days));
   const open = periodOf(Date.parse(task.deadline) - 1, days);
   const { start, end } = periodBounds(open, days);
-  const senders = await fillHistogramRound(endpoint, pool, visitors, taskName, random);
-  if (senders.length < task.minContributions) return notCompared(senders.length, `only ${senders.length} devices reported (the round needs ${task.minContributions})`);
+  const skips = new Map<string, number>();
+  const senders = await fillHistogramRound(endpoint, pool, visitors, taskName, random, (why) => skips.set(why, (skips.get(why) ?? 0) + 1));
+  if (senders.length < task.minContributions) {
+    const mostCommon = [...skips].sort((a, b) => b[1] - a[1])[0];
+    const why = mostCommon === undefined ? '' : `; ${mostCommon[1]} devices did not: ${mostCommon[0]}`;
+    return notCompared(senders.length, `only ${senders.length} devices reported (the round needs ${task.minContributions})${why}`);
+  }
   if (senders.length < task.maxContributions) return notCompared(senders.length, `${senders.length} of ${task.maxContributions} reports: the round is released at the period's end, ${new Date(end).toISOString()}`);
   // (No next round opens this period: its ρ is spent. So wait for the release itself.)
   const waited = Date.now();

@@ -112,6 +112,11 @@ export class DevicePool {
         ...(this.budgets ? { budgets: this.budgets } : {}),
         // Negative sampling and initialisation only; the DP noise keeps its CSPRNG default.
         trainingRandom: seededRandom(visitor.user.userId * 7919),
+      }).then(async (created) => {
+        // As the Worker does before it takes part: the task list tells the device which fixed-
+        // schedule reports to keep budget for (worker/federated/client.ts `scheduled`).
+        await created.client.fetchTasks();
+        return created;
       });
       this.devices.set(visitor.user.userId, device);
     }

@@ -88,6 +88,13 @@ export class FederatedClient {
   private readonly random: RandomSource;
   private readonly now: () => number;
   private readonly helperKeys = new Map<string, { readonly key: HpkeKeyConfig; readonly at: number }>();
+  /**
+   * The fixed-schedule tasks (reports) of the newest task list, by name. Their cost in the current
+   * period is kept back from every other task: a report is sent every period whatever the device
+   * did, so that taking part reveals nothing, and a device whose window went on learning tasks
+   * would skip it — revealing exactly that, and leaving the owner's report short.
+   */
+  private scheduled = new Map<string, TaskDescriptor>();
 
   constructor(private readonly options: FederatedClientOptions) {
     if (!/^https?:\/\/[^/]+(\/[^?#]*)?$/.test(options.endpoint) || options.endpoint.endsWith('/')) {
@@ -105,6 +112,7 @@ export class FederatedClient {
     const response = await this.fetchImpl(url, { ...ANONYMOUS_REQUEST, method: 'GET' });
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
     const tasks = parseTasksResponse(await response.json());
+    this.scheduled = new Map(tasks.filter((t) => t.privacy.period !== undefined && this.options.handlers.has(t.task)).map((t) => [t.task, t]));
     // The site owner's verdict per task (or its absence) for the MF scorer's quality gate.
     for (const { task, quality } of tasks) await saveTaskQuality(this.options.db, task, quality);
     return tasks;
@@ -149,6 +157,14 @@ export class FederatedClient {
     const cost = privacyCostOf(task);
     const remaining = await this.options.ledger.remaining({ site: this.options.site, task: task.task });
     if (!(cost <= remaining)) return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${remaining} is left for ${task.task} in this window`);
+    const reserved = task.privacy.period === undefined ? await this.reservedForReports() : { rho: 0, tasks: [] };
+    if (reserved.rho > 0) {
+      const view = await this.options.ledger.spent({ site: this.options.site });
+      const shared = Math.min(view.site.remainingRho, view.global.remainingRho);
+      if (!(cost + reserved.rho <= shared)) {
+        return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${shared} is left for this site in this window, of which ρ = ${reserved.rho} is kept for the fixed-schedule reports not yet sent this period (${reserved.tasks.join(', ')})`);
+      }
+    }
 
     let helperKey: HpkeKeyConfig | undefined;
     if (task.secureAggregation !== undefined) {
@@ -212,6 +228,19 @@ export class FederatedClient {
     // A failed markSent only leaves the entry 'pending' (its bytes kept): harmless.
     if (result.status !== 'failed') await this.options.ledger.markSent(charged.receipt.id).catch(() => false);
     return result;
+  }
+
+  /** ρ of the known reports' current rounds this device has not paid for yet (see `scheduled`). */
+  private async reservedForReports(): Promise<{ readonly rho: number; readonly tasks: readonly string[] }> {
+    let rho = 0;
+    const tasks: string[] = [];
+    for (const report of this.scheduled.values()) {
+      if (Date.parse(report.deadline) <= this.now()) continue;
+      if ((await this.options.db.get('ledger', chargeId(this.options.site, report.task, ledgerRound(report.roundId)))) !== undefined) continue;
+      rho += privacyCostOf(report);
+      tasks.push(report.task);
+    }
+    return { rho, tasks };
   }
 
   /**

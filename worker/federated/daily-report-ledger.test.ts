@@ -2,7 +2,8 @@
  * The device's side of the daily report's renewing budget (issue 12 §2): the client charges each
  * report against its period as well as the rolling window, in the same ledger transaction, so a
  * second round in one period is refused even if a server opened one; the next period renews; the
- * "Your data" view says per period, renewing, and the periods composed.
+ * "Your data" view says per period, renewing, and the periods composed. And the report's cost is
+ * kept back from every other task until it is sent, so a busy week cannot starve it.
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +70,41 @@ describe('the daily report on the device ledger', () => {
     // Two days compose: more than one day's ε, as the rolling window counts both.
     expect(budget.period!.epsilonComposed).toBeGreaterThan(budget.period!.epsilonThisPeriod);
     expect(budget.rhoSpent).toBeCloseTo(1.5 * rhoPerDay, 9);
+  });
+
+  it("keeps the current report's cost back from every other task until the report is sent", async () => {
+    const blob = (name: string) => encodeModel({ header: { name, version: 1, tensors: [{ name: 'report', shape: [layout.length] }], dtype: 'float32' }, data: new Float32Array(layout.length) });
+    // Noise that makes one report cost 3/4 of the day's ρ (as above).
+    const sigma = 1000 * Math.sqrt(privacyCostOf(descriptor('p', '2026-11-24T00:00:00.000Z', 1000)) / (0.75 * rhoPerDay));
+    const report = descriptor('d1', '2026-11-24T00:00:00.000Z', sigma);
+    // Another task of the same size and noise, learning rather than fixed-schedule (no period).
+    const { period: _period, ...learning } = report.privacy;
+    const other: TaskDescriptor = { ...report, task: 'other', model: { name: 'other', version: 1 }, roundId: 'o1', privacy: learning };
+    const [r, o] = [privacyCostOf(report), privacyCostOf(other)];
+    const fetch = async (url: string): Promise<Response> => {
+      if (url === `${endpoint}/v1/tasks`) return new Response(JSON.stringify({ tasks: [other, report] }), { status: 200 });
+      const model = /\/v1\/models\/([^/]+)\/1$/.exec(url)?.[1];
+      if (model !== undefined) return new Response(new Uint8Array(blob(model)), { status: 200, headers: { etag: `"${model}@1"` } });
+      return new Response(JSON.stringify({ accepted: true, duplicate: false }), { status: 202 });
+    };
+    const now = () => Date.parse('2026-11-23T09:00:00Z');
+    // The site's window pays either contribution, not both.
+    const device = async () => {
+      const db = await openFederatedDb({ indexedDB: new IDBFactory() });
+      const ledger = createPrivacyLedger({ store: createIndexedDbLedgerStore(db), clock: now, budgets: { rhoPerSite: Math.max(r, o) * 1.5 } });
+      const handler = createDailyReportTaskHandler({ activity: async () => ({ views: { Drama: 1 }, stage: 'viewed-product' }), now });
+      return new FederatedClient({ endpoint, site: 'shop-1', db, ledger, handlers: new Map([['daily-report', handler], ['other', handler]]), fetch, now });
+    };
+
+    const client = await device();
+    await client.fetchTasks();
+    expect(await client.participate(other)).toMatchObject({ status: 'skipped', reason: 'out-of-budget', message: expect.stringMatching(/kept for the fixed-schedule reports not yet sent this period \(daily-report\)/) });
+    expect(await client.participate(report)).toMatchObject({ status: 'sent' });
+
+    // Control: a device that has not read the task list knows no report to keep budget for, so
+    // the other task takes the window and the report that follows cannot be paid.
+    const unaware = await device();
+    expect(await unaware.participate(other)).toMatchObject({ status: 'sent' });
+    expect(await unaware.participate(report)).toMatchObject({ status: 'skipped', reason: 'out-of-budget' });
   });
 });
