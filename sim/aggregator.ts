@@ -85,7 +85,13 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
   }
   return createDefaultTasks({ mfItems: options.mfItems })
     .filter((t) => t.task === 'item-popularity' || t.task === 'als-items')
-    .map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier, ...(options.clipNorm !== undefined && t.kind === 'als' ? { clipNorm: options.clipNorm } : {}) }));
+    .map((t) => ({
+      ...t,
+      localNoiseMultiplier: options.localNoiseMultiplier,
+      ...(options.clipNorm !== undefined && t.kind === 'als' ? { clipNorm: options.clipNorm } : {}),
+      // `--rounds N`: the ALS task's ρ planned over the rounds this run makes.
+      ...(options.secure !== undefined && t.kind === 'als' ? { plannedRounds: options.secure.plannedRounds } : {}),
+    }));
 }
 
 export async function startSimAggregator(options: SimAggregatorOptions): Promise<SimAggregator> {

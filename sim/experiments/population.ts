@@ -2,7 +2,8 @@
  * Issue 9 part 5: population scale, on MovieTweetings 2013 (mt-data.ts: 21,081 users, every user a
  * device; catalogue = items with ≥ 5 ratings, 3,464; users with one rating train on nothing and
  * still send an all-zero statistics vector with their noise share). Model: the best DP row of
- * README.md (federated ALS light, dim 8, top 200, α 0.5, 3 rounds, C 1, λ_dp 5, pop prior 0.03).
+ * README.md (federated ALS light, dim 8, top 200, α 0.5, the shipped ALS_ROUNDS (2), C 1, λ_dp 5,
+ * pop prior 0.03).
  * Devices with no positives among the model rows rank by the (DP) counts (cold fallback).
  *
  *   node --import tsx sim/experiments/population.ts --table [--seeds 1,2,3]
@@ -19,6 +20,7 @@
  */
 import { evaluateRanking } from '../metrics.js';
 import { popularityScorer } from '../baselines/popularity.js';
+import { ALS_ROUNDS } from '../../server/tasks.js';
 import { flags } from './common.js';
 import { runFedAls, type FedAlsOptions, type NoiseModel } from './fed-als.js';
 import { loadMovieTweetings } from './mt-data.js';
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
       `evaluated ${evaluated} (warm ${warmEval})`,
   );
   const topk = Number(f.topk ?? 200);
-  const model: FedAlsOptions = { dim: 8, topk, iters: 3, alpha: 0.5, coldFallback: true };
+  const model: FedAlsOptions = { dim: 8, topk, iters: ALS_ROUNDS, alpha: 0.5, coldFallback: true };
   const fed: FedAlsOptions = { ...model, clip: 1, unorm: 1 };
   const dp: FedAlsOptions = { ...fed, eps: 8, lambdaDp: Number(f['lambda-dp'] ?? 5), popw: Number(f.popw ?? 0.03) };
   const mean = (opts: FedAlsOptions): { all: number; warm: number; ndcg: number; ratio: number; sigma: number; sl: number } => {
@@ -83,7 +85,7 @@ async function main(): Promise<void> {
       ['secagg + distributed noise', 'distributed'],
       ['local DP', 'local'],
     ];
-    console.log(`\nHR@10 (all evaluated users / warm), mean of seeds ${seeds.join(',')}, ε 8 δ 1e−6, 3 rounds, fresh sample of n devices per round`);
+    console.log(`\nHR@10 (all evaluated users / warm), mean of seeds ${seeds.join(',')}, ε 8 δ 1e−6, ${ALS_ROUNDS} rounds, fresh sample of n devices per round`);
     console.log(`| devices per round | ${methods.map((m) => m[0]).join(' | ')} | distributed noise / σ_sum |`);
     console.log(`|---:|${methods.map(() => '---:').join('|')}|---:|`);
     for (const n of sizes) {

@@ -28,7 +28,7 @@
  *
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
  *     [--init server|replica] [--init-seed S] [--n contributions|with-rows|clip-weights]
- *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200]
+ *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1]
  */
 import { alsShapeFromSpecs, alsTriangle, alsVectorLength } from '../../core/models/als.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
@@ -62,6 +62,12 @@ export interface RealPathOptions {
   readonly init?: 'server' | 'replica';
   readonly normaliser?: RealPathNormaliser;
   readonly evaluation?: 'scorer' | 'replica';
+  /** The server's extra ridge under DP (default ALS_SETTINGS.lambdaDp). */
+  readonly lambdaDp?: number;
+  /** The popularity round's share of ρ (default POPULARITY_BUDGET_SHARE). */
+  readonly histShare?: number;
+  /** The ALS task's clip bound C (default the task's, 1); the seeded σ scales with it. */
+  readonly clip?: number;
 }
 
 export interface RealPathRound {
@@ -94,8 +100,9 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const T = alsTriangle(dim);
   const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
   // als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
-  const sigma = epsilon > 0 ? Math.sqrt(rounds / (2 * rhoTotal * (1 - POPULARITY_BUDGET_SHARE))) : 0;
-  const sigmaH = epsilon > 0 ? Math.sqrt(1 / (2 * rhoTotal * POPULARITY_BUDGET_SHARE)) : 0;
+  const histShare = options.histShare ?? POPULARITY_BUDGET_SHARE;
+  const sigma = epsilon > 0 ? (options.clip ?? 1) * Math.sqrt(rounds / (2 * rhoTotal * (1 - histShare))) : 0;
+  const sigmaH = epsilon > 0 ? Math.sqrt(1 / (2 * rhoTotal * histShare)) : 0;
   const noiseRng = seeded(seed * 31 + 7);
   const devices = data.interactions.filter((p) => p.length > 0).length;
 
@@ -125,7 +132,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const rows = topRows(release, topK);
   const popularity = Array.from(release, (c) => Math.max(0, c));
 
-  const alsTask = createAlsTask(nAll, { ...ALS_SETTINGS, topK });
+  const alsTask = { ...createAlsTask(nAll, { ...ALS_SETTINGS, topK }), ...(options.clip === undefined ? {} : { clipNorm: options.clip }) };
   const weights = initialWeights(alsTask);
   if (options.init === 'replica') {
     // als.ts: V [rows, dim] ~ 0.1·N(0, 1) from seeded(seed), drawn in row order.
@@ -135,7 +142,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   }
   const header = { name: alsTask.model.name, version: 1, tensors: alsTask.model.tensors, dtype: 'float32' as const };
   let model: ModelBlob = { header, data: weights };
-  const strategy = createAls({ extraRidge: epsilon > 0 ? ALS_SETTINGS.lambdaDp : 0 });
+  const strategy = createAls({ extraRidge: epsilon > 0 ? (options.lambdaDp ?? ALS_SETTINGS.lambdaDp) : 0 });
   const vectorLength = alsVectorLength(dim, rows.length);
   const releaseStatistics = releaser(alsTask, vectorLength, rounds);
   const rowOf = new Map(rows.map((item, r) => [item, r]));
@@ -239,6 +246,9 @@ async function main(): Promise<void> {
     normaliser: (f.n ?? 'contributions') as RealPathNormaliser,
     evaluation: f.eval === 'replica' ? 'replica' : 'scorer',
     ...(f['init-seed'] !== undefined ? { initSeed: num(f, 'init-seed', 1) } : {}),
+    lambdaDp: num(f, 'lambda-dp', ALS_SETTINGS.lambdaDp),
+    histShare: num(f, 'hist-share', POPULARITY_BUDGET_SHARE),
+    ...(f.clip !== undefined ? { clip: num(f, 'clip', 1) } : {}),
   };
   const hits: number[] = [];
   for (const seed of seedList(f.seeds ?? f.seed ?? '1')) {
