@@ -27,4 +27,12 @@ describe('parseArgs', () => {
     expect(parseArgs(['--json', 'out.json']).json).toBe('out.json');
     expect(DEFAULT_OPTIONS.json).toBeNull();
   });
+
+  it('reads --dataset, naming the choices, and refuses the flags that do not apply to the in-process population run', () => {
+    expect(DEFAULT_OPTIONS.dataset).toBe('ml-latest-small');
+    expect(parseArgs(['--dataset', 'movietweetings', '--json', 'mt.json'])).toMatchObject({ dataset: 'movietweetings', json: 'mt.json' });
+    expect(() => parseArgs(['--dataset', 'netflix'])).toThrow(/--dataset must be one of ml-latest-small, movietweetings; got netflix/);
+    expect(() => parseArgs(['--dataset=movietweetings', '--clients', '20'])).toThrow(/--clients does not apply/);
+    expect(() => parseArgs(['--server=http://127.0.0.1:1', '--dataset', 'movietweetings'])).toThrow(/--server does not apply/);
+  });
 });

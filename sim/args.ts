@@ -5,7 +5,13 @@
 import { TARGETS } from './report.js';
 import { ALS_ROUNDS } from '../server/tasks.js';
 
+/** The populations `npm run simulate` runs on (../shared/data). */
+export const DATASETS = ['ml-latest-small', 'movietweetings'] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
 export interface SimulateOptions {
+  /** ml-latest-small: the real path over HTTP; movietweetings: 21,081 devices, in-process (sim/movietweetings.ts). */
+  dataset: DatasetName;
   /** Simulated devices, one MovieLens user each (the first N by userId). */
   readonly clients: number;
   /** Federated rounds per federated run. */
@@ -30,6 +36,7 @@ export interface SimulateOptions {
 }
 
 export const DEFAULT_OPTIONS: SimulateOptions = {
+  dataset: 'ml-latest-small',
   clients: 671,
   // ALS rounds after the popularity round: the task's (server/tasks.ts ALS_ROUNDS, 2: measured best under DP).
   rounds: ALS_ROUNDS,
@@ -44,7 +51,10 @@ export const DEFAULT_OPTIONS: SimulateOptions = {
   json: null,
 };
 
-export const USAGE = `Usage: npm run simulate -- [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--json FILE] [--quiet]
+export const USAGE = `Usage: npm run simulate -- [--dataset D] [--clients N] [--rounds R] [--per-round P] [--epsilon E] [--server URL] [--seed-server URL] [--admin-token T] [--json FILE] [--quiet]
+  --dataset D        ml-latest-small (default: 671 devices over HTTP, leader + helper) or movietweetings
+                     (21,081 devices: the device code and the server's ALS in-process; --clients, --per-round,
+                     --server and --seed-server do not apply)
   --clients N        simulated devices, one MovieLens user each (1–671, default ${DEFAULT_OPTIONS.clients})
   --rounds R         federated rounds per run (default ${DEFAULT_OPTIONS.rounds})
   --per-round P      devices per round (default ${DEFAULT_OPTIONS.perRound}; capped by the server's maxContributions)
@@ -127,9 +137,19 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       case '--quiet':
         options = { ...options, quiet: true };
         break;
+      case '--dataset': {
+        const name = value();
+        if (!DATASETS.includes(name as DatasetName)) throw new RangeError(`--dataset must be one of ${DATASETS.join(', ')}; got ${name ?? 'nothing'}`);
+        options = { ...options, dataset: name as DatasetName };
+        break;
+      }
       default:
         throw new RangeError(`unknown option "${arg}"\n${USAGE}`);
     }
+  }
+  if (options.dataset === 'movietweetings') {
+    const given = ['--clients', '--per-round', '--server', '--seed-server'].filter((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)));
+    if (given.length > 0) throw new RangeError(`--dataset movietweetings runs every user as a device in-process; ${given.join(', ')} does not apply`);
   }
   return options;
 }

@@ -48,6 +48,7 @@ import type { TaskDescriptor } from '../core/protocol/aggregator.js';
 import { replayPopulation, type Visitor } from './population.js';
 import { createProgress } from './progress.js';
 import { postRankingQuality, postTrueCounts } from './quality.js';
+import { simulateMovieTweetings } from './movietweetings.js';
 import { seededRandom, shuffled } from './random.js';
 import { evaluationJson, formatEvaluation, formatHistogram, formatReport, formatSegments, TARGETS, type Evaluation, type MethodResult } from './report.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
@@ -440,7 +441,11 @@ async function main(): Promise<void> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     process.exit(2);
   }
-  const code = options.seedServer ? await seed(options, options.seedServer) : await simulate(options);
+  const code = options.seedServer
+    ? await seed(options, options.seedServer)
+    : options.dataset === 'movietweetings'
+      ? await simulateMovieTweetings(options, log, SETTINGS.seed)
+      : await simulate(options);
   process.exit(code);
 }
 

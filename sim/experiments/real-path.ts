@@ -28,13 +28,14 @@
  *
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
  *     [--init server|replica] [--init-seed S] [--n contributions|with-rows|clip-weights]
- *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1]
+ *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
  */
 import { alsShapeFromSpecs, alsTriangle, alsVectorLength } from '../../core/models/als.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
 import type { ModelBlob, TaskDescriptor } from '../../core/protocol/aggregator.js';
 import { initialWeights } from '../../server/models/initial-weights.js';
 import { createAls, topRows } from '../../server/strategies/als.js';
+import { distributedGaussianRho } from '../../core/dp/accountant/distributed-gaussian.js';
 import { secureNoisePlan } from '../../server/strategies/distributed-dp.js';
 import type { RoundConfig } from '../../server/strategies/strategy.js';
 import { ALS_SETTINGS, createAlsTask, createPopularityTask, POPULARITY_BUDGET_SHARE, type TaskDefinition } from '../../server/tasks.js';
@@ -68,6 +69,8 @@ export interface RealPathOptions {
   readonly histShare?: number;
   /** The ALS task's clip bound C (default the task's, 1); the seeded σ scales with it. */
   readonly clip?: number;
+  /** Each ALS round's fraction of the task's ρ (sums to 1; default equal shares). */
+  readonly split?: readonly number[];
 }
 
 export interface RealPathRound {
@@ -82,6 +85,8 @@ export interface RealPathResult {
   readonly quality: RankingQuality;
   readonly rows: readonly number[];
   readonly rounds: readonly RealPathRound[];
+  /** ρ the leader's accountant would charge for the popularity round and the ALS rounds (discrete noise only; else 0). */
+  readonly rhoSpent: number;
 }
 
 const DELTA = 1e-6;
@@ -101,33 +106,43 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
   // als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
   const histShare = options.histShare ?? POPULARITY_BUDGET_SHARE;
-  const sigma = epsilon > 0 ? (options.clip ?? 1) * Math.sqrt(rounds / (2 * rhoTotal * (1 - histShare))) : 0;
+  const split = options.split ?? Array.from({ length: rounds }, () => 1 / rounds);
+  if (split.length !== rounds || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-9) throw new RangeError(`--split needs ${rounds} fractions summing to 1`);
+  const sigmaOf = (round: number): number => (epsilon > 0 ? (options.clip ?? 1) * Math.sqrt(1 / (2 * rhoTotal * (1 - histShare) * split[round - 1]!)) : 0);
   const sigmaH = epsilon > 0 ? Math.sqrt(1 / (2 * rhoTotal * histShare)) : 0;
   const noiseRng = seeded(seed * 31 + 7);
   const devices = data.interactions.filter((p) => p.length > 0).length;
 
   /** One device's release in float units: its vector, or (discrete) clipped, rounded and noised. */
-  const releaser = (task: TaskDefinition, vectorLength: number, plannedRounds: number): ((v: Float32Array) => ArrayLike<number>) => {
-    if (noise !== 'discrete') return (v) => v;
+  /** One device's release, and ρ of a round of n such releases as the leader's accountant charges it. */
+  const releaser = (task: TaskDefinition, vectorLength: number, plannedRounds: number, rhoFraction?: number): { release: (v: Float32Array) => ArrayLike<number>; rho: (n: number) => number } => {
+    if (noise !== 'discrete') return { release: (v) => v, rho: () => 0 };
     const plan = secureNoisePlan(`task ${task.task}`, {
       clipNorm: task.clipNorm, granularity: task.granularity, vectorLength, minContributions: devices,
-      epsilonBudget: epsilon, delta: DELTA, plannedRounds, budgetShare: task.budgetShare ?? 1,
+      epsilonBudget: epsilon, delta: DELTA, plannedRounds, budgetShare: task.budgetShare ?? 1, ...(rhoFraction === undefined ? {} : { rhoFraction }),
     });
     const mechanism = createVectorSumMechanism({ dimension: vectorLength, clipNorm: task.clipNorm, granularity: task.granularity, noiseStddev: plan.sigma });
-    return (v) => mechanism.decode(mechanism.release(v).output);
+    return {
+      release: (v) => mechanism.decode(mechanism.release(v).output),
+      rho: (n) => distributedGaussianRho({ sensitivity: plan.sensitivity, sigma: plan.sigma, contributions: n, dimension: vectorLength }),
+    };
   };
+  let rhoSpent = 0;
 
   // The popularity round: every device with items sends its vector; the release is the noisy sum.
   const popularityTask = createPopularityTask(nAll);
   const releaseCounts = releaser(popularityTask, nAll, 1);
   const counts = new Float64Array(nAll);
+  let counted = 0;
   for (const p of data.interactions) {
     const out = await createItemHistogramTaskHandler({ interactions: () => Promise.resolve(p) }).train(descriptor(popularityTask, nAll, 1), emptyModel(popularityTask));
     if (out.kind !== 'update') continue;
-    const released = releaseCounts(out.update);
+    counted++;
+    const released = releaseCounts.release(out.update);
     for (let i = 0; i < nAll; i++) counts[i] += released[i]!;
   }
   if (noise === 'seeded') for (let i = 0; i < nAll; i++) counts[i] += sigmaH * gaussian(noiseRng);
+  rhoSpent += releaseCounts.rho(counted);
   const release = Float32Array.from(counts);
   const rows = topRows(release, topK);
   const popularity = Array.from(release, (c) => Math.max(0, c));
@@ -144,7 +159,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   let model: ModelBlob = { header, data: weights };
   const strategy = createAls({ extraRidge: epsilon > 0 ? (options.lambdaDp ?? ALS_SETTINGS.lambdaDp) : 0 });
   const vectorLength = alsVectorLength(dim, rows.length);
-  const releaseStatistics = releaser(alsTask, vectorLength, rounds);
+  const releasers = split.map((fraction) => releaser(alsTask, vectorLength, rounds, fraction));
   const rowOf = new Map(rows.map((item, r) => [item, r]));
   const log: RealPathRound[] = [];
   for (let round = 1; round <= rounds; round++) {
@@ -157,13 +172,14 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
       const out = await createAlsTaskHandler({ db: NO_DB, interactions: () => Promise.resolve(p) }).train(task, model);
       if (out.kind !== 'update') continue;
       contributions++;
-      const released = releaseStatistics(out.update);
+      const released = releasers[round - 1]!.release(out.update);
       for (let k = 0; k < vectorLength; k++) sum[k] += released[k]!;
       if (!out.update.some((v) => v !== 0)) continue;
       withRows++;
       if (normaliser === 'clip-weights') clipWeights += clipScale(p, rowOf, model.data, dim, rows, out.update);
     }
     if (noise === 'seeded') {
+      const sigma = sigmaOf(round);
       // als.ts's order: G (T values), then S (one per row), then B (dim per row).
       for (let k = 0; k < T; k++) sum[k] += sigma * gaussian(noiseRng);
       for (let r = 0; r < rows.length; r++) sum[T + r * (dim + 1) + dim] += sigma * gaussian(noiseRng);
@@ -173,6 +189,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     const config: RoundConfig = { ...roundConfig(alsTask, vectorLength), rows, popularity };
     const { weights: next } = strategy.aggregate({ roundId: `round-${round}`, task: alsTask, config, weights: model.data, sum, contributions: n });
     model = { header: { ...header, version: round + 1 }, data: next };
+    rhoSpent += releasers[round - 1]!.rho(contributions);
     log.push({ contributions, withRows, clipWeights });
   }
 
@@ -191,7 +208,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     }
     return squash(scores).map((s) => (Number.isNaN(s) ? Number.NEGATIVE_INFINITY : s));
   });
-  return { quality, rows, rounds: log };
+  return { quality, rows, rounds: log, rhoSpent };
 }
 
 /** s = ‖x‖ / ‖x before the clip‖ of a device's statistics vector, recomputed as the device does. */
@@ -249,6 +266,7 @@ async function main(): Promise<void> {
     lambdaDp: num(f, 'lambda-dp', ALS_SETTINGS.lambdaDp),
     histShare: num(f, 'hist-share', POPULARITY_BUDGET_SHARE),
     ...(f.clip !== undefined ? { clip: num(f, 'clip', 1) } : {}),
+    ...(f.split !== undefined ? { split: f.split.split(',').map(Number) } : {}),
   };
   const hits: number[] = [];
   for (const seed of seedList(f.seeds ?? f.seed ?? '1')) {
