@@ -29,6 +29,7 @@
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
  *     [--init server|replica] [--init-seed S] [--n contributions|with-rows|clip-weights]
  *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
+ *     [--average-last K] [--damp]
  */
 import { alsShapeFromSpecs, alsTriangle, alsVectorLength } from '../../core/models/als.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
@@ -71,6 +72,10 @@ export interface RealPathOptions {
   readonly clip?: number;
   /** Each ALS round's fraction of the task's ρ (sums to 1; default equal shares). */
   readonly split?: readonly number[];
+  /** Experiment: the item factors of the last K rounds averaged (their noise is independent). */
+  readonly averageLast?: number;
+  /** Experiment: every round after the first averages its solve with the model it started from. */
+  readonly damp?: boolean;
 }
 
 export interface RealPathRound {
@@ -162,6 +167,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const releasers = split.map((fraction) => releaser(alsTask, vectorLength, rounds, fraction));
   const rowOf = new Map(rows.map((item, r) => [item, r]));
   const log: RealPathRound[] = [];
+  const outputs: Float32Array[] = [];
   for (let round = 1; round <= rounds; round++) {
     const task = { ...descriptor(alsTask, vectorLength, round), rows };
     const sum = new Float64Array(vectorLength);
@@ -188,6 +194,10 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     const n = normaliser === 'with-rows' ? withRows : normaliser === 'clip-weights' ? clipWeights : contributions;
     const config: RoundConfig = { ...roundConfig(alsTask, vectorLength), rows, popularity };
     const { weights: next } = strategy.aggregate({ roundId: `round-${round}`, task: alsTask, config, weights: model.data, sum, contributions: n });
+    if (options.damp === true && round > 1) for (let x = 0; x < nAll * dim; x++) next[x] = (next[x]! + model.data[x]!) / 2;
+    outputs.push(next.slice(0, nAll * dim));
+    const k = Math.min(options.averageLast ?? 1, outputs.length);
+    if (round === rounds && k > 1) for (let x = 0; x < nAll * dim; x++) next[x] = outputs.slice(-k).reduce((a, o) => a + o[x]!, 0) / k;
     model = { header: { ...header, version: round + 1 }, data: next };
     rhoSpent += releasers[round - 1]!.rho(contributions);
     log.push({ contributions, withRows, clipWeights });
@@ -267,6 +277,8 @@ async function main(): Promise<void> {
     histShare: num(f, 'hist-share', POPULARITY_BUDGET_SHARE),
     ...(f.clip !== undefined ? { clip: num(f, 'clip', 1) } : {}),
     ...(f.split !== undefined ? { split: f.split.split(',').map(Number) } : {}),
+    ...(f['average-last'] !== undefined ? { averageLast: num(f, 'average-last', 1) } : {}),
+    ...(f.damp !== undefined ? { damp: true } : {}),
   };
   const hits: number[] = [];
   for (const seed of seedList(f.seeds ?? f.seed ?? '1')) {
