@@ -29,7 +29,7 @@
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
  *     [--init server|replica] [--init-seed S] [--n contributions|with-rows|clip-weights]
  *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
- *     [--average-last K] [--damp]
+ *     [--average-last K] [--damp] [--dim 8]
  */
 import { alsShapeFromSpecs, alsTriangle, alsVectorLength } from '../../core/models/als.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
@@ -76,6 +76,8 @@ export interface RealPathOptions {
   readonly averageLast?: number;
   /** Experiment: every round after the first averages its solve with the model it started from. */
   readonly damp?: boolean;
+  /** The factors' dimension (default ALS_SETTINGS.dim, 8). */
+  readonly dim?: number;
 }
 
 export interface RealPathRound {
@@ -106,7 +108,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const noise: RealPathNoise = epsilon > 0 ? (options.noise ?? 'seeded') : 'none';
   const normaliser = options.normaliser ?? 'contributions';
   const nAll = data.nItems;
-  const dim = ALS_SETTINGS.dim;
+  const dim = options.dim ?? ALS_SETTINGS.dim;
   const T = alsTriangle(dim);
   const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
   // als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
@@ -152,7 +154,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const rows = topRows(release, topK);
   const popularity = Array.from(release, (c) => Math.max(0, c));
 
-  const alsTask = { ...createAlsTask(nAll, { ...ALS_SETTINGS, topK }), ...(options.clip === undefined ? {} : { clipNorm: options.clip }) };
+  const alsTask = { ...createAlsTask(nAll, { ...ALS_SETTINGS, topK, dim }), ...(options.clip === undefined ? {} : { clipNorm: options.clip }) };
   const weights = initialWeights(alsTask);
   if (options.init === 'replica') {
     // als.ts: V [rows, dim] ~ 0.1·N(0, 1) from seeded(seed), drawn in row order.
@@ -279,6 +281,7 @@ async function main(): Promise<void> {
     ...(f.split !== undefined ? { split: f.split.split(',').map(Number) } : {}),
     ...(f['average-last'] !== undefined ? { averageLast: num(f, 'average-last', 1) } : {}),
     ...(f.damp !== undefined ? { damp: true } : {}),
+    ...(f.dim !== undefined ? { dim: num(f, 'dim', ALS_SETTINGS.dim) } : {}),
   };
   const hits: number[] = [];
   for (const seed of seedList(f.seeds ?? f.seed ?? '1')) {
