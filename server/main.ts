@@ -29,6 +29,8 @@ function describe(event: CoordinatorEvent): string {
       return `round ${event.roundId} opened on ${event.task} v${event.version}`;
     case 'round_closed':
       return `round ${event.roundId} closed: ${event.contributions} contributions → ${event.task} v${event.producedVersion}, ε = ${event.epsilon.toFixed(3)} (${event.ms.toFixed(1)} ms)`;
+    case 'round_refused':
+      return `round ${event.roundId} REFUSED: its decoded sum has ${event.coordinatesBeyond} coordinate(s) beyond ±${event.bound.toFixed(0)}, more than ${event.contributions} honest uploads can make (a share carried garbage); no model, ε = ${event.epsilon.toFixed(3)} charged`;
     case 'round_extended':
       return `round ${event.roundId} below its minimum (${event.contributions}) at its deadline: extended`;
     case 'task_stopped':

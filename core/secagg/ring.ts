@@ -73,6 +73,27 @@ export function honestCoordinateBound(clipNorm: number, granularity: number, noi
   return Math.ceil(clipNorm / granularity) + 1 + noiseStddev * Math.sqrt(2 * Math.log((2 * dimension) / failure));
 }
 
+/**
+ * The largest |coordinate| the decoded sum of `contributions` honest uploads has, except with
+ * probability `failure`: each signal coordinate is at most ⌈C/g⌉ + 1, and the sum of n devices'
+ * discrete Gaussians (σ each) is σ√n-subgaussian, so the same union bound as above applies. A sum
+ * past it was not made by honest devices: a share can carry any value mod 2^32 (one device
+ * uploading random bytes makes every coordinate of the sum uniform on the ring), and nothing else
+ * on the leader's side can see that.
+ */
+export function honestSumBound(contributions: number, clipNorm: number, granularity: number, noiseStddev: number, dimension: number, failure = 1e-12): number {
+  if (!Number.isInteger(contributions) || contributions < 1) throw new RangeError(`honestSumBound: contributions must be a positive integer; got ${contributions}`);
+  const signal = honestCoordinateBound(clipNorm, granularity, 0, dimension, failure);
+  return contributions * signal + noiseStddev * Math.sqrt(contributions) * Math.sqrt(2 * Math.log((2 * dimension) / failure));
+}
+
+/** How many coordinates of a decoded sum lie beyond ±bound. */
+export function coordinatesBeyond(sum: ArrayLike<number>, bound: number): number {
+  let beyond = 0;
+  for (let i = 0; i < sum.length; i++) if (Math.abs(sum[i]!) > bound) beyond++;
+  return beyond;
+}
+
 /** Throws a RangeError when `contributions` honest vectors could wrap the ring. */
 export function checkNoWrap(contributions: number, coordinateBound: number, where: string): void {
   if (contributions * coordinateBound >= HALF) {

@@ -3,7 +3,7 @@ import { createSeededRandomSourceForTestsOnly, secureRandom } from '../dp/random
 import { decodeAggregateShare, decodeSharedContribution, encodeAggregateShare, parseHelperShareBatch, sharedContributionByteLength } from '../protocol/secure-aggregation.js';
 import { createHpkeOpener, generateHpkeKeyPair, parseHpkeConfigList, SEALED_SEED_BYTES } from './hpke.js';
 import { expandSeed } from './prg.js';
-import { addInto, centered, checkNoWrap, combineShares, honestCoordinateBound, reduceSum } from './ring.js';
+import { addInto, centered, checkNoWrap, combineShares, coordinatesBeyond, honestCoordinateBound, honestSumBound, reduceSum } from './ring.js';
 import { buildSharedUpload, helperShareOf, openHelperSeed } from './upload.js';
 
 const random = createSeededRandomSourceForTestsOnly(7);
@@ -26,6 +26,25 @@ describe('ring Z_2^32', () => {
     const bound = honestCoordinateBound(1, 1e-4, 500, 43_996);
     expect(() => checkNoWrap(1000, bound, 'task mf-items')).not.toThrow();
     expect(() => checkNoWrap(1_000_000, bound, 'task mf-items')).toThrow(/task mf-items: maxContributions 1000000/);
+  });
+});
+
+describe('the honest range of a decoded sum', () => {
+  it('holds n honest uploads at the extremes of the grid and noise; one upload of random bytes leaves it on nearly every coordinate', () => {
+    // C = 1, g = 1e−3: a signal coordinate is at most 1001; σ = 40 per device; 500 devices, d = 2,000.
+    const [n, d, sigma] = [500, 2000, 40];
+    const bound = honestSumBound(n, 1, 1e-3, sigma, d);
+    expect(bound).toBeCloseTo(n * 1001 + sigma * Math.sqrt(n) * Math.sqrt(2 * Math.log((2 * d) / 1e-12)), 6);
+    // Every device at +1001 on every coordinate plus 6σ of summed noise: still inside.
+    const extreme = new Float64Array(d).fill(n * 1001 + 6 * sigma * Math.sqrt(n));
+    expect(coordinatesBeyond(extreme, bound)).toBe(0);
+    // One device's share replaced by uniform ring elements (2,000 coordinates, seeded): the sum is uniform.
+    const garbage = new Uint32Array(d);
+    random.fillBytes(new Uint8Array(garbage.buffer));
+    const sum = combineShares(reduceSum(new Float64Array(d)), garbage);
+    // P(|uniform| ≤ bound) = 2·bound / 2^32 ≈ 2.3e−4 per coordinate.
+    expect(coordinatesBeyond(sum, bound)).toBeGreaterThan(d - 10);
+    expect(() => honestSumBound(0, 1, 1e-3, sigma, d)).toThrow(/contributions must be a positive integer/);
   });
 });
 

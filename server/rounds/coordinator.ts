@@ -47,7 +47,8 @@ import { periodBounds, periodOf } from '../../core/models/daily-report.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import { decodeSharedContribution, MAX_SHARES_PER_BATCH, type HelperShare } from '../../core/protocol/secure-aggregation.js';
 import { toBase64Url } from '../../core/secagg/hpke.js';
-import { checkNoWrap, combineShares, honestCoordinateBound, reduceSum } from '../../core/secagg/ring.js';
+import { checkNoWrap, combineShares, coordinatesBeyond, honestCoordinateBound, honestSumBound, reduceSum } from '../../core/secagg/ring.js';
+import { distributedGaussianRho } from '../../core/dp/accountant/distributed-gaussian.js';
 import type { HelperPeer } from '../secagg/helper-client.js';
 import { secureNoisePlan } from '../strategies/distributed-dp.js';
 import { projectedCounts } from '../strategies/histogram.js';
@@ -68,6 +69,11 @@ export type SubmitResult =
 export type CoordinatorEvent =
   | { readonly kind: 'round_opened'; readonly task: string; readonly roundId: string; readonly version: number }
   | { readonly kind: 'round_closed'; readonly task: string; readonly roundId: string; readonly producedVersion: number; readonly contributions: number; readonly epsilon: number; readonly ms: number }
+  /**
+   * Secure aggregation: the round's decoded sum lies outside what its honest uploads could make
+   * (a share carried garbage), so no model was produced; its ρ is charged all the same.
+   */
+  | { readonly kind: 'round_refused'; readonly task: string; readonly roundId: string; readonly contributions: number; readonly coordinatesBeyond: number; readonly bound: number; readonly epsilon: number }
   | { readonly kind: 'round_extended'; readonly task: string; readonly roundId: string; readonly contributions: number }
   | { readonly kind: 'task_stopped'; readonly task: string; readonly message: string }
   /** The task's strategy is not ready to open a round (e.g. the ALS task before its popularity release). */
@@ -615,8 +621,31 @@ export class RoundCoordinator {
     }
     const combined = combineShares(reduceSum(sum), collected.share.values);
     this.closeRetryAt.delete(taskName);
-    await this.release(task, round, combined, contributions, started, sumDigest(combined));
+    const bound = honestSumBound(contributions, config.clipNorm, config.granularity, config.localNoiseStddev, config.vectorLength);
+    const beyond = coordinatesBeyond(combined, bound);
+    if (beyond > 0) await this.refuse(task, round, combined, contributions, { beyond, bound });
+    else await this.release(task, round, combined, contributions, started, sumDigest(combined));
     return true;
+  }
+
+  /**
+   * A secure round whose decoded sum no honest uploads could have made is closed without a model
+   * (outcome 'expired': the model stays at its version, the next round trains on it again). The
+   * leader has seen the sum, so the round's ρ is charged as if it had been released.
+   */
+  private async refuse(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, found: { readonly beyond: number; readonly bound: number }): Promise<void> {
+    const config = this.configOf(round);
+    const rho = distributedGaussianRho({
+      sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
+      sigma: config.localNoiseStddev,
+      contributions,
+      dimension: config.vectorLength,
+    });
+    const epsilonAfter = zcdpToEpsilon((await this.rhoSpentCombined(task)) + rho, this.settingsOf(task).delta).epsilon;
+    await this.storage.closeRound({ roundId: round.roundId, outcome: 'expired', closedAt: this.clock(), producedModel: null, rho, epsilonAfter, releaseJson: null, sumDigest: sumDigest(sum) });
+    this.configs.delete(round.roundId);
+    this.options.onEvent?.({ kind: 'round_refused', task: task.task, roundId: round.roundId, contributions, coordinatesBeyond: found.beyond, bound: found.bound, epsilon: epsilonAfter });
+    await this.openNextRound(task);
   }
 
   /** The strategy aggregates the round's exact grid sum; the round closes in one transaction; the next opens. */

@@ -7,6 +7,7 @@ import { CONTRIBUTION_CONTENT_TYPE, type StatsResponse, type TaskDescriptor, typ
 import { decodeAggregateShare, decodeSharedContribution, encodeSharedContribution, type LeaderStatsResponse } from '../../core/protocol/secure-aggregation.js';
 import { parseHpkeConfigList, SEALED_SEED_BYTES } from '../../core/secagg/hpke.js';
 import { createAggregator, type Aggregator } from '../aggregator.js';
+import type { CoordinatorEvent } from '../rounds/coordinator.js';
 import { TEST_CONFIG } from '../testkit.js';
 import { exactHistogramTask, exactSum, fetchHelperKey, listenHelper, PEER_TOKEN, sharedDevice, type Device, type ListeningHelper } from './testkit.js';
 
@@ -118,6 +119,42 @@ describe('a round through leader and helper', () => {
     for (const s of good) expect((await post(leader, d.roundId, s.body)).status).toBe(202);
     expect(await leader.coordinator.closeRound('bins')).toBe(true);
     expect(await releasedSum(leader)).toEqual(exactSum(good, N));
+  });
+
+  it('refuses to release a round whose decoded sum no honest uploads could make (one share of random bytes): no model, ρ charged, the next round opens on the same version', async () => {
+    const events: CoordinatorEvent[] = [];
+    helper = await listenHelper(tasks, { maxContributions: 5 });
+    leader = await createAggregator(
+      { ...TEST_CONFIG, maxContributions: 5, role: { kind: 'leader', helperUrl: helper.url, helperPublicUrl: 'https://helper.example', peerToken: PEER_TOKEN } },
+      { tasks, timer: false, onEvent: (e) => events.push(e) },
+    );
+    const d = await descriptor(leader);
+    const sent = await devices(d, helper.url, 4);
+    // The leader sees a share of uniform ring elements whatever the device sent: it cannot tell.
+    const decoded = decodeSharedContribution(sent[3]!.body, N);
+    if (!decoded.ok) throw new Error(decoded.message);
+    const garbage = Uint32Array.from({ length: N }, (_, i) => (0x9e3779b9 * (i + 1)) >>> 0);
+    const forged = encodeSharedContribution({ ...decoded.contribution, leaderShare: garbage });
+    for (const body of [...sent.slice(0, 3).map((s) => s.body), forged]) expect((await post(leader, d.roundId, body)).status).toBe(202);
+
+    expect(await leader.coordinator.closeRound('bins')).toBe(true);
+    const refused = events.find((e) => e.kind === 'round_refused');
+    expect(refused).toMatchObject({ kind: 'round_refused', roundId: d.roundId, contributions: 4 });
+    expect(refused?.kind === 'round_refused' && refused.coordinatesBeyond).toBeGreaterThan(0);
+    const stats: StatsResponse = await leader.coordinator.stats();
+    const bins = stats.tasks.find((t) => t.task === 'bins')!;
+    expect(bins.aggregates).toEqual([]);
+    expect(bins.rounds.find((r) => r.roundId === d.roundId)).toMatchObject({ outcome: 'expired', producedVersion: null });
+    expect(bins.privacy.epsilonSpent).toBeGreaterThan(0);
+    const next = await descriptor(leader);
+    expect(next.roundId).not.toBe(d.roundId);
+    expect(next.model.version).toBe(d.model.version);
+
+    // Honest uploads to the next round release as before.
+    const honest = await devices(next, helper.url, 3);
+    for (const s of honest) expect((await post(leader, next.roundId, s.body)).status).toBe(202);
+    expect(await leader.coordinator.closeRound('bins')).toBe(true);
+    expect(await releasedSum(leader)).toEqual(exactSum(honest, N));
   });
 
   it('refuses an upload naming a key the helper does not publish (400 unknown_key, naming the ids it accepts)', async () => {

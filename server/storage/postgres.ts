@@ -245,13 +245,13 @@ export class PostgresStorage implements AggregatorStorage {
   }
 
   async rhoSpent(task: string): Promise<number> {
-    const { rows } = await this.pool.query<{ rho: number | null }>("SELECT SUM(rho) AS rho FROM rounds WHERE task = $1 AND outcome = 'aggregated'", [task]);
+    const { rows } = await this.pool.query<{ rho: number | null }>("SELECT SUM(rho) AS rho FROM rounds WHERE task = $1 AND outcome <> 'open'", [task]);
     return rows[0]?.rho ?? 0;
   }
 
   async rhoSpentBetween(task: string, start: number, end: number): Promise<number> {
     const { rows } = await this.pool.query<{ rho: number | null }>(
-      "SELECT SUM(rho) AS rho FROM rounds WHERE task = $1 AND outcome = 'aggregated' AND opened_at < $2 AND LEAST(closed_at, deadline) > $3",
+      "SELECT SUM(rho) AS rho FROM rounds WHERE task = $1 AND outcome <> 'open' AND opened_at < $2 AND LEAST(closed_at, deadline) > $3",
       [task, end, start],
     );
     return rows[0]?.rho ?? 0;

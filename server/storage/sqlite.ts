@@ -178,10 +178,10 @@ export class SqliteStorage implements AggregatorStorage {
          release_json = ?, sum_sha256 = ?, sum = NULL WHERE round_id = ? AND outcome = 'open'`,
       ),
       rhoSpent: db.prepare<[string], { rho: number | null }>(
-        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated'",
+        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome <> 'open'",
       ),
       rhoSpentBetween: db.prepare<[string, number, number], { rho: number | null }>(
-        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome = 'aggregated' AND opened_at < ? AND MIN(closed_at, deadline) > ?",
+        "SELECT SUM(rho) AS rho FROM rounds WHERE task = ? AND outcome <> 'open' AND opened_at < ? AND MIN(closed_at, deadline) > ?",
       ),
       releases: db.prepare<[string, number], { round_id: string; release_json: string }>(
         'SELECT round_id, release_json FROM rounds WHERE task = ? AND release_json IS NOT NULL ORDER BY opened_at DESC, rowid DESC LIMIT ?',

@@ -99,6 +99,13 @@ describe.each(STORE_KINDS)('aggregator storage on %s', (kind) => {
     await openRound(storage, 'r2', 2);
     await expect(openRound(storage, 'r3', 2)).rejects.toThrow();
     expect((await storage.openRoundOf('t'))?.roundId).toBe('r2');
+    // A round closed without a model (a refused sum) still counts its ρ: the leader saw the sum.
+    await storage.acceptContribution('r2', id(3), Int32Array.from([1, 2]), 10);
+    await storage.closeRound({ roundId: 'r2', outcome: 'expired', closedAt: 7, rho: 0.5, epsilonAfter: 5, producedModel: null, releaseJson: null });
+    expect(await storage.getRound('r2')).toMatchObject({ outcome: 'expired', producedVersion: null, rho: 0.5 });
+    expect(await storage.latestModelVersion('m')).toBe(2);
+    expect(await storage.rhoSpent('t')).toBe(0.75);
+    expect(await storage.totals()).toEqual({ contributions: 2, roundsAggregated: 1 });
     await storage.close();
   });
 

@@ -134,10 +134,10 @@ export interface AggregatorStorage {
   /** One transaction: closes the round, stores its model and release, frees its sum. */
   closeRound(closure: RoundClosure): Promise<void>;
 
-  /** Sum of ρ over the task's aggregated rounds. */
+  /** Sum of ρ over the task's closed rounds (aggregated, and refused ones: their sum was seen by the leader). */
   rhoSpent(task: string): Promise<number>;
   /**
-   * Sum of ρ over the task's aggregated rounds that accepted contributions at some time in
+   * Sum of ρ over the task's closed rounds that accepted contributions at some time in
    * [start, end): rounds whose span [openedAt, min(closedAt, deadline)) meets it (the coordinator
    * refuses a fixed-schedule round's contributions from its deadline on, so the span is exactly
    * when it accepted). A device sends at most one contribution per round, so this bounds what one
