@@ -70,7 +70,12 @@ export function honestCoordinateBound(clipNorm: number, granularity: number, noi
   if (!(clipNorm > 0) || !(granularity > 0) || !(noiseStddev >= 0) || !Number.isInteger(dimension) || dimension < 1) {
     throw new RangeError('honestCoordinateBound: clipNorm and granularity must be > 0, noiseStddev ≥ 0, dimension a positive integer');
   }
-  return Math.ceil(clipNorm / granularity) + 1 + noiseStddev * Math.sqrt(2 * Math.log((2 * dimension) / failure));
+  return Math.ceil(clipNorm / granularity) + 1 + subgaussianTail(noiseStddev, dimension, failure);
+}
+
+/** t with P(max_i |z_i| > t) ≤ failure over d σ-subgaussian coordinates (union bound). */
+function subgaussianTail(sigma: number, dimension: number, failure: number): number {
+  return sigma * Math.sqrt(2 * Math.log((2 * dimension) / failure));
 }
 
 /**
@@ -84,7 +89,7 @@ export function honestCoordinateBound(clipNorm: number, granularity: number, noi
 export function honestSumBound(contributions: number, clipNorm: number, granularity: number, noiseStddev: number, dimension: number, failure = 1e-12): number {
   if (!Number.isInteger(contributions) || contributions < 1) throw new RangeError(`honestSumBound: contributions must be a positive integer; got ${contributions}`);
   const signal = honestCoordinateBound(clipNorm, granularity, 0, dimension, failure);
-  return contributions * signal + noiseStddev * Math.sqrt(contributions) * Math.sqrt(2 * Math.log((2 * dimension) / failure));
+  return contributions * signal + subgaussianTail(noiseStddev * Math.sqrt(contributions), dimension, failure);
 }
 
 /** How many coordinates of a decoded sum lie beyond ±bound. */

@@ -48,9 +48,8 @@ import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
 import { decodeSharedContribution, MAX_SHARES_PER_BATCH, type HelperShare } from '../../core/protocol/secure-aggregation.js';
 import { toBase64Url } from '../../core/secagg/hpke.js';
 import { checkNoWrap, combineShares, coordinatesBeyond, honestCoordinateBound, honestSumBound, reduceSum } from '../../core/secagg/ring.js';
-import { distributedGaussianRho } from '../../core/dp/accountant/distributed-gaussian.js';
 import type { HelperPeer } from '../secagg/helper-client.js';
-import { secureNoisePlan } from '../strategies/distributed-dp.js';
+import { secureNoisePlan, secureRoundRho } from '../strategies/distributed-dp.js';
 import { projectedCounts } from '../strategies/histogram.js';
 import { initialWeights } from '../models/initial-weights.js';
 import { gridSensitivity, normAllowance, roundRho } from '../privacy/round-privacy.js';
@@ -634,13 +633,7 @@ export class RoundCoordinator {
    * leader has seen the sum, so the round's ρ is charged as if it had been released.
    */
   private async refuse(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, found: { readonly beyond: number; readonly bound: number }): Promise<void> {
-    const config = this.configOf(round);
-    const rho = distributedGaussianRho({
-      sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
-      sigma: config.localNoiseStddev,
-      contributions,
-      dimension: config.vectorLength,
-    });
+    const rho = secureRoundRho(this.configOf(round), contributions);
     const epsilonAfter = zcdpToEpsilon((await this.rhoSpentCombined(task)) + rho, this.settingsOf(task).delta).epsilon;
     await this.storage.closeRound({ roundId: round.roundId, outcome: 'expired', closedAt: this.clock(), producedModel: null, rho, epsilonAfter, releaseJson: null, sumDigest: sumDigest(sum) });
     this.configs.delete(round.roundId);

@@ -75,7 +75,7 @@ export function withDistributedDp(inner: Strategy, options: DistributedDpOptions
         budgetShare: context.task.budgetShare ?? 1,
       });
       const config: RoundConfig = { ...plan.config, localNoiseStddev: noise.sigma, centralNoiseStddev: 0 };
-      const worstRho = rhoOf(config, config.minContributions);
+      const worstRho = secureRoundRho(config, config.minContributions);
       const stop = budgetStop(context, worstRho, 'secure round');
       if (stop !== null) return stop;
       return { kind: 'open', config };
@@ -85,12 +85,13 @@ export function withDistributedDp(inner: Strategy, options: DistributedDpOptions
         throw new RangeError(`round ${input.roundId} has ${input.contributions} contributions; a secure round is never released below its minimum ${input.config.minContributions}`);
       }
       const output = inner.aggregate(input);
-      return { ...output, privacy: { rho: rhoOf(input.config, input.contributions) } };
+      return { ...output, privacy: { rho: secureRoundRho(input.config, input.contributions) } };
     },
   };
 }
 
-function rhoOf(config: RoundConfig, contributions: number): number {
+/** ρ of a secure round of `contributions` uploads (the devices' distributed noise), as the accountant charges it. */
+export function secureRoundRho(config: RoundConfig, contributions: number): number {
   return distributedGaussianRho({
     sensitivity: gridSensitivity(config.clipNorm, config.granularity, config.vectorLength),
     sigma: config.localNoiseStddev,

@@ -197,9 +197,12 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     const config: RoundConfig = { ...roundConfig(alsTask, vectorLength), rows, popularity };
     const { weights: next } = strategy.aggregate({ roundId: `round-${round}`, task: alsTask, config, weights: model.data, sum, contributions: n });
     if (options.damp === true && round > 1) for (let x = 0; x < nAll * dim; x++) next[x] = (next[x]! + model.data[x]!) / 2;
-    outputs.push(next.slice(0, nAll * dim));
-    const k = Math.min(options.averageLast ?? 1, outputs.length);
-    if (round === rounds && k > 1) for (let x = 0; x < nAll * dim; x++) next[x] = outputs.slice(-k).reduce((a, o) => a + o[x]!, 0) / k;
+    const averaged = options.averageLast ?? 1;
+    if (averaged > 1) {
+      outputs.push(next.slice(0, nAll * dim));
+      const last = outputs.slice(-averaged);
+      if (round === rounds) for (let x = 0; x < nAll * dim; x++) next[x] = last.reduce((a, o) => a + o[x]!, 0) / last.length;
+    }
     model = { header: { ...header, version: round + 1 }, data: next };
     rhoSpent += releasers[round - 1]!.rho(contributions);
     log.push({ contributions, withRows, clipWeights });

@@ -151,16 +151,15 @@ export class FederatedClient {
 
     // Checks that need no training first: a device that cannot pay does no training.
     const round = ledgerRound(task.roundId);
-    if ((await this.options.db.get('ledger', chargeId(this.options.site, task.task, round))) !== undefined) {
-      return skip('already-contributed', `this device already contributed to round ${task.roundId}`);
-    }
+    if (await this.contributedTo(task)) return skip('already-contributed', `this device already contributed to round ${task.roundId}`);
     const cost = privacyCostOf(task);
-    const remaining = await this.options.ledger.remaining({ site: this.options.site, task: task.task });
+    // One read of the window gives the task's limit and the site's and store's (what reports share).
+    const budget = await this.options.ledger.spent({ site: this.options.site, task: task.task });
+    const remaining = budget.remainingRho;
     if (!(cost <= remaining)) return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${remaining} is left for ${task.task} in this window`);
     const reserved = task.privacy.period === undefined ? await this.reservedForReports() : { rho: 0, tasks: [] };
     if (reserved.rho > 0) {
-      const view = await this.options.ledger.spent({ site: this.options.site });
-      const shared = Math.min(view.site.remainingRho, view.global.remainingRho);
+      const shared = Math.min(budget.site.remainingRho, budget.global.remainingRho);
       if (!(cost + reserved.rho <= shared)) {
         return skip('out-of-budget', `a contribution costs ρ = ${cost}; ρ = ${shared} is left for this site in this window, of which ρ = ${reserved.rho} is kept for the fixed-schedule reports not yet sent this period (${reserved.tasks.join(', ')})`);
       }
@@ -230,13 +229,17 @@ export class FederatedClient {
     return result;
   }
 
+  /** Whether this device's ledger holds a charge for the task's current round. */
+  private async contributedTo(task: TaskDescriptor): Promise<boolean> {
+    return (await this.options.db.get('ledger', chargeId(this.options.site, task.task, ledgerRound(task.roundId)))) !== undefined;
+  }
+
   /** ρ of the known reports' current rounds this device has not paid for yet (see `scheduled`). */
   private async reservedForReports(): Promise<{ readonly rho: number; readonly tasks: readonly string[] }> {
     let rho = 0;
     const tasks: string[] = [];
     for (const report of this.scheduled.values()) {
-      if (Date.parse(report.deadline) <= this.now()) continue;
-      if ((await this.options.db.get('ledger', chargeId(this.options.site, report.task, ledgerRound(report.roundId)))) !== undefined) continue;
+      if (Date.parse(report.deadline) <= this.now() || (await this.contributedTo(report))) continue;
       rho += privacyCostOf(report);
       tasks.push(report.task);
     }
