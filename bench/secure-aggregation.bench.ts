@@ -9,7 +9,7 @@
  *    (clip, round, local noise) — needed either way — then frame it plain (INK1) or share + seal
  *    (INK2), alternating, median of 30 each.
  * 3. The aggregators, each in a child process of its own on loopback HTTP (one Node thread
- *    each), at the MF size and at the ALS statistics size (1,836): a single aggregator taking
+ *    each), at the MF size and at the ALS statistics size (1,636): a single aggregator taking
  *    INK1 (the reference), then a leader + helper taking INK2 — the leader's contributions per
  *    CPU-second (framing, forwarding sealed seeds, durable commit of its share), the helper's
  *    (HPKE opens, durable seed rows), and the round close (collect from the helper, combine,
@@ -33,18 +33,22 @@ import { contributionByteLength, encodeContribution, type TaskDescriptor, type T
 import { sharedContributionByteLength } from '../core/protocol/secure-aggregation.js';
 import { parseHpkeConfigList, SEALED_SEED_BYTES } from '../core/secagg/hpke.js';
 import { buildSharedUpload } from '../core/secagg/upload.js';
+import { alsVectorLength } from '../core/models/als.js';
 import { createAggregator } from '../server/aggregator.js';
 import { createHelper } from '../server/secagg/create-helper.js';
+import { ALS_SETTINGS } from '../server/tasks.js';
 import { fedavgTask, TEST_CONFIG } from '../server/testkit.js';
 import { launchContext } from '../test/support/chromium.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The storefront's MF size (2,588 items × 17), the issue's reference size. */
 const D = 2588 * 17;
-/** The aggregator loads: the MF size and the ALS statistics size (36 + 200 × 9). */
-const LOAD_SIZES = [D, 1836] as const;
+/** The ALS statistics size that ships (36 + 200 × 8). */
+const ALS = alsVectorLength(ALS_SETTINGS.dim, ALS_SETTINGS.topK);
+/** The aggregator loads: the MF size and the ALS size. */
+const LOAD_SIZES = [D, ALS] as const;
 /** Uploads in each timed load (pre-built: sealing is the device's cost, measured in part 2). */
-const UPLOADS: Record<number, number> = { [D]: 1200, 1836: 4000 };
+const UPLOADS: Record<number, number> = { [D]: 1200, [ALS]: 4000 };
 const WARM_UP = 100;
 const IN_FLIGHT = 16;
 const TARGET_PER_CORE = 2000;
@@ -169,7 +173,7 @@ async function load(mode: 'single' | 'leader', d: number): Promise<LoadResult> {
 
 async function aggregators(): Promise<void> {
   const results: LoadResult[] = [];
-  // BENCH_SIZE=1836 measures one size only (e.g. with BENCH_PROFILE).
+  // BENCH_SIZE=1636 measures one size only (e.g. with BENCH_PROFILE).
   const sizes = process.env['BENCH_SIZE'] ? [Number(process.env['BENCH_SIZE'])] : LOAD_SIZES;
   for (const d of sizes) for (const mode of ['single', 'leader'] as const) results.push(await load(mode, d));
   console.log(`\nAggregators, each in its own child process (one Node thread), ${IN_FLIGHT} uploads in flight over loopback HTTP after ${WARM_UP} warm-up uploads, SQLite WAL synchronous=NORMAL (durable across kill -9).`);

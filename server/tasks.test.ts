@@ -34,8 +34,8 @@ describe('task definitions', () => {
     expect(initialWeights(nextEvent!)).toHaveLength(2132);
     expect(modelParameterCount(popularity!.model.tensors)).toBe(300); // one count per catalogue row
     expect(modelParameterCount(als!.model.tensors)).toBe(300 * 8 + 300); // item_factors [nItems, 8] + item_popularity [nItems]
-    expect(uploadLength(als!)).toBe(36 + 200 * 9); // 1,836 floats: u uᵀ triangle + top 200 rows × (dim + 1)
-    expect(uploadLength(createDefaultTasks({ mfItems: 50 })[1]!)).toBe(36 + 50 * 9); // K ≤ the catalogue
+    expect(uploadLength(als!)).toBe(36 + 200 * 8); // 1,636 floats: u uᵀ triangle + top 200 rows × dim
+    expect(uploadLength(createDefaultTasks({ mfItems: 50 })[1]!)).toBe(36 + 50 * 8); // K ≤ the catalogue
     expect((als!.budgetShare ?? 1) + (popularity!.budgetShare ?? 1)).toBeCloseTo(1, 12);
     expect(modelParameterCount(propensity!.model.tensors)).toBe(9); // PROPENSITY_FEATURE_COUNT
     expect(histogram!.labels).toHaveLength(modelParameterCount(histogram!.model.tensors));

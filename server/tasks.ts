@@ -109,7 +109,7 @@ export interface AlsSettings {
 
 /**
  * The ALS that ships, as measured in sim/experiments (README there): dim 8, top 200 by a DP count,
- * λ 1 (+5 under DP noise: λ_dp 1/5/20 gave HR@10 0.464/0.485/0.476). Upload: 36 + 200 × 9 = 1,836 floats.
+ * λ 1 (+5 under DP noise: λ_dp 1/5/20 gave HR@10 0.464/0.485/0.476). Upload: 36 + 200 × 8 = 1,636 floats.
  */
 export const ALS_SETTINGS: AlsSettings = { dim: 8, topK: 200, lambda: 1, lambdaDp: 5 };
 /** Share of the ρ budget the popularity round gets (the rest goes to the ALS rounds): --hist-rho-share 0.05. */

@@ -10,9 +10,14 @@
  *
  * One device's statistics vector, dense over the K rows the round covers (`rows`, the top K items
  * of a DP popularity count):
- *   [ u uᵀ upper triangle (T = dim(dim+1)/2) | per row r: c_r·u (dim), c_r − 1 (1) ]
- * (c_r = 1, i.e. zeros, on rows the device did not touch). The server approximates item i's
- * Σ (c−1) u uᵀ by (Σ (c−1))_i · (Σ u uᵀ) / n.
+ *   [ u uᵀ upper triangle (T = dim(dim+1)/2) | per row r: c_r·u (dim) ]
+ * (zeros on rows the device did not touch). The server solves item i against the shared Gram only,
+ * V_i = (Σ u uᵀ + λI)⁻¹ Σ c·u: the confidence enters the targets, not the Gram. The full
+ * Hu–Koren–Volinsky Gram would need Σ (c−1) u uᵀ per item; an earlier layout sent c − 1 per row and
+ * approximated it by (Σ (c−1))·(Σ u uᵀ)/n, which lost HR@10 both without noise (0.5030 vs 0.5075,
+ * two rounds) and under DP (paired over 90 noise streams, +0.0053 ± 0.0007 without it: the 200
+ * c − 1 values took ≈ a tenth of every device's clip norm and their estimate was off by the clip
+ * weights anyway; sim/README.md).
  *
  * Model blob ('als-items'): item_factors [nItems, dim] (zero outside the rows), item_popularity
  * [nItems] (the DP counts the rows were chosen by, clamped ≥ 0). Score = u·v_i + w·log(1 + count_i).
@@ -35,7 +40,7 @@ export function alsTriangle(dim: number): number {
 
 /** Length of one device's statistics vector for `rows` rows. */
 export function alsVectorLength(dim: number, rows: number): number {
-  return alsTriangle(dim) + rows * (dim + 1);
+  return alsTriangle(dim) + rows * dim;
 }
 
 /** In-place Cholesky of a symmetric n×n (row-major, lower factor); false if not positive definite. */
@@ -73,18 +78,22 @@ export function choleskySolve(l: Float64Array, n: number, b: ArrayLike<number>, 
 }
 
 /**
- * Solves (A + λI) x = b, raising the ridge (λ ← 2λ + 10⁻³) until A + λI factorises: a noisy A
+ * The Cholesky factor of A + λI, raising the ridge (λ ← 2λ + 10⁻³) until it factorises: a noisy A
  * (the server's sums carry DP noise) may be indefinite. `a` is not modified.
  */
-export function ridgeSolve(a: Float64Array, n: number, lambda: number, b: ArrayLike<number>, out: Float32Array | Float64Array, at = 0): void {
+export function ridgeFactor(a: Float64Array, n: number, lambda: number): Float64Array {
   if (!(lambda >= 0)) throw new RangeError(`lambda must be ≥ 0; got ${lambda}`);
   const m = new Float64Array(n * n);
   for (let extra = lambda; ; extra = extra * 2 + 1e-3) {
     m.set(a);
     for (let d = 0; d < n; d++) m[d * n + d] += extra;
-    if (cholesky(m, n)) break;
+    if (cholesky(m, n)) return m;
   }
-  choleskySolve(m, n, b, out, at);
+}
+
+/** Solves (A + λI) x = b (ridgeFactor's ridge); writes x to out[at .. at + n). */
+export function ridgeSolve(a: Float64Array, n: number, lambda: number, b: ArrayLike<number>, out: Float32Array | Float64Array, at = 0): void {
+  choleskySolve(ridgeFactor(a, n, lambda), n, b, out, at);
 }
 
 /** Adds scale × the symmetric matrix whose upper triangle is tri[at .. at + T) to out (dim×dim). */
@@ -117,8 +126,6 @@ export function itemGram(factors: Float32Array, dim: number): Float64Array {
 export interface AlsItemSolveInput {
   /** The round's summed statistics in float units (noise included), alsVectorLength(dim, rows). */
   readonly sum: ArrayLike<number>;
-  /** Contributions summed (n in the shared-Gram approximation). */
-  readonly contributions: number;
   readonly dim: number;
   readonly rows: number;
   /** Ridge λ (the DP extra ridge already added by the caller). */
@@ -126,27 +133,22 @@ export interface AlsItemSolveInput {
 }
 
 /**
- * The server's item step: for every row r, V_r = (G + max(0, S_r)·G/n + λI)⁻¹ B_r with
- * G = Σ u uᵀ, S_r = Σ (c − 1), B_r = Σ c·u, as sim/experiments/als.ts does it (negative noisy S_r
- * clamped at 0; an indefinite noisy system gets a larger ridge, see ridgeSolve).
+ * The server's item step: for every row r, V_r = (G + λI)⁻¹ B_r with G = Σ u uᵀ and B_r = Σ c·u
+ * (one factorisation for all rows; an indefinite noisy G gets a larger ridge, see ridgeFactor).
  * Returns the [rows, dim] factors, row-major.
  */
 export function solveAlsItems(input: AlsItemSolveInput): Float32Array {
-  const { sum, contributions, dim, rows, lambda } = input;
+  const { sum, dim, rows, lambda } = input;
   const T = alsTriangle(dim);
   if (sum.length !== alsVectorLength(dim, rows)) throw new RangeError(`sum has ${sum.length} values; dim ${dim} × ${rows} rows needs ${alsVectorLength(dim, rows)}`);
-  if (!(contributions >= 1)) throw new RangeError(`contributions must be ≥ 1; got ${contributions}`);
   const gram = new Float64Array(dim * dim);
   addTriangle(sum, 0, dim, gram);
+  const factor = ridgeFactor(gram, dim, lambda);
   const out = new Float32Array(rows * dim);
-  const a = new Float64Array(dim * dim);
   const b = new Float64Array(dim);
   for (let r = 0; r < rows; r++) {
-    const o = T + r * (dim + 1);
-    const s = Math.max(0, sum[o + dim]!);
-    for (let k = 0; k < dim * dim; k++) a[k] = gram[k]! + (s * gram[k]!) / contributions;
-    for (let x = 0; x < dim; x++) b[x] = sum[o + x]!;
-    ridgeSolve(a, dim, lambda, b, out, r * dim);
+    for (let x = 0; x < dim; x++) b[x] = sum[T + r * dim + x]!;
+    choleskySolve(factor, dim, b, out, r * dim);
   }
   return out;
 }

@@ -4,8 +4,7 @@
  *   picks the top K catalogue rows by those counts (ties to the lower row) and puts them, with the
  *   counts, in the round's config: devices learn the rows from the task descriptor;
  * - aggregate decodes the round's sum (float units, noise included) and solves every row's item
- *   factors, V_r = (G + max(0, S_r)·G/n + (λ + λ_dp)I)⁻¹ B_r (solveAlsItems, as in
- *   sim/experiments/als.ts); the new model is item_factors (zero outside the rows) and
+ *   factors, V_r = (G + (λ + λ_dp)I)⁻¹ B_r (solveAlsItems); the new model is item_factors (zero outside the rows) and
  *   item_popularity (the counts, clamped ≥ 0), all a device's scorer needs.
  * No I/O, no randomness; the DP wrappers compose around it like around FedAvg.
  */
@@ -47,7 +46,7 @@ export function createAls(options: AlsStrategyOptions): Strategy {
       const { nItems, dim } = alsShapeFromSpecs(task.model.tensors);
       const floats = new Float64Array(sum.length);
       for (let i = 0; i < sum.length; i++) floats[i] = sum[i]! * config.granularity;
-      const solved = solveAlsItems({ sum: floats, contributions, dim, rows: rows.length, lambda: als.lambda + options.extraRidge });
+      const solved = solveAlsItems({ sum: floats, dim, rows: rows.length, lambda: als.lambda + options.extraRidge });
       const weights = new Float32Array(nItems * dim + nItems);
       rows.forEach((item, r) => weights.set(solved.subarray(r * dim, r * dim + dim), item * dim));
       weights.set(popularity, nItems * dim);

@@ -58,15 +58,13 @@ export function trainCentralAls(interactions: readonly (readonly Interaction[])[
   const local = rows.map((_, r) => r);
   for (let it = 0; it < iterations; it++) {
     const sum = new Float64Array(alsVectorLength(dim, rows.length));
-    let n = 0;
     for (let u = 0; u < interactions.length; u++) {
       if (interactions[u]!.length === 0) continue;
       const user = solveUserVector(compact, dim, mine[u]!);
       const stats = alsStatistics({ user, dim, rows: local, interactions: mine[u]!, clipNorm: Number.POSITIVE_INFINITY, userNormCap: Number.POSITIVE_INFINITY });
       for (let k = 0; k < stats.length; k++) sum[k] += stats[k]!;
-      n++;
     }
-    compact.set(solveAlsItems({ sum, contributions: n, dim, rows: rows.length, lambda }));
+    compact.set(solveAlsItems({ sum, dim, rows: rows.length, lambda }));
   }
   const factors = new Float32Array(nItems * dim);
   rows.forEach((item, r) => factors.set(compact.subarray(r * dim, r * dim + dim), item * dim));

@@ -25,6 +25,9 @@
  *               (honest: ‖s·c·u‖ ≤ s·c ≤ κ·s·(c−1) since ‖u‖ ≤ 1 and c − 1 ≥ α·w_min); histogram
  *               counts clamped at [0, n·C];
  *     vcap      after each item solve, cap every ‖v_i‖ at 2 × the median row norm.
+ * - `confidenceGram`: the earlier layout (before the shipped one dropped it): each device also sends
+ *   c − 1 per row and the item solve adds (Σ (c−1))_i·G/n to its Gram, as als.ts does; the robust
+ *   defence needs it (it bounds ‖B_i‖ by S_i). Default off, as ships (core/models/als.ts).
  * - `coldFallback`: a device with no positives among the model rows ranks by the (DP) counts instead
  *   of the all-equal −1e9 of als.ts (MovieTweetings: half the users have one rating).
  */
@@ -57,6 +60,7 @@ export interface FedAlsOptions {
   target?: number;
   defences?: readonly Defence[];
   coldFallback?: boolean;
+  confidenceGram?: boolean;
   /** Which parts the random garbage hits (default all): G (Gram), S, B (item rows), H (histogram). */
   garbageParts?: string;
   /** Users to evaluate on (dataset order); default all. */
@@ -100,6 +104,10 @@ export function runFedAls(data: ExperimentData, o: FedAlsOptions = {}): FedAlsRe
   const defences = new Set(o.defences ?? []);
   const target = o.target ?? -1;
   const parts = o.garbageParts ?? 'GSBH';
+  const confidenceGram = o.confidenceGram ?? false;
+  if (defences.has('robust') && !confidenceGram) throw new RangeError('the robust defence bounds ‖B_i‖ by S_i: it needs confidenceGram');
+  /** Values per item row: c·u, and c − 1 with the confidence Gram. */
+  const perRow = confidenceGram ? dim + 1 : dim;
   const rng = seeded(seed);
   const noiseRng = seeded(seed * 31 + 7);
   const sampleRng = seeded(seed * 977 + 13);
@@ -117,7 +125,7 @@ export function runFedAls(data: ExperimentData, o: FedAlsOptions = {}): FedAlsRe
   const sigmaLocalShare = (s: number, n: number): number => (n > 1 ? s / Math.sqrt(n - 1) : s);
   const clipF = Number.isFinite(clip) ? clip : 1;
   // Largest honest coordinate (float units; the integer grid adds ≤ 2 steps): C + σ_l·√(2 ln(2d/β)).
-  const vecLen0 = T + topk * (dim + 1);
+  const vecLen0 = T + topk * perRow;
   const B = clipF + sigmaLocalShare(sigma, n0) * TAIL(vecLen0);
   const Bh = 1 + sigmaLocalShare(sigmaH, n0) * TAIL(nAll);
 
@@ -187,7 +195,7 @@ export function runFedAls(data: ExperimentData, o: FedAlsOptions = {}): FedAlsRe
   const rowOf = new Int32Array(nAll).fill(-1);
   rows.forEach((item, r) => (rowOf[item] = r));
   const nItems = rows.length;
-  const vectorLength = T + nItems * (dim + 1);
+  const vectorLength = T + nItems * perRow;
   const targetRow = target >= 0 ? rowOf[target]! : -1;
 
   const V = new Float32Array(nItems * dim);
@@ -230,21 +238,21 @@ export function runFedAls(data: ExperimentData, o: FedAlsOptions = {}): FedAlsRe
         n++;
         if (attack === 'random') {
           for (let k = 0; k < T; k++) G[k] += parts.includes('G') ? B * (2 * attackRng() - 1) : 0;
-          for (let k = 0; k < nItems; k++) S[k] += parts.includes('S') ? B * (2 * attackRng() - 1) : 0;
+          if (confidenceGram) for (let k = 0; k < nItems; k++) S[k] += parts.includes('S') ? B * (2 * attackRng() - 1) : 0;
           for (let k = 0; k < Bv.length; k++) Bv[k] += parts.includes('B') ? B * (2 * attackRng() - 1) : 0;
         } else if ((attack === 'targeted' || attack === 'adaptive') && targetRow >= 0) {
           for (let x = 0; x < dim; x++) Bv[targetRow * dim + x] += B * Math.sign(dir[x]!);
-          S[targetRow] += attack === 'adaptive' ? B : -B;
+          if (confidenceGram) S[targetRow] += attack === 'adaptive' ? B : -B;
         } else if (attack === 'sybil' && targetRow >= 0) {
           // An honest-looking device: u = d/‖d‖, one item with the top weight, clipped to C.
           const dn = Math.hypot(...dir) || 1;
           const c = 1 + alpha * Math.log2(1 + 2 + 2);
-          const norm = Math.sqrt(1 + c * c + (c - 1) ** 2);
+          const norm = Math.sqrt(1 + c * c + (confidenceGram ? (c - 1) ** 2 : 0));
           const s = norm > clip ? clip / norm : 1;
           let t = 0;
           for (let x = 0; x < dim; x++) for (let y = x; y < dim; y++) G[t++] += (s * dir[x]! * dir[y]!) / (dn * dn);
           for (let x = 0; x < dim; x++) Bv[targetRow * dim + x] += (s * c * dir[x]!) / dn;
-          S[targetRow] += s * (c - 1);
+          if (confidenceGram) S[targetRow] += s * (c - 1);
         }
         continue;
       }
@@ -259,7 +267,7 @@ export function runFedAls(data: ExperimentData, o: FedAlsOptions = {}): FedAlsRe
       let tri2 = 0;
       for (let x = 0; x < dim; x++) for (let y = x; y < dim; y++) tri2 += (uu[x]! * uu[y]!) ** 2;
       let norm2 = tri2;
-      for (const { c } of mine[u]!) norm2 += c * c * un * un + (c - 1) ** 2;
+      for (const { c } of mine[u]!) norm2 += c * c * un * un + (confidenceGram ? (c - 1) ** 2 : 0);
       const norm = Math.sqrt(norm2);
       const s = norm > clip ? clip / norm : 1;
       n++;
@@ -267,23 +275,24 @@ export function runFedAls(data: ExperimentData, o: FedAlsOptions = {}): FedAlsRe
       for (let x = 0; x < dim; x++) for (let y = x; y < dim; y++) G[t++] += s * uu[x]! * uu[y]!;
       for (const { row, c } of mine[u]!) {
         for (let x = 0; x < dim; x++) Bv[row * dim + x] += s * c * uu[x]!;
-        S[row] += s * (c - 1);
+        if (confidenceGram) S[row] += s * (c - 1);
       }
     }
-    // The round's noise (central: the same RNG order as als.ts: G, S, B).
-    for (const arr of [G, S, Bv]) addNoise(arr, sigma, contributions);
+    // The round's noise (central: the same RNG order as als.ts: G, S, B; S only when sent).
+    const sent = confidenceGram ? [G, S, Bv] : [G, Bv];
+    for (const arr of sent) addNoise(arr, sigma, contributions);
     // Defences on the decoded sum.
     const sl = sigmaLocalShare(sigma, contributions);
     if (Number.isFinite(clip)) {
       const bound = contributions * clip + sigma * (Math.sqrt(vectorLength) + TAIL(vectorLength));
       let sq = 0;
-      for (const arr of [G, S, Bv]) for (const v of arr) sq += v * v;
+      for (const arr of sent) for (const v of arr) sq += v * v;
       const ratio = Math.sqrt(sq) / bound;
       maxSumNormRatio = Math.max(maxSumNormRatio, ratio);
-      if (defences.has('normclip') && ratio > 1) for (const arr of [G, S, Bv]) for (let k = 0; k < arr.length; k++) arr[k] /= ratio;
+      if (defences.has('normclip') && ratio > 1) for (const arr of sent) for (let k = 0; k < arr.length; k++) arr[k] /= ratio;
       if (defences.has('clamp')) {
         const cb = contributions * (clip + sl * TAIL(vectorLength));
-        for (const arr of [G, S, Bv]) for (let k = 0; k < arr.length; k++) arr[k] = Math.min(cb, Math.max(-cb, arr[k]!));
+        for (const arr of sent) for (let k = 0; k < arr.length; k++) arr[k] = Math.min(cb, Math.max(-cb, arr[k]!));
       }
       if (defences.has('robust')) {
         for (let i = 0; i < nItems; i++) {

@@ -31,7 +31,7 @@
  *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
  *     [--average-last K] [--damp] [--dim 8]
  */
-import { alsShapeFromSpecs, alsTriangle, alsVectorLength } from '../../core/models/als.js';
+import { alsShapeFromSpecs, alsVectorLength } from '../../core/models/als.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
 import type { ModelBlob, TaskDescriptor } from '../../core/protocol/aggregator.js';
 import { initialWeights } from '../../server/models/initial-weights.js';
@@ -109,7 +109,6 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const normaliser = options.normaliser ?? 'contributions';
   const nAll = data.nItems;
   const dim = options.dim ?? ALS_SETTINGS.dim;
-  const T = alsTriangle(dim);
   const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
   // als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
   const histShare = options.histShare ?? POPULARITY_BUDGET_SHARE;
@@ -188,10 +187,8 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     }
     if (noise === 'seeded') {
       const sigma = sigmaOf(round);
-      // als.ts's order: G (T values), then S (one per row), then B (dim per row).
-      for (let k = 0; k < T; k++) sum[k] += sigma * gaussian(noiseRng);
-      for (let r = 0; r < rows.length; r++) sum[T + r * (dim + 1) + dim] += sigma * gaussian(noiseRng);
-      for (let r = 0; r < rows.length; r++) for (let x = 0; x < dim; x++) sum[T + r * (dim + 1) + x] += sigma * gaussian(noiseRng);
+      // fed-als.ts's order: G (T values), then B (dim per row).
+      for (let k = 0; k < vectorLength; k++) sum[k] += sigma * gaussian(noiseRng);
     }
     const n = normaliser === 'with-rows' ? withRows : normaliser === 'clip-weights' ? clipWeights : contributions;
     const config: RoundConfig = { ...roundConfig(alsTask, vectorLength), rows, popularity };

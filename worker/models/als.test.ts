@@ -63,19 +63,19 @@ describe('ALS statistics vector', () => {
     const user = Float32Array.from([3, -4, 0]); // ‖u‖ = 5: capped to 1 first
     const stats = alsStatistics({ user, dim, rows, interactions: positives, clipNorm: 1 });
     expect(stats.length).toBe(alsVectorLength(dim, rows.length));
-    expect(stats.length).toBe(6 + 4 * 4);
+    expect(stats.length).toBe(6 + 4 * 3);
     expect(Math.hypot(...stats)).toBeLessThanOrEqual(1 + 1e-6);
     const T = alsTriangle(dim);
-    // Row of item 1 carries c·u and c − 1; item 4 is not a row; untouched rows are zeros.
-    const row = (r: number): number[] => Array.from(stats.subarray(T + r * (dim + 1), T + (r + 1) * (dim + 1)));
-    expect(row(0)).toEqual([0, 0, 0, 0]);
-    expect(row(2)).toEqual([0, 0, 0, 0]);
-    expect(row(1)[3]!).toBeGreaterThan(0);
+    // Row of item 1 carries c·u; item 4 is not a row; untouched rows are zeros.
+    const row = (r: number): number[] => Array.from(stats.subarray(T + r * dim, T + (r + 1) * dim));
+    expect(row(0)).toEqual([0, 0, 0]);
+    expect(row(2)).toEqual([0, 0, 0]);
+    expect(row(1)[0]!).toBeGreaterThan(0);
     // Same user, no clip: the exact statistics of the capped u.
     const exact = alsStatistics({ user, dim, rows, interactions: positives, clipNorm: 1e9 });
     const c = 1 + ALS_ALPHA * 2;
     expect(exact[0]).toBeCloseTo(0.36, 6); // (3/5)²
-    expect(Array.from(exact.subarray(T + (dim + 1), T + 2 * (dim + 1)))).toEqual([c * 0.6, c * -0.8, 0, c - 1].map(Math.fround));
+    expect(Array.from(exact.subarray(T + dim, T + 2 * dim))).toEqual([c * 0.6, c * -0.8, 0].map(Math.fround));
     // The clipped vector is the exact one scaled uniformly.
     const s = stats[0]! / exact[0]!;
     stats.forEach((v, k) => expect(v).toBeCloseTo(s * exact[k]!, 6));
@@ -93,23 +93,20 @@ describe('ALS item solve (server)', () => {
       const v = alsStatistics({ user: users[u]!, dim, rows, interactions: data[u]!, clipNorm: 1e9, userNormCap: 1e9 });
       v.forEach((x, k) => (sum[k] += x));
     }
-    const solved = solveAlsItems({ sum, contributions: users.length, dim, rows: rows.length, lambda: 1 });
-    // Centralized: G = Σ u uᵀ, per item (G + Σ(c − 1)·G/n + λI) v = Σ c·p·u, written out directly.
+    const solved = solveAlsItems({ sum, dim, rows: rows.length, lambda: 1 });
+    // Centralized: G = Σ u uᵀ, per item (G + λI) v = Σ c·p·u, written out directly.
     for (let k = 0; k < rows.length; k++) {
       const item = rows[k]!;
       const a = new Float64Array(dim * dim);
       const b = new Float64Array(dim);
-      let s = 0;
       for (let u = 0; u < users.length; u++) {
         const uu = users[u]!;
         for (let x = 0; x < dim; x++) for (let y = 0; y < dim; y++) a[x * dim + y] += uu[x]! * uu[y]!;
         const hit = data[u]!.find((p) => p.item === item);
         const c = hit ? 1 + ALS_ALPHA * hit.weight : 1;
-        s += c - 1;
         // b = Σ c·p·u: only the users who touched the item (p = 0 elsewhere).
         if (hit) for (let x = 0; x < dim; x++) b[x] += c * uu[x]!;
       }
-      for (let e = 0; e < dim * dim; e++) a[e] += (s * a[e]!) / users.length;
       const v = new Float64Array(dim);
       ridgeSolve(a, dim, 1, b, v);
       // Check (A + λI) v = b for the server's answer.
@@ -124,8 +121,8 @@ describe('ALS item solve (server)', () => {
 
   it('survives an indefinite noisy system (the ridge grows until it factorises)', () => {
     const sum = new Float64Array(alsVectorLength(2, 1));
-    sum.set([-5, 0, -5, 1, 1, -3]);
-    const v = solveAlsItems({ sum, contributions: 2, dim: 2, rows: 1, lambda: 1 });
+    sum.set([-5, 0, -5, 1, 1]);
+    const v = solveAlsItems({ sum, dim: 2, rows: 1, lambda: 1 });
     expect(v.every(Number.isFinite)).toBe(true);
   });
 });

@@ -63,7 +63,7 @@ export interface AlsStatisticsInput {
 }
 
 /**
- * [ u uᵀ (upper triangle) | per row: c·u, c − 1 ] with u first capped at ‖u‖ ≤ userNormCap, then the
+ * [ u uᵀ (upper triangle) | per row: c·u ] with u first capped at ‖u‖ ≤ userNormCap, then the
  * whole vector scaled to L2 ≤ clipNorm (a uniform weight on this user, so the sums stay consistent).
  * Dense over every row: an untouched row is zeros, so the vector says nothing by its shape.
  */
@@ -86,9 +86,8 @@ export function alsStatistics(input: AlsStatisticsInput): Float32Array {
     const r = rowIndex.get(item);
     if (r === undefined) continue;
     const c = 1 + alpha * weight;
-    const o = T + r * (dim + 1);
+    const o = T + r * dim;
     for (let x = 0; x < dim; x++) out[o + x] = c * u[x]!;
-    out[o + dim] = c - 1;
   }
   let sq = 0;
   for (const v of out) sq += v * v;
