@@ -31,6 +31,8 @@ function describe(event: CoordinatorEvent): string {
       return `round ${event.roundId} closed: ${event.contributions} contributions → ${event.task} v${event.producedVersion}, ε = ${event.epsilon.toFixed(3)} (${event.ms.toFixed(1)} ms)`;
     case 'round_refused':
       return `round ${event.roundId} REFUSED: its decoded sum has ${event.coordinatesBeyond} coordinate(s) beyond ±${event.bound.toFixed(0)}, more than ${event.contributions} honest uploads can make (a share carried garbage); no model, ε = ${event.epsilon.toFixed(3)} charged`;
+    case 'round_abandoned':
+      return `round ${event.roundId} of ${event.task} closed unreleased: it was opened for uploads of ${event.storedLength} numbers and the task now takes ${event.length} (an upgrade changed its layout); its ${event.contributions} upload(s) stay stored, undecoded`;
     case 'round_extended':
       return `round ${event.roundId} below its minimum (${event.contributions}) at its deadline: extended`;
     case 'task_stopped':

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTRIBUTION_CONTENT_TYPE, encodeContribution, modelParameterCount, type StatsResponse, type TaskDescriptor, type TasksResponse } from '../core/protocol/aggregator.js';
 import { createAggregator } from './aggregator.js';
+import type { CoordinatorEvent } from './rounds/coordinator.js';
 import { initialWeights } from './models/initial-weights.js';
 import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
-import { checkTasks, createDailyReportTask, createDefaultTasks, createMfTask, createModelEvaluationTask, createMonthlyReportTask, MOVIELENS_GENRES, PROPENSITY_INITIAL_BIAS, REPORTS_EPSILON_PER_DAY, selectTasks, uploadLength } from './tasks.js';
+import { checkTasks, createAlsTask, createDailyReportTask, createDefaultTasks, createMfTask, createPopularityTask, createModelEvaluationTask, createMonthlyReportTask, MOVIELENS_GENRES, PROPENSITY_INITIAL_BIAS, REPORTS_EPSILON_PER_DAY, selectTasks, uploadLength } from './tasks.js';
 import { zcdpRhoFor } from '../core/dp/calibrate.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } from './testkit.js';
@@ -88,6 +89,44 @@ describe('task definitions', () => {
     expect(() => checkTasks([{ ...evaluation, kind: 'fedavg' }])).toThrow(/"model-evaluation": kind must be 'histogram'/);
     expect(() => checkTasks([{ ...evaluation, labels: [...evaluation.labels!.slice(1), 'spare'] }])).toThrow(/labels must include .*missing "v0 held-out"/);
     expect(() => checkTasks([{ ...evaluation, clipNorm: 1 }])).toThrow(/clipNorm must be ≥ 30/);
+  });
+
+  it('closes unreleased a round opened for an earlier upload layout of its task (an upgrade), keeping its uploads, and opens one on the new layout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inkling-layout-'));
+    try {
+      const dbPath = join(dir, 'a.sqlite');
+      const config = { ...TEST_CONFIG, dbPath, minContributions: 2, maxContributions: 2 };
+      // Same model shape (6 items × (2 + 1)), ALS over the top 3 rows, then (after the "upgrade") the top 2.
+      const tasksWith = (topK: number) => [createPopularityTask(6), createAlsTask(6, { dim: 2, topK, lambda: 1, lambdaDp: 5 })];
+      const open = async (agg: Awaited<ReturnType<typeof createAggregator>>) => ((await (await agg.app.request('/v1/tasks')).json()) as TasksResponse).tasks;
+      const post = (agg: Awaited<ReturnType<typeof createAggregator>>, d: TaskDescriptor, update: number[]) => agg.app.request(`/v1/rounds/${d.roundId}/contributions`, { method: 'POST', body: contributionBody(d, honestValues(d, update)), headers: { 'content-type': CONTRIBUTION_CONTENT_TYPE } });
+      const before = await createAggregator(config, { tasks: tasksWith(3), timer: false });
+      const popularity = (await open(before))[0]!;
+      for (let k = 0; k < 2; k++) expect((await post(before, popularity, [0.5, 0.5, 0.5, 0.5, 0, 0])).status).toBe(202);
+      await new Promise((resolve) => setImmediate(resolve));
+      const oldRound = (await open(before)).find((t) => t.task === 'als-items')!;
+      expect(oldRound.vectorLength).toBe(3 + 3 * 2);
+      expect((await post(before, oldRound, new Array(oldRound.vectorLength).fill(0.1))).status).toBe(202);
+      await before.close();
+
+      const events: CoordinatorEvent[] = [];
+      const after = await createAggregator(config, { tasks: tasksWith(2), timer: false, onEvent: (e) => events.push(e) });
+      try {
+        expect(events.find((e) => e.kind === 'round_abandoned')).toEqual({ kind: 'round_abandoned', task: 'als-items', roundId: oldRound.roundId, contributions: 1, storedLength: 9, length: 7 });
+        const next = (await open(after)).find((t) => t.task === 'als-items')!;
+        expect(next.roundId).not.toBe(oldRound.roundId);
+        expect(next.vectorLength).toBe(3 + 2 * 2);
+        expect(next.model.version).toBe(oldRound.model.version);
+        // The old round's upload is still stored (closed, not deleted), and no ρ was charged for it.
+        const stats = (await (await after.app.request('/v1/stats')).json()) as StatsResponse;
+        const als = stats.tasks.find((t) => t.task === 'als-items')!;
+        expect(als.privacy.rhoSpent).toBe(stats.tasks.find((t) => t.task === 'item-popularity')!.privacy.rhoSpent);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a database made for another model shape', async () => {

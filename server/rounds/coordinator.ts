@@ -73,6 +73,12 @@ export type CoordinatorEvent =
    * (a share carried garbage), so no model was produced; its ρ is charged all the same.
    */
   | { readonly kind: 'round_refused'; readonly task: string; readonly roundId: string; readonly contributions: number; readonly coordinatesBeyond: number; readonly bound: number; readonly epsilon: number }
+  /**
+   * A round opened by an earlier version of the task whose upload layout has changed since (an
+   * upgrade): its uploads cannot be decoded by this one, so it is closed unreleased at start (no
+   * model, nothing decoded, no ρ) and the next round opens on the new layout.
+   */
+  | { readonly kind: 'round_abandoned'; readonly task: string; readonly roundId: string; readonly contributions: number; readonly storedLength: number; readonly length: number }
   | { readonly kind: 'round_extended'; readonly task: string; readonly roundId: string; readonly contributions: number }
   | { readonly kind: 'task_stopped'; readonly task: string; readonly message: string }
   /** The task's strategy is not ready to open a round (e.g. the ALS task before its popularity release). */
@@ -176,11 +182,26 @@ export class RoundCoordinator {
           if ((await this.storage.openRoundOf(task.task)) === undefined) await this.openNextRound(task);
         }, undefined);
       }
-      else {
+      else if (this.configOf(open).vectorLength !== this.vectorLengthOf(task)) {
+        // Re-read under the lock: another instance sharing the store may have abandoned it already.
+        await this.withTask(task.task, async () => {
+          const still = await this.storage.openRoundOf(task.task);
+          if (still?.roundId === open.roundId) await this.abandon(task, still);
+        }, undefined);
+      } else {
         const config = this.configOf(open);
         this.options.noise?.prepare(open.roundId, config.centralNoiseStddev, config.vectorLength);
       }
     }
+  }
+
+  /** Closes a round of an earlier upload layout unreleased (see 'round_abandoned') and opens the next. */
+  private async abandon(task: TaskDefinition, round: RoundRecord): Promise<void> {
+    const storedLength = this.configOf(round).vectorLength;
+    await this.storage.closeRound({ roundId: round.roundId, outcome: 'expired', closedAt: this.clock(), producedModel: null, rho: 0, epsilonAfter: null, releaseJson: null });
+    this.configs.delete(round.roundId);
+    this.options.onEvent?.({ kind: 'round_abandoned', task: task.task, roundId: round.roundId, contributions: round.contributions, storedLength, length: this.vectorLengthOf(task) });
+    await this.openNextRound(task);
   }
 
   /** Checks deadlines every `intervalMs` (unref'd: never keeps the process alive). */
