@@ -60,7 +60,7 @@ describe('a 2-device, 1-round simulation against a real aggregator', () => {
     expect(result.beforeSent).toBe(2);
     const before = result.firstTask;
     expect(before?.rows).toHaveLength(200);
-    expect(before?.vectorLength).toBe(36 + 200 * 9);
+    expect(before?.vectorLength).toBe(36 + 200 * 8);
     expect(result.rounds).toEqual([{ roundId: before?.roundId, baseVersion: 1, sent: 2, skipped: {} }]);
     expect(result.finalVersion).toBe(2);
     const privacy = await fetchEpsilonSpent(server.url);
