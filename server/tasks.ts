@@ -121,8 +121,8 @@ export const POPULARITY_BUDGET_SHARE = 0.05;
  * discrete, all 671 users, ε 8), HR@10 0.4733 (seeds 1–20) and 0.4716 (21–40) at 2 rounds against
  * 0.4643 at 3 (seeds 1–20); seeded Gaussian noise, 90 seeds: 1 round 0.457 (30), 2 rounds 0.4695,
  * 3 rounds 0.4667, 4 rounds 0.461 (30). Without noise more sweeps help (2: 0.503, 3: 0.513), which
- * is why the trade-off is DP's. (Measured with the confidence Gram; without it, as ships, 2 rounds
- * 0.4731 and 3 rounds 0.4753 over 90 seeded streams: within noise, and two save an upload.)
+ * is why the trade-off is DP's. (Measured with the confidence Gram; without it, as ships, with the
+ * devices' discrete noise, 2 rounds 0.4721 and 3 rounds 0.4720 over 80 runs each: two save an upload.)
  */
 export const ALS_ROUNDS = 2;
 
