@@ -15,12 +15,11 @@ import { writeFileSync } from 'node:fs';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { ALS_SETTINGS } from '../server/tasks.js';
 import type { SimulateOptions } from './args.js';
-import { centralAlsScorer, trainCentralAls } from './baselines/central-als.js';
+import { centralAlsQuality } from './baselines/central-als.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { loadMovieTweetings } from './experiments/mt-data.js';
 import { runRealPath } from './experiments/real-path.js';
 import { evaluateRanking } from './metrics.js';
-import { seededRandom } from './random.js';
 import { evaluationJson, formatEvaluation, TARGETS, type Evaluation } from './report.js';
 
 export const MOVIETWEETINGS = 'movietweetings-2013';
@@ -33,8 +32,7 @@ export async function simulateMovieTweetings(options: SimulateOptions, log: (lin
 
   const popularity = evaluateRanking(data.dataset, popularityScorer(data.dataset));
   const interactions = data.interactions.map((p) => [...p]);
-  const central = trainCentralAls(interactions, { nItems: data.nItems, dim: ALS_SETTINGS.dim, topK: ALS_SETTINGS.topK, lambda: ALS_SETTINGS.lambda, iterations: options.rounds, random: seededRandom(seed) });
-  const centralQuality = evaluateRanking(data.dataset, centralAlsScorer(central, interactions));
+  const centralQuality = centralAlsQuality(data.dataset, interactions, data.nItems, options.rounds, seed);
   log(`centralized done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   const plain = await runRealPath(data, { epsilon: 0, rounds: options.rounds });
   log(`federated without DP done (${((Date.now() - started) / 1000).toFixed(0)} s)`);

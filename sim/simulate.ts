@@ -32,7 +32,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs, USAGE, type SimulateOptions } from './args.js';
 import { startSimAggregator, type SimAggregator } from './aggregator.js';
-import { centralAlsScorer, trainCentralAls } from './baselines/central-als.js';
+import { centralAlsQuality } from './baselines/central-als.js';
 import { ALS_SETTINGS } from '../server/tasks.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
@@ -184,12 +184,8 @@ async function simulate(options: SimulateOptions): Promise<number> {
   // Centralized ALS: the same code, every user, exact sums, as many iterations as federated rounds
   // (the table's reference); and trained to convergence, which the notes print beside it, so a
   // short federated schedule cannot flatter the ratio unseen.
-  const centralOf = (iterations: number): RankingQuality => {
-    const model = trainCentralAls(interactions, { nItems, dim: SETTINGS.als.dim, topK: SETTINGS.als.topK, lambda: SETTINGS.als.lambda, iterations, random: seededRandom(SETTINGS.seed) });
-    return evaluateRanking(dataset, centralAlsScorer(model, interactions));
-  };
-  const centralQuality = centralOf(options.rounds);
-  const convergedQuality = centralOf(SETTINGS.centralConvergedIterations);
+  const centralQuality = centralAlsQuality(dataset, interactions, nItems, options.rounds, SETTINGS.seed);
+  const convergedQuality = centralAlsQuality(dataset, interactions, nItems, SETTINGS.centralConvergedIterations, SETTINGS.seed);
 
   const devicesPerRound = options.perRound;
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');

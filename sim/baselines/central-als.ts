@@ -10,8 +10,10 @@ import { ALS_POPULARITY_WEIGHT, alsVectorLength, solveAlsItems } from '../../cor
 import { alsStatistics, solveUserVector } from '../../worker/models/als.js';
 import type { Interaction } from '../../worker/models/feedback.js';
 import { topRows } from '../../server/strategies/als.js';
-import type { Scorer } from '../metrics.js';
-import type { SeededRandom } from '../random.js';
+import { ALS_SETTINGS } from '../../server/tasks.js';
+import type { Dataset } from '../data.js';
+import { evaluateRanking, type RankingQuality, type Scorer } from '../metrics.js';
+import { seededRandom, type SeededRandom } from '../random.js';
 
 export interface CentralAlsOptions {
   readonly nItems: number;
@@ -83,4 +85,10 @@ export function centralAlsScorer(model: CentralAls, interactions: readonly (read
     }
     return out;
   };
+}
+
+/** The centralized reference the simulators print: the shipped ALS settings, `iterations` sweeps from a seeded init. */
+export function centralAlsQuality(dataset: Dataset, interactions: readonly (readonly Interaction[])[], nItems: number, iterations: number, seed: number): RankingQuality {
+  const model = trainCentralAls(interactions, { nItems, dim: ALS_SETTINGS.dim, topK: ALS_SETTINGS.topK, lambda: ALS_SETTINGS.lambda, iterations, random: seededRandom(seed) });
+  return evaluateRanking(dataset, centralAlsScorer(model, interactions));
 }
