@@ -187,12 +187,16 @@ export class RoundCoordinator {
         await this.withTask(task.task, async () => {
           const still = await this.storage.openRoundOf(task.task);
           if (still?.roundId === open.roundId) await this.abandon(task, still);
+          else if (still !== undefined) this.prepareNoise(still);
         }, undefined);
-      } else {
-        const config = this.configOf(open);
-        this.options.noise?.prepare(open.roundId, config.centralNoiseStddev, config.vectorLength);
-      }
+      } else this.prepareNoise(open);
     }
+  }
+
+  /** A round this instance did not open: its server-side noise, if any, is set up here. */
+  private prepareNoise(round: RoundRecord): void {
+    const config = this.configOf(round);
+    this.options.noise?.prepare(round.roundId, config.centralNoiseStddev, config.vectorLength);
   }
 
   /** Closes a round of an earlier upload layout unreleased (see 'round_abandoned') and opens the next. */

@@ -4,8 +4,8 @@
  *   picks the top K catalogue rows by those counts (ties to the lower row) and puts them, with the
  *   counts, in the round's config: devices learn the rows from the task descriptor;
  * - aggregate decodes the round's sum (float units, noise included) and solves every row's item
- *   factors, V_r = (G + (λ + λ_dp)I)⁻¹ B_r (solveAlsItems); the new model is item_factors (zero outside the rows) and
- *   item_popularity (the counts, clamped ≥ 0), all a device's scorer needs.
+ *   factors, V_r = (G + (λ + λ_dp)I)⁻¹ B_r (solveAlsItems); the new model is item_factors (zero
+ *   outside the rows) and item_popularity (the counts, clamped ≥ 0), all a device's scorer needs.
  * No I/O, no randomness; the DP wrappers compose around it like around FedAvg.
  */
 import { alsShapeFromSpecs, solveAlsItems } from '../../core/models/als.js';
