@@ -1,8 +1,8 @@
 /**
  * The experiments' claims about what ships rest on one equivalence: the replica (fed-als.ts, the
  * loop of als.ts as a function) IS the shipping code (device handlers, the server's ALS strategy,
- * the scorer) once the three things the replica chooses differently are set its way: the init
- * draw, the light normaliser n and the scoring of a device with none of the rows. This pins it on
+ * the scorer) once the two things the replica chooses differently are set its way: the init draw
+ * and the scoring of a device with none of the rows. This pins it on
  * a small synthetic population (deterministic: seeded data, seeded noise, ε 8), so a change to either side that the other does not make fails here.
  */
 import { describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ function syntheticData(): ExperimentData {
 
 describe('the shipping ALS path against the replica', () => {
   const data = syntheticData();
-  const replicaWay = { init: 'replica', normaliser: 'with-rows', evaluation: 'replica' } as const;
+  const replicaWay = { init: 'replica', evaluation: 'replica' } as const;
   const replica = { dim: 8, alpha: 0.5, lambda: 1, iters: 3, clip: 1, unorm: 1, topk: 40, histShare: 0.05, popw: 0.03, noise: 'central' } as const;
 
   it.each([1, 2, 3])('gives the replica’s HR@10 and NDCG@10 under DP noise (ε 8, seed %i)', async (seed) => {
@@ -57,7 +57,7 @@ describe('the shipping ALS path against the replica', () => {
     expect(real.quality.ndcg).toBeCloseTo(fed.quality.ndcg, 12);
   });
 
-  it('counts the devices holding none of the rows: they send, and only n differs', async () => {
+  it('counts the devices holding none of the rows: they send zeros with their noise share', async () => {
     const shipped = await runRealPath(data, { seed: 1, epsilon: 8, topK: 40 });
     const rows = new Set(shipped.rows);
     const holding = data.interactions.filter((p) => p.some((x) => rows.has(x.item))).length;

@@ -8,8 +8,8 @@
  *            statistics vector scaled to L2 ≤ C);
  *   noise    'seeded': N(0, σ²) on each sum from the replica's generator in the replica's order
  *            (the histogram, then per round G, S, B; σ as als.ts computes it), so that with
- *            init 'replica', normaliser 'with-rows' and evaluation 'replica' this returns als.ts's
- *            (and fed-als.ts's) numbers for the same seed, to the last digit (real-path.test.ts);
+ *            init 'replica' and evaluation 'replica' this returns fed-als.ts's numbers for the
+ *            same seed, to the last digit (real-path.test.ts);
  *            'discrete': every device releases through the DP core's vector sum mechanism (clip,
  *            conditional rounding onto the task's grid, its discrete Gaussian share σ_l from
  *            server/strategies/distributed-dp.ts secureNoisePlan at n = every device, drawn from
@@ -17,18 +17,12 @@
  *   server   server/strategies/als.ts (topRows over the released counts, the aggregate's item solve
  *            with λ + λ_dp), the task's initial weights (server/models/initial-weights.ts: one fixed
  *            draw, seed 20,260,402) or, init 'replica', als.ts's seeded(initSeed) draw on the rows;
- *   n        the light approximation's normaliser (core/models/als.ts solveAlsItems): 'contributions'
- *            (what the server knows and ships: every device that sent, zero vectors included),
- *            'with-rows' (the replica's: devices holding at least one row), 'clip-weights' (an
- *            oracle: Σ of the devices' clip scales s, the weights the approximation's mean Gram
- *            should be taken with; the server never sees them);
  *   scoring  'scorer': worker/federated/als-scorer.ts alsScores, squashed as the scorer does, NaN
  *            last, as sim/federation.ts federatedScores ranks; 'replica': raw scores, and a device
  *            with none of the rows ranks everything at −1e9 (catalogue order), as als.ts does.
  *
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
- *     [--init server|replica] [--init-seed S] [--n contributions|with-rows|clip-weights]
- *     [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
+ *     [--init server|replica] [--init-seed S] [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
  *     [--average-last K] [--damp] [--dim 8]
  */
 import { alsShapeFromSpecs, alsVectorLength } from '../../core/models/als.js';
@@ -45,12 +39,11 @@ import { createAlsTaskHandler } from '../../worker/federated/als-task.js';
 import type { FederatedDb } from '../../worker/federated/db.js';
 import { createItemHistogramTaskHandler } from '../../worker/federated/histogram-task.js';
 import { squash } from '../../worker/federated/mf-scorer.js';
-import { alsStatistics, solveUserVector } from '../../worker/models/als.js';
+import { solveUserVector } from '../../worker/models/als.js';
 import type { RankingQuality } from '../metrics.js';
 import { evaluate, flags, fmt, gaussian, loadExperimentData, num, rhoForEpsilon, seeded, type ExperimentData } from './common.js';
 
 export type RealPathNoise = 'seeded' | 'discrete' | 'none';
-export type RealPathNormaliser = 'contributions' | 'with-rows' | 'clip-weights';
 
 export interface RealPathOptions {
   /** Noise seed ('seeded') and, with init 'replica', the init seed unless initSeed is given. */
@@ -62,7 +55,6 @@ export interface RealPathOptions {
   readonly topK?: number;
   readonly noise?: RealPathNoise;
   readonly init?: 'server' | 'replica';
-  readonly normaliser?: RealPathNormaliser;
   readonly evaluation?: 'scorer' | 'replica';
   /** The server's extra ridge under DP (default ALS_SETTINGS.lambdaDp). */
   readonly lambdaDp?: number;
@@ -84,8 +76,6 @@ export interface RealPathRound {
   readonly contributions: number;
   /** Devices holding at least one of the rows (a non-zero vector). */
   readonly withRows: number;
-  /** Σ of the devices' clip scales s (‖x‖ / ‖x before the clip‖). */
-  readonly clipWeights: number;
 }
 
 export interface RealPathResult {
@@ -106,7 +96,6 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const rounds = options.rounds ?? 3;
   const topK = options.topK ?? ALS_SETTINGS.topK;
   const noise: RealPathNoise = epsilon > 0 ? (options.noise ?? 'seeded') : 'none';
-  const normaliser = options.normaliser ?? 'contributions';
   const nAll = data.nItems;
   const dim = options.dim ?? ALS_SETTINGS.dim;
   const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
@@ -174,25 +163,21 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     const sum = new Float64Array(vectorLength);
     let contributions = 0;
     let withRows = 0;
-    let clipWeights = 0;
     for (const p of data.interactions) {
       const out = await createAlsTaskHandler({ db: NO_DB, interactions: () => Promise.resolve(p) }).train(task, model);
       if (out.kind !== 'update') continue;
       contributions++;
       const released = releasers[round - 1]!.release(out.update);
       for (let k = 0; k < vectorLength; k++) sum[k] += released[k]!;
-      if (!out.update.some((v) => v !== 0)) continue;
-      withRows++;
-      if (normaliser === 'clip-weights') clipWeights += clipScale(p, rowOf, model.data, dim, rows, out.update);
+      if (out.update.some((v) => v !== 0)) withRows++;
     }
     if (noise === 'seeded') {
       const sigma = sigmaOf(round);
       // fed-als.ts's order: G (T values), then B (dim per row).
       for (let k = 0; k < vectorLength; k++) sum[k] += sigma * gaussian(noiseRng);
     }
-    const n = normaliser === 'with-rows' ? withRows : normaliser === 'clip-weights' ? clipWeights : contributions;
     const config: RoundConfig = { ...roundConfig(alsTask, vectorLength), rows, popularity };
-    const { weights: next } = strategy.aggregate({ roundId: `round-${round}`, task: alsTask, config, weights: model.data, sum, contributions: n });
+    const { weights: next } = strategy.aggregate({ roundId: `round-${round}`, task: alsTask, config, weights: model.data, sum, contributions });
     if (options.damp === true && round > 1) for (let x = 0; x < nAll * dim; x++) next[x] = (next[x]! + model.data[x]!) / 2;
     const averaged = options.averageLast ?? 1;
     if (averaged > 1) {
@@ -202,7 +187,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     }
     model = { header: { ...header, version: round + 1 }, data: next };
     rhoSpent += releasers[round - 1]!.rho(contributions);
-    log.push({ contributions, withRows, clipWeights });
+    log.push({ contributions, withRows });
   }
 
   const shape = alsShapeFromSpecs(model.header.tensors);
@@ -221,19 +206,6 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
     return squash(scores).map((s) => (Number.isNaN(s) ? Number.NEGATIVE_INFINITY : s));
   });
   return { quality, rows, rounds: log, rhoSpent };
-}
-
-/** s = ‖x‖ / ‖x before the clip‖ of a device's statistics vector, recomputed as the device does. */
-function clipScale(p: ExperimentData['interactions'][number], rowOf: ReadonlyMap<number, number>, weights: Float32Array, dim: number, rows: readonly number[], clipped: Float32Array): number {
-  const mine = p.flatMap((x) => {
-    const r = rowOf.get(x.item);
-    return r === undefined ? [] : [{ item: r, weight: x.weight }];
-  });
-  const compact = new Float32Array(rows.length * dim);
-  rows.forEach((item, r) => compact.set(weights.subarray(item * dim, item * dim + dim), r * dim));
-  const user = solveUserVector(compact, dim, mine);
-  const raw = alsStatistics({ user, dim, rows: rows.map((_, r) => r), interactions: mine, clipNorm: Number.POSITIVE_INFINITY });
-  return Math.hypot(...clipped) / Math.hypot(...raw);
 }
 
 function roundConfig(task: TaskDefinition, vectorLength: number): RoundConfig {
@@ -272,7 +244,6 @@ async function main(): Promise<void> {
     topK: num(f, 'topk', ALS_SETTINGS.topK),
     noise: (f.noise ?? 'seeded') as RealPathNoise,
     init: f.init === 'replica' ? 'replica' : 'server',
-    normaliser: (f.n ?? 'contributions') as RealPathNormaliser,
     evaluation: f.eval === 'replica' ? 'replica' : 'scorer',
     ...(f['init-seed'] !== undefined ? { initSeed: num(f, 'init-seed', 1) } : {}),
     lambdaDp: num(f, 'lambda-dp', ALS_SETTINGS.lambdaDp),
@@ -286,7 +257,7 @@ async function main(): Promise<void> {
   const hits: number[] = [];
   for (const seed of seedList(f.seeds ?? f.seed ?? '1')) {
     const result = await runRealPath(data, { ...base, seed });
-    const r = result.rounds.map((x) => `${x.contributions}/${x.withRows}${base.normaliser === 'clip-weights' ? `/Σs ${x.clipWeights.toFixed(1)}` : ''}`).join(' ');
+    const r = result.rounds.map((x) => `${x.contributions}/${x.withRows}`).join(' ');
     console.log(`seed ${seed}: ${fmt(result.quality)}  [devices/with rows per round: ${r}]`);
     hits.push(result.quality.hitRate);
   }
