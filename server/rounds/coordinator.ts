@@ -202,9 +202,19 @@ export class RoundCoordinator {
   /** Closes a round of an earlier upload layout unreleased (see 'round_abandoned') and opens the next. */
   private async abandon(task: TaskDefinition, round: RoundRecord): Promise<void> {
     const storedLength = this.configOf(round).vectorLength;
-    await this.storage.closeRound({ roundId: round.roundId, outcome: 'expired', closedAt: this.clock(), producedModel: null, rho: 0, epsilonAfter: null, releaseJson: null });
+    await this.closeWithoutModel(task, round, { rho: 0, epsilonAfter: null }, {
+      kind: 'round_abandoned', task: task.task, roundId: round.roundId, contributions: round.contributions, storedLength, length: this.vectorLengthOf(task),
+    });
+  }
+
+  /**
+   * Closes a round with no model (outcome 'expired': the model stays at its version, the next round
+   * trains on it again), says why, and opens the next round.
+   */
+  private async closeWithoutModel(task: TaskDefinition, round: RoundRecord, privacy: { readonly rho: number; readonly epsilonAfter: number | null; readonly sumDigest?: string }, event: CoordinatorEvent): Promise<void> {
+    await this.storage.closeRound({ roundId: round.roundId, outcome: 'expired', closedAt: this.clock(), producedModel: null, releaseJson: null, ...privacy });
     this.configs.delete(round.roundId);
-    this.options.onEvent?.({ kind: 'round_abandoned', task: task.task, roundId: round.roundId, contributions: round.contributions, storedLength, length: this.vectorLengthOf(task) });
+    this.options.onEvent?.(event);
     await this.openNextRound(task);
   }
 
@@ -653,17 +663,15 @@ export class RoundCoordinator {
   }
 
   /**
-   * A secure round whose decoded sum no honest uploads could have made is closed without a model
-   * (outcome 'expired': the model stays at its version, the next round trains on it again). The
-   * leader has seen the sum, so the round's ρ is charged as if it had been released.
+   * A secure round whose decoded sum no honest uploads could have made is closed without a model.
+   * The leader has seen the sum, so the round's ρ is charged as if it had been released.
    */
   private async refuse(task: TaskDefinition, round: RoundRecord, sum: Float64Array, contributions: number, found: { readonly beyond: number; readonly bound: number }): Promise<void> {
     const rho = secureRoundRho(this.configOf(round), contributions);
     const epsilonAfter = zcdpToEpsilon((await this.rhoSpentCombined(task)) + rho, this.settingsOf(task).delta).epsilon;
-    await this.storage.closeRound({ roundId: round.roundId, outcome: 'expired', closedAt: this.clock(), producedModel: null, rho, epsilonAfter, releaseJson: null, sumDigest: sumDigest(sum) });
-    this.configs.delete(round.roundId);
-    this.options.onEvent?.({ kind: 'round_refused', task: task.task, roundId: round.roundId, contributions, coordinatesBeyond: found.beyond, bound: found.bound, epsilon: epsilonAfter });
-    await this.openNextRound(task);
+    await this.closeWithoutModel(task, round, { rho, epsilonAfter, sumDigest: sumDigest(sum) }, {
+      kind: 'round_refused', task: task.task, roundId: round.roundId, contributions, coordinatesBeyond: found.beyond, bound: found.bound, epsilon: epsilonAfter,
+    });
   }
 
   /** The strategy aggregates the round's exact grid sum; the round closes in one transaction; the next opens. */
