@@ -11,7 +11,7 @@ export type DatasetName = (typeof DATASETS)[number];
 
 export interface SimulateOptions {
   /** ml-latest-small: the real path over HTTP; movietweetings: 21,081 devices, in-process (sim/movietweetings.ts). */
-  dataset: DatasetName;
+  readonly dataset: DatasetName;
   /** Simulated devices, one MovieLens user each (the first N by userId). */
   readonly clients: number;
   /** Federated rounds per federated run. */
