@@ -99,7 +99,7 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const nAll = data.nItems;
   const dim = options.dim ?? ALS_SETTINGS.dim;
   const rhoTotal = epsilon > 0 ? rhoForEpsilon(epsilon, DELTA) : Infinity;
-  // als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
+  // fed-als.ts's σ of a round's sum and of the histogram's (continuous; the discrete plan differs by < 0.2 %).
   const histShare = options.histShare ?? POPULARITY_BUDGET_SHARE;
   const split = options.split ?? Array.from({ length: rounds }, () => 1 / rounds);
   if (split.length !== rounds || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-9) throw new RangeError(`--split needs ${rounds} fractions summing to 1`);
@@ -108,8 +108,10 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const noiseRng = seeded(seed * 31 + 7);
   const devices = data.interactions.filter((p) => p.length > 0).length;
 
-  /** One device's release in float units: its vector, or (discrete) clipped, rounded and noised. */
-  /** One device's release, and ρ of a round of n such releases as the leader's accountant charges it. */
+  /**
+   * One device's release in float units (its vector, or with discrete noise clipped, rounded and
+   * noised), and ρ of a round of n such releases as the leader's accountant charges it.
+   */
   const releaser = (task: TaskDefinition, vectorLength: number, plannedRounds: number, rhoFraction?: number): { release: (v: Float32Array) => ArrayLike<number>; rho: (n: number) => number } => {
     if (noise !== 'discrete') return { release: (v) => v, rho: () => 0 };
     const plan = secureNoisePlan(`task ${task.task}`, {
