@@ -6,6 +6,7 @@
  * test:
  * - "Your data" shows the predictions in words with the steps they read, and lists a receipt for
  *   what left the browser (split between the two servers);
+ * - an upload dropped on the wire is sent again, byte for byte, by a later pass (paid for once);
  * - the owner's dashboard counts the contribution;
  * - the page's console stays empty the whole time (issue 10 §4: tfjs's backend probing included).
  *
@@ -77,6 +78,20 @@ describe('the storefront npm start serves takes part in federated learning (issu
       const task = decodeURIComponent(match[1]!).replace(/-v\d+-.*$/, '');
       bytesPerTask.set(task, (bytesPerTask.get(task) ?? 0) + (request.postDataBuffer()?.length ?? 0));
     });
+    // The first propensity upload fails as on a dropped connection: the charge is paid and its bytes
+    // kept, and a later pass must send those same bytes (worker/federated/client.ts), once.
+    const propensityBodies: Buffer[] = [];
+    let dropped: Buffer | undefined;
+    await context.route(/\/v1\/rounds\/propensity-[^/]+\/contributions$/, async (route) => {
+      const body = route.request().postDataBuffer() ?? Buffer.alloc(0);
+      if (dropped === undefined) {
+        dropped = body;
+        await route.abort('connectionreset');
+        return;
+      }
+      propensityBodies.push(body);
+      await route.continue();
+    });
 
     await visit(page, origin, '/');
     await acceptConsent(page);
@@ -120,7 +135,11 @@ describe('the storefront npm start serves takes part in federated learning (issu
     const receipts = await page.$$eval('[data-testid="receipts"] tbody tr', (rows) => rows.map((row) => row.textContent ?? ''));
     expect(receipts.length).toBeGreaterThan(0);
     expect(receipts.join('\n')).toContain('split between two servers');
-    expect(contributions.length).toBeGreaterThanOrEqual(receipts.length);
+    // Every receipt's bytes reach the leader: one charged just before the navigation above (which
+    // ends the Worker) is sent by this page's Worker on its first pass, while its round is open.
+    await until('every receipt to have its upload', 60_000, async () => (contributions.length >= receipts.length ? true : undefined)).catch((error: unknown) => {
+      throw new Error(`${String(error)}; ${contributions.length} uploads for ${receipts.length} receipts`);
+    });
     // inkling.segment() answers on the storefront: null here, because no segments are released yet
     // (the schedule's four rounds each wait for the server's minimum of devices; this is one visitor).
     // "Your data" says so, names the browser's own segment meanwhile, and what left for it.
@@ -131,6 +150,11 @@ describe('the storefront npm start serves takes part in federated learning (issu
     expect(await page.textContent('[data-testid="segment-name"]')).toMatch(/^No shared segment yet: .* by its own rule: \S/);
     expect(await page.textContent('[data-testid="segment-left"]')).toMatch(/^What left for it: 1 noised contribution to the shop’s “segments” task \(\d+(\.\d)? K?B, ε \d+\.\d{3} charged in all/);
     expect(receipts.some((row) => row.includes('segments'))).toBe(true);
+
+    // The dropped propensity upload went again, byte for byte, and only once.
+    await until('the dropped upload to be sent again', 60_000, async () => (propensityBodies.length > 0 ? true : undefined));
+    expect(propensityBodies).toHaveLength(1);
+    expect(propensityBodies[0]!.equals(dropped!)).toBe(true);
 
     // The owner's dashboard on the same aggregator counts what the leader holds.
     await page.goto(`${origin}/dashboard.html`);

@@ -143,19 +143,42 @@ describe('FederatedClient.participate', () => {
     expect(await loadUserEmbedding(db, 'mf-items', shape.dim)).toBeUndefined();
   });
 
-  it('keeps the budget spent when the upload fails after the charge, and does not retry', async () => {
-    const aggregator = recordingAggregator({ failPosts: true });
-    const { client, db, ledger } = await setup(aggregator);
+  it('keeps the budget spent when the upload fails after the charge; the next pass sends the same bytes once, paying nothing more', async () => {
+    const failing = recordingAggregator({ failPosts: true });
+    const { client, db, ledger } = await setup(failing);
     const result = await client.participate(mfTask());
     expect(result).toMatchObject({ status: 'failed' });
-    expect(aggregator.posts()).toHaveLength(1);
+    expect(failing.posts()).toHaveLength(1);
     const receipts = await listReceipts(db);
     expect(receipts).toHaveLength(1);
-    expect((await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho).toBeCloseTo(receipts[0]!.rho, 12);
-    const again = await client.participate(mfTask());
-    expect(again).toMatchObject({ status: 'skipped', reason: 'already-contributed' });
-    expect(aggregator.posts()).toHaveLength(1);
+    const spent = (await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho;
+    expect(spent).toBeCloseTo(receipts[0]!.rho, 12);
+    expect((await ledger.pending())).toHaveLength(1);
+
+    // The next pass (a new page's Worker: a new client over the same IndexedDB) finds the charge
+    // unsent and sends its stored bytes, not a new contribution.
+    const working = recordingAggregator();
+    const next = new FederatedClient({ endpoint, site: 'shop-1', db, ledger, handlers: new Map([['mf-items', createMfTaskHandler({ db, interactions: async () => visitorRows.map((item) => ({ item, weight: 1 })) })]]), fetch: working.fetch });
+    expect(await next.participate(mfTask())).toMatchObject({ status: 'sent' });
+    expect(working.posts()).toHaveLength(1);
+    expect(Buffer.from(bodyOf(working.posts()[0]!)).equals(Buffer.from(bodyOf(failing.posts()[0]!)))).toBe(true);
+    expect((await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho).toBe(spent);
+    expect(await ledger.pending()).toEqual([]);
     expect(await listReceipts(db)).toHaveLength(1);
+    // Sent now: nothing more goes to this round.
+    expect(await next.participate(mfTask())).toMatchObject({ status: 'skipped', reason: 'already-contributed' });
+    expect(working.posts()).toHaveLength(1);
+  });
+
+  it('does not send an unsent report to a later round: the round it was paid for is over', async () => {
+    const failing = recordingAggregator({ failPosts: true });
+    const { db, ledger, client } = await setup(failing);
+    expect(await client.participate(mfTask())).toMatchObject({ status: 'failed' });
+    const working = recordingAggregator();
+    const next = new FederatedClient({ endpoint, site: 'shop-1', db, ledger, handlers: new Map([['mf-items', createMfTaskHandler({ db, interactions: async () => visitorRows.map((item) => ({ item, weight: 1 })) })]]), fetch: working.fetch });
+    expect(await next.participate(mfTask({ roundId: 'r-8' }))).toMatchObject({ status: 'sent' });
+    expect(Buffer.from(bodyOf(working.posts()[0]!)).equals(Buffer.from(bodyOf(failing.posts()[0]!)))).toBe(false);
+    expect(await listReceipts(db)).toHaveLength(2);
   });
 
   it('reports a server refusal (409 stale version) without retrying', async () => {

@@ -12,9 +12,10 @@
  * (credentials 'omit'), no referrer, no header beyond the content type, no user or item id, no free
  * text. The helper's keys are fetched from the helper itself, not from the leader, so a leader
  * cannot hand out a key of its own; a missing or malformed key list means no upload at all.
- * After the charge the same bytes are re-sent only when the leader says the helper was unavailable
- * (503 helper_unavailable: nothing was stored, and the id makes a re-send idempotent); any other
- * failure is reported, never retried.
+ * After the charge the same bytes are re-sent when the leader says the helper was unavailable
+ * (503 helper_unavailable: nothing was stored, and the id makes a re-send idempotent), and by a
+ * later pass when they never reached the server (a page closed mid-upload, a network failure) while
+ * their round is open; a refusal by the server is reported, never retried.
  */
 import {
   CONTRIBUTION_CONTENT_TYPE,
@@ -52,7 +53,7 @@ export type ParticipationResult =
   | { readonly status: 'skipped'; readonly task: string; readonly round: string; readonly reason: SkipReason; readonly message: string }
   /** Charged, sent, and refused by the server (e.g. 409 stale_version): not retried. */
   | { readonly status: 'rejected'; readonly task: string; readonly round: string; readonly httpStatus: number; readonly code: string; readonly message: string }
-  /** Charged, and the upload failed (network): not retried; the budget stays spent. */
+  /** Charged, and the upload failed (network): the budget stays spent; a later pass re-sends the same bytes while the round is open. */
   | { readonly status: 'failed'; readonly task: string; readonly round: string; readonly message: string }
   /** Something broke before any charge (model download, a layout the handler refuses): nothing spent, nothing sent. */
   | { readonly status: 'error'; readonly task: string; readonly round: string; readonly message: string };
@@ -151,7 +152,16 @@ export class FederatedClient {
 
     // Checks that need no training first: a device that cannot pay does no training.
     const round = ledgerRound(task.roundId);
-    if (await this.contributedTo(task)) return skip('already-contributed', `this device already contributed to round ${task.roundId}`);
+    const paid = await this.options.db.get('ledger', chargeId(this.options.site, task.task, round));
+    if (paid !== undefined) {
+      // Paid for and never sent (the page closed between the charge and the upload, or the network
+      // failed): the SAME bytes go again while their round is open; the id makes it idempotent.
+      const { report } = paid;
+      if (paid.status === 'pending' && report.body !== undefined && report.roundId === task.roundId && report.body.length === task.expectedBytes) {
+        return this.send(task, paid.charge.id, report.body, paid.charge.rho);
+      }
+      return skip('already-contributed', `this device already contributed to round ${task.roundId}`);
+    }
     const cost = privacyCostOf(task);
     // One read of the window gives the task's limit and the site's and store's (what reports share).
     const budget = await this.options.ledger.spent({ site: this.options.site, task: task.task });
@@ -222,10 +232,16 @@ export class FederatedClient {
     // The device-only state (user embedding) is kept whatever the upload does: it was learned here;
     // failing to keep it costs a reconstruction next time, not the contribution.
     await outcome.commit().catch(() => undefined);
-    const result = await this.upload(task, charged.report.body ?? body, privatized.rho);
-    // 'sent' and 'rejected' both mean the bytes reached the server; a network failure stays pending.
-    // A failed markSent only leaves the entry 'pending' (its bytes kept): harmless.
-    if (result.status !== 'failed') await this.options.ledger.markSent(charged.receipt.id).catch(() => false);
+    return this.send(task, charged.receipt.id, charged.report.body ?? body, privatized.rho);
+  }
+
+  /** Uploads a charged report and marks it sent once the bytes reached the server. */
+  private async send(task: TaskDescriptor, chargeKey: string, body: Uint8Array, rho: number): Promise<ParticipationResult> {
+    const result = await this.upload(task, body, rho);
+    // 'sent' and 'rejected' both mean the bytes reached the server; a network failure stays pending
+    // (its bytes kept, sent again by the next pass while the round is open).
+    // A failed markSent only leaves the entry 'pending': harmless, the re-send is idempotent.
+    if (result.status !== 'failed') await this.options.ledger.markSent(chargeKey).catch(() => false);
     return result;
   }
 
