@@ -75,6 +75,12 @@ export interface ContributionReceipt {
   readonly protection: ContributionProtection;
   /** ε if both aggregators collude: only this device's own noise is left (= epsilon for 'local'). */
   readonly collusionEpsilon: number;
+  /**
+   * Whether the bytes reached the aggregator. False: charged (the charge is written before the
+   * upload) and not sent yet — the page closed mid-upload or the network failed; a later pass sends
+   * the same bytes while the round is open.
+   */
+  readonly sent: boolean;
 }
 
 export interface PrivacyBudgetView {

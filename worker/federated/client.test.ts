@@ -154,6 +154,7 @@ describe('FederatedClient.participate', () => {
     const spent = (await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho;
     expect(spent).toBeCloseTo(receipts[0]!.rho, 12);
     expect((await ledger.pending())).toHaveLength(1);
+    expect(receipts[0]!.sent).toBe(false);
 
     // The next pass (a new page's Worker: a new client over the same IndexedDB) finds the charge
     // unsent and sends its stored bytes, not a new contribution.
@@ -164,7 +165,7 @@ describe('FederatedClient.participate', () => {
     expect(Buffer.from(bodyOf(working.posts()[0]!)).equals(Buffer.from(bodyOf(failing.posts()[0]!)))).toBe(true);
     expect((await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho).toBe(spent);
     expect(await ledger.pending()).toEqual([]);
-    expect(await listReceipts(db)).toHaveLength(1);
+    expect((await listReceipts(db)).map((r) => r.sent)).toEqual([true]);
     // Sent now: nothing more goes to this round.
     expect(await next.participate(mfTask())).toMatchObject({ status: 'skipped', reason: 'already-contributed' });
     expect(working.posts()).toHaveLength(1);

@@ -111,7 +111,7 @@ function createSchema(db: IDBDatabase): void {
  */
 export async function listReceipts(db: FederatedDb): Promise<ContributionReceipt[]> {
   const entries = await db.getAllFromIndex('ledger', 'at');
-  return entries.map(({ charge, report }) => ({
+  return entries.map(({ charge, report, status }) => ({
     at: charge.at,
     task: charge.task,
     round: report.roundId,
@@ -121,6 +121,7 @@ export async function listReceipts(db: FederatedDb): Promise<ContributionReceipt
     bytes: report.bytes,
     protection: report.protection ?? 'local',
     collusionEpsilon: report.collusionEpsilon ?? report.epsilon,
+    sent: status === 'sent',
   }));
 }
 

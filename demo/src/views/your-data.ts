@@ -58,7 +58,7 @@ function receipts(profile: ProfileView): HTMLElement {
           h('td', {}, r.protection === 'secure-aggregation' ? 'split between two servers' : 'noised on this device'),
           h('td', {}, r.epsilon.toFixed(3)),
           h('td', {}, r.collusionEpsilon.toFixed(r.collusionEpsilon >= 100 ? 0 : 3)),
-          h('td', {}, formatBytes(r.bytes)),
+          h('td', {}, r.sent ? formatBytes(r.bytes) : `${formatBytes(r.bytes)}, not sent yet`),
         ))),
     ),
     protectionExplained(list),
