@@ -61,7 +61,7 @@ function serverTasks(config: ServerConfig, mfItems: number | undefined): TaskDef
   }
 }
 
-function startSimulator(config: ServerConfig, url: string, adminToken: string): ChildProcess | null {
+function startSimulator(url: string, adminToken: string): ChildProcess | null {
   const simulator = join(root, 'sim', 'simulate.ts');
   if (!existsSync(simulator)) {
     console.log(`[seed] the simulator (${simulator}) is missing; the server runs without seeding`);
@@ -165,7 +165,7 @@ async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: '
     console.log(`  storefront  ${base}/${built ? '' : `   (not built: run npm run build; ${config.staticDir}/demo is missing)`}`);
     console.log(`  dashboard   ${base}/dashboard.html`);
     console.log(`  API         ${base}/v1/tasks  ${base}/v1/stats  ${base}/healthz`);
-    if (config.seed && adminToken !== null) child = startSimulator(config, base, adminToken);
+    if (config.seed && adminToken !== null) child = startSimulator(base, adminToken);
   });
   hardenServer(server as Server, limits);
   const stop = (): void => {

@@ -21,7 +21,6 @@ import type { Scorer } from './metrics.js';
 import { SIM_SITE, type Visitor } from './population.js';
 import { seededRandom, shuffled, type SeededRandom } from './random.js';
 
-export const MF_TASK = 'mf-items';
 /** What ships (server/tasks.ts): the ALS model and the popularity histogram it picks its rows from. */
 export const ALS_TASK = 'als-items';
 export const POPULARITY_TASK = 'item-popularity';
@@ -144,10 +143,6 @@ export async function fetchTask(endpoint: string, name: string): Promise<TaskDes
   const response = await fetch(`${endpoint}/v1/tasks`);
   if (!response.ok) throw new Error(`GET ${endpoint}/v1/tasks answered ${response.status}`);
   return parseTasksResponse(await response.json()).find((t) => t.task === name);
-}
-
-export function fetchMfTask(endpoint: string): Promise<TaskDescriptor | undefined> {
-  return fetchTask(endpoint, MF_TASK);
 }
 
 /**

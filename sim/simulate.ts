@@ -51,7 +51,6 @@ import { postRankingQuality, postTrueCounts } from './quality.js';
 import { simulateMovieTweetings } from './movietweetings.js';
 import { seededRandom, shuffled } from './random.js';
 import { evaluationJson, formatEvaluation, formatHistogram, formatReport, formatSegments, TARGETS, type Evaluation, type MethodResult } from './report.js';
-import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { useNodeBackend } from './tfjs-node.js';
 
 /** What `--json` names the data set. */

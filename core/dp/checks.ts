@@ -19,11 +19,6 @@ export function fail(name: string, rule: string, value: unknown): never {
   throw new RangeError(`${name} must be ${rule}; got ${describe(value)}`);
 }
 
-export function requireFiniteNumber(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(name, 'a finite number', value);
-  return value;
-}
-
 export function requirePositiveFinite(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(name, 'a finite number > 0', value);
   return value;

@@ -197,9 +197,6 @@ export const CONTRIBUTION_MAGIC = new Uint8Array([0x49, 0x4e, 0x4b, 0x31]);
 export const CONTRIBUTION_ID_BYTES = 16;
 export const CONTRIBUTION_HEADER_BYTES = 28;
 export const CONTRIBUTION_CONTENT_TYPE = 'application/octet-stream';
-/** int32 grid values must stay strictly inside this range so sums of many fit in float64 exactly. */
-export const INT32_MIN = -2147483648;
-export const INT32_MAX = 2147483647;
 
 export interface Contribution {
   /** 16 random bytes from crypto.getRandomValues, fresh per contribution (never an identifier of the device). */

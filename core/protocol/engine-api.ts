@@ -3,7 +3,6 @@
  * methods through Comlink; the engine implements them. Everything crossing this boundary is
  * structured-clonable plain data.
  */
-import type { EventName } from '../events/names.js';
 
 /** What the SDK hands the engine: raw, unvalidated. The engine validates in core/events. */
 export interface RawEvent {

@@ -39,7 +39,7 @@ describe('central DP wrapper', () => {
     expect(config.centralNoiseStddev).toBeCloseTo(0.5 * gridSensitivity(1, 1e-3, 20_000), 9);
     const input: AggregateInput = { roundId: 'r', task: fedavgTask('t', 20_000), config, weights: new Float32Array(20_000), sum: new Float64Array(20_000), contributions: 10 };
     const out = dp.aggregate(input);
-    const again = dp.aggregate({ ...input, roundId: 'r2' });
+    dp.aggregate({ ...input, roundId: 'r2' });
     const noise = seen[0]!;
     // Sample variance over n = 20,000 coordinates has relative sd √(2/n) = 1 %; a 6 % tolerance is
     // 6 sd (false failure < 2e-9). The mean's sd is σ/√n; 6 sd tolerance likewise.

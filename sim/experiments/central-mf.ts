@@ -1,7 +1,7 @@
 /**
- * Centralized MF with the fast re-implementation of trainLocal (mf-fast.ts), set up as
- * sim/baselines/central-mf.ts (SETTINGS.central: lr 3, 10 epochs, batch 32, ≤ 20 steps per user,
- * l2 0), to check it reproduces the simulator's 0.528, and popularity's 0.378.
+ * Centralized MF with the fast re-implementation of trainLocal (mf-fast.ts), set up as the
+ * simulator's former centralized MF reference (lr 3, 10 epochs, batch 32, ≤ 20 steps per user,
+ * l2 0), to check it reproduces its 0.528, and popularity's 0.378.
  *   node --import tsx sim/experiments/central-mf.ts [--dim 16] [--epochs 10] [--lr 3] [--l2 0] [--seed 1]
  */
 import { evaluate, flags, fmt, loadExperimentData, num, popularity, seeded } from './common.js';

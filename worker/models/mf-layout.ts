@@ -17,9 +17,6 @@ import type { TensorSpec } from '../../core/protocol/aggregator.js';
 export const MF_ITEM_EMBEDDINGS = 'item_embeddings';
 export const MF_ITEM_BIAS = 'item_bias';
 
-/** Largest dense update the aggregator is sized for (floats). */
-export const MAX_DENSE_UPDATE = 150_000;
-
 export interface MfShape {
   readonly nItems: number;
   readonly dim: number;

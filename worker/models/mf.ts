@@ -91,14 +91,6 @@ export async function getGlobalParameters(model: MfModel): Promise<Float32Array>
   return flat;
 }
 
-export function setGlobalParameters(model: MfModel, flat: Float32Array): void {
-  const { itemEmbeddings, itemBias } = splitMfParameters(model, flat);
-  tf.tidy(() => {
-    model.itemEmbeddings.assign(tf.tensor2d(itemEmbeddings, [model.nItems, model.dim]));
-    model.itemBias.assign(tf.tensor2d(itemBias, [model.nItems, 1]));
-  });
-}
-
 export async function getUserEmbedding(model: MfModel): Promise<Float32Array> {
   return Float32Array.from(await model.userEmbedding.data());
 }

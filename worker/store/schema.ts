@@ -3,7 +3,7 @@
  * run in order from the stored version to DB_VERSION inside the upgrade transaction.
  * To change the schema: bump DB_VERSION and append a migration; never edit a shipped one.
  */
-import { unwrap, type DBSchema, type IDBPDatabase, type StoreNames } from 'idb';
+import { unwrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { ValidEvent } from '../../core/events/event.js';
 import type { CatalogItem, ConsentState } from '../../core/protocol/engine-api.js';
 import type { ItemRecord } from '../features/items.js';
@@ -74,7 +74,6 @@ export interface InklingDB extends DBSchema {
   meta: { key: string; value: MetaRecord };
 }
 
-export const STORE_NAMES: readonly StoreNames<InklingDB>[] = ['events', 'profile', 'items', 'itemJournal', 'catalog', 'meta'];
 export const PROFILE_KEY = 'profile';
 
 /** A step of the schema. `tx` is the raw upgrade transaction, for migrations that move data. */

@@ -13,11 +13,6 @@ import type { Rational, RationalLike } from './rational.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** true with probability numerator/denominator (0 ≤ numerator ≤ denominator, safe integers, denominator ≥ 1). */
-export function bernoulliRationalKernel(random: RandomSource, numerator: number, denominator: number): boolean {
-  return random.uniformBelow(denominator) < numerator;
-}
-
 export function bernoulliRationalBigKernel(random: RandomSource, numerator: bigint, denominator: bigint): boolean {
   return random.uniformBelowBigInt(denominator) < numerator;
 }

@@ -41,10 +41,6 @@ export function rationalFromFiniteNumber(x: number): Rational {
   return { numerator: BigInt(scaled), denominator };
 }
 
-export function rationalToNumber(r: Rational): number {
-  return Number(r.numerator) / Number(r.denominator);
-}
-
 /** ⌊√n⌋ for n ≥ 0, exactly (Newton's method on BigInt). */
 export function integerSquareRoot(n: bigint): bigint {
   if (n < 2n) return n;
