@@ -51,8 +51,8 @@ function describe(event: CoordinatorEvent): string {
 }
 
 /** The tasks this process runs: the defaults sized to the catalogue, as --tasks selects them (the same for a leader and its helper). */
-function serverTasks(config: ServerConfig, mfItems: number | undefined): TaskDefinition[] {
-  const all = createDefaultTasks({ ...(mfItems === undefined ? {} : { mfItems }), ...(config.segments === undefined ? {} : { segments: config.segments }), delta: config.delta });
+function serverTasks(config: ServerConfig, catalogue: Catalogue | undefined): TaskDefinition[] {
+  const all = createDefaultTasks({ ...catalogue, ...(config.segments === undefined ? {} : { segments: config.segments }), delta: config.delta });
   try {
     return selectTasks(all, config.tasks);
   } catch (error) {
@@ -80,16 +80,28 @@ function startSimulator(url: string, adminToken: string): ChildProcess | null {
   return child;
 }
 
+interface Catalogue {
+  readonly mfItems: number;
+  /** Present when some item lists categories: the ALS factors start from them (createAlsTask). */
+  readonly itemCategories?: readonly (readonly string[])[];
+}
+
 /**
- * Rows of the MF model = items of the storefront's public catalogue (dist/demo/catalog.json,
- * row i = items[i]), so the model the server averages is the one the shop's devices train.
+ * Rows of the item models = items of the storefront's public catalogue (dist/demo/catalog.json,
+ * row i = items[i]), so the model the server averages is the one the shop's devices train; with
+ * each item's public `categories`.
  */
-function catalogueSize(staticDir: string): number | undefined {
+function readCatalogue(staticDir: string): Catalogue | undefined {
   const path = join(staticDir, 'demo', 'catalog.json');
   if (!existsSync(path)) return undefined;
   const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
   const items = typeof parsed === 'object' && parsed !== null ? (parsed as { items?: unknown }).items : undefined;
-  return Array.isArray(items) && items.length >= 2 ? items.length : undefined;
+  if (!Array.isArray(items) || items.length < 2) return undefined;
+  const itemCategories = items.map((item: unknown) => {
+    const categories = typeof item === 'object' && item !== null ? (item as { categories?: unknown }).categories : undefined;
+    return Array.isArray(categories) ? categories.filter((c): c is string => typeof c === 'string') : [];
+  });
+  return { mfItems: items.length, ...(itemCategories.some((c) => c.length > 0) ? { itemCategories } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -118,15 +130,15 @@ async function main(): Promise<void> {
 }
 
 async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'helper' }>): Promise<void> {
-  const mfItems = catalogueSize(config.staticDir);
+  const catalogue = readCatalogue(config.staticDir);
   const helper = await createHelper(
     { dbPath: config.dbPath, allowedOrigins: config.allowedOrigins, minContributions: config.minContributions, maxContributions: config.maxContributions, peerToken: role.peerToken, rotateKey: role.rotateKey },
-    { tasks: serverTasks(config, mfItems) },
+    { tasks: serverTasks(config, catalogue) },
   );
   const limits = config.http ?? DEFAULT_HTTP_LIMITS;
   const server = serve({ fetch: helper.app.fetch, port: config.port, hostname: config.host, serverOptions: nodeServerOptions(limits) }, (info) => {
     const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${info.port}`;
-    console.log(`Inkling helper on ${base} (${describeStore(config.dbPath)}; HPKE key ids ${helper.service.keyIds().join(', ')}; mf-items ${mfItems ?? MF_ITEMS} items)`);
+    console.log(`Inkling helper on ${base} (${describeStore(config.dbPath)}; HPKE key ids ${helper.service.keyIds().join(', ')}; mf-items ${catalogue?.mfItems ?? MF_ITEMS} items)`);
     console.log(`  keys   ${base}/v1/hpke-config   stats ${base}/v1/stats`);
   });
   hardenServer(server as Server, limits);
@@ -141,12 +153,12 @@ async function runHelper(config: ServerConfig, role: Extract<Role, { kind: 'help
 async function runAggregator(config: ServerConfig, role: Exclude<Role, { kind: 'helper' }>): Promise<void> {
   // Seeding posts quality reports; without a configured token, make a one-off one for this run.
   const adminToken = config.adminToken ?? (config.seed ? randomBytes(24).toString('base64url') : null);
-  const mfItems = catalogueSize(config.staticDir);
-  console.log(`[tasks] mf-items sized to ${mfItems ?? MF_ITEMS} items (${mfItems === undefined ? 'default; no catalog.json under --static-dir' : `${config.staticDir}/demo/catalog.json`})`);
+  const catalogue = readCatalogue(config.staticDir);
+  console.log(`[tasks] item models sized to ${catalogue?.mfItems ?? MF_ITEMS} items (${catalogue === undefined ? 'default; no catalog.json under --static-dir' : `${config.staticDir}/demo/catalog.json${catalogue.itemCategories === undefined ? '' : ', ALS factors started from its categories'}`})`);
   const aggregator = await createAggregator(
     { ...config, adminToken, role },
     {
-      tasks: serverTasks(config, mfItems),
+      tasks: serverTasks(config, catalogue),
       // An empty round extended at its deadline is routine (every round-seconds per idle task): not logged.
       onEvent: (e) => {
         if (e.kind === 'round_extended' && e.contributions === 0) return;

@@ -7,7 +7,7 @@ import { createAggregator } from './aggregator.js';
 import type { CoordinatorEvent } from './rounds/coordinator.js';
 import { initialWeights } from './models/initial-weights.js';
 import { modelEvaluationLabels } from '../core/models/model-evaluation.js';
-import { checkTasks, createAlsTask, createDailyReportTask, createDefaultTasks, createMfTask, createPopularityTask, createModelEvaluationTask, createMonthlyReportTask, MOVIELENS_GENRES, PROPENSITY_INITIAL_BIAS, REPORTS_EPSILON_PER_DAY, selectTasks, uploadLength } from './tasks.js';
+import { ALS_INIT_NORM, checkTasks, createAlsTask, createDailyReportTask, createDefaultTasks, createMfTask, createPopularityTask, createModelEvaluationTask, createMonthlyReportTask, MOVIELENS_GENRES, PROPENSITY_INITIAL_BIAS, REPORTS_EPSILON_PER_DAY, selectTasks, uploadLength } from './tasks.js';
 import { zcdpRhoFor } from '../core/dp/calibrate.js';
 import { zcdpToEpsilon } from '../core/dp/accountant/zcdp.js';
 import { contributionBody, fedavgTask, honestValues, randomId, TEST_CONFIG } from './testkit.js';
@@ -61,6 +61,20 @@ describe('task definitions', () => {
     const p = initialWeights(propensity!);
     expect(Array.from(p.subarray(0, 8))).toEqual(new Array(8).fill(0));
     expect(p[8]).toBeCloseTo(PROPENSITY_INITIAL_BIAS, 6);
+  });
+
+  it('starts the ALS factors from the catalogue\'s categories when it lists them (rows of norm ALS_INIT_NORM), and says so of a list of the wrong length', () => {
+    // Ten genres fill all 8 directions (core/models/category-factors.ts).
+    const itemCategories = Array.from({ length: 50 }, (_, i) => [MOVIELENS_GENRES[i % 10]!]);
+    const als = createDefaultTasks({ mfItems: 50, itemCategories })[1]!;
+    expect(als.init.kind).toBe('categories');
+    const w = initialWeights(als);
+    expect(Array.from(w)).toEqual(Array.from(initialWeights(als)));
+    expect(Math.hypot(...w.subarray(0, 8))).toBeCloseTo(ALS_INIT_NORM, 6);
+    expect(Array.from(w.subarray(0, 8))).toEqual(Array.from(w.subarray(80, 88))); // items 0 and 10: one genre, one row
+    expect(Array.from(w.subarray(0, 8))).not.toEqual(Array.from(w.subarray(8, 16)));
+    expect(w.subarray(50 * 8).every((v) => v === 0)).toBe(true); // item_popularity: zero until the first ALS release
+    expect(() => createDefaultTasks({ mfItems: 50, itemCategories: itemCategories.slice(1) })).toThrow(/itemCategories has 49 entries; the catalogue has 50 items/);
   });
 
   it('refuses ALS tasks without their settings or popularity histogram, and shares that exceed one budget', () => {

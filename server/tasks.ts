@@ -25,7 +25,12 @@ export type ModelInit =
   | { readonly kind: 'constant'; readonly values: Readonly<Record<string, number>> }
   | { readonly kind: 'zeros' }
   /** core/models/next-event.ts initialNextEventWeights from a seeded generator (initialisation only). */
-  | { readonly kind: 'next-event'; readonly seed: number };
+  | { readonly kind: 'next-event'; readonly seed: number }
+  /**
+   * The named [items, dim] tensor from the catalogue's public categories (core/models/category-factors.ts:
+   * whitened principal axes, rows of L2 norm `norm`); other tensors zero. `categories[i]` is item i's.
+   */
+  | { readonly kind: 'categories'; readonly tensor: string; readonly categories: readonly (readonly string[])[]; readonly norm: number; readonly seed: number };
 
 export interface TaskDefinition {
   readonly task: string;
@@ -175,6 +180,8 @@ export function uploadLength(task: Pick<TaskDefinition, 'kind' | 'model' | 'als'
 export interface DefaultTaskOptions {
   /** The catalogue size: rows of the item models (ALS, popularity, and MF where it runs). */
   readonly mfItems?: number;
+  /** Each catalogue row's public categories (length mfItems): the ALS factors start from them (createAlsTask). */
+  readonly itemCategories?: readonly (readonly string[])[];
   /** The owner's segments settings (--segments-k, --segments-categories); default SEGMENTS_SETTINGS. */
   readonly segments?: Partial<KmeansSettings>;
   /** The server's δ (--delta): the fixed-schedule reports' ε per period is their share of ε 1 a day at it. */
@@ -201,7 +208,7 @@ export function createDefaultTasks(options: DefaultTaskOptions = {}): TaskDefini
   const delta = options.delta === undefined ? {} : { delta: options.delta };
   return [
     createPopularityTask(nItems),
-    createAlsTask(nItems),
+    createAlsTask(nItems, ALS_SETTINGS, options.itemCategories),
     ...createDefaultTasksWithoutItems(),
     segments,
     createDailyReportTask({ segments: segments.kmeans?.k ?? SEGMENTS_SETTINGS.k, ...delta }),
@@ -228,14 +235,27 @@ export function createPopularityTask(nItems: number): TaskDefinition {
   };
 }
 
-export function createAlsTask(nItems: number, settings: AlsSettings = ALS_SETTINGS): TaskDefinition {
+/**
+ * Row norm of the category-based initial factors: about a random init's (0.1 · √8 ≈ 0.28).
+ * Measured at ε 8 (sim/README.md): what the init buys does not hinge on it.
+ */
+export const ALS_INIT_NORM = 0.3;
+
+/**
+ * `itemCategories` (item i's public categories, one entry per catalogue row): the factors start
+ * from them (core/models/category-factors.ts), which measured +0.009 HR@10 under DP on
+ * ml-latest-small (sim/README.md); without them, N(0, 0.1²).
+ */
+export function createAlsTask(nItems: number, settings: AlsSettings = ALS_SETTINGS, itemCategories?: readonly (readonly string[])[]): TaskDefinition {
+  if (itemCategories !== undefined && itemCategories.length !== nItems) throw new RangeError(`itemCategories has ${itemCategories.length} entries; the catalogue has ${nItems} items`);
   return {
     task: 'als-items',
     kind: 'als',
     model: { name: 'als-items', tensors: alsTensorSpecs({ nItems, dim: settings.dim }) },
-    // Factors start N(0, 0.1²) (sim/experiments/als.ts); the popularity tensor starts at zero, which
-    // tells devices' scorers the model is not trained yet.
-    init: { kind: 'normal', stddev: 0.1, seed: 20_260_402, tensors: ['item_factors'] },
+    // The popularity tensor starts at zero, which tells devices' scorers the model is not trained yet.
+    init: itemCategories === undefined
+      ? { kind: 'normal', stddev: 0.1, seed: 20_260_402, tensors: ['item_factors'] }
+      : { kind: 'categories', tensor: 'item_factors', categories: itemCategories, norm: ALS_INIT_NORM, seed: 20_260_402 },
     // The device caps ‖u‖ ≤ 1 and scales its whole statistics vector to L2 ≤ C = 1.
     clipNorm: 1,
     granularity: 1e-4,

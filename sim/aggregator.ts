@@ -23,6 +23,8 @@ import { REPORT_TASKS } from '../core/models/daily-report.js';
 export interface SimAggregatorOptions {
   /** Rows of the item models: the storefront catalogue's size. */
   readonly mfItems: number;
+  /** Each row's public categories: the ALS factors start from them, as on a server whose catalogue lists them. */
+  readonly itemCategories?: readonly (readonly string[])[];
   /**
    * 'als' (default: item-popularity + als-items, what ships), 'mf' (the FedAvg MF task alone) or
    * 'category-histogram' (the dashboard's DP histogram of top genres alone, as server/tasks.ts defines it)
@@ -83,7 +85,7 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
   if (options.model === 'category-histogram') {
     return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'category-histogram').map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));
   }
-  return createDefaultTasks({ mfItems: options.mfItems })
+  return createDefaultTasks({ mfItems: options.mfItems, ...(options.itemCategories === undefined ? {} : { itemCategories: options.itemCategories }) })
     .filter((t) => t.task === 'item-popularity' || t.task === 'als-items')
     .map((t) => ({
       ...t,

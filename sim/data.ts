@@ -145,6 +145,11 @@ export function buildCatalogue(movies: readonly Movie[], ids: readonly string[],
   return { ids, indexOf, movies: byId, products };
 }
 
+/** Each catalogue row's public categories (its film's genres; none when the film is unknown), in row order. */
+export function catalogueCategories(catalogue: Catalogue): string[][] {
+  return catalogue.ids.map((id) => [...(catalogue.movies.get(id)?.genres ?? [])]);
+}
+
 /** Loads the catalogue and every user's split history. */
 export function loadDataset(options: LoadOptions = {}): Dataset {
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;

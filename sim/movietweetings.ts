@@ -19,12 +19,13 @@ import { centralAlsQuality } from './baselines/central-als.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { loadMovieTweetings } from './experiments/mt-data.js';
 import { runRealPath } from './experiments/real-path.js';
+import { catalogueCategories } from './data.js';
 import { evaluateRanking } from './metrics.js';
 import { evaluationJson, formatEvaluation, TARGETS, type Evaluation } from './report.js';
 
 export const MOVIETWEETINGS = 'movietweetings-2013';
 
-export async function simulateMovieTweetings(options: SimulateOptions, log: (line: string) => void, seed: number): Promise<number> {
+export async function simulateMovieTweetings(options: SimulateOptions, log: (line: string) => void): Promise<number> {
   const started = Date.now();
   const data = loadMovieTweetings();
   const senders = data.interactions.filter((p) => p.length > 0).length;
@@ -32,11 +33,13 @@ export async function simulateMovieTweetings(options: SimulateOptions, log: (lin
 
   const popularity = evaluateRanking(data.dataset, popularityScorer(data.dataset));
   const interactions = data.interactions.map((p) => [...p]);
-  const centralQuality = centralAlsQuality(data.dataset, interactions, data.nItems, options.rounds, seed);
+  const centralQuality = centralAlsQuality(data.dataset, interactions, data.nItems, options.rounds);
   log(`centralized done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  const plain = await runRealPath(data, { epsilon: 0, rounds: options.rounds });
+  // The factors start from the catalogue's genres, as a server started on this catalogue would (createAlsTask).
+  const itemCategories = catalogueCategories(data.dataset.catalogue);
+  const plain = await runRealPath(data, { epsilon: 0, rounds: options.rounds, itemCategories });
   log(`federated without DP done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  const dp = await runRealPath(data, { epsilon: options.epsilon, rounds: options.rounds, noise: 'discrete' });
+  const dp = await runRealPath(data, { epsilon: options.epsilon, rounds: options.rounds, noise: 'discrete', itemCategories });
   const epsilonSpent = zcdpToEpsilon(dp.rhoSpent, TARGETS.delta).epsilon;
   log(`federated with DP done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 

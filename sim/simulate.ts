@@ -36,7 +36,7 @@ import { centralAlsQuality } from './baselines/central-als.js';
 import { ALS_SETTINGS } from '../server/tasks.js';
 import { popularityScorer } from './baselines/popularity.js';
 import { storefrontCatalogueIds } from './catalogue-source.js';
-import { loadDataset, type Dataset } from './data.js';
+import { catalogueCategories, loadDataset, type Dataset } from './data.js';
 import { ALS_TASK, DevicePool, fetchEpsilonSpent, fetchTask, federatedScores, POPULARITY_TASK, precomputedScorer, runFederation, type FederationProgress, type FederationResult } from './federation.js';
 import { CATEGORY_TASK, runCategoryHistogram, topCategories, type CategoryHistogramRun } from './category-histogram.js';
 import { runSegments, type SegmentsRun } from './segments.js';
@@ -183,14 +183,15 @@ async function simulate(options: SimulateOptions): Promise<number> {
   // Centralized ALS: the same code, every user, exact sums, as many iterations as federated rounds
   // (the table's reference); and trained to convergence, which the notes print beside it, so a
   // short federated schedule cannot flatter the ratio unseen.
-  const centralQuality = centralAlsQuality(dataset, interactions, nItems, options.rounds, SETTINGS.seed);
-  const convergedQuality = centralAlsQuality(dataset, interactions, nItems, SETTINGS.centralConvergedIterations, SETTINGS.seed);
+  const centralQuality = centralAlsQuality(dataset, interactions, nItems, options.rounds);
+  const convergedQuality = centralAlsQuality(dataset, interactions, nItems, SETTINGS.centralConvergedIterations);
 
   const devicesPerRound = options.perRound;
   const adminToken = options.adminToken ?? randomBytes(24).toString('base64url');
 
   // Federated without DP: always an in-process aggregator configured without noise.
-  const plain = await startSimAggregator({ mfItems: nItems, epsilonBudget: 100, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.noDp });
+  const itemCategories = catalogueCategories(dataset.catalogue);
+  const plain = await startSimAggregator({ mfItems: nItems, itemCategories, epsilonBudget: 100, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.noDp });
   let federated: RankingQuality;
   try {
     const run = await runFederation({
@@ -208,7 +209,7 @@ async function simulate(options: SimulateOptions): Promise<number> {
   // Federated with DP: the given server, else an in-process one at --epsilon.
   let own: SimAggregator | null = null;
   const endpoint = options.server ?? (own = await startSimAggregator({
-    mfItems: nItems, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.dp,
+    mfItems: nItems, itemCategories, epsilonBudget: options.epsilon, delta: TARGETS.delta, contributionsPerRound: devicesPerRound, adminToken, ...SETTINGS.dp,
     secure: { plannedRounds: options.rounds },
   })).url;
   let federatedDp: RankingQuality;
@@ -439,7 +440,7 @@ async function main(): Promise<void> {
   const code = options.seedServer
     ? await seed(options, options.seedServer)
     : options.dataset === 'movietweetings'
-      ? await simulateMovieTweetings(options, log, SETTINGS.seed)
+      ? await simulateMovieTweetings(options, log)
       : await simulate(options);
   process.exit(code);
 }

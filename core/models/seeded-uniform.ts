@@ -13,3 +13,9 @@ export function seededUniform(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** N(0, 1) by Box–Muller over a seeded uniform (u1 kept away from 0). Initialisation only. */
+export function seededNormal(uniform: () => number): number {
+  const u1 = Math.max(uniform(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * uniform());
+}

@@ -6,6 +6,7 @@
  */
 import { modelParameterCount } from '../../core/protocol/aggregator.js';
 import { initialNextEventWeights } from '../../core/models/next-event.js';
+import { categoryFactors } from '../../core/models/category-factors.js';
 import type { TaskDefinition } from '../tasks.js';
 
 export function initialWeights(task: TaskDefinition): Float32Array {
@@ -43,6 +44,19 @@ export function initialWeights(task: TaskDefinition): Float32Array {
       const initial = initialNextEventWeights(shape, splitMix32(init.seed));
       if (initial.length !== weights.length) throw new RangeError(`task ${task.task}: a next-event init needs the next-event tensors (core/models/next-event.ts)`);
       return initial;
+    }
+    case 'categories': {
+      let offset = 0;
+      for (const tensor of task.model.tensors) {
+        const size = tensor.shape.reduce((a, b) => a * b, 1);
+        if (tensor.name === init.tensor) {
+          const [items, dim] = tensor.shape;
+          if (tensor.shape.length !== 2 || items !== init.categories.length) throw new RangeError(`task ${task.task}: a categories init needs a [${init.categories.length}, dim] tensor ${init.tensor}; got [${tensor.shape.join(', ')}]`);
+          weights.set(categoryFactors(init.categories, { dim: dim!, norm: init.norm, seed: init.seed }), offset);
+        }
+        offset += size;
+      }
+      return weights;
     }
     default: {
       const unreachable: never = init;

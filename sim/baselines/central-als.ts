@@ -10,10 +10,10 @@ import { ALS_POPULARITY_WEIGHT, alsVectorLength, solveAlsItems } from '../../cor
 import { alsStatistics, solveUserVector } from '../../worker/models/als.js';
 import type { Interaction } from '../../worker/models/feedback.js';
 import { topRows } from '../../server/strategies/als.js';
-import { ALS_SETTINGS } from '../../server/tasks.js';
-import type { Dataset } from '../data.js';
+import { initialWeights } from '../../server/models/initial-weights.js';
+import { ALS_SETTINGS, createAlsTask } from '../../server/tasks.js';
+import { catalogueCategories, type Dataset } from '../data.js';
 import { evaluateRanking, type RankingQuality, type Scorer } from '../metrics.js';
-import { seededRandom, type SeededRandom } from '../random.js';
 
 export interface CentralAlsOptions {
   readonly nItems: number;
@@ -21,7 +21,8 @@ export interface CentralAlsOptions {
   readonly topK: number;
   readonly lambda: number;
   readonly iterations: number;
-  readonly random: SeededRandom;
+  /** [nItems, dim] starting factors (the rows are taken from it): the shipped task's initial weights. */
+  readonly initialFactors: Float32Array;
 }
 
 export interface CentralAls {
@@ -43,12 +44,6 @@ export function scaledCounts(interactions: readonly (readonly Interaction[])[], 
   return counts;
 }
 
-function gaussian(random: SeededRandom): number {
-  // Box–Muller over the seeded generator: initialisation only, never privacy noise.
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
 export function trainCentralAls(interactions: readonly (readonly Interaction[])[], options: CentralAlsOptions): CentralAls {
   const { nItems, dim, topK, lambda, iterations } = options;
   const counts = scaledCounts(interactions, nItems);
@@ -56,7 +51,9 @@ export function trainCentralAls(interactions: readonly (readonly Interaction[])[
   const rowOf = new Map<number, number>();
   rows.forEach((item, r) => rowOf.set(item, r));
   const mine = interactions.map((p) => p.flatMap((x) => (rowOf.has(x.item) ? [{ item: rowOf.get(x.item)!, weight: x.weight }] : [])));
-  const compact = Float32Array.from({ length: rows.length * dim }, () => 0.1 * gaussian(options.random));
+  if (options.initialFactors.length !== nItems * dim) throw new RangeError(`initialFactors has ${options.initialFactors.length} values; ${nItems} items × dim ${dim} needs ${nItems * dim}`);
+  const compact = new Float32Array(rows.length * dim);
+  rows.forEach((item, r) => compact.set(options.initialFactors.subarray(item * dim, item * dim + dim), r * dim));
   const local = rows.map((_, r) => r);
   for (let it = 0; it < iterations; it++) {
     const sum = new Float64Array(alsVectorLength(dim, rows.length));
@@ -87,8 +84,13 @@ export function centralAlsScorer(model: CentralAls, interactions: readonly (read
   };
 }
 
-/** The centralized reference the simulators print: the shipped ALS settings, `iterations` sweeps from a seeded init. */
-export function centralAlsQuality(dataset: Dataset, interactions: readonly (readonly Interaction[])[], nItems: number, iterations: number, seed: number): RankingQuality {
-  const model = trainCentralAls(interactions, { nItems, dim: ALS_SETTINGS.dim, topK: ALS_SETTINGS.topK, lambda: ALS_SETTINGS.lambda, iterations, random: seededRandom(seed) });
+/**
+ * The centralized reference the simulators print: the shipped ALS settings, `iterations` sweeps from
+ * the shipped task's initial factors (the catalogue's categories, server/tasks.ts createAlsTask).
+ */
+export function centralAlsQuality(dataset: Dataset, interactions: readonly (readonly Interaction[])[], nItems: number, iterations: number): RankingQuality {
+  const task = createAlsTask(nItems, ALS_SETTINGS, catalogueCategories(dataset.catalogue));
+  const initialFactors = initialWeights(task).subarray(0, nItems * ALS_SETTINGS.dim);
+  const model = trainCentralAls(interactions, { nItems, dim: ALS_SETTINGS.dim, topK: ALS_SETTINGS.topK, lambda: ALS_SETTINGS.lambda, iterations, initialFactors });
   return evaluateRanking(dataset, centralAlsScorer(model, interactions));
 }

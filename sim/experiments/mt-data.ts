@@ -3,7 +3,7 @@
  * README/LICENSE/PROVENANCE stay beside the data) as an ExperimentData for the fast experiments
  * (issue 9, part 5): 21,081 users, most with 1–5 ratings: every user is a device.
  *
- * - Catalogue: items with ≥ `minRatings` ratings in the whole file (default 5: 3,464 items holding
+ * - Catalogue: items.csv's titles and genres; the items with ≥ `minRatings` ratings in the whole file (default 5: 3,464 items holding
  *   90 % of the 141,695 ratings; an item rated fewer than 5 times cannot be learnt collaboratively and
  *   would only add unlearnable held-out targets to a full ranking), ascending IMDb id.
  * - Split per user in time order (file order breaks ties): the last 20 %, at least one, held out;
@@ -16,7 +16,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { buildCatalogue, type Interaction as Rating, type UserHistory } from '../data.js';
+import { parseCsv } from '../csv.js';
+import { buildCatalogue, type Interaction as Rating, type Movie, type UserHistory } from '../data.js';
 import type { ExperimentData } from './common.js';
 
 export const MT_DIR = '/work/shared/data/movietweetings-2013';
@@ -40,7 +41,7 @@ export function loadMovieTweetings(minRatings = 5, dir = MT_DIR): MtData {
     counts.set(item!, (counts.get(item!) ?? 0) + 1);
   }
   const ids = [...counts.entries()].filter(([, c]) => c >= minRatings).map(([id]) => id).sort((a, b) => Number(a) - Number(b));
-  const catalogue = buildCatalogue([], ids);
+  const catalogue = buildCatalogue(readItems(dir), ids);
   const users: UserHistory[] = [];
   const interactions: { item: number; weight: number }[][] = [];
   const warm: boolean[] = [];
@@ -63,4 +64,11 @@ export function loadMovieTweetings(minRatings = 5, dir = MT_DIR): MtData {
     warm.push(mine.length > 0);
   }
   return { dataset: { catalogue, users }, nItems: ids.length, interactions, warm };
+}
+
+/** items.csv.gz: IMDb id, title, genres ('|'-separated). */
+function readItems(dir: string): Movie[] {
+  const rows = parseCsv(gunzipSync(readFileSync(`${dir}/items.csv.gz`)).toString('utf8'));
+  if (rows[0]?.join(',') !== 'itemId,title,genres') throw new Error(`unexpected items.csv header ${rows[0]?.join(',')}`);
+  return rows.slice(1).filter((r) => r.length >= 3).map(([id, title, genres]) => ({ id: id!, title: title!, genres: genres!.split('|').filter((g) => g !== '') }));
 }

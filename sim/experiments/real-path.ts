@@ -15,14 +15,15 @@
  *            server/strategies/distributed-dp.ts secureNoisePlan at n = every device, drawn from
  *            crypto.getRandomValues), as the simulator's devices do; 'none': exact sums;
  *   server   server/strategies/als.ts (topRows over the released counts, the aggregate's item solve
- *            with λ + λ_dp), the task's initial weights (server/models/initial-weights.ts: one fixed
- *            draw, seed 20,260,402) or, init 'replica', als.ts's seeded(initSeed) draw on the rows;
+ *            with λ + λ_dp), the task's initial weights (server/models/initial-weights.ts: from the
+ *            catalogue's genres as `npm run simulate` ships them, or, init 'random', the fixed
+ *            N(0, 0.1²) draw, seed 20,260,402) or, init 'replica', als.ts's seeded(initSeed) draw on the rows;
  *   scoring  'scorer': worker/federated/als-scorer.ts alsScores, squashed as the scorer does, NaN
  *            last, as sim/federation.ts federatedScores ranks; 'replica': raw scores, and a device
  *            with none of the rows ranks everything at −1e9 (catalogue order), as als.ts does.
  *
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
- *     [--init server|replica] [--init-seed S] [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
+ *     [--init server|random|replica] [--init-norm 0.3] [--init-seed S] [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
  *     [--average-last K] [--damp] [--dim 8]
  */
 import { alsShapeFromSpecs, alsVectorLength } from '../../core/models/als.js';
@@ -40,6 +41,7 @@ import type { FederatedDb } from '../../worker/federated/db.js';
 import { createItemHistogramTaskHandler } from '../../worker/federated/histogram-task.js';
 import { squash } from '../../worker/federated/mf-scorer.js';
 import { solveUserVector } from '../../worker/models/als.js';
+import { catalogueCategories } from '../data.js';
 import type { RankingQuality } from '../metrics.js';
 import { evaluate, flags, fmt, gaussian, loadExperimentData, num, rhoForEpsilon, seeded, type ExperimentData } from './common.js';
 
@@ -55,6 +57,13 @@ export interface RealPathOptions {
   readonly topK?: number;
   readonly noise?: RealPathNoise;
   readonly init?: 'server' | 'replica';
+  /**
+   * The catalogue rows' categories the server's init starts the factors from (createAlsTask, what
+   * ships when the catalogue lists categories); absent: the N(0, 0.1²) draw.
+   */
+  readonly itemCategories?: readonly (readonly string[])[];
+  /** Experiment: the categories init's row norm (default ALS_INIT_NORM). */
+  readonly initNorm?: number;
   readonly evaluation?: 'scorer' | 'replica';
   /** The server's extra ridge under DP (default ALS_SETTINGS.lambdaDp). */
   readonly lambdaDp?: number;
@@ -144,7 +153,9 @@ export async function runRealPath(data: ExperimentData, options: RealPathOptions
   const rows = topRows(release, topK);
   const popularity = Array.from(release, (c) => Math.max(0, c));
 
-  const alsTask = { ...createAlsTask(nAll, { ...ALS_SETTINGS, topK, dim }), ...(options.clip === undefined ? {} : { clipNorm: options.clip }) };
+  const shipped = createAlsTask(nAll, { ...ALS_SETTINGS, topK, dim }, options.itemCategories);
+  const init = shipped.init.kind === 'categories' && options.initNorm !== undefined ? { ...shipped.init, norm: options.initNorm } : shipped.init;
+  const alsTask = { ...shipped, init, ...(options.clip === undefined ? {} : { clipNorm: options.clip }) };
   const weights = initialWeights(alsTask);
   if (options.init === 'replica') {
     // als.ts: V [rows, dim] ~ 0.1·N(0, 1) from seeded(seed), drawn in row order.
@@ -246,6 +257,9 @@ async function main(): Promise<void> {
     topK: num(f, 'topk', ALS_SETTINGS.topK),
     noise: (f.noise ?? 'seeded') as RealPathNoise,
     init: f.init === 'replica' ? 'replica' : 'server',
+    // `--init random`: the server's N(0, 0.1²) draw instead of the catalogue's categories.
+    ...(f.init === 'replica' || f.init === 'random' ? {} : { itemCategories: catalogueCategories(data.dataset.catalogue) }),
+    ...(f['init-norm'] !== undefined ? { initNorm: num(f, 'init-norm', 0.3) } : {}),
     evaluation: f.eval === 'replica' ? 'replica' : 'scorer',
     ...(f['init-seed'] !== undefined ? { initSeed: num(f, 'init-seed', 1) } : {}),
     lambdaDp: num(f, 'lambda-dp', ALS_SETTINGS.lambdaDp),
@@ -265,7 +279,8 @@ async function main(): Promise<void> {
   }
   const mean = hits.reduce((a, b) => a + b, 0) / hits.length;
   const sd = Math.sqrt(hits.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, hits.length - 1));
-  console.log(`real path ${JSON.stringify(base)}: HR@10 mean ${mean.toFixed(4)} (sd ${sd.toFixed(4)}, ${hits.length} runs, min ${Math.min(...hits).toFixed(4)}, max ${Math.max(...hits).toFixed(4)})`);
+  const { itemCategories, ...shown } = base;
+  console.log(`real path ${JSON.stringify({ ...shown, init: itemCategories === undefined ? shown.init : 'categories' })}: HR@10 mean ${mean.toFixed(4)} (sd ${sd.toFixed(4)}, ${hits.length} runs, min ${Math.min(...hits).toFixed(4)}, max ${Math.max(...hits).toFixed(4)})`);
 }
 
 if (process.argv[1]?.endsWith('real-path.ts')) {
