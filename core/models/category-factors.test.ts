@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoryFactors } from './category-factors.js';
+import { categoryFactors, MAX_CATEGORIES } from './category-factors.js';
 
 const row = (f: Float32Array, i: number, dim: number) => Array.from(f.subarray(i * dim, i * dim + dim));
 const cosine = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k]!, 0) / (Math.hypot(...a) * Math.hypot(...b));
@@ -37,6 +37,18 @@ describe('categoryFactors', () => {
     expect(categoryFactors([['A'], ['B'], ['A'], []], { dim: 6, norm: 0.5, seed: 4 })).not.toEqual(f);
     // With no categories at all every row is the seeded draw.
     expect(categoryFactors([[], []], { dim: 3, norm: 1, seed: 1 }).every(Number.isFinite)).toBe(true);
+  });
+
+  it('considers the MAX_CATEGORIES most frequent categories; an item with only rarer ones gets the seeded draw', () => {
+    // Half the items share 'Common'; each of the others has a category of its own (MAX_CATEGORIES + 50 of them).
+    const many = Array.from({ length: 2 * (MAX_CATEGORIES + 50) }, (_, i) => (i % 2 === 0 ? ['Common'] : [`rare-${String(i).padStart(4, '0')}`]));
+    const f = categoryFactors(many, { dim: 4, norm: 1, seed: 2 });
+    expect(f.every(Number.isFinite)).toBe(true);
+    expect(row(f, 0, 4)).toEqual(row(f, 2, 4)); // 'Common' is kept: one row
+    // 'rare-0651', the last by name among equals, is past the cap: its row is the one an item with no category gets.
+    const last = many.length - 1;
+    const without = categoryFactors(many.map((c, i) => (i === last ? [] : c)), { dim: 4, norm: 1, seed: 2 });
+    expect(row(f, last, 4)).toEqual(row(without, last, 4));
   });
 
   it('names the field and the rule of a bad option', () => {
