@@ -99,6 +99,20 @@ describe('privacy ledger', () => {
     expect(await after.markSent('no such id')).toBe(false);
   });
 
+  it('marks a pending report expired when its round closed unsent: still charged, no longer pending; a sent one stays sent', async () => {
+    const ledger = createPrivacyLedger({ store: createInMemoryLedgerStore<string>(), clock: () => T0 });
+    const first = await ledger.charge({ site: 's', task: 't', round: 1, rho: 0.2, report: 'never sent' });
+    const second = await ledger.charge({ site: 's', task: 't', round: 2, rho: 0.2, report: 'sent' });
+    if (!first.ok || !second.ok) throw new Error('charges refused');
+    await ledger.markSent(second.receipt.id);
+    expect(await ledger.markExpired(first.receipt.id)).toBe(true);
+    expect(await ledger.markExpired(second.receipt.id)).toBe(false);
+    expect(await ledger.markExpired('no such id')).toBe(false);
+    expect(await ledger.pending()).toEqual([]);
+    expect((await ledger.receipts()).map((r) => r.status)).toEqual(['expired', 'sent']);
+    expect((await ledger.spent({ site: 's', task: 't' })).task?.spentRho).toBeCloseTo(0.4, 12);
+  });
+
   it('a transaction that fails to commit charges nothing and releases nothing', async () => {
     const inner = createInMemoryLedgerStore<string>();
     const failingStore: LedgerStore<string> = {

@@ -51,7 +51,11 @@ export interface LedgerCharge {
   readonly event?: PrivacyEvent;
 }
 
-export type ReportStatus = 'pending' | 'sent';
+/**
+ * 'pending': charged, not yet sent (resend the SAME report while its round is open); 'sent': it
+ * left the device; 'expired': charged and never sent, its round closed first (the charge stays).
+ */
+export type ReportStatus = 'pending' | 'sent' | 'expired';
 
 /** A charge together with the report it paid for. */
 export interface LedgerEntry<R> {
@@ -197,6 +201,11 @@ export interface PrivacyLedger<R> {
   charge(request: ChargeRequest<R>): Promise<ChargeResult<R>>;
   /** Records that the report of this charge left the device. False if there is no such charge. */
   markSent(id: string): Promise<boolean>;
+  /**
+   * Records that a pending report will never be sent (its round closed first): the charge stays,
+   * the report's bytes may go. False if there is no such charge or it is not pending.
+   */
+  markExpired(id: string): Promise<boolean>;
   /** Entries charged but not yet marked sent (after a crash: resend the SAME report, or drop it). */
   pending(): Promise<readonly LedgerEntry<R>[]>;
   /** Spent and remaining budget in the current window, for profile(). */
@@ -369,6 +378,15 @@ export function createPrivacyLedger<R>(options: PrivacyLedgerOptions<R>): Privac
     });
   }
 
+  async function markExpired(id: string): Promise<boolean> {
+    return store.transact('readwrite', async (tx) => {
+      const entry = await tx.get(id);
+      if (entry === undefined || entry.status !== 'pending') return false;
+      await tx.put({ ...entry, status: 'expired' });
+      return true;
+    });
+  }
+
   async function pending(): Promise<readonly LedgerEntry<R>[]> {
     const entries = await store.transact('readonly', (tx) => tx.entriesSince(-Infinity));
     return entries.filter((entry) => entry.status === 'pending').sort((a, b) => a.charge.at - b.charge.at);
@@ -405,5 +423,5 @@ export function createPrivacyLedger<R>(options: PrivacyLedgerOptions<R>): Privac
     return [...entries].sort((a, b) => a.charge.at - b.charge.at).map(receiptOf);
   }
 
-  return { charge, markSent, pending, spent, remaining, receipts };
+  return { charge, markSent, markExpired, pending, spent, remaining, receipts };
 }

@@ -75,11 +75,11 @@ export interface ContributionReceipt {
   /** ε if both aggregators collude: only this device's own noise is left (= epsilon for 'local'). */
   readonly collusionEpsilon: number;
   /**
-   * Whether the bytes reached the aggregator. False: charged (the charge is written before the
+   * 'sent': the bytes reached the aggregator. 'pending': charged (the charge is written before the
    * upload) and not sent yet — the page closed mid-upload or the network failed; a later pass sends
-   * the same bytes while the round is open.
+   * the same bytes while the round is open. 'expired': its round closed first; never sent, still charged.
    */
-  readonly sent: boolean;
+  readonly status: 'sent' | 'pending' | 'expired';
 }
 
 export interface PrivacyBudgetView {

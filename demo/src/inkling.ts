@@ -31,8 +31,8 @@ export interface ContributionReceipt {
   readonly protection: 'local' | 'secure-aggregation';
   /** ε if both servers collude (the device's own noise alone). */
   readonly collusionEpsilon: number;
-  /** False: charged but not sent yet (a later visit sends the same bytes while the round is open). */
-  readonly sent: boolean;
+  /** 'pending': charged, not sent yet (a later visit sends the same bytes while the round is open); 'expired': never sent, its round closed first. */
+  readonly status: 'sent' | 'pending' | 'expired';
 }
 
 export interface PrivacyBudgetView {

@@ -154,7 +154,7 @@ describe('FederatedClient.participate', () => {
     const spent = (await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho;
     expect(spent).toBeCloseTo(receipts[0]!.rho, 12);
     expect((await ledger.pending())).toHaveLength(1);
-    expect(receipts[0]!.sent).toBe(false);
+    expect(receipts[0]!.status).toBe('pending');
 
     // The next pass (a new page's Worker: a new client over the same IndexedDB) finds the charge
     // unsent and sends its stored bytes, not a new contribution.
@@ -165,21 +165,23 @@ describe('FederatedClient.participate', () => {
     expect(Buffer.from(bodyOf(working.posts()[0]!)).equals(Buffer.from(bodyOf(failing.posts()[0]!)))).toBe(true);
     expect((await ledger.spent({ site: 'shop-1', task: 'mf-items' })).task?.spentRho).toBe(spent);
     expect(await ledger.pending()).toEqual([]);
-    expect((await listReceipts(db)).map((r) => r.sent)).toEqual([true]);
+    expect((await listReceipts(db)).map((r) => r.status)).toEqual(['sent']);
     // Sent now: nothing more goes to this round.
     expect(await next.participate(mfTask())).toMatchObject({ status: 'skipped', reason: 'already-contributed' });
     expect(working.posts()).toHaveLength(1);
   });
 
-  it('does not send an unsent report to a later round: the round it was paid for is over', async () => {
+  it('does not send an unsent report to a later round: the next pass marks it expired, drops its bytes, and contributes anew', async () => {
     const failing = recordingAggregator({ failPosts: true });
     const { db, ledger, client } = await setup(failing);
     expect(await client.participate(mfTask())).toMatchObject({ status: 'failed' });
-    const working = recordingAggregator();
+    const working = recordingAggregator({ tasks: [mfTask({ roundId: 'r-8' })] });
     const next = new FederatedClient({ endpoint, site: 'shop-1', db, ledger, handlers: new Map([['mf-items', createMfTaskHandler({ db, interactions: async () => visitorRows.map((item) => ({ item, weight: 1 })) })]]), fetch: working.fetch });
-    expect(await next.participate(mfTask({ roundId: 'r-8' }))).toMatchObject({ status: 'sent' });
+    expect(await next.participateAll()).toMatchObject([{ status: 'sent', round: 'r-8' }]);
     expect(Buffer.from(bodyOf(working.posts()[0]!)).equals(Buffer.from(bodyOf(failing.posts()[0]!)))).toBe(false);
-    expect(await listReceipts(db)).toHaveLength(2);
+    expect((await listReceipts(db)).map((r) => [r.round, r.status])).toEqual([['r-7', 'expired'], ['r-8', 'sent']]);
+    expect(await ledger.pending()).toEqual([]);
+    expect((await db.getAll('ledger')).map((e) => e.report.body)).toEqual([undefined, undefined]);
   });
 
   it('reports a server refusal (409 stale version) without retrying', async () => {

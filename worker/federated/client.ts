@@ -15,7 +15,8 @@
  * After the charge the same bytes are re-sent when the leader says the helper was unavailable
  * (503 helper_unavailable: nothing was stored, and the id makes a re-send idempotent), and by a
  * later pass when they never reached the server (a page closed mid-upload, a network failure) while
- * their round is open; a refusal by the server is reported, never retried.
+ * their round is open (once it has closed they are marked expired, their bytes dropped); a refusal by
+ * the server is reported, never retried.
  */
 import {
   CONTRIBUTION_CONTENT_TYPE,
@@ -125,7 +126,9 @@ export class FederatedClient {
    */
   async participateAll(): Promise<ParticipationResult[]> {
     const results: ParticipationResult[] = [];
-    for (const task of await this.fetchTasks()) {
+    const tasks = await this.fetchTasks();
+    await this.expireClosedRounds(tasks).catch(() => undefined);
+    for (const task of tasks) {
       try {
         results.push(await this.participate(task));
       } catch (error) {
@@ -243,6 +246,19 @@ export class FederatedClient {
     // A failed markSent only leaves the entry 'pending': harmless, the re-send is idempotent.
     if (result.status !== 'failed') await this.options.ledger.markSent(chargeKey).catch(() => false);
     return result;
+  }
+
+  /**
+   * A charged report still unsent whose task has moved on to another round can never be sent (its
+   * round is closed): marked expired, so its bytes go and its receipt says it was never sent.
+   * A report of the current round stays pending: `participate` sends it.
+   */
+  private async expireClosedRounds(tasks: readonly TaskDescriptor[]): Promise<void> {
+    const current = new Map(tasks.map((t) => [t.task, ledgerRound(t.roundId)]));
+    for (const entry of await this.options.ledger.pending()) {
+      const round = current.get(entry.charge.task);
+      if (entry.charge.site === this.options.site && round !== undefined && round !== entry.charge.round) await this.options.ledger.markExpired(entry.charge.id);
+    }
   }
 
   /** Whether this device's ledger holds a charge for the task's current round. */

@@ -121,7 +121,7 @@ export async function listReceipts(db: FederatedDb): Promise<ContributionReceipt
     bytes: report.bytes,
     protection: report.protection ?? 'local',
     collusionEpsilon: report.collusionEpsilon ?? report.epsilon,
-    sent: status === 'sent',
+    status,
   }));
 }
 

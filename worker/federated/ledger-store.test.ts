@@ -56,7 +56,7 @@ describe('IndexedDB ledger store', () => {
     expect(entries).toHaveLength(1);
     expect(entries[0]!.status).toBe('sent');
     expect(entries[0]!.report.body).toBeUndefined();
-    expect(await listReceipts(second)).toEqual([{ at: entries[0]!.charge.at, task: 't', round: 'r4', epsilon: 1, delta: 1e-6, rho: 0.1, bytes: 68, protection: 'local', collusionEpsilon: 1, sent: true }]);
+    expect(await listReceipts(second)).toEqual([{ at: entries[0]!.charge.at, task: 't', round: 'r4', epsilon: 1, delta: 1e-6, rho: 0.1, bytes: 68, protection: 'local', collusionEpsilon: 1, status: 'sent' }]);
     second.close();
   });
 });

@@ -32,7 +32,7 @@ export function createIndexedDbLedgerStore(db: FederatedDb): LedgerStore<Contrib
         get: (id) => store.get(id),
         async put(entry) {
           if (mode === 'readonly' || !store.put) throw new Error('put in a readonly ledger transaction');
-          await store.put(withoutSentBody(entry));
+          await store.put(withoutSettledBody(entry));
         },
       };
       let result: T;
@@ -48,9 +48,9 @@ export function createIndexedDbLedgerStore(db: FederatedDb): LedgerStore<Contrib
   };
 }
 
-/** Once a report is sent its bytes are no longer needed (the receipt keeps size, round, ε, δ). */
-function withoutSentBody(entry: StoredLedgerEntry): StoredLedgerEntry {
-  if (entry.status !== 'sent' || entry.report.body === undefined) return entry;
+/** Once a report is sent or expired its bytes are no longer needed (the receipt keeps size, round, ε, δ). */
+function withoutSettledBody(entry: StoredLedgerEntry): StoredLedgerEntry {
+  if (entry.status === 'pending' || entry.report.body === undefined) return entry;
   const { body: _sent, ...metadata } = entry.report;
   return { ...entry, report: metadata };
 }

@@ -44,6 +44,13 @@ function fact(label: string, value: string, testId?: string): HTMLElement {
   return h('div', { class: 'fact', 'data-testid': testId ?? null }, h('span', { class: 'fact__label' }, label), h('strong', { class: 'fact__value' }, value));
 }
 
+/** What a receipt's size column adds about its delivery (a charge is written before its upload). */
+const DELIVERY_NOTE: Record<ProfileView['privacy']['receipts'][number]['status'], string> = {
+  sent: '',
+  pending: ', not sent yet',
+  expired: ', never sent: its round closed first',
+};
+
 function receipts(profile: ProfileView): HTMLElement {
   const list = profile.privacy.receipts;
   if (list.length === 0) return h('p', { class: 'empty', 'data-testid': 'receipts-empty' }, 'Nothing has left this browser. When it helps train the shared model, each noised contribution is listed here.');
@@ -58,7 +65,7 @@ function receipts(profile: ProfileView): HTMLElement {
           h('td', {}, r.protection === 'secure-aggregation' ? 'split between two servers' : 'noised on this device'),
           h('td', {}, r.epsilon.toFixed(3)),
           h('td', {}, r.collusionEpsilon.toFixed(r.collusionEpsilon >= 100 ? 0 : 3)),
-          h('td', {}, r.sent ? formatBytes(r.bytes) : `${formatBytes(r.bytes)}, not sent yet`),
+          h('td', {}, formatBytes(r.bytes) + DELIVERY_NOTE[r.status]),
         ))),
     ),
     protectionExplained(list),
