@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { storefrontCatalogueIds } from '../catalogue-source.js';
-import { loadDataset, type Dataset } from '../data.js';
+import { loadDataset, splitHistory, type Dataset } from '../data.js';
 import { evaluateRanking, type RankingQuality } from '../metrics.js';
 import { popularityScorer } from '../baselines/popularity.js';
 import { zcdpToEpsilon } from '../../core/dp/accountant/zcdp.js';
@@ -28,21 +28,36 @@ export interface ExperimentData {
 
 const CACHE = '/tmp/inkling-exp-interactions.json';
 
-export async function loadExperimentData(): Promise<ExperimentData> {
+/**
+ * 'test': every user's training 80 % and held-out last 20 % (what `npm run simulate` evaluates);
+ * 'validation': the same rule applied inside the training part (its first 80 % trains, its last
+ * 20 % is held out), so choices can be made without looking at the test items.
+ */
+export type HoldOut = 'test' | 'validation';
+
+export async function loadExperimentData(holdOut: HoldOut = 'test'): Promise<ExperimentData> {
   const source = storefrontCatalogueIds();
-  const dataset = loadDataset({ catalogueIds: source.ids });
+  const full = loadDataset({ catalogueIds: source.ids });
+  const dataset = holdOut === 'test' ? full : validationSplit(full);
   const nItems = dataset.catalogue.ids.length;
+  const cache = holdOut === 'test' ? CACHE : CACHE.replace('.json', '-validation.json');
   let interactions: Interaction[][];
-  if (existsSync(CACHE)) {
-    interactions = JSON.parse(readFileSync(CACHE, 'utf8')) as Interaction[][];
+  if (existsSync(cache)) {
+    interactions = JSON.parse(readFileSync(cache, 'utf8')) as Interaction[][];
   } else {
     const { replayPopulation } = await import('../population.js');
     const visitors = await replayPopulation(dataset);
     interactions = visitors.map((v) => v.interactions.map((i) => ({ item: i.item, weight: i.weight })));
-    writeFileSync(CACHE, JSON.stringify(interactions));
+    writeFileSync(cache, JSON.stringify(interactions));
   }
   if (interactions.length !== dataset.users.length) throw new Error('interaction cache does not match the data set');
   return { dataset, nItems, interactions };
+}
+
+/** The training part of every user split again by the same rule: its tail becomes the held-out items. */
+function validationSplit(dataset: Dataset): Dataset {
+  const inCatalogue = (id: string): boolean => dataset.catalogue.indexOf.has(id);
+  return { catalogue: dataset.catalogue, users: dataset.users.filter((u) => u.train.length >= 2).map((u) => splitHistory(u.userId, u.train, inCatalogue)) };
 }
 
 export function evaluate(data: ExperimentData, scores: (userIndex: number) => Float32Array): RankingQuality {

@@ -24,7 +24,7 @@
  *
  *   node --import tsx sim/experiments/real-path.ts [--seeds 1-10] [--noise seeded|discrete|none]
  *     [--init server|random|replica] [--init-norm 0.3] [--init-seed S] [--eval scorer|replica] [--eps 8] [--rounds 3] [--topk 200] [--lambda-dp 5] [--hist-share 0.05] [--clip 1] [--split 0.5,0.5]
- *     [--average-last K] [--damp] [--dim 8]
+ *     [--average-last K] [--damp] [--dim 8] [--holdout test|validation]
  */
 import { alsShapeFromSpecs, alsVectorLength } from '../../core/models/als.js';
 import { createVectorSumMechanism } from '../../core/dp/mechanisms/vector-sum.js';
@@ -43,7 +43,7 @@ import { squash } from '../../worker/federated/mf-scorer.js';
 import { solveUserVector } from '../../worker/models/als.js';
 import { catalogueCategories } from '../data.js';
 import type { RankingQuality } from '../metrics.js';
-import { evaluate, flags, fmt, gaussian, loadExperimentData, num, rhoForEpsilon, seeded, type ExperimentData } from './common.js';
+import { evaluate, flags, fmt, gaussian, loadExperimentData, num, popularity, rhoForEpsilon, seeded, type ExperimentData } from './common.js';
 
 export type RealPathNoise = 'seeded' | 'discrete' | 'none';
 
@@ -250,7 +250,10 @@ function seedList(spec: string): number[] {
 
 async function main(): Promise<void> {
   const f = flags(process.argv.slice(2));
-  const data = await loadExperimentData();
+  // `--holdout validation`: evaluate on each user's training tail instead of the test items.
+  const holdOut = f.holdout === 'validation' ? 'validation' : 'test';
+  const data = await loadExperimentData(holdOut);
+  console.log(`${holdOut} split: popularity ${fmt(popularity(data))}`);
   const base: RealPathOptions = {
     epsilon: num(f, 'eps', 8),
     rounds: num(f, 'rounds', 3),
