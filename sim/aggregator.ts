@@ -85,7 +85,7 @@ export function simulationTasks(options: SimAggregatorOptions): TaskDefinition[]
   if (options.model === 'category-histogram') {
     return createDefaultTasks({ mfItems: options.mfItems }).filter((t) => t.task === 'category-histogram').map((t) => ({ ...t, localNoiseMultiplier: options.localNoiseMultiplier }));
   }
-  return createDefaultTasks({ mfItems: options.mfItems, ...(options.itemCategories === undefined ? {} : { itemCategories: options.itemCategories }) })
+  return createDefaultTasks({ mfItems: options.mfItems, itemCategories: options.itemCategories })
     .filter((t) => t.task === 'item-popularity' || t.task === 'als-items')
     .map((t) => ({
       ...t,

@@ -15,26 +15,17 @@ export function initialWeights(task: TaskDefinition): Float32Array {
   switch (init.kind) {
     case 'zeros':
       return weights;
-    case 'constant': {
-      let offset = 0;
-      for (const tensor of task.model.tensors) {
-        const size = tensor.shape.reduce((a, b) => a * b, 1);
+    case 'constant':
+      forEachTensor(task, (tensor, offset, size) => {
         const value = init.values[tensor.name];
         if (value !== undefined) weights.fill(value, offset, offset + size);
-        offset += size;
-      }
+      });
       return weights;
-    }
     case 'normal': {
       const next = splitMix32(init.seed);
-      let offset = 0;
-      for (const tensor of task.model.tensors) {
-        const size = tensor.shape.reduce((a, b) => a * b, 1);
-        if (init.tensors.includes(tensor.name)) {
-          for (let i = 0; i < size; i++) weights[offset + i] = init.stddev * standardNormal(next);
-        }
-        offset += size;
-      }
+      forEachTensor(task, (tensor, offset, size) => {
+        if (init.tensors.includes(tensor.name)) for (let i = 0; i < size; i++) weights[offset + i] = init.stddev * standardNormal(next);
+      });
       return weights;
     }
     case 'next-event': {
@@ -45,23 +36,28 @@ export function initialWeights(task: TaskDefinition): Float32Array {
       if (initial.length !== weights.length) throw new RangeError(`task ${task.task}: a next-event init needs the next-event tensors (core/models/next-event.ts)`);
       return initial;
     }
-    case 'categories': {
-      let offset = 0;
-      for (const tensor of task.model.tensors) {
-        const size = tensor.shape.reduce((a, b) => a * b, 1);
-        if (tensor.name === init.tensor) {
-          const [items, dim] = tensor.shape;
-          if (tensor.shape.length !== 2 || items !== init.categories.length) throw new RangeError(`task ${task.task}: a categories init needs a [${init.categories.length}, dim] tensor ${init.tensor}; got [${tensor.shape.join(', ')}]`);
-          weights.set(categoryFactors(init.categories, { dim: dim!, norm: init.norm, seed: init.seed }), offset);
-        }
-        offset += size;
-      }
+    case 'categories':
+      forEachTensor(task, (tensor, offset) => {
+        if (tensor.name !== init.tensor) return;
+        const [items, dim] = tensor.shape;
+        if (tensor.shape.length !== 2 || items !== init.categories.length) throw new RangeError(`task ${task.task}: a categories init needs a [${init.categories.length}, dim] tensor ${init.tensor}; got [${tensor.shape.join(', ')}]`);
+        weights.set(categoryFactors(init.categories, { dim: dim!, norm: init.norm, seed: init.seed }), offset);
+      });
       return weights;
-    }
     default: {
       const unreachable: never = init;
       throw new RangeError(`unknown init ${JSON.stringify(unreachable)}`);
     }
+  }
+}
+
+/** Calls `fn` for each of the task's tensors, in layout order, with its offset and size in the flat weights. */
+function forEachTensor(task: TaskDefinition, fn: (tensor: TaskDefinition['model']['tensors'][number], offset: number, size: number) => void): void {
+  let offset = 0;
+  for (const tensor of task.model.tensors) {
+    const size = tensor.shape.reduce((a, b) => a * b, 1);
+    fn(tensor, offset, size);
+    offset += size;
   }
 }
 

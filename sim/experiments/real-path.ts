@@ -7,7 +7,7 @@
  *            worker/federated/als-task.ts (the user solve over the round's rows, ‖u‖ ≤ 1, the
  *            statistics vector scaled to L2 ≤ C);
  *   noise    'seeded': N(0, σ²) on each sum from the replica's generator in the replica's order
- *            (the histogram, then per round G, S, B; σ as als.ts computes it), so that with
+ *            (the histogram, then per round G, B; σ as fed-als.ts computes it), so that with
  *            init 'replica' and evaluation 'replica' this returns fed-als.ts's numbers for the
  *            same seed, to the last digit (real-path.test.ts);
  *            'discrete': every device releases through the DP core's vector sum mechanism (clip,

@@ -29,7 +29,7 @@ import { secureRandom, type RandomSource } from '../../core/dp/random.js';
 import { parseHpkeConfigList, type HpkeKeyConfig } from '../../core/secagg/hpke.js';
 import { buildSharedUpload } from '../../core/secagg/upload.js';
 import { chargeId, type ChargeRefusal, type PrivacyLedger } from '../../core/dp/ledger.js';
-import { saveTaskQuality, type ContributionReport, type FederatedDb, type ReportPeriod } from './db.js';
+import { saveTaskQuality, type ContributionReport, type FederatedDb, type ReportPeriod, type StoredLedgerEntry } from './db.js';
 import { periodBounds, periodOf } from '../../core/models/daily-report.js';
 import { zcdpRhoFor } from '../../core/dp/calibrate.js';
 import type { LocalTaskRegistry } from './local-task.js';
@@ -155,7 +155,7 @@ export class FederatedClient {
 
     // Checks that need no training first: a device that cannot pay does no training.
     const round = ledgerRound(task.roundId);
-    const paid = await this.options.db.get('ledger', chargeId(this.options.site, task.task, round));
+    const paid = await this.paidFor(task);
     if (paid !== undefined) {
       // Paid for and never sent (the page closed between the charge and the upload, or the network
       // failed): the SAME bytes go again while their round is open; the id makes it idempotent.
@@ -263,7 +263,12 @@ export class FederatedClient {
 
   /** Whether this device's ledger holds a charge for the task's current round. */
   private async contributedTo(task: TaskDescriptor): Promise<boolean> {
-    return (await this.options.db.get('ledger', chargeId(this.options.site, task.task, ledgerRound(task.roundId)))) !== undefined;
+    return (await this.paidFor(task)) !== undefined;
+  }
+
+  /** This device's ledger entry for the task's current round, if it paid for one. */
+  private paidFor(task: TaskDescriptor): Promise<StoredLedgerEntry | undefined> {
+    return this.options.db.get('ledger', chargeId(this.options.site, task.task, ledgerRound(task.roundId)));
   }
 
   /** ρ of the known reports' current rounds this device has not paid for yet (see `scheduled`). */
